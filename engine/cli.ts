@@ -1,0 +1,85 @@
+// Command line: parse flags, hand over to the command. No logic of its own.
+import { parseArgs } from 'node:util';
+import { EXIT, InputError } from './errors';
+
+const HELP = `Usage: engine <command> [options]
+
+Commands:
+  run PLAYBOOK        Run a playbook against an inventory
+  validate PLAYBOOK   Load and check a playbook, its roles and inventory; change nothing
+  schema --write      Regenerate the JSON Schemas in engine/schema/ from the modules
+
+Options for run and validate:
+  -i, --inventory FILE       Inventory (Ansible YAML format); group_vars/ and host_vars/ beside it
+  -C, --check                Dry run: probe and plan every task, change nothing
+  -D, --diff                 Show what changes (unified diffs for files, before/after otherwise)
+  -l, --limit PATTERN        Only these hosts (group, host, a:b, a:!b, a:&b)
+  -t, --tags a,b             Only tasks with these tags
+      --skip-tags c          Skip tasks with these tags
+      --role NAME            Run only this role's tasks (per-role re-runs, e.g. upgrades)
+  -e, --extra-vars K=V|@FILE Extra variables (highest precedence); repeatable
+  -f, --forks N              Hosts in parallel (default: all hosts of the batch)
+      --vault-password-file F  Decrypt ansible-vault (1.1) files and !vault values
+  -K, --ask-become-pass      Ask for the sudo password once
+      --accept-new-host-keys Record unknown ssh host keys in known_hosts (changed keys are always refused)
+      --json                 One JSON event per line instead of the live view
+  -v, --verbose              Show task results (repeat for more)
+  -h, --help                 This help
+
+Exit codes: 0 ok, 1 internal error, 2 a host failed, 4 a host was unreachable, 5 bad input, 130 interrupted.`;
+
+const OPTIONS = {
+  inventory: { type: 'string', short: 'i' },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  limit: { type: 'string', short: 'l' },
+  tags: { type: 'string', short: 't', multiple: true },
+  'skip-tags': { type: 'string', multiple: true },
+  role: { type: 'string' },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  forks: { type: 'string', short: 'f' },
+  'vault-password-file': { type: 'string' },
+  'ask-become-pass': { type: 'boolean', short: 'K' },
+  'accept-new-host-keys': { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v', multiple: true },
+  write: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message.split('\n')[0]}\nRun 'engine --help' for usage.\n`);
+    return EXIT.badInput;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return command || values.help ? EXIT.ok : EXIT.badInput;
+  }
+  try {
+    const commands = await import('./commands');
+    switch (command) {
+      case 'run':
+        return await commands.runCommand(rest, values);
+      case 'validate':
+        return await commands.validateCommand(rest, values);
+      case 'schema':
+        return commands.schemaCommand(values);
+      default:
+        throw new InputError(`unknown command '${command}' (run, validate, schema)`);
+    }
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`error: ${err.describe()}\n`);
+      return EXIT.badInput;
+    }
+    throw err;
+  }
+}
+
+export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];

@@ -1,0 +1,145 @@
+// The commands behind the CLI: they load input, build options and call the runner.
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CliValues } from './cli';
+import { EXIT, InputError } from './errors';
+import { loadInventory } from './load/inventory';
+import { loadPlaybook } from './load/playbook';
+import type { Vars } from './load/types';
+import { setVaultPassword } from './load/vault';
+import { loadYamlFile } from './load/yaml';
+import type { Reporter } from './output/events';
+import { checkHandlers } from './plan/check';
+import { checkLimit } from './plan/patterns';
+import { flatten, selectTasks } from './plan/tags';
+import type { RunOptions } from './run/state';
+
+function splitList(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** -e key=value, -e '{"json": 1}', -e @file.yml; later ones win. */
+export function parseExtraVars(specs: string[] | undefined): Vars {
+  const vars: Vars = {};
+  for (const spec of specs ?? []) {
+    if (spec.startsWith('@')) {
+      const { data } = loadYamlFile(spec.slice(1));
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new InputError(`-e ${spec}: file must hold a mapping`);
+      Object.assign(vars, data);
+    } else if (spec.trim().startsWith('{')) {
+      try {
+        Object.assign(vars, JSON.parse(spec));
+      } catch (err) {
+        throw new InputError(`-e: invalid JSON: ${(err as Error).message}`);
+      }
+    } else {
+      const { parseKeyValue } = require('./load/tasks') as typeof import('./load/tasks');
+      const { kv, rest } = parseKeyValue(spec);
+      if (rest.length) throw new InputError(`-e '${spec}': expected key=value, @file or JSON`);
+      Object.assign(vars, kv);
+    }
+  }
+  return vars;
+}
+
+function readVaultPassword(file: string | undefined): void {
+  if (!file) return;
+  if (!existsSync(file)) throw new InputError(`--vault-password-file: ${file} not found`);
+  let executable = false;
+  try {
+    accessSync(file, constants.X_OK);
+    executable = true;
+  } catch {
+    executable = false;
+  }
+  // Like Ansible: an executable password file is a script that prints the password.
+  const text = executable ? execFileSync(resolve(file), { encoding: 'utf8' }) : readFileSync(file, 'utf8');
+  setVaultPassword(text.split('\n')[0]);
+}
+
+async function askPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new InputError('-K needs a terminal to ask for the password; set ansible_become_password (vaulted) instead');
+  process.stderr.write(prompt);
+  process.stdin.setRawMode(true);
+  return new Promise((resolvePw) => {
+    let pw = '';
+    const onData = (buf: Buffer) => {
+      for (const ch of buf.toString()) {
+        if (ch === '\r' || ch === '\n') {
+          process.stdin.setRawMode(false);
+          process.stdin.removeListener('data', onData);
+          process.stdin.pause();
+          process.stderr.write('\n');
+          return resolvePw(pw);
+        }
+        if (ch === '\u0003') process.exit(EXIT.interrupted);
+        pw = ch === '\u007f' ? pw.slice(0, -1) : pw + ch;
+      }
+    };
+    process.stdin.on('data', onData).resume();
+  });
+}
+
+function load(positionals: string[], values: CliValues) {
+  const [file, extra] = positionals;
+  if (!file) throw new InputError('missing PLAYBOOK argument');
+  if (extra) throw new InputError(`unexpected argument '${extra}'`);
+  readVaultPassword(values['vault-password-file']);
+  const inventory = loadInventory(values.inventory);
+  const playbook = loadPlaybook(file);
+  playbook.plays.forEach(checkHandlers);
+  if (values.limit) checkLimit(inventory, values.limit);
+  return { inventory, playbook };
+}
+
+function options(values: CliValues): RunOptions {
+  const forks = values.forks === undefined ? undefined : Number(values.forks);
+  if (forks !== undefined && (!Number.isInteger(forks) || forks < 1)) throw new InputError(`--forks must be a positive integer, got '${values.forks}'`);
+  return {
+    check: Boolean(values.check),
+    diff: Boolean(values.diff),
+    limit: values.limit,
+    tags: splitList(values.tags),
+    skipTags: splitList(values['skip-tags']),
+    role: values.role,
+    extraVars: parseExtraVars(values['extra-vars']),
+    forks,
+    verbosity: values.verbose?.length ?? 0,
+    acceptNewHostKeys: Boolean(values['accept-new-host-keys']),
+  };
+}
+
+async function reporterFor(values: CliValues): Promise<Reporter> {
+  if (values.json) return new (await import('./output/json')).JsonReporter();
+  if (process.stdout.isTTY && !process.env.CI) return new (await import('./output/tty')).TtyReporter();
+  return new (await import('./output/plain')).PlainReporter();
+}
+
+export async function runCommand(positionals: string[], values: CliValues): Promise<number> {
+  const { inventory, playbook } = load(positionals, values);
+  const opts = options(values);
+  if (opts.role && !playbook.plays.some((p) => selectTasks(p.tasks, opts).length)) {
+    const roles = [...new Set(playbook.plays.flatMap((p) => p.roles.map((r) => r.name)))];
+    throw new InputError(`--role ${opts.role}: no play of ${playbook.file} runs that role (roles: ${roles.join(', ') || 'none'})`);
+  }
+  if (values['ask-become-pass']) opts.becomePassword = await askPassword('BECOME password: ');
+  const { runPlaybook } = await import('./run');
+  const summary = await runPlaybook(playbook, inventory, opts, await reporterFor(values));
+  return summary.exitCode;
+}
+
+export async function validateCommand(positionals: string[], values: CliValues): Promise<number> {
+  const { inventory, playbook } = load(positionals, values);
+  parseExtraVars(values['extra-vars']);
+  const tasks = playbook.plays.reduce((n, p) => n + flatten([...p.preTasks, ...p.tasks, ...p.postTasks, ...p.handlers]).length, 0);
+  process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} play(s), ${tasks} task(s); inventory: ${inventory.hosts.length} host(s))\n`);
+  return EXIT.ok;
+}
+
+export function schemaCommand(values: CliValues): number {
+  const { writeSchemas } = require('./schema/write') as typeof import('./schema/write');
+  if (!values.write) throw new InputError('schema: pass --write to regenerate engine/schema/*.schema.json');
+  for (const file of writeSchemas()) process.stdout.write(`wrote ${file}\n`);
+  return EXIT.ok;
+}

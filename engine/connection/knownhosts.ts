@@ -1,0 +1,82 @@
+// Host key checking against OpenSSH known_hosts files: unknown keys are refused unless the
+// operator explicitly opts in to accept new ones; changed keys are always refused.
+import { createHash, createHmac } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type HostKeyVerdict = { ok: true } | { ok: false; reason: string };
+
+/** The name OpenSSH stores: bare address on port 22, `[address]:port` otherwise. */
+export function knownHostsName(address: string, port: number): string {
+  return port === 22 ? address : `[${address}]:${port}`;
+}
+
+export function fingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+function keyType(key: Buffer): string {
+  const len = key.readUInt32BE(0);
+  return key.subarray(4, 4 + len).toString('ascii');
+}
+
+function patternMatches(pattern: string, name: string): boolean {
+  if (pattern.startsWith('|1|')) {
+    const [, , salt, hash] = pattern.split('|');
+    const digest = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
+    return digest === hash;
+  }
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return regex.test(name);
+}
+
+interface Entry {
+  marker?: string;
+  patterns: string[];
+  type: string;
+  key: string;
+}
+
+function parseKnownHosts(text: string): Entry[] {
+  const entries: Entry[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const fields = line.split(/\s+/);
+    const marker = fields[0].startsWith('@') ? fields.shift() : undefined;
+    if (fields.length < 3) continue;
+    entries.push({ marker, patterns: fields[0].split(','), type: fields[1], key: fields[2] });
+  }
+  return entries;
+}
+
+function entryMatches(entry: Entry, name: string): boolean {
+  const negated = entry.patterns.some((p) => p.startsWith('!') && patternMatches(p.slice(1), name));
+  return !negated && entry.patterns.some((p) => !p.startsWith('!') && patternMatches(p, name));
+}
+
+export function verifyHostKey(files: string[], name: string, key: Buffer, acceptNew: boolean): HostKeyVerdict {
+  const blob = key.toString('base64');
+  const type = keyType(key);
+  const entries = files.filter((f) => existsSync(f)).flatMap((f) => parseKnownHosts(readFileSync(f, 'utf8')));
+  const mine = entries.filter((e) => entryMatches(e, name));
+  if (mine.some((e) => e.marker === '@revoked' && e.key === blob)) return { ok: false, reason: `host key for ${name} is marked @revoked` };
+  const plain = mine.filter((e) => e.marker === undefined);
+  if (plain.some((e) => e.type === type && e.key === blob)) return { ok: true };
+  if (plain.some((e) => e.type === type)) {
+    return {
+      ok: false,
+      reason: `HOST KEY CHANGED for ${name}: the server offers ${type} ${fingerprint(key)}, which differs from known_hosts. Refusing to connect (possible man-in-the-middle); remove the old entry only if the change is expected.`,
+    };
+  }
+  if (!acceptNew) {
+    return {
+      ok: false,
+      reason: `unknown host key for ${name} (${type} ${fingerprint(key)}): not in ${files.join(', ')}. Verify the fingerprint and add it, or rerun with --accept-new-host-keys to record new keys.`,
+    };
+  }
+  const target = files[0];
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  appendFileSync(target, `${name} ${type} ${blob}\n`, { mode: 0o600 });
+  return { ok: true };
+}

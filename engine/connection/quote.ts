@@ -1,0 +1,13 @@
+// POSIX shell quoting. zx's quote emits bash-only $'...' strings, but remote /bin/sh may be dash,
+// so every value that reaches a remote shell goes through this single-quote form instead.
+
+export function quote(value: string | number): string {
+  const text = String(value);
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text;
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Joins argv into one shell command line, each word quoted. */
+export function argvToShell(argv: (string | number)[]): string {
+  return argv.map(quote).join(' ');
+}

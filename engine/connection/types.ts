@@ -1,0 +1,37 @@
+// What every transport offers the modules: run a shell command line, with stdin, env and become.
+
+export interface Become {
+  user: string;
+  password?: string;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  cwd?: string;
+  become?: Become;
+}
+
+export interface ExecResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Connection {
+  /** Inventory name of the host this connection reaches. */
+  readonly host: string;
+  /** The login user, so become can be skipped when it would be a no-op. */
+  readonly user: string;
+  /** Runs a POSIX sh command line built with quote(); never throws for a non-zero exit. */
+  run(command: string, options?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+/** Raised when a host cannot be reached at all; the runner reports it as UNREACHABLE. */
+export class UnreachableError extends Error {
+  constructor(readonly host: string, message: string) {
+    super(message);
+    this.name = 'UnreachableError';
+  }
+}

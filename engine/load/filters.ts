@@ -1,0 +1,147 @@
+// The Jinja2 filters and tests Ansible users reach for most, added to nunjucks.
+import { posix } from 'node:path';
+import type { Environment } from 'nunjucks';
+import { stringify as toYaml, parse as fromYaml } from 'yaml';
+import { quote } from '../connection/quote';
+
+type Dict = Record<string, unknown>;
+
+export function toBool(value: unknown): boolean {
+  if (typeof value === 'string') return ['yes', 'on', '1', 'true', 'y', 't'].includes(value.trim().toLowerCase());
+  return Boolean(value);
+}
+
+function attr(item: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v === null || v === undefined ? undefined : (v as Dict)[k]), item);
+}
+
+/** Compares dotted version strings numerically, as Ansible's version test does. */
+export function compareVersions(a: string, b: string): number {
+  const pa = String(a).split(/[.-]/);
+  const pb = String(b).split(/[.-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i] ?? '0', pb[i] ?? '0'];
+    const diff = /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y);
+    if (diff) return Math.sign(diff);
+  }
+  return 0;
+}
+
+function versionTest(value: string, other: string, op = '=='): boolean {
+  const c = compareVersions(value, other);
+  const ops: Record<string, boolean> = { '<': c < 0, lt: c < 0, '<=': c <= 0, le: c <= 0, '>': c > 0, gt: c > 0, '>=': c >= 0, ge: c >= 0, '==': c === 0, '=': c === 0, eq: c === 0, '!=': c !== 0, ne: c !== 0 };
+  return ops[op];
+}
+
+const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
+  succeeded: (r: Dict) => !r?.failed,
+  success: (r: Dict) => !r?.failed,
+  failed: (r: Dict) => Boolean(r?.failed),
+  failure: (r: Dict) => Boolean(r?.failed),
+  changed: (r: Dict) => Boolean(r?.changed),
+  skipped: (r: Dict) => Boolean(r?.skipped),
+  match: (v: string, re: string) => new RegExp(`^(?:${re})`).test(String(v)),
+  search: (v: string, re: string) => new RegExp(re).test(String(v)),
+  regex: (v: string, re: string) => new RegExp(re).test(String(v)),
+  version: versionTest,
+  version_compare: versionTest,
+  contains: (list: unknown[], item: unknown) => Array.isArray(list) && list.includes(item),
+  subset: (a: unknown[], b: unknown[]) => a.every((x) => b.includes(x)),
+  superset: (a: unknown[], b: unknown[]) => b.every((x) => a.includes(x)),
+  boolean: (v: unknown) => typeof v === 'boolean',
+  mapping: (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v),
+  iterable: (v: unknown) => Array.isArray(v) || typeof v === 'string',
+  abs: (v: string) => posix.isAbsolute(v),
+  truthy: (v: unknown) => toBool(v),
+  falsy: (v: unknown) => !toBool(v),
+};
+
+function selectBy(list: unknown[], keep: boolean, env: Environment, path: string | undefined, testName?: string, ...args: unknown[]) {
+  const nunjucksTests = (env as unknown as { getTest(n: string): (v: unknown, ...a: unknown[]) => boolean });
+  return (list ?? []).filter((item) => {
+    const value = path === undefined ? item : attr(item, path);
+    const ok = testName ? nunjucksTests.getTest(testName === '==' ? 'equalto' : testName)(value, ...args) : Boolean(value);
+    return ok === keep;
+  });
+}
+
+export function addAnsibleFilters(env: Environment): void {
+  const filters: Record<string, (...args: any[]) => unknown> = {
+    d: (v: unknown, def: unknown = '', bool = false) => (v === undefined || (bool && !v) ? def : v),
+    bool: toBool,
+    to_json: (v: unknown) => JSON.stringify(v),
+    to_nice_json: (v: unknown, indent = 4) => JSON.stringify(v, null, indent),
+    from_json: (v: string) => JSON.parse(v),
+    to_yaml: (v: unknown) => toYaml(v),
+    to_nice_yaml: (v: unknown, indent = 2) => toYaml(v, { indent }),
+    from_yaml: (v: string) => fromYaml(v),
+    string: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)),
+    float: (v: unknown) => Number.parseFloat(String(v)) || 0,
+    regex_replace: (v: string, re: string, rep = '', ignorecase = false) => String(v ?? '').replace(new RegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),
+    regex_search: (v: string, re: string) => String(v ?? '').match(new RegExp(re))?.[0] ?? null,
+    regex_findall: (v: string, re: string) => [...String(v ?? '').matchAll(new RegExp(re, 'g'))].map((m) => (m.length > 1 ? m[1] : m[0])),
+    regex_escape: (v: string) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    basename: (v: string) => posix.basename(String(v)),
+    dirname: (v: string) => posix.dirname(String(v)),
+    dict2items: (v: Dict, key = 'key', value = 'value') => Object.entries(v ?? {}).map(([k, x]) => ({ [key]: k, [value]: x })),
+    items2dict: (v: Dict[], key = 'key', value = 'value') => Object.fromEntries((v ?? []).map((i) => [i[key], i[value]])),
+    unique: (v: unknown[]) => [...new Set(v ?? [])],
+    union: (a: unknown[], b: unknown[]) => [...new Set([...(a ?? []), ...(b ?? [])])],
+    intersect: (a: unknown[], b: unknown[]) => (a ?? []).filter((x) => (b ?? []).includes(x)),
+    difference: (a: unknown[], b: unknown[]) => (a ?? []).filter((x) => !(b ?? []).includes(x)),
+    flatten: (v: unknown[], levels = Infinity) => (v ?? []).flat(levels as number),
+    min: (v: number[]) => Math.min(...v),
+    max: (v: number[]) => Math.max(...v),
+    zip: (a: unknown[], ...rest: unknown[][]) => a.map((x, i) => [x, ...rest.map((r) => r[i])]),
+    combine: (...dicts: Dict[]) => {
+      const recursive = typeof dicts[dicts.length - 1] === 'object' && (dicts[dicts.length - 1] as Dict)?.__keywords ? (dicts.pop() as Dict).recursive : false;
+      const merge = (a: Dict, b: Dict): Dict => {
+        const out = { ...a };
+        for (const [k, v] of Object.entries(b ?? {})) out[k] = recursive && v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' ? merge(out[k] as Dict, v as Dict) : v;
+        return out;
+      };
+      return dicts.reduce((acc, d) => merge(acc, d), {});
+    },
+    ternary: (v: unknown, yes: unknown, no: unknown) => (v ? yes : no),
+    b64encode: (v: string) => Buffer.from(String(v)).toString('base64'),
+    b64decode: (v: string) => Buffer.from(String(v), 'base64').toString('utf8'),
+    quote: (v: unknown) => quote(String(v)),
+    mandatory: (v: unknown, msg?: string) => {
+      if (v === undefined) throw new Error(msg ?? 'mandatory variable is undefined');
+      return v;
+    },
+    split: (v: string, sep?: string) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(sep)),
+    list: (v: unknown) => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : v && typeof v === 'object' ? Object.keys(v) : [v]),
+    map(this: { env: Environment }, list: unknown[], name: string | Dict, ...args: unknown[]) {
+      // map(attribute='x') arrives as nunjucks keyword arguments: { attribute: 'x', __keywords: true }.
+      if (typeof name === 'object' && name?.attribute !== undefined) return (list ?? []).map((i) => attr(i, String(name.attribute)));
+      if (name === 'attribute') return (list ?? []).map((i) => attr(i, String(args[0])));
+      const f = (this.env as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(String(name));
+      return (list ?? []).map((i) => f.call(this, i, ...args));
+    },
+    select(this: { env: Environment }, list: unknown[], test?: string, ...args: unknown[]) {
+      return selectBy(list, true, this.env, undefined, test, ...args);
+    },
+    reject(this: { env: Environment }, list: unknown[], test?: string, ...args: unknown[]) {
+      return selectBy(list, false, this.env, undefined, test, ...args);
+    },
+    selectattr(this: { env: Environment }, list: unknown[], path: string, test?: string, ...args: unknown[]) {
+      return selectBy(list, true, this.env, path, test, ...args);
+    },
+    rejectattr(this: { env: Environment }, list: unknown[], path: string, test?: string, ...args: unknown[]) {
+      return selectBy(list, false, this.env, path, test, ...args);
+    },
+    comment: (v: string, style = 'plain') => {
+      const prefix = style === 'c' ? '// ' : '# ';
+      return `${prefix.trim()}\n${String(v).split('\n').map((l) => prefix + l).join('\n')}\n${prefix.trim()}`;
+    },
+    type_debug: (v: unknown) => (Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : typeof v),
+    version_compare: (a: string, b: string, op?: string) => versionTest(a, b, op),
+  };
+  for (const [name, fn] of Object.entries(filters)) env.addFilter(name, fn);
+  // @types/nunjucks omits addTest, which nunjucks 3 has.
+  const withTests = env as unknown as { addTest(name: string, fn: (...args: any[]) => boolean): void };
+  for (const [name, fn] of Object.entries(tests)) withTests.addTest(name, fn);
+  withTests.addTest('equalto', (a: unknown, b: unknown) => a === b);
+  withTests.addTest('in', (a: unknown, list: unknown[]) => Array.isArray(list) && list.includes(a));
+}

@@ -1,0 +1,154 @@
+// Ansible's YAML inventory format (all/children/hosts/vars) plus group_vars/ and host_vars/
+// directories beside the inventory file.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InputError } from '../errors';
+import { validate } from '../schema/validate';
+import { loadYamlFile, positionOf } from './yaml';
+
+type Vars = Record<string, unknown>;
+
+export interface Group {
+  name: string;
+  hosts: Set<string>;
+  children: Set<string>;
+  parents: Set<string>;
+  vars: Vars;
+}
+
+export interface Inventory {
+  /** Host names in the order they first appear. */
+  hosts: string[];
+  hostVars: Map<string, Vars>;
+  groups: Map<string, Group>;
+  file?: string;
+}
+
+function group(inv: Inventory, name: string): Group {
+  let g = inv.groups.get(name);
+  if (!g) inv.groups.set(name, (g = { name, hosts: new Set(), children: new Set(), parents: new Set(), vars: {} }));
+  return g;
+}
+
+function addHost(inv: Inventory, name: string, vars: Vars): void {
+  if (!inv.hostVars.has(name)) {
+    inv.hosts.push(name);
+    inv.hostVars.set(name, {});
+  }
+  Object.assign(inv.hostVars.get(name)!, vars);
+}
+
+function walkGroup(inv: Inventory, name: string, body: any): void {
+  const g = group(inv, name);
+  Object.assign(g.vars, body?.vars ?? {});
+  for (const [host, vars] of Object.entries(body?.hosts ?? {})) {
+    addHost(inv, host, (vars as Vars) ?? {});
+    g.hosts.add(host);
+  }
+  for (const [child, childBody] of Object.entries(body?.children ?? {})) {
+    if (child === name) throw new InputError(`group '${name}' lists itself as a child`, positionOf(body.children, child));
+    g.children.add(child);
+    group(inv, child).parents.add(name);
+    walkGroup(inv, child, childBody);
+  }
+}
+
+/** Variables from group_vars/NAME(.yml|.yaml|/*.yml) or host_vars/NAME(...). */
+function varsFromDir(dir: string, name: string): Vars {
+  const merged: Vars = {};
+  const candidates = [join(dir, name), join(dir, `${name}.yml`), join(dir, `${name}.yaml`)];
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    const files = statSync(path).isDirectory() ? readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f)) : [path];
+    for (const file of files) {
+      const { data } = loadYamlFile(file);
+      if (data === null || data === undefined) continue;
+      if (typeof data !== 'object' || Array.isArray(data)) throw new InputError('a vars file must be a mapping of variable names to values', { file, line: 1, col: 1 });
+      Object.assign(merged, data);
+    }
+  }
+  return merged;
+}
+
+/** Detects a cycle in children so host resolution cannot loop forever. */
+function checkCycles(inv: Inventory): void {
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (name: string, trail: string[]) => {
+    if (done.has(name)) return;
+    if (visiting.has(name)) throw new InputError(`group cycle: ${[...trail, name].join(' -> ')}${inv.file ? ` in ${inv.file}` : ''}`);
+    visiting.add(name);
+    for (const child of inv.groups.get(name)?.children ?? []) visit(child, [...trail, name]);
+    visiting.delete(name);
+    done.add(name);
+  };
+  for (const name of inv.groups.keys()) visit(name, []);
+}
+
+export function emptyInventory(): Inventory {
+  const inv: Inventory = { hosts: [], hostVars: new Map(), groups: new Map() };
+  group(inv, 'all');
+  group(inv, 'ungrouped');
+  return inv;
+}
+
+export function loadInventory(file: string | undefined): Inventory {
+  const inv = emptyInventory();
+  if (!file) return finish(inv);
+  inv.file = file;
+  const { data, src } = loadYamlFile(file);
+  validate('inventory', data ?? {}, src);
+  for (const [name, body] of Object.entries((data ?? {}) as Record<string, unknown>)) walkGroup(inv, name, body);
+  const dir = dirname(file);
+  for (const g of inv.groups.values()) Object.assign(g.vars, varsFromDir(join(dir, 'group_vars'), g.name));
+  for (const host of inv.hosts) Object.assign(inv.hostVars.get(host)!, varsFromDir(join(dir, 'host_vars'), host));
+  return finish(inv);
+}
+
+function finish(inv: Inventory): Inventory {
+  checkCycles(inv);
+  const all = group(inv, 'all');
+  for (const g of inv.groups.values()) if (g.name !== 'all' && g.parents.size === 0) {
+    g.parents.add('all');
+    all.children.add(g.name);
+  }
+  for (const host of inv.hosts) {
+    all.hosts.add(host);
+    const grouped = [...inv.groups.values()].some((g) => g.name !== 'all' && g.name !== 'ungrouped' && g.hosts.has(host));
+    if (!grouped) group(inv, 'ungrouped').hosts.add(host);
+  }
+  return inv;
+}
+
+/** Every host of a group, its children's included. */
+export function hostsOfGroup(inv: Inventory, name: string, seen = new Set<string>()): Set<string> {
+  const g = inv.groups.get(name);
+  const out = new Set<string>(g?.hosts ?? []);
+  if (!g || seen.has(name)) return out;
+  seen.add(name);
+  for (const child of g.children) for (const h of hostsOfGroup(inv, child, seen)) out.add(h);
+  return out;
+}
+
+/** Groups a host belongs to, ordered like Ansible merges them: by depth, then by name. */
+export function groupsOfHost(inv: Inventory, host: string): Group[] {
+  const depth = (g: Group): number => (g.name === 'all' ? 0 : 1 + Math.max(0, ...[...g.parents].map((p) => depth(inv.groups.get(p)!))));
+  return [...inv.groups.values()]
+    .filter((g) => hostsOfGroup(inv, g.name).has(host))
+    .sort((a, b) => depth(a) - depth(b) || a.name.localeCompare(b.name));
+}
+
+/** Inventory variables of a host: group vars (all first, deeper groups later), then host vars. */
+export function inventoryVars(inv: Inventory, host: string): Vars {
+  const vars: Vars = {};
+  for (const g of groupsOfHost(inv, host)) Object.assign(vars, g.vars);
+  return Object.assign(vars, inv.hostVars.get(host) ?? {});
+}
+
+/** Ansible's implicit localhost: usable in patterns even when not in the inventory. */
+export function ensureHost(inv: Inventory, name: string): boolean {
+  if (inv.hostVars.has(name)) return true;
+  if (name !== 'localhost' && name !== '127.0.0.1') return false;
+  inv.hostVars.set(name, { ansible_connection: 'local' });
+  return true;
+}

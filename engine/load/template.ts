@@ -1,0 +1,219 @@
+// Jinja2-compatible templating through nunjucks: `{{ }}` in any string, .j2 files, conditions.
+// Variables are resolved lazily, so `vip_cidr: "{{ vip }}/20"` sees the host's own `vip`, and an
+// undefined variable is reported by name with the place it was used.
+import { dirname } from 'node:path';
+import type { Environment, Template } from 'nunjucks';
+import { InputError, type SourcePos } from '../errors';
+import { addAnsibleFilters, toBool } from './filters';
+
+const GLOBALS = ['__capture', 'lookup', 'query', 'omit', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
+const TEMPLATE_MARK = /\{\{|\{%/;
+const SINGLE_EXPRESSION = /^\{\{((?:(?!\}\})[\s\S])*)\}\}$/;
+
+export class UndefinedVariable extends Error {}
+
+/** Variables of one host at one task, each templated value rendered on first use. */
+export class VarScope {
+  private readonly rendered = new Map<string, unknown>();
+  private readonly resolving = new Set<string>();
+
+  constructor(readonly raw: Record<string, unknown>, private readonly templar: Templar) {}
+
+  has(name: string): boolean {
+    return name in this.raw;
+  }
+
+  get(name: string): unknown {
+    if (this.rendered.has(name)) return this.rendered.get(name);
+    if (!(name in this.raw)) return undefined;
+    if (this.resolving.has(name)) throw new InputError(`variable '${name}' refers to itself (${[...this.resolving, name].join(' -> ')})`);
+    this.resolving.add(name);
+    try {
+      const value = this.templar.renderValue(this.raw[name], this, `variable '${name}'`);
+      this.rendered.set(name, value);
+      return value;
+    } finally {
+      this.resolving.delete(name);
+    }
+  }
+
+  /** A child scope with more variables on top (loop items, registered results). */
+  with(extra: Record<string, unknown>): VarScope {
+    return new VarScope({ ...this.raw, ...extra }, this.templar);
+  }
+
+  /** All variables rendered: for hostvars and debug output. */
+  resolveAll(): Record<string, unknown> {
+    return Object.fromEntries(Object.keys(this.raw).map((k) => [k, this.get(k)]));
+  }
+}
+
+export class Templar {
+  private env?: Environment;
+  private readonly compiled = new Map<string, { template: Template; names: string[] }>();
+  private captured: unknown;
+
+  private environment(): Environment {
+    if (this.env) return this.env;
+    // Lazy: nunjucks costs start-up time and `engine --help` needs none of it.
+    const nunjucks = require('nunjucks') as typeof import('nunjucks');
+    fixTestArguments();
+    this.env = new nunjucks.Environment(new nunjucks.FileSystemLoader([], { noCache: false }), { autoescape: false, throwOnUndefined: true, trimBlocks: true });
+    addAnsibleFilters(this.env);
+    this.env.addGlobal('__capture', (value: unknown) => {
+      this.captured = value;
+      return '';
+    });
+    this.env.addGlobal('lookup', (kind: string, ...args: string[]) => lookup(kind, args));
+    this.env.addGlobal('query', (kind: string, ...args: string[]) => [lookup(kind, args)].flat());
+    this.env.addGlobal('omit', OMIT);
+    return this.env;
+  }
+
+  /** Compiles once per distinct source; records the top-level names the template reads. */
+  private compile(source: string, file?: string): { template: Template; names: string[] } {
+    const key = `${file ?? ''}\0${source}`;
+    const hit = this.compiled.get(key);
+    if (hit) return hit;
+    const nunjucks = require('nunjucks') as typeof import('nunjucks');
+    const env = this.environment();
+    const template = new nunjucks.Template(source, env, file, true);
+    const entry = { template, names: referencedNames(source) };
+    this.compiled.set(key, entry);
+    return entry;
+  }
+
+  private context(names: string[], scope: VarScope): { ctx: Record<string, unknown>; missing: string[] } {
+    const ctx: Record<string, unknown> = {};
+    const missing: string[] = [];
+    for (const name of names) {
+      if (scope.has(name)) ctx[name] = scope.get(name);
+      else if (!GLOBALS.includes(name)) missing.push(name);
+    }
+    return { ctx, missing };
+  }
+
+  private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string): string {
+    let missing: string[] = [];
+    try {
+      const { template, names } = this.compile(source, file);
+      const context = this.context(names, scope);
+      missing = context.missing;
+      if (file) (this.environment() as unknown as { loaders: { searchPaths: string[] }[] }).loaders[0].searchPaths = [dirname(file)];
+      return template.render(context.ctx);
+    } catch (err) {
+      throw templateError(err as Error, source, where, missing, pos);
+    }
+  }
+
+  /** Renders any value: strings are templated, lists and mappings deeply. */
+  renderValue(value: unknown, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    if (typeof value === 'string') return this.renderString(value, scope, where, pos);
+    if (Array.isArray(value)) return value.map((v) => this.renderValue(v, scope, where, pos)).filter((v) => v !== OMIT);
+    if (value && typeof value === 'object' && value.constructor === Object) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const rendered = this.renderValue(v, scope, where, pos);
+        if (rendered !== OMIT) out[k] = rendered;
+      }
+      return out;
+    }
+    return value;
+  }
+
+  /** A string that is one `{{ expr }}` keeps the expression's type (list, number, bool). */
+  renderString(text: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    if (!TEMPLATE_MARK.test(text)) return text;
+    const single = SINGLE_EXPRESSION.exec(text);
+    if (single) return this.expression(single[1], scope, where, pos);
+    return this.run(text, scope, where, pos);
+  }
+
+  expression(expr: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    this.captured = undefined;
+    const source = `{{ __capture((${expr})) }}`;
+    this.run(source, scope, where, pos);
+    const value = this.captured;
+    if (value === undefined) {
+      const { missing } = this.context(this.compile(source).names, scope);
+      throw templateError(new Error('undefined value'), `{{ ${expr.trim()} }}`, where, missing, pos);
+    }
+    return value;
+  }
+
+  /** Evaluates a `when`-style condition. A bare undefined name is an error, as in Ansible. */
+  evaluate(condition: unknown, scope: VarScope, where: string, pos?: SourcePos): boolean {
+    if (typeof condition === 'boolean') return condition;
+    const expr = String(condition).replace(/^\s*\{\{([\s\S]*)\}\}\s*$/, '$1');
+    const source = `{% if ${expr} %}1{% else %}0{% endif %}`;
+    const out = this.run(source, scope, where, pos);
+    const { missing } = this.context(this.compile(source).names, scope);
+    if (missing.length && !/\b(defined|undefined|default|d\(|none)\b|\bis\b/.test(expr)) {
+      throw new InputError(`undefined variable '${missing[0]}' in condition '${expr.trim()}' (${where})`, pos);
+    }
+    return toBool(out === '1');
+  }
+
+  renderFile(text: string, scope: VarScope, file: string): string {
+    return this.run(text, scope, `template ${file}`, { file, line: 1, col: 1 }, file);
+  }
+}
+
+/**
+ * nunjucks 3.2 compiles a test with two or more arguments (`v is version('1.9', '>')`, which
+ * Ansible users write often) without commas between them, a JS syntax error. Emit the commas.
+ */
+function fixTestArguments(): void {
+  const { Compiler } = require('nunjucks/src/compiler') as { Compiler: { prototype: Record<string, unknown> } };
+  if (Compiler.prototype.__testArgsFixed) return;
+  Compiler.prototype.__testArgsFixed = true;
+  Compiler.prototype.compileIs = function compileIs(this: any, node: any, frame: unknown) {
+    const name = node.right.name ? node.right.name.value : node.right.value;
+    this._emit(`env.getTest(${JSON.stringify(name)}).call(context, `);
+    this.compile(node.left, frame);
+    for (const arg of node.right.args?.children ?? []) {
+      this._emit(', ');
+      this.compile(arg, frame);
+    }
+    this._emit(') === true');
+  };
+}
+
+/** Ansible's `omit`: a task argument rendered to it is dropped. */
+export const OMIT = Object.freeze({ __omit_place_holder__: true });
+
+function lookup(kind: string, args: string[]): unknown {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  if (kind === 'env') return process.env[args[0]] ?? '';
+  if (kind === 'file') return readFileSync(args[0], 'utf8').replace(/\n$/, '');
+  if (kind === 'pipe') throw new Error('lookup("pipe") is not supported: run a task with register instead');
+  throw new Error(`lookup('${kind}') is not supported (env, file)`);
+}
+
+/** Names a template reads from its context: nunjucks Symbol nodes of the parsed source. */
+function referencedNames(source: string): string[] {
+  const parser = require('nunjucks/src/parser') as { parse(src: string): unknown };
+  const names = new Set<string>();
+  const walk = (node: any): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node.typename === 'Symbol') names.add(node.value);
+    for (const field of node.fields ?? []) walk(node[field]);
+  };
+  try {
+    walk(parser.parse(source));
+  } catch {
+    // A syntax error is reported with its position when the template is compiled.
+  }
+  return [...names];
+}
+
+function templateError(err: Error, source: string, where: string, missing: string[], pos?: SourcePos): InputError {
+  if (err instanceof InputError) return err;
+  const text = err.message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ').trim();
+  if (/undefined|null/.test(text) && missing.length) {
+    return new InputError(`undefined variable '${missing[0]}' in '${source.trim()}' (${where})`, pos);
+  }
+  if (/undefined|null/.test(text)) return new InputError(`'${source.trim()}' is undefined (${where})`, pos);
+  return new InputError(`template error in '${source.trim()}' (${where}): ${text}`, pos);
+}

@@ -1,0 +1,88 @@
+// The loaded, normalized shape of playbooks, plays, roles and tasks.
+import type { SourcePos } from '../errors';
+import type { Module } from '../modules/types';
+
+export type Vars = Record<string, unknown>;
+
+export interface RoleInstance {
+  name: string;
+  path: string;
+  defaults: Vars;
+  vars: Vars;
+  /** Variables given where the role is listed (`- role: x` + `vars:` or extra keys). */
+  params: Vars;
+  /** Roles this one depends on (meta/main.yml), in order, and itself. */
+  chain: string[];
+}
+
+export interface Task {
+  name: string;
+  pos: SourcePos;
+  /** Directory of the file the task came from, for relative includes. */
+  dir: string;
+  role?: RoleInstance;
+  module?: Module;
+  moduleName?: string;
+  args: Vars;
+  block?: Task[];
+  rescue?: Task[];
+  always?: Task[];
+  include?: { kind: 'include_tasks' | 'include_role'; file?: string; role?: string; tasksFrom?: string };
+  meta?: string;
+  when: unknown[];
+  loop?: unknown;
+  loopFlatten?: boolean;
+  loopControl: { label?: unknown; loop_var?: string; index_var?: string; pause?: number };
+  register?: string;
+  notify: string[];
+  listen: string[];
+  tags: string[];
+  vars: Vars;
+  become?: unknown;
+  becomeUser?: unknown;
+  delegateTo?: unknown;
+  runOnce?: unknown;
+  noLog?: unknown;
+  checkMode?: unknown;
+  ignoreErrors?: unknown;
+  ignoreUnreachable?: unknown;
+  changedWhen?: unknown[];
+  failedWhen?: unknown[];
+  until?: unknown[];
+  retries?: unknown;
+  delay?: unknown;
+  environment?: unknown;
+  anyErrorsFatal?: unknown;
+}
+
+export interface Play {
+  name: string;
+  pos: SourcePos;
+  hosts: string | string[];
+  vars: Vars;
+  varsFiles: { path: string; pos: SourcePos }[];
+  roles: RoleInstance[];
+  preTasks: Task[];
+  /** Role tasks then the play's tasks (Ansible runs them in this order). */
+  tasks: Task[];
+  postTasks: Task[];
+  handlers: Task[];
+  serial?: unknown;
+  become?: unknown;
+  becomeUser?: unknown;
+  gatherFacts: boolean;
+  anyErrorsFatal: boolean;
+  maxFailPercentage?: number;
+  tags: string[];
+  environment?: unknown;
+  checkMode?: unknown;
+  remoteUser?: string;
+  connection?: string;
+  dir: string;
+}
+
+export interface Playbook {
+  file: string;
+  dir: string;
+  plays: Play[];
+}

@@ -1,0 +1,101 @@
+// YAML loading that remembers where every value came from, so errors can name file:line:col.
+import { readFileSync } from 'node:fs';
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
+import { InputError, type SourcePos } from '../errors';
+import { decryptVault, isVaultText } from './vault';
+
+export interface YamlSource {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+}
+
+/** Where each loaded object or array came from: its source and its path inside the document. */
+const origins = new WeakMap<object, { src: YamlSource; path: (string | number)[] }>();
+
+/** Values tagged `!vault` in a vars file are decrypted when read. */
+const vaultTag: ScalarTag = {
+  tag: '!vault',
+  resolve: (text, onError) => {
+    try {
+      return decryptVault(text);
+    } catch (err) {
+      onError(`!vault value: ${(err as Error).message}`);
+      return '';
+    }
+  },
+};
+
+export function readText(file: string, pos?: SourcePos): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${code}`, pos);
+  }
+}
+
+/** Parses YAML text as YAML 1.1, as Ansible does (yes/no are booleans, 0644 is octal); syntax errors become InputErrors with position, never stack traces. */
+export function parseYaml(text: string, file: string): { data: unknown; src: YamlSource } {
+  if (isVaultText(text)) {
+    try {
+      text = decryptVault(text);
+    } catch (err) {
+      throw new InputError((err as Error).message, { file, line: 1, col: 1 });
+    }
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { version: '1.1', lineCounter: lines, customTags: [vaultTag], prettyErrors: false, uniqueKeys: true });
+  const src: YamlSource = { file, doc, lines };
+  const problem = doc.errors[0];
+  if (problem) {
+    const { line, col } = lines.linePos(problem.pos[0]);
+    throw new InputError(problem.message.split('\n')[0], { file, line, col });
+  }
+  const data = doc.toJS({ maxAliasCount: 1000 });
+  recordOrigins(data, src, []);
+  return { data, src };
+}
+
+export function loadYamlFile(file: string, pos?: SourcePos): { data: unknown; src: YamlSource } {
+  return parseYaml(readText(file, pos), file);
+}
+
+function recordOrigins(value: unknown, src: YamlSource, path: (string | number)[]): void {
+  if (value === null || typeof value !== 'object' || origins.has(value)) return;
+  origins.set(value, { src, path });
+  for (const [key, child] of Object.entries(value)) {
+    recordOrigins(child, src, [...path, Array.isArray(value) ? Number(key) : key]);
+  }
+}
+
+function nodeAt(src: YamlSource, path: (string | number)[], wantKey: boolean): Node | undefined {
+  if (!wantKey || path.length === 0) return src.doc.getIn(path, true) as Node | undefined;
+  const parent = src.doc.getIn(path.slice(0, -1), true);
+  const last = path[path.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last));
+    return (pair?.key as Node | undefined) ?? parent;
+  }
+  return isSeq(parent) ? (parent.items[Number(last)] as Node) : undefined;
+}
+
+/** Position of a path inside a loaded document (the key itself when wantKey). */
+export function positionIn(src: YamlSource, path: (string | number)[], wantKey = false): SourcePos {
+  let node: Node | undefined;
+  for (let cut = path.length; cut >= 0 && !node?.range; cut--) node = nodeAt(src, path.slice(0, cut), wantKey && cut === path.length);
+  const offset = node?.range?.[0] ?? 0;
+  const { line, col } = src.lines.linePos(offset);
+  return { file: src.file, line, col };
+}
+
+/** Position of a loaded object, or of one of its keys. Undefined for values built in code. */
+export function positionOf(value: object, key?: string | number): SourcePos | undefined {
+  const origin = origins.get(value);
+  if (!origin) return undefined;
+  return key === undefined ? positionIn(origin.src, origin.path) : positionIn(origin.src, [...origin.path, key], true);
+}
+
+export function sourceOf(value: object): { src: YamlSource; path: (string | number)[] } | undefined {
+  return origins.get(value);
+}

@@ -1,0 +1,97 @@
+// apt: Debian packages present, absent or latest, with an optional cache refresh.
+import { argvToShell, quote } from '../connection/quote';
+import type { Module, ModuleContext } from './types';
+import { mustRun, run } from './util/remote';
+
+interface AptArgs {
+  name?: string | string[];
+  state?: 'present' | 'absent' | 'latest';
+  update_cache?: boolean;
+  cache_valid_time?: number;
+  purge?: boolean;
+  install_recommends?: boolean;
+}
+
+interface Found {
+  installed: Record<string, string>;
+  candidate: Record<string, string>;
+  cacheAgeSeconds?: number;
+}
+
+function names(args: AptArgs): string[] {
+  const list = Array.isArray(args.name) ? args.name : args.name ? String(args.name).split(',') : [];
+  return list.map((n) => n.trim()).filter(Boolean);
+}
+
+/** One round trip: installed versions, candidates (for latest) and the package cache age. */
+async function probeApt(args: AptArgs, ctx: ModuleContext): Promise<Found> {
+  const pkgs = names(args);
+  const script = [
+    `for p in ${pkgs.map(quote).join(' ')}; do printf 'I %s %s\\n' "$p" "$(dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}' "$p" 2>/dev/null)"; done`,
+    args.state === 'latest' ? `apt-cache policy ${pkgs.map(quote).join(' ')} 2>/dev/null | awk '/^[^ ]/{p=$1; sub(":$","",p)} /Candidate:/{print "C", p, $2}'` : 'true',
+    `s=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists 2>/dev/null | sort -n | tail -1); echo "A $(( $(date +%s) - \${s:-0} ))"`,
+  ].join('\n');
+  const res = await mustRun(ctx, script);
+  const found: Found = { installed: {}, candidate: {} };
+  for (const line of res.stdout.split('\n')) {
+    const [kind, name, value] = line.split(' ');
+    if (kind === 'I' && value?.startsWith('ii')) found.installed[name] = value.split('|')[1];
+    if (kind === 'C' && value && value !== '(none)') found.candidate[name] = value;
+    if (kind === 'A') found.cacheAgeSeconds = Number(name);
+  }
+  return found;
+}
+
+export const apt: Module<AptArgs, Found> = {
+  name: 'apt',
+  freeForm: 'kv',
+  argAliases: { pkg: 'name', package: 'name' },
+  schema: {
+    type: 'object',
+    description: 'Installs, upgrades or removes Debian packages with apt-get.',
+    properties: {
+      name: { type: ['string', 'array'], items: { type: 'string' }, description: 'Package name(s).' },
+      state: { enum: ['present', 'absent', 'latest'], description: 'Default present.' },
+      update_cache: { type: 'boolean', description: 'Run apt-get update first (not counted as a change; skipped in check mode).' },
+      cache_valid_time: { type: 'integer', description: 'Skip the update when the cache is younger than this many seconds.' },
+      purge: { type: 'boolean', description: 'Remove configuration files too (state=absent).' },
+      install_recommends: { type: 'boolean', description: 'Install recommended packages (default: apt configuration).' },
+    },
+    additionalProperties: false,
+  },
+  probe: probeApt,
+  plan(args, found, ctx) {
+    const pkgs = names(args);
+    const state = args.state ?? 'present';
+    const refresh = args.update_cache === true && (args.cache_valid_time === undefined || (found.cacheAgeSeconds ?? Infinity) > args.cache_valid_time);
+    const missing = pkgs.filter((p) => !(p in found.installed));
+    const outdated = state === 'latest' ? pkgs.filter((p) => p in found.installed && found.candidate[p] && found.candidate[p] !== found.installed[p]) : [];
+    const removing = state === 'absent' ? pkgs.filter((p) => p in found.installed) : [];
+    const installing = state === 'absent' ? [] : [...missing, ...outdated];
+    const env = 'DEBIAN_FRONTEND=noninteractive';
+    const commands: string[] = [];
+    if (refresh) commands.push('apt-get update -q');
+    if (installing.length) {
+      const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? '--install-recommends' : '--no-install-recommends'];
+      commands.push(`${env} ${argvToShell(['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...recommends, ...installing])}`);
+    }
+    if (removing.length) commands.push(`${env} ${argvToShell(['apt-get', args.purge ? 'purge' : 'remove', '-y', '-q', ...removing])}`);
+    const changed = installing.length + removing.length > 0;
+    const before = pkgs.map((p) => `${p}: ${found.installed[p] ?? 'not installed'}`).join('\n') + '\n';
+    const after = pkgs.map((p) => `${p}: ${removing.includes(p) ? 'not installed' : installing.includes(p) ? (found.candidate[p] ?? 'installed') : (found.installed[p] ?? 'not installed')}`).join('\n') + '\n';
+    const msg = changed ? [installing.length && `install ${installing.join(' ')}`, removing.length && `remove ${removing.join(' ')}`].filter(Boolean).join('; ') : `packages already ${state}`;
+    if (!commands.length) return { changed: false, msg };
+    return {
+      changed,
+      msg,
+      diff: changed ? [{ before, after, beforeHeader: 'packages', afterHeader: 'packages' }] : undefined,
+      apply: async () => {
+        for (const command of commands) {
+          const res = await run(ctx, command);
+          if (res.rc !== 0) return { failed: true, rc: res.rc, msg: `${command.split(' ').slice(1, 3).join(' ')} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`, stdout: res.stdout, stderr: res.stderr };
+        }
+        return { cache_updated: refresh };
+      },
+    };
+  },
+};

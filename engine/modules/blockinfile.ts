@@ -1,0 +1,75 @@
+// blockinfile: manage a block of lines between marker lines.
+import type { Module } from './types';
+import { attrProperties } from './util/attrs';
+import { type TextEdit, fromLines, planTextEdit, probeText, toLines } from './util/textedit';
+
+interface BlockArgs extends TextEdit {
+  block?: string;
+  marker?: string;
+  marker_begin?: string;
+  marker_end?: string;
+  state?: 'present' | 'absent';
+  insertafter?: string;
+  insertbefore?: string;
+}
+
+/** The pure edit, exported for unit tests. */
+export function editBlock(text: string, args: BlockArgs): { text: string; msg: string } {
+  const marker = args.marker ?? '# {mark} ANSIBLE MANAGED BLOCK';
+  const begin = marker.replace('{mark}', args.marker_begin ?? 'BEGIN');
+  const end = marker.replace('{mark}', args.marker_end ?? 'END');
+  const lines = toLines(text);
+  const start = lines.indexOf(begin);
+  const stop = start >= 0 ? lines.indexOf(end, start) : -1;
+  const present = start >= 0 && stop >= 0;
+  const body = args.block ? toLines(args.block.endsWith('\n') ? args.block : args.block + '\n') : [];
+  if (args.state === 'absent' || body.length === 0) {
+    if (!present) return { text, msg: 'block already absent' };
+    lines.splice(start, stop - start + 1);
+    return { text: fromLines(lines), msg: 'block removed' };
+  }
+  const wanted = [begin, ...body, end];
+  if (present) {
+    const current = lines.slice(start, stop + 1);
+    if (current.join('\n') === wanted.join('\n')) return { text, msg: 'block already present' };
+    lines.splice(start, stop - start + 1, ...wanted);
+    return { text: fromLines(lines), msg: 'block replaced' };
+  }
+  let at = lines.length;
+  if (args.insertbefore) {
+    const found = args.insertbefore === 'BOF' ? 0 : lines.findIndex((l) => new RegExp(args.insertbefore!).test(l));
+    at = found >= 0 ? found : lines.length;
+  } else if (args.insertafter && args.insertafter !== 'EOF') {
+    const found = lines.map((l) => new RegExp(args.insertafter!).test(l)).lastIndexOf(true);
+    at = found >= 0 ? found + 1 : lines.length;
+  }
+  lines.splice(at, 0, ...wanted);
+  return { text: fromLines(lines), msg: 'block inserted' };
+}
+
+export const blockinfile: Module<BlockArgs> = {
+  name: 'blockinfile',
+  freeForm: 'kv',
+  argAliases: { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
+  schema: {
+    type: 'object',
+    description: 'Inserts, updates or removes a block of lines surrounded by marker lines.',
+    properties: {
+      path: { type: 'string', description: 'Remote file.' },
+      block: { type: 'string', description: 'The lines to put between the markers (empty removes the block).' },
+      marker: { type: 'string', description: "Marker template; {mark} becomes BEGIN/END. Default '# {mark} ANSIBLE MANAGED BLOCK'." },
+      marker_begin: { type: 'string', description: 'Replaces {mark} in the first marker (default BEGIN).' },
+      marker_end: { type: 'string', description: 'Replaces {mark} in the last marker (default END).' },
+      state: { enum: ['present', 'absent'], description: 'Default present.' },
+      insertafter: { type: 'string', description: 'EOF (default) or a regexp.' },
+      insertbefore: { type: 'string', description: 'BOF or a regexp.' },
+      create: { type: 'boolean', description: 'Create the file when missing.' },
+      backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
+      ...attrProperties,
+    },
+    required: ['path'],
+    additionalProperties: false,
+  },
+  probe: (args, ctx) => probeText(ctx, args.path),
+  plan: (args, found, ctx) => planTextEdit(ctx, args, found, (text) => editBlock(text, args)),
+};

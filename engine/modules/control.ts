@@ -1,0 +1,94 @@
+// Controller-side modules that only look at variables: assert, fail, debug, set_fact, pause.
+import type { Module } from './types';
+
+export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: string; success_msg?: string; quiet?: boolean }> = {
+  name: 'assert',
+  controllerOnly: true,
+  schema: {
+    type: 'object',
+    description: 'Fails the host when any of the conditions is false.',
+    properties: {
+      that: { type: ['string', 'array'], items: { type: 'string' }, description: 'Jinja2 conditions, all of which must hold.' },
+      fail_msg: { type: 'string', description: 'Message when a condition is false (alias msg).' },
+      msg: { type: 'string', description: 'Alias of fail_msg.' },
+      success_msg: { type: 'string', description: 'Message when all hold.' },
+      quiet: { type: 'boolean', description: 'Print less.' },
+    },
+    required: ['that'],
+    additionalProperties: false,
+  },
+  plan(args, _found, ctx) {
+    const conditions = Array.isArray(args.that) ? args.that : [args.that];
+    const failedOn = conditions.find((c) => !ctx.evaluate(String(c)));
+    if (failedOn !== undefined) return { changed: false, failed: true, msg: args.fail_msg ?? args.msg ?? `assertion failed: ${failedOn}`, result: { assertion: failedOn } };
+    return { changed: false, msg: args.success_msg ?? 'all assertions passed' };
+  },
+};
+
+export const fail: Module<{ msg?: string }> = {
+  name: 'fail',
+  controllerOnly: true,
+  schema: { type: 'object', description: 'Fails the host with a message.', properties: { msg: { type: 'string', description: 'The message.' } }, additionalProperties: false },
+  plan: (args) => ({ changed: false, failed: true, msg: args.msg ?? 'Failed as requested from task' }),
+};
+
+export const debug: Module<{ msg?: unknown; var?: string; verbosity?: number }> = {
+  name: 'debug',
+  controllerOnly: true,
+  showsResult: true,
+  schema: {
+    type: 'object',
+    description: 'Prints a message or the value of a variable.',
+    properties: {
+      msg: { description: 'Message (any value).' },
+      var: { type: 'string', description: 'Variable name or expression to print.' },
+      verbosity: { type: 'integer', description: 'Only print at this -v level or above.' },
+    },
+    additionalProperties: false,
+  },
+  plan(args, _found, ctx) {
+    if (args.var !== undefined) {
+      const value = ctx.expression(args.var);
+      return { changed: false, msg: `${args.var} = ${JSON.stringify(value)}`, result: { [args.var]: value } };
+    }
+    const msg = args.msg === undefined ? 'Hello world!' : args.msg;
+    return { changed: false, msg: typeof msg === 'string' ? msg : JSON.stringify(msg) };
+  },
+};
+
+export const set_fact: Module<Record<string, unknown>> = {
+  name: 'set_fact',
+  controllerOnly: true,
+  schema: {
+    type: 'object',
+    description: 'Sets host variables (facts) for the rest of the run.',
+    properties: { cacheable: { type: 'boolean', description: 'Accepted for compatibility; facts are not cached between runs.' } },
+    additionalProperties: true,
+  },
+  plan(args) {
+    const { cacheable: _ignored, ...facts } = args;
+    return { changed: false, msg: `set ${Object.keys(facts).join(', ')}`, facts, result: { ansible_facts: facts } };
+  },
+};
+
+export const pause: Module<{ seconds?: number; minutes?: number; prompt?: string }> = {
+  name: 'pause',
+  controllerOnly: true,
+  schema: {
+    type: 'object',
+    description: 'Waits a number of seconds or minutes (prompts are not interactive: they are printed and the run goes on).',
+    properties: {
+      seconds: { type: 'number', description: 'Seconds to wait.' },
+      minutes: { type: 'number', description: 'Minutes to wait.' },
+      prompt: { type: 'string', description: 'Text to print.' },
+    },
+    additionalProperties: false,
+  },
+  async probe(args) {
+    const ms = ((args.minutes ?? 0) * 60 + (args.seconds ?? 0)) * 1000;
+    // Waiting is harmless, so it happens in check mode too: later tasks see the same timing.
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return ms;
+  },
+  plan: (args, ms: number) => ({ changed: false, msg: args.prompt ?? `paused ${ms / 1000}s`, result: { delta: ms / 1000 } }),
+};

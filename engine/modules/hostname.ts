@@ -1,0 +1,32 @@
+// hostname: the running host name and /etc/hostname.
+import { quote } from '../connection/quote';
+import type { Module } from './types';
+import { mustRun } from './util/remote';
+
+export const hostname: Module<{ name: string }, { running: string; file: string; systemd: boolean }> = {
+  name: 'hostname',
+  freeForm: 'kv',
+  schema: {
+    type: 'object',
+    description: 'Sets the host name, both the running one and /etc/hostname.',
+    properties: { name: { type: 'string', description: 'The host name.' } },
+    required: ['name'],
+    additionalProperties: false,
+  },
+  async probe(_args, ctx) {
+    const res = await mustRun(ctx, 'hostname; cat /etc/hostname 2>/dev/null | head -1; [ -d /run/systemd/system ] && echo systemd || echo none');
+    const [running, file, manager] = res.stdout.split('\n');
+    return { running, file, systemd: manager === 'systemd' };
+  },
+  plan(args, found, ctx) {
+    if (found.running === args.name && found.file === args.name) return { changed: false, msg: `hostname already ${args.name}` };
+    const n = quote(args.name);
+    const command = found.systemd ? `hostnamectl set-hostname ${n}` : `printf '%s\\n' ${n} > /etc/hostname && hostname ${n}`;
+    return {
+      changed: true,
+      msg: `hostname ${found.running} -> ${args.name}`,
+      diff: [{ before: `${found.running}\n`, after: `${args.name}\n`, beforeHeader: 'hostname', afterHeader: 'hostname' }],
+      apply: async () => void (await mustRun(ctx, command)),
+    };
+  },
+};

@@ -1,0 +1,111 @@
+// user: local accounts through useradd/usermod/userdel.
+import { argvToShell, quote } from '../connection/quote';
+import type { Module, ModuleContext } from './types';
+import { mustRun, run } from './util/remote';
+
+interface UserArgs {
+  name: string;
+  state?: 'present' | 'absent';
+  uid?: number;
+  group?: string;
+  groups?: string | string[];
+  append?: boolean;
+  shell?: string;
+  home?: string;
+  comment?: string;
+  create_home?: boolean;
+  system?: boolean;
+  password?: string;
+  remove?: boolean;
+}
+
+interface Found {
+  exists: boolean;
+  uid?: number;
+  group?: string;
+  groups: string[];
+  shell?: string;
+  home?: string;
+  comment?: string;
+  passwordHash?: string;
+}
+
+async function probeUser(args: UserArgs, ctx: ModuleContext): Promise<Found> {
+  const n = quote(args.name);
+  const res = await run(ctx, `getent passwd ${n} || exit 2; id -gn ${n}; id -Gn ${n}; getent shadow ${n} | cut -d: -f2`);
+  if (res.rc === 2) return { exists: false, groups: [] };
+  const [passwd, primary, all, hash] = res.stdout.split('\n');
+  const f = passwd.split(':');
+  return { exists: true, uid: Number(f[2]), comment: f[4], home: f[5], shell: f[6], group: primary, groups: (all ?? '').split(' ').filter((g) => g && g !== primary), passwordHash: hash || undefined };
+}
+
+function groupList(value: UserArgs['groups']): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : String(value).split(',')).map((g) => g.trim()).filter(Boolean);
+}
+
+export const user: Module<UserArgs, Found> = {
+  name: 'user',
+  freeForm: 'kv',
+  schema: {
+    type: 'object',
+    description: 'Creates, changes or removes a local user account.',
+    properties: {
+      name: { type: 'string', description: 'Login name.' },
+      state: { enum: ['present', 'absent'], description: 'Default present.' },
+      uid: { type: 'integer', description: 'User id.' },
+      group: { type: 'string', description: 'Primary group.' },
+      groups: { type: ['string', 'array'], items: { type: 'string' }, description: 'Supplementary groups.' },
+      append: { type: 'boolean', description: 'Add to groups instead of setting exactly these.' },
+      shell: { type: 'string', description: 'Login shell.' },
+      home: { type: 'string', description: 'Home directory.' },
+      comment: { type: 'string', description: 'GECOS field.' },
+      create_home: { type: 'boolean', description: 'Create the home directory (default true).' },
+      system: { type: 'boolean', description: 'A system account (on creation).' },
+      password: { type: 'string', description: 'Password hash (crypt(3) format), never a clear text password.' },
+      remove: { type: 'boolean', description: 'With state=absent, remove the home directory too.' },
+    },
+    required: ['name'],
+    additionalProperties: false,
+  },
+  probe: probeUser,
+  plan(args, found, ctx) {
+    if (args.state === 'absent') {
+      if (!found.exists) return { changed: false, msg: 'user already absent' };
+      const argv = ['userdel', ...(args.remove ? ['-r'] : []), args.name];
+      return { changed: true, msg: 'user would be removed', diff: [{ before: `user ${args.name}\n`, after: '', beforeHeader: 'users', afterHeader: 'users' }], apply: async () => void (await mustRun(ctx, argvToShell(argv))) };
+    }
+    const wantGroups = groupList(args.groups);
+    const opts: string[] = [];
+    const changes: string[] = [];
+    const want = (flag: string, key: string, wanted: unknown, have: unknown) => {
+      if (wanted === undefined || (found.exists && wanted === have)) return;
+      opts.push(flag, String(wanted));
+      changes.push(`${key}: ${have ?? '(none)'} -> ${key === 'password' ? '(hash)' : wanted}`);
+    };
+    want('-u', 'uid', args.uid, found.uid);
+    want('-g', 'group', args.group, found.group);
+    want('-s', 'shell', args.shell, found.shell);
+    want('-d', 'home', args.home, found.home);
+    want('-c', 'comment', args.comment, found.comment);
+    want('-p', 'password', args.password, found.passwordHash);
+    if (wantGroups) {
+      const missing = wantGroups.filter((g) => !found.groups.includes(g));
+      const extra = args.append ? [] : found.groups.filter((g) => !wantGroups.includes(g));
+      if (!found.exists || missing.length || extra.length) {
+        opts.push(...(args.append && found.exists ? ['-a'] : []), '-G', wantGroups.join(','));
+        changes.push(`groups: ${found.groups.join(',') || '(none)'} -> ${args.append ? [...found.groups, ...missing].join(',') : wantGroups.join(',')}`);
+      }
+    }
+    if (found.exists && !opts.length) return { changed: false, msg: 'user already as wanted' };
+    const argv = found.exists
+      ? ['usermod', ...opts, args.name]
+      : ['useradd', ...(args.system ? ['-r'] : []), ...(args.create_home === false ? ['-M'] : ['-m']), ...opts, args.name];
+    return {
+      changed: true,
+      msg: found.exists ? `user would change (${changes.map((c) => c.split(':')[0]).join(', ')})` : 'user would be created',
+      diff: [{ before: found.exists ? `user ${args.name}\n` : '', after: `user ${args.name}\n${changes.map((c) => `  ${c}\n`).join('')}`, beforeHeader: 'users', afterHeader: 'users' }],
+      apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+    };
+  },
+};

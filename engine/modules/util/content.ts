@@ -1,0 +1,79 @@
+// The shared core of copy and template: compare wanted content with the remote file, diff, write.
+import type { Diff, ModuleContext, Outcome } from '../types';
+import { type Attrs, attrChanges } from './attrs';
+import { type RemoteStat, mustRun, sha256, statRemote, writeAtomic } from './remote';
+
+/** Files larger than this are compared by checksum only and shown as a one-line diff. */
+const DIFF_LIMIT = 256 * 1024;
+
+export async function probeContent(ctx: ModuleContext, dest: string): Promise<RemoteStat> {
+  const first = await statRemote(ctx, dest, { checksum: true, follow: true });
+  if (first.exists && first.type === 'file' && (first.size ?? 0) <= DIFF_LIMIT) return statRemote(ctx, dest, { content: true, follow: true });
+  return first;
+}
+
+function isText(data: Buffer): boolean {
+  return data.length <= DIFF_LIMIT && !data.includes(0);
+}
+
+export function contentDiff(dest: string, before: Buffer | undefined, after: Buffer, existed: boolean): Diff {
+  const describe = (b: Buffer) => (isText(b) ? b.toString('utf8') : `(binary or large file, ${b.length} bytes, sha256 ${sha256(b)})\n`);
+  return {
+    before: existed && before ? describe(before) : '',
+    after: describe(after),
+    beforeHeader: existed ? dest : '/dev/null',
+    afterHeader: dest,
+  };
+}
+
+export interface ContentWant extends Attrs {
+  dest: string;
+  content: Buffer;
+  backup?: boolean;
+  force?: boolean;
+  /** A command run on the temp copy before it replaces dest, %s is the path (like Ansible's validate). */
+  validate?: string;
+}
+
+export function planContent(ctx: ModuleContext, want: ContentWant, found: RemoteStat): Outcome {
+  if (found.exists && found.type !== 'file') return { changed: false, failed: true, msg: `${want.dest} exists and is a ${found.type}` };
+  const contentChanges = !found.exists || (want.force !== false && found.sha256 !== sha256(want.content));
+  const attrs = attrChanges(found.exists ? found : undefined, want, want.dest);
+  const attrOnly = !contentChanges && attrs.changed;
+  const diff: Diff[] = [];
+  if (contentChanges) diff.push(contentDiff(want.dest, found.content, want.content, found.exists));
+  if (attrs.changed && found.exists) diff.push({ before: attrs.before.join('\n') + '\n', after: attrs.after.join('\n') + '\n', beforeHeader: `${want.dest} (attributes)`, afterHeader: `${want.dest} (attributes)` });
+  const result = { dest: want.dest, checksum: sha256(want.content), size: want.content.length };
+  if (!contentChanges && !attrs.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
+  return {
+    changed: true,
+    msg: contentChanges ? (found.exists ? 'content differs' : 'file would be created') : `attributes differ (${attrs.after.join(', ')})`,
+    diff,
+    result,
+    apply: async () => {
+      if (attrOnly) {
+        await mustRun(ctx, attrs.commands.join(' && '));
+        return result;
+      }
+      if (want.validate) await validateContent(ctx, want);
+      const mode = attrChanges(undefined, want, want.dest);
+      const written = await writeAtomic(ctx, want.dest, want.content, {
+        mode: mode.after.find((l) => l.startsWith('mode'))?.slice(6),
+        owner: want.owner,
+        group: want.group,
+        backup: want.backup && found.exists,
+      });
+      return { ...result, ...(written.backupFile ? { backup_file: written.backupFile } : {}) };
+    },
+  };
+}
+
+async function validateContent(ctx: ModuleContext, want: ContentWant): Promise<void> {
+  const tmp = `${want.dest}.validate.${process.pid}`;
+  await writeAtomic(ctx, tmp, want.content, { mode: '0600' });
+  try {
+    await mustRun(ctx, want.validate!.replace('%s', tmp));
+  } finally {
+    await mustRun(ctx, `rm -f '${tmp.replace(/'/g, `'\\''`)}'`);
+  }
+}

@@ -1,0 +1,58 @@
+// Editing a remote text file in memory: read, transform, diff, then one atomic write.
+import type { ModuleContext, Outcome } from '../types';
+import { type Attrs, attrChanges } from './attrs';
+import { contentDiff } from './content';
+import { type RemoteStat, mustRun, readRemoteText, writeAtomic } from './remote';
+
+export interface TextEdit extends Attrs {
+  path: string;
+  create?: boolean;
+  backup?: boolean;
+}
+
+export async function probeText(ctx: ModuleContext, path: string): Promise<{ stat: RemoteStat; text: string | undefined }> {
+  return readRemoteText(ctx, path);
+}
+
+/** `edit` returns the new text and a message; it gets '' for a missing file when create is set. */
+export function planTextEdit(
+  ctx: ModuleContext,
+  want: TextEdit,
+  found: { stat: RemoteStat; text: string | undefined },
+  edit: (text: string) => { text: string; msg: string },
+): Outcome {
+  if (found.text === undefined && !want.create) {
+    const result = edit('');
+    if (result.text === '') return { changed: false, msg: `${want.path} does not exist; nothing to remove` };
+    return { changed: false, failed: true, msg: `${want.path} does not exist (set create: true to create it)` };
+  }
+  const before = found.text ?? '';
+  const { text: after, msg } = edit(before);
+  const attrs = attrChanges(found.stat.exists ? found.stat : undefined, want, want.path);
+  const contentChanged = after !== before || !found.stat.exists;
+  if (!contentChanged && !attrs.changed) return { changed: false, msg };
+  return {
+    changed: true,
+    msg: contentChanged ? msg : `attributes differ (${attrs.after.join(', ')})`,
+    diff: contentChanged ? [contentDiff(want.path, Buffer.from(before), Buffer.from(after), found.stat.exists)] : [],
+    apply: async () => {
+      if (!contentChanged) {
+        await mustRun(ctx, attrs.commands.join(' && '));
+        return;
+      }
+      const mode = attrs.after.find((l) => l.startsWith('mode'))?.slice(6);
+      const written = await writeAtomic(ctx, want.path, Buffer.from(after), { mode, owner: want.owner, group: want.group, backup: want.backup });
+      return written.backupFile ? { backup_file: written.backupFile } : {};
+    },
+  };
+}
+
+/** Splits into lines keeping track of whether the text ended with a newline. */
+export function toLines(text: string): string[] {
+  if (text === '') return [];
+  return text.replace(/\n$/, '').split('\n');
+}
+
+export function fromLines(lines: string[]): string {
+  return lines.length ? lines.join('\n') + '\n' : '';
+}

@@ -1,0 +1,70 @@
+// wait_for: wait on the host until a TCP port opens/closes or a path appears/disappears.
+// The whole wait is one remote loop, so it costs one round trip, and it is read-only: it waits
+// in check mode too.
+import { quote } from '../connection/quote';
+import type { Module } from './types';
+import { run } from './util/remote';
+
+interface WaitArgs {
+  host?: string;
+  port?: number;
+  path?: string;
+  state?: 'started' | 'stopped' | 'present' | 'absent';
+  timeout?: number;
+  delay?: number;
+  sleep?: number;
+  search_regex?: string;
+  msg?: string;
+}
+
+function condition(args: WaitArgs): string {
+  if (args.port !== undefined) {
+    const host = args.host ?? '127.0.0.1';
+    const open = `timeout 2 bash -c ${quote(`exec 3<>/dev/tcp/${host}/${args.port}`)} 2>/dev/null`;
+    return args.state === 'stopped' ? `! ${open}` : open;
+  }
+  const p = quote(args.path!);
+  if (args.state === 'absent') return `[ ! -e ${p} ]`;
+  if (args.search_regex) return `grep -Eq ${quote(args.search_regex)} ${p} 2>/dev/null`;
+  return `[ -e ${p} ]`;
+}
+
+export const wait_for: Module<WaitArgs, { rc: number; elapsed: number }> = {
+  name: 'wait_for',
+  freeForm: 'kv',
+  schema: {
+    type: 'object',
+    description: 'Waits, on the host, for a TCP port to open (or close) or a path to exist (or vanish, or contain a regex).',
+    properties: {
+      host: { type: 'string', description: 'Address to probe for port (default 127.0.0.1).' },
+      port: { type: 'integer', description: 'TCP port.' },
+      path: { type: 'string', description: 'File to wait for.' },
+      state: { enum: ['started', 'stopped', 'present', 'absent'], description: 'started/present (default) or stopped/absent.' },
+      timeout: { type: 'integer', description: 'Seconds before failing (default 300).' },
+      delay: { type: 'integer', description: 'Seconds to wait before the first check.' },
+      sleep: { type: 'number', description: 'Seconds between checks (default 1).' },
+      search_regex: { type: 'string', description: 'With path: wait until the file matches this regex.' },
+      msg: { type: 'string', description: 'Message on timeout.' },
+    },
+    additionalProperties: false,
+  },
+  async probe(args, ctx) {
+    if (args.port === undefined && args.path === undefined) return { rc: 3, elapsed: 0 };
+    const timeout = args.timeout ?? 300;
+    const script = [
+      `sleep ${Number(args.delay ?? 0)}`,
+      `end=$(( $(date +%s) + ${Number(timeout)} ))`,
+      `until ${condition(args)}; do [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${Number(args.sleep ?? 1)}; done`,
+    ].join('\n');
+    const start = Date.now();
+    const res = await run(ctx, script);
+    return { rc: res.rc, elapsed: (Date.now() - start) / 1000 };
+  },
+  plan(args, found) {
+    if (found.rc === 3) return { changed: false, failed: true, msg: 'wait_for needs port or path' };
+    const what = args.port !== undefined ? `port ${args.host ?? '127.0.0.1'}:${args.port}` : `path ${args.path}`;
+    const result = { elapsed: found.elapsed };
+    if (found.rc !== 0) return { changed: false, failed: true, result, msg: args.msg ?? `timeout after ${args.timeout ?? 300}s waiting for ${what} to be ${args.state ?? 'started'}` };
+    return { changed: false, result, msg: `${what} ${args.state ?? 'started'} after ${found.elapsed.toFixed(1)}s` };
+  },
+};

@@ -1,0 +1,38 @@
+// Everything the runner tells the outside world, as one union on `kind`. Renderers (tty via
+// listr2, plain text for CI logs, JSON lines) only format these.
+import type { Diff } from '../modules/types';
+import type { Stats } from '../run/state';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'ignored' | 'rescued';
+
+export type Event =
+  | { kind: 'playbook_start'; file: string; check: boolean }
+  | { kind: 'play_start'; name: string; hosts: string[] }
+  | { kind: 'task_start'; name: string; role?: string; hosts: string[]; handler?: boolean }
+  | {
+      kind: 'host_result';
+      task: string;
+      host: string;
+      status: HostStatus;
+      msg?: string;
+      item?: string;
+      delegatedTo?: string;
+      diff?: Diff[];
+      /** Full result, only at -v and never for no_log tasks. */
+      result?: Record<string, unknown>;
+    }
+  | { kind: 'warning'; msg: string }
+  | { kind: 'recap'; stats: Record<string, Stats>; elapsed: number };
+
+export interface Reporter {
+  emit(event: Event): void;
+  /**
+   * Runs one task on its hosts. A live renderer shows each host's state while it runs; the
+   * plain ones just await. `run` resolves with the status to show for the host.
+   */
+  task(name: string, hosts: string[], run: (host: string) => Promise<HostStatus | undefined>, forks: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The text of a no_log result, wherever a result would be shown. */
+export const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";

@@ -1,0 +1,232 @@
+// Runs plays the way Ansible's linear strategy does: each task on all active hosts of the batch
+// in parallel (up to --forks), then the next task; blocks with rescue/always; handlers at the
+// flush points; serial batches; any_errors_fatal and max_fail_percentage.
+import { InputError } from '../errors';
+import { loadYamlFile } from '../load/yaml';
+import { loadRole } from '../load/roles';
+import { loadTaskFile, resolveTaskFile } from '../load/tasks';
+import type { Play, Task, Vars } from '../load/types';
+import { resolvePattern } from '../plan/patterns';
+import { serialBatches } from '../plan/serial';
+import { selectTasks } from '../plan/tags';
+import { setup } from '../modules/setup';
+import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
+import { type Result, runTaskOnHost, statusOf } from './task';
+import { taskScope } from './vars';
+import { toBool } from '../load/filters';
+import { join, isAbsolute } from 'node:path';
+
+function count(host: HostState, status: ReturnType<typeof statusOf>): void {
+  if (status === 'changed') {
+    host.stats.changed++;
+    host.stats.ok++;
+  } else if (status === 'ok') host.stats.ok++;
+  else if (status === 'skipped') host.stats.skipped++;
+  else if (status === 'ignored') host.stats.ignored++;
+  else if (status === 'unreachable') host.stats.unreachable++;
+}
+
+/** Records a failure: counted now, or held for the rescue of an enclosing block. */
+function fail(host: HostState): void {
+  host.failed = true;
+  if (host.rescueDepth > 0) host.pendingFailure = true;
+  else host.stats.failed++;
+}
+
+/** Register, facts, notify and counters after a task finished on a host. */
+function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
+  const scope = taskScope(play, host, task);
+  const ignored = task.ignoreErrors !== undefined && toBool(play.run.templar.renderValue(task.ignoreErrors, scope, `task '${task.name}' ignore_errors`, task.pos));
+  const status = statusOf(result, ignored);
+  if (task.register) host.hostFacts[task.register] = result;
+  for (const f of facts) {
+    const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
+    if (gathered && task.module === setup) Object.assign(host.facts, gathered);
+    else Object.assign(host.hostFacts, gathered ?? {}, rest);
+  }
+  if (status === 'changed') for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, scope, `task '${task.name}' notify`, task.pos)));
+  if (status === 'unreachable') host.unreachable = true;
+  if (status === 'failed') fail(host);
+  else count(host, status);
+  return status;
+}
+
+function batchHosts(play: PlayRun): HostState[] {
+  return play.batch.map((h) => play.run.hosts.get(h)!).filter(isActive);
+}
+
+async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], handler = false): Promise<void> {
+  const { run } = play;
+  const runOnce = task.runOnce !== undefined && hosts.length > 0 && toBool(run.templar.renderValue(task.runOnce, taskScope(play, hosts[0], task), `task '${task.name}' run_once`, task.pos));
+  const targets = runOnce ? hosts.slice(0, 1) : hosts;
+  run.reporter.emit({ kind: 'task_start', name: task.name, role: task.role?.name, hosts: targets.map((h) => h.name), handler });
+  let anyFailed = false;
+  await run.reporter.task(task.name, targets.map((h) => h.name), async (name) => {
+    if (run.interrupted) return undefined;
+    const host = run.hosts.get(name)!;
+    const { result, facts } = await runTaskOnHost(play, host, task);
+    const status = settle(play, host, task, result, facts);
+    if (status === 'failed') anyFailed = true;
+    if (runOnce) for (const other of hosts.slice(1)) {
+      if (task.register) other.hostFacts[task.register] = result;
+      for (const f of facts) Object.assign(other.hostFacts, (f as { ansible_facts?: Vars }).ansible_facts ?? f);
+      if (status === 'changed') for (const n of task.notify) other.notified.add(n);
+    }
+    return status;
+  }, run.options.forks ?? targets.length);
+  const fatal = task.anyErrorsFatal !== undefined ? toBool(task.anyErrorsFatal) : play.play.anyErrorsFatal;
+  if (anyFailed && fatal && !hosts.some((h) => h.rescueDepth > 0)) play.aborted = true;
+  checkMaxFail(play);
+}
+
+function checkMaxFail(play: PlayRun): void {
+  const max = play.play.maxFailPercentage;
+  if (max === undefined) return;
+  const failed = play.batch.filter((h) => {
+    const s = play.run.hosts.get(h)!;
+    return s.failed || s.unreachable;
+  }).length;
+  if ((failed / play.batch.length) * 100 > max) play.aborted = true;
+}
+
+async function runInclude(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
+  // Hosts that resolve the include to the same file run it together, so ordering stays linear.
+  const groups = new Map<string, { tasks: () => Task[]; hosts: HostState[] }>();
+  for (const host of hosts) {
+    const scope = taskScope(play, host, task);
+    if (!task.when.every((c) => play.run.templar.evaluate(c, scope, `task '${task.name}' when`, task.pos))) {
+      count(host, 'skipped');
+      continue;
+    }
+    const inherited = { tags: task.tags, when: [], vars: task.vars, become: task.become, becomeUser: task.becomeUser, environment: task.environment, noLog: task.noLog, ignoreErrors: task.ignoreErrors };
+    const inc = task.include!;
+    if (inc.kind === 'include_tasks') {
+      const file = resolveTaskFile(String(play.run.templar.renderValue(inc.file, scope, `task '${task.name}'`, task.pos)), task, task.pos);
+      const key = `tasks:${file}`;
+      if (!groups.has(key)) groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
+      groups.get(key)!.hosts.push(host);
+    } else {
+      const name = String(play.run.templar.renderValue(inc.role, scope, `task '${task.name}'`, task.pos));
+      const key = `role:${name}:${inc.tasksFrom ?? ''}`;
+      if (!groups.has(key)) groups.set(key, {
+        tasks: () => {
+          const loaded = loadRole({ name, params: {}, tags: [], when: [], pos: task.pos }, { playbookDir: play.run.playbookDir, seen: new Map() }, inherited, [], inc.tasksFrom);
+          play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
+          return loaded.flatMap((l) => l.tasks);
+        },
+        hosts: [],
+      });
+      groups.get(key)!.hosts.push(host);
+    }
+  }
+  for (const group of groups.values()) {
+    const tasks = selectTasks(group.tasks(), play.run.options);
+    await runTasks(play, tasks, group.hosts);
+  }
+}
+
+async function runBlock(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
+  const hasRescue = (task.rescue?.length ?? 0) > 0;
+  if (hasRescue) hosts.forEach((h) => h.rescueDepth++);
+  await runTasks(play, task.block ?? [], hosts);
+  if (hasRescue) hosts.forEach((h) => h.rescueDepth--);
+  const rescued = hosts.filter((h) => h.pendingFailure && !h.unreachable && h.rescueDepth === 0);
+  for (const h of rescued) {
+    h.pendingFailure = false;
+    h.failed = false;
+    h.stats.rescued++;
+  }
+  if (rescued.length) await runTasks(play, task.rescue ?? [], rescued);
+  if (task.always?.length) {
+    const wasFailed = hosts.filter((h) => h.failed && !h.unreachable);
+    wasFailed.forEach((h) => (h.failed = false));
+    await runTasks(play, task.always, hosts.filter((h) => !h.unreachable && !h.ended));
+    wasFailed.forEach((h) => (h.failed = true));
+  }
+}
+
+async function runMeta(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
+  switch (task.meta) {
+    case 'flush_handlers':
+      return flushHandlers(play);
+    case 'end_play':
+      play.aborted = true;
+      return;
+    case 'end_host':
+      hosts.forEach((h) => (h.ended = true));
+      return;
+    case 'clear_host_errors':
+      play.batch.forEach((n) => (play.run.hosts.get(n)!.failed = false));
+      return;
+    default:
+      return;
+  }
+}
+
+export async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[]): Promise<void> {
+  for (const task of tasks) {
+    if (play.aborted || play.run.interrupted) return;
+    const active = hosts.filter(isActive);
+    if (!active.length) return;
+    if (task.block) await runBlock(play, task, active);
+    else if (task.include) await runInclude(play, task, active);
+    else if (task.meta) await runMeta(play, task, active);
+    else await runSimpleTask(play, task, active);
+  }
+}
+
+export async function flushHandlers(play: PlayRun): Promise<void> {
+  if (play.aborted || play.run.interrupted) return;
+  for (const handler of play.play.handlers) {
+    const names = [handler.name, ...handler.listen];
+    const hosts = batchHosts(play).filter((h) => names.some((n) => h.notified.has(n)));
+    if (!hosts.length) continue;
+    await runSimpleTask(play, handler, hosts, true);
+  }
+  for (const h of batchHosts(play)) h.notified.clear();
+}
+
+function loadVarsFiles(play: Play): Vars {
+  const vars: Vars = {};
+  for (const { path, pos } of play.varsFiles) {
+    const file = isAbsolute(path) ? path : join(play.dir, path);
+    const { data } = loadYamlFile(file, pos);
+    if (data !== null && (typeof data !== 'object' || Array.isArray(data))) throw new InputError('vars_files entry must hold a mapping', { file, line: 1, col: 1 });
+    Object.assign(vars, data);
+  }
+  return vars;
+}
+
+function gatherTask(play: Play): Task {
+  return { name: 'Gathering Facts', pos: play.pos, dir: play.dir, module: setup, moduleName: 'setup', args: {}, when: [], loopControl: {}, notify: [], listen: [], tags: ['always'], vars: {} };
+}
+
+export async function runPlay(run: RunContext, play: Play): Promise<void> {
+  const tasks = { pre: selectTasks(play.preTasks, run.options), main: selectTasks(play.tasks, run.options), post: selectTasks(play.postTasks, run.options) };
+  if (run.options.role && !tasks.main.length) return;
+  const unknown: string[] = [];
+  let hosts = resolvePattern(run.inventory, play.hosts, unknown);
+  if (run.options.limit) {
+    const limited = new Set(resolvePattern(run.inventory, run.options.limit));
+    hosts = hosts.filter((h) => limited.has(h));
+  }
+  for (const h of hosts) if (!run.hosts.has(h)) run.hosts.set(h, newHost(h));
+  run.reporter.emit({ kind: 'play_start', name: play.name, hosts });
+  if (!hosts.length) {
+    run.reporter.emit({ kind: 'warning', msg: `play '${play.name}': no hosts matched '${[play.hosts].flat().join(',')}'` });
+    return;
+  }
+  const varsFiles = loadVarsFiles(play);
+  for (const batch of serialBatches(play.serial, hosts, run.templar)) {
+    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false };
+    const batchStates = () => batch.map((h) => run.hosts.get(h)!);
+    if (play.gatherFacts) await runSimpleTask(state, gatherTask(play), batchStates().filter(isActive));
+    await runTasks(state, tasks.pre, batchStates());
+    await flushHandlers(state);
+    await runTasks(state, tasks.main, batchStates());
+    await flushHandlers(state);
+    await runTasks(state, tasks.post, batchStates());
+    await flushHandlers(state);
+    if (state.aborted || run.interrupted) break;
+  }
+}

@@ -1,0 +1,90 @@
+// What the runner knows about each host during a run, and the options of the run.
+import type { Connection } from '../connection/types';
+import type { Inventory } from '../load/inventory';
+import type { Templar } from '../load/template';
+import type { Play, Vars } from '../load/types';
+import type { Reporter } from '../output/events';
+
+export interface Stats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export interface HostState {
+  name: string;
+  /** Gathered facts (ansible_facts). */
+  facts: Vars;
+  /** set_fact, include_vars and registered results: they outlive the play. */
+  hostFacts: Vars;
+  failed: boolean;
+  unreachable: boolean;
+  /** Stopped by meta: end_host. */
+  ended: boolean;
+  /** Inside a block with rescue: failures wait for the rescue instead of counting. */
+  rescueDepth: number;
+  pendingFailure: boolean;
+  notified: Set<string>;
+  stats: Stats;
+}
+
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  role?: string;
+  extraVars: Vars;
+  forks?: number;
+  verbosity: number;
+  acceptNewHostKeys: boolean;
+  becomePassword?: string;
+  sshConfigFile?: string;
+  knownHostsFile?: string;
+}
+
+export interface RunContext {
+  options: RunOptions;
+  inventory: Inventory;
+  templar: Templar;
+  reporter: Reporter;
+  hosts: Map<string, HostState>;
+  connections: Map<string, Promise<Connection>>;
+  playbookDir: string;
+  /** Set by SIGINT: no new task starts. */
+  interrupted: boolean;
+}
+
+export interface PlayRun {
+  run: RunContext;
+  play: Play;
+  /** Variables of vars_files, loaded once per play. */
+  varsFiles: Vars;
+  playHosts: string[];
+  batch: string[];
+  aborted: boolean;
+}
+
+export function newHost(name: string): HostState {
+  return {
+    name,
+    facts: {},
+    hostFacts: {},
+    failed: false,
+    unreachable: false,
+    ended: false,
+    rescueDepth: 0,
+    pendingFailure: false,
+    notified: new Set(),
+    stats: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 },
+  };
+}
+
+export function isActive(host: HostState): boolean {
+  return !host.failed && !host.unreachable && !host.ended;
+}

@@ -1,0 +1,209 @@
+// Runs one task on one host: when, loop, retries/until, the module's probe → plan → apply,
+// changed_when/failed_when, register and notify. Check mode skips apply and nothing else.
+import { InputError } from '../errors';
+import { toBool } from '../load/filters';
+import type { VarScope } from '../load/template';
+import type { Task, Vars } from '../load/types';
+import type { ModuleContext, Outcome } from '../modules/types';
+import { ModuleError } from '../modules/types';
+import { CENSORED, type HostStatus } from '../output/events';
+import { UnreachableError } from '../connection/types';
+import { checkArgs } from './args';
+import { connectionFor } from './connect';
+import { findLocal } from './files';
+import type { HostState, PlayRun } from './state';
+import { hostScope, taskScope } from './vars';
+
+export type Result = Record<string, unknown> & { changed?: boolean; failed?: boolean; skipped?: boolean; msg?: string; unreachable?: boolean };
+
+function where(task: Task, field: string): string {
+  return `task '${task.name}' ${field}`;
+}
+
+function flag(play: PlayRun, scope: VarScope, task: Task, value: unknown, field: string): boolean {
+  if (value === undefined) return false;
+  return toBool(play.run.templar.renderValue(value, scope, where(task, field), task.pos));
+}
+
+function allTrue(play: PlayRun, scope: VarScope, task: Task, conditions: unknown[], field: string): boolean {
+  return conditions.every((c) => play.run.templar.evaluate(c, scope, where(task, field), task.pos));
+}
+
+/** Resolves become for the task: task/block/play keyword, then ansible_become* host vars. */
+function becomeFor(play: PlayRun, scope: VarScope, task: Task) {
+  const want = task.become ?? play.play.become ?? scope.get('ansible_become');
+  if (!toBool(play.run.templar.renderValue(want ?? false, scope, where(task, 'become'), task.pos))) return undefined;
+  const user = String(play.run.templar.renderValue(task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? 'root', scope, where(task, 'become_user'), task.pos));
+  const password = (scope.get('ansible_become_password') ?? scope.get('ansible_become_pass') ?? play.run.options.becomePassword) as string | undefined;
+  return { user, password };
+}
+
+async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
+  const module = task.module!;
+  const rendered = play.run.templar.renderValue(task.args, scope, where(task, 'arguments'), task.pos) as Vars;
+  const { args, error } = checkArgs(module, rendered);
+  if (error) return { result: { failed: true, changed: false, msg: error } };
+  const templar = play.run.templar;
+  const check = task.checkMode === undefined ? play.run.options.check : flag(play, scope, task, task.checkMode, 'check_mode');
+  const delegate = task.delegateTo === undefined ? undefined : String(templar.renderValue(task.delegateTo, scope, where(task, 'delegate_to'), task.pos));
+  const target = delegate ?? host.name;
+  let conn: ModuleContext['conn'] | undefined;
+  if (!module.controllerOnly) {
+    const targetVars = delegate && play.run.inventory.hostVars.has(delegate) ? hostScope(play, play.run.hosts.get(delegate) ?? host).resolveAll() : delegate ? { ansible_connection: delegate === 'localhost' || delegate === '127.0.0.1' ? 'local' : 'ssh', ansible_host: delegate } : connectionVars(scope);
+    conn = await connectionFor(play.run, target, targetVars, play.play.connection, play.play.remoteUser);
+  }
+  const env = task.environment ?? play.play.environment;
+  const ctx: ModuleContext = {
+    conn: conn!,
+    host: host.name,
+    check,
+    vars: scope.raw,
+    become: becomeFor(play, scope, task),
+    env: env === undefined ? undefined : (templar.renderValue(env, scope, where(task, 'environment'), task.pos) as Record<string, string>),
+    renderText: (text, file) => templar.renderFile(text, scope, file ?? task.pos.file),
+    evaluate: (expr) => templar.evaluate(expr, scope, where(task, 'condition'), task.pos),
+    expression: (expr) => templar.expression(expr, scope, where(task, 'expression'), task.pos),
+    findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
+  };
+  const found = module.probe ? await module.probe(args, ctx) : undefined;
+  const outcome: Outcome = await module.plan(args, found, ctx);
+  const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
+  if (outcome.failed) result.failed = true;
+  if (outcome.diff?.length) result.diff = outcome.diff;
+  if (delegate) result.delegated_to = delegate;
+  if (!check && outcome.apply && !outcome.failed) Object.assign(result, (await outcome.apply()) ?? {});
+  if (check) result.check_mode = true;
+  return { result, facts: outcome.facts };
+}
+
+/** Connection-related variables of the host, resolved (ansible_host may be templated). */
+function connectionVars(scope: VarScope): Vars {
+  const out: Vars = {};
+  for (const key of Object.keys(scope.raw)) if (key.startsWith('ansible_') && !key.startsWith('ansible_facts') && key in scope.raw) {
+    if (/^ansible_(host|port|user|ssh_user|connection|ssh_private_key_file|private_key_file|password|ssh_pass|timeout)$/.test(key)) out[key] = scope.get(key);
+  }
+  return out;
+}
+
+/** One attempt, or several for retries/until; errors become failed results. */
+async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
+  const retries = task.until ? Number(play.run.templar.renderValue(task.retries ?? 3, scope, where(task, 'retries'), task.pos)) : 0;
+  const delay = Number(play.run.templar.renderValue(task.delay ?? 5, scope, where(task, 'delay'), task.pos));
+  for (let n = 1; ; n++) {
+    let outcome: { result: Result; facts?: Vars };
+    try {
+      outcome = await runModule(play, host, task, scope);
+    } catch (err) {
+      if (err instanceof UnreachableError) return { result: { unreachable: true, failed: true, changed: false, msg: err.message } };
+      if (err instanceof ModuleError) outcome = { result: { failed: true, changed: false, msg: err.message, ...err.result } };
+      else if (err instanceof InputError) outcome = { result: { failed: true, changed: false, msg: err.describe() } };
+      else throw err;
+    }
+    if (!task.until) return outcome;
+    const bound = task.register ? scope.with({ [task.register]: outcome.result }) : scope;
+    outcome.result.attempts = n;
+    if (allTrue(play, bound, task, task.until, 'until')) return outcome;
+    if (n > retries) return { ...outcome, result: { ...outcome.result, failed: true, msg: `retries exhausted (${n} attempts): ${outcome.result.msg ?? ''}` } };
+    await new Promise((r) => setTimeout(r, delay * 1000));
+  }
+}
+
+/** Applies changed_when/failed_when with the result bound to the register name. */
+function judge(play: PlayRun, task: Task, scope: VarScope, result: Result): void {
+  if (result.unreachable) return;
+  const bound = scope.with({ ...(task.register ? { [task.register]: result } : {}), result });
+  try {
+    if (task.changedWhen) result.changed = allTrue(play, bound, task, task.changedWhen, 'changed_when');
+    if (task.failedWhen) result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    Object.assign(result, { failed: true, msg: err.describe() });
+  }
+}
+
+function itemLabel(play: PlayRun, task: Task, scope: VarScope, item: unknown): string {
+  const label = task.loopControl.label === undefined ? item : play.run.templar.renderValue(task.loopControl.label, scope, where(task, 'loop_control.label'), task.pos);
+  return typeof label === 'string' ? label : JSON.stringify(label);
+}
+
+function loopItems(play: PlayRun, task: Task, scope: VarScope): unknown[] | undefined {
+  if (task.loop === undefined) return undefined;
+  const items = play.run.templar.renderValue(task.loop, scope, where(task, 'loop'), task.pos);
+  if (!Array.isArray(items)) throw new InputError(`loop must be a list, got ${typeof items}`, task.pos, 'loop');
+  return task.loopFlatten ? items.flat(1) : items;
+}
+
+/** At -v the whole result; for debug only what it prints, as Ansible shows it. */
+function shown(result: Result, brief?: boolean): Record<string, unknown> {
+  if (!brief) return result;
+  const { changed: _c, failed: _f, diff: _d, check_mode: _m, ...rest } = result;
+  return Object.keys(rest).length > 1 && 'msg' in rest ? { ...rest, msg: undefined } : rest;
+}
+
+export function statusOf(result: Result, ignored: boolean): HostStatus {
+  if (result.unreachable) return 'unreachable';
+  if (result.failed) return ignored ? 'ignored' : 'failed';
+  if (result.skipped) return 'skipped';
+  return result.changed ? 'changed' : 'ok';
+}
+
+/** Runs a (non-block, non-include) task on one host; returns the aggregated result. */
+export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task, scope = taskScope(play, host, task)): Promise<{ result: Result; facts: Vars[] }> {
+  const noLog = flag(play, scope, task, task.noLog, 'no_log');
+  const report = (result: Result, item?: string) => {
+    const status = statusOf(result, flag(play, scope, task, task.ignoreErrors, 'ignore_errors'));
+    play.run.reporter.emit({
+      kind: 'host_result',
+      task: task.name,
+      host: host.name,
+      status,
+      item: noLog && item !== undefined ? '(censored)' : item,
+      delegatedTo: result.delegated_to as string | undefined,
+      msg: noLog ? CENSORED : (result.msg as string | undefined),
+      diff: play.run.options.diff && !noLog ? (result.diff as never) : undefined,
+      result: play.run.options.verbosity > 0 || task.module?.showsResult ? (noLog ? { censored: CENSORED } : shown(result, task.module?.showsResult)) : undefined,
+    });
+  };
+  const items = loopItems(play, task, scope);
+  if (items === undefined) {
+    if (!allTrue(play, scope, task, task.when, 'when')) {
+      const skipped = { skipped: true, changed: false, msg: 'conditional result was false' };
+      report(skipped);
+      return { result: skipped, facts: [] };
+    }
+    const { result, facts } = await attempt(play, host, task, scope);
+    judge(play, task, scope, result);
+    report(result);
+    return { result, facts: facts ? [facts] : [] };
+  }
+  const loopVar = task.loopControl.loop_var ?? 'item';
+  const results: Result[] = [];
+  const facts: Vars[] = [];
+  for (const [index, item] of items.entries()) {
+    const itemScope = scope.with({ [loopVar]: item, ansible_loop_var: loopVar, ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}), ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length } });
+    const label = itemLabel(play, task, itemScope, item);
+    if (!allTrue(play, itemScope, task, task.when, 'when')) {
+      results.push({ skipped: true, changed: false, item, [loopVar]: item });
+      report({ skipped: true }, label);
+      continue;
+    }
+    const outcome = await attempt(play, host, task, itemScope);
+    judge(play, task, itemScope, outcome.result);
+    const r = { ...outcome.result, item, [loopVar]: item };
+    results.push(r);
+    if (outcome.facts) facts.push(outcome.facts);
+    report(r, label);
+    if (r.unreachable) break;
+    if (task.loopControl.pause) await new Promise((res) => setTimeout(res, Number(task.loopControl.pause) * 1000));
+  }
+  const ran = results.filter((r) => !r.skipped);
+  const aggregated: Result = {
+    changed: ran.some((r) => r.changed),
+    failed: ran.some((r) => r.failed),
+    unreachable: ran.some((r) => r.unreachable),
+    skipped: ran.length === 0,
+    msg: ran.some((r) => r.failed) ? 'one or more items failed' : `${ran.length} item(s)`,
+    results,
+  };
+  return { result: aggregated, facts };
+}

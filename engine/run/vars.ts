@@ -1,0 +1,103 @@
+// Variable precedence, lowest first (Ansible's order for the sources we support):
+//  1 role defaults            2 inventory: group vars (all, parents, children), host vars
+//  3 gathered facts           4 play vars                5 play vars_files
+//  6 role vars                7 block and task vars      8 set_fact / include_vars / register
+//  9 role params              10 extra vars (-e), which always win
+// plus magic variables (inventory_hostname, groups, hostvars, ...), which cannot be overridden.
+import { hostsOfGroup, inventoryVars } from '../load/inventory';
+import { OMIT, VarScope } from '../load/template';
+import type { Task, Vars } from '../load/types';
+import type { HostState, PlayRun } from './state';
+
+function factVars(facts: Vars): Vars {
+  const out: Vars = { ansible_facts: facts };
+  for (const [k, v] of Object.entries(facts)) out[`ansible_${k}`] = v;
+  return out;
+}
+
+function groupsMap(play: PlayRun): Record<string, string[]> {
+  const inv = play.run.inventory;
+  return Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.hosts.filter((h) => hostsOfGroup(inv, g).has(h))]));
+}
+
+/** A lazily resolved view of another host's variables, for hostvars[...]. */
+function hostvarsProxy(play: PlayRun): Record<string, unknown> {
+  const cache = new Map<string, Record<string, unknown>>();
+  return new Proxy({} as Record<string, unknown>, {
+    has: (_t, name) => typeof name === 'string' && play.run.inventory.hostVars.has(name),
+    get(_t, name) {
+      if (typeof name !== 'string' || !play.run.inventory.hostVars.has(name)) return undefined;
+      if (!cache.has(name)) {
+        const scope = hostScope(play, play.run.hosts.get(name) ?? { name, facts: {}, hostFacts: {} } as HostState);
+        cache.set(name, new Proxy({} as Record<string, unknown>, {
+          has: (_x, key) => typeof key === 'string' && scope.has(key),
+          get: (_x, key) => (typeof key === 'string' ? scope.get(key) : undefined),
+          ownKeys: () => Object.keys(scope.raw),
+          getOwnPropertyDescriptor: (_x, key) => (typeof key === 'string' && scope.has(key) ? { enumerable: true, configurable: true, value: scope.get(key) } : undefined),
+        }));
+      }
+      return cache.get(name);
+    },
+    ownKeys: () => play.run.inventory.hosts,
+    getOwnPropertyDescriptor: () => ({ enumerable: true, configurable: true }),
+  });
+}
+
+function magic(play: PlayRun, host: HostState, task?: Task): Vars {
+  const inv = play.run.inventory;
+  return {
+    inventory_hostname: host.name,
+    inventory_hostname_short: host.name.split('.')[0],
+    inventory_dir: inv.file ? require('node:path').dirname(inv.file) : undefined,
+    group_names: [...inv.groups.keys()].filter((g) => g !== 'all' && hostsOfGroup(inv, g).has(host.name)),
+    groups: groupsMap(play),
+    hostvars: hostvarsProxy(play),
+    play_hosts: play.batch,
+    ansible_play_hosts: play.playHosts.filter((h) => !play.run.hosts.get(h)?.failed && !play.run.hosts.get(h)?.unreachable),
+    ansible_play_hosts_all: play.playHosts,
+    ansible_play_batch: play.batch,
+    ansible_play_name: play.play.name,
+    ansible_check_mode: play.run.options.check,
+    ansible_diff_mode: play.run.options.diff,
+    ansible_run_tags: play.run.options.tags.length ? play.run.options.tags : ['all'],
+    ansible_skip_tags: play.run.options.skipTags,
+    ansible_verbosity: play.run.options.verbosity,
+    playbook_dir: play.run.playbookDir,
+    role_name: task?.role?.name,
+    role_path: task?.role?.path,
+    omit: OMIT,
+  };
+}
+
+/** Variables of a host outside any task: for hostvars and connection settings. */
+export function hostScope(play: PlayRun, host: HostState): VarScope {
+  const raw = {
+    ...inventoryVars(play.run.inventory, host.name),
+    ...factVars(host.facts),
+    ...play.play.vars,
+    ...play.varsFiles,
+    ...host.hostFacts,
+    ...play.run.options.extraVars,
+    ...magic(play, host),
+  };
+  return new VarScope(raw, play.run.templar);
+}
+
+/** Variables of a host for one task, in precedence order. */
+export function taskScope(play: PlayRun, host: HostState, task: Task): VarScope {
+  const role = task.role;
+  const raw = {
+    ...(role?.defaults ?? {}),
+    ...inventoryVars(play.run.inventory, host.name),
+    ...factVars(host.facts),
+    ...play.play.vars,
+    ...play.varsFiles,
+    ...(role?.vars ?? {}),
+    ...task.vars,
+    ...host.hostFacts,
+    ...(role?.params ?? {}),
+    ...play.run.options.extraVars,
+    ...magic(play, host, task),
+  };
+  return new VarScope(raw, play.run.templar);
+}

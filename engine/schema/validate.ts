@@ -1,0 +1,89 @@
+// Validates loaded YAML against the committed JSON Schemas and turns ajv's errors into
+// file:line:col messages that name the field and suggest the nearest valid name.
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { InputError, suggestion } from '../errors';
+import { positionIn, type YamlSource } from '../load/yaml';
+
+export type SchemaName = 'playbook' | 'tasks' | 'inventory';
+
+let validators: Record<SchemaName, ValidateFunction> | undefined;
+
+function compile(): Record<SchemaName, ValidateFunction> {
+  if (validators) return validators;
+  const Ajv = (require('ajv') as typeof import('ajv')).default;
+  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+  const tasks = require('./tasks.schema.json');
+  ajv.addSchema(tasks);
+  validators = {
+    tasks: ajv.getSchema('tasks.schema.json')!,
+    playbook: ajv.compile(require('./playbook.schema.json')),
+    inventory: ajv.compile(require('./inventory.schema.json')),
+  };
+  return validators;
+}
+
+function pathOf(instancePath: string): (string | number)[] {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** Known keys at the place of an additionalProperties error, for "did you mean". */
+function knownKeys(error: ErrorObject, schema: SchemaName): string[] {
+  const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  const keys = Object.keys(parent?.properties ?? {});
+  return schema !== 'inventory' && keys.includes('when') ? keys.filter((k) => !k.startsWith('ansible.builtin.')) : keys;
+}
+
+function describe(error: ErrorObject, schema: SchemaName): { message: string; key?: string } {
+  const params = error.params as Record<string, any>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = knownKeys(error, schema);
+      const isTask = known.includes('when') && known.includes('register');
+      const what = isTask ? 'unknown module or task keyword' : 'unknown field';
+      return { message: `${what} '${key}'${suggestion(key, known)}`, key };
+    }
+    case 'required':
+      return { message: `missing required field '${params.missingProperty}'` };
+    case 'enum':
+      return { message: `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'type':
+      return { message: `must be ${[params.type].flat().join(' or ')}` };
+    default:
+      return { message: error.message ?? error.keyword };
+  }
+}
+
+/** anyOf produces one error per branch; the most specific one (deepest path) is the useful one. */
+function mostUseful(errors: ErrorObject[]): ErrorObject[] {
+  const real = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'pattern');
+  const pool = real.length ? real : errors;
+  const deepest = Math.max(...pool.map((e) => e.instancePath.split('/').length));
+  const chosen = pool.filter((e) => e.instancePath.split('/').length === deepest);
+  const seen = new Set<string>();
+  return chosen.filter((e) => {
+    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
+/** Throws one InputError listing every problem (first one positioned) when data is invalid. */
+export function validate(schema: SchemaName, data: unknown, src: YamlSource, basePath: (string | number)[] = []): void {
+  const check = compile()[schema];
+  if (check(data)) return;
+  const problems = mostUseful(check.errors ?? []).map((error) => {
+    const path = [...basePath, ...pathOf(error.instancePath)];
+    const { message, key } = describe(error, schema);
+    const pos = key !== undefined ? positionIn(src, [...path, key], true) : positionIn(src, path);
+    const field = [...pathOf(error.instancePath).filter((p) => typeof p === 'string'), ...(key ? [key] : [])].slice(-2).join('.');
+    return new InputError(message, pos, field || undefined);
+  });
+  const [first, ...rest] = problems;
+  if (rest.length) first.message += rest.map((p) => `\n  ${p.describe()}`).join('');
+  throw first;
+}
+

@@ -1,0 +1,20 @@
+// Writes the JSON Schema files from the module registry (`engine schema --write`).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildInventorySchema, buildPlaybookSchema, buildTasksSchema } from './build';
+
+export function schemaFiles(): Record<string, string> {
+  const text = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
+  return {
+    'tasks.schema.json': text(buildTasksSchema()),
+    'playbook.schema.json': text(buildPlaybookSchema()),
+    'inventory.schema.json': text(buildInventorySchema()),
+  };
+}
+
+export function writeSchemas(dir = __dirname): string[] {
+  return Object.entries(schemaFiles()).map(([name, content]) => {
+    writeFileSync(join(dir, name), content);
+    return join(dir, name);
+  });
+}
