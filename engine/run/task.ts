@@ -80,7 +80,7 @@ async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarS
 function connectionVars(scope: VarScope): Vars {
   const out: Vars = {};
   for (const key of Object.keys(scope.raw)) if (key.startsWith('ansible_') && !key.startsWith('ansible_facts') && key in scope.raw) {
-    if (/^ansible_(host|port|user|ssh_user|connection|ssh_private_key_file|private_key_file|password|ssh_pass|timeout)$/.test(key)) out[key] = scope.get(key);
+    if (/^ansible_(host|port|user|ssh_user|connection|ssh_private_key_file|private_key_file|password|ssh_pass|timeout|ssh_common_args|ssh_extra_args)$/.test(key)) out[key] = scope.get(key);
   }
   return out;
 }
