@@ -12,9 +12,11 @@ const LABEL: Record<HostStatus, string> = { ok: 'ok', changed: 'changed', skippe
 export function hostLine(e: Extract<Event, { kind: 'host_result' }>): string {
   const target = e.delegatedTo ? `[${e.host} -> ${e.delegatedTo}]` : `[${e.host}]`;
   const item = e.item !== undefined ? ` => (item=${e.item})` : '';
-  if (e.status === 'failed' || e.status === 'ignored' || e.status === 'unreachable') {
-    const kind = e.status === 'unreachable' ? 'UNREACHABLE!' : 'FAILED!';
-    const line = `${LABEL[e.status]}: ${target}${item ? `${item}:` : ':'} ${kind} => ${JSON.stringify(e.result ?? { msg: e.msg })}`;
+  const json = JSON.stringify(e.result ?? { msg: e.msg });
+  if (e.status === 'unreachable') return `fatal: ${target}: UNREACHABLE! => ${json}`;
+  if (e.status === 'failed' || e.status === 'ignored') {
+    // Ansible's own shapes: `failed: [h] (item=x) => {...}` inside loops, `fatal: [h]: FAILED! => {...}` outside.
+    const line = e.item !== undefined ? `failed: ${target} (item=${e.item}) => ${json}` : `fatal: ${target}: FAILED! => ${json}`;
     return e.status === 'ignored' ? `${line}\n...ignoring` : line;
   }
   const detail = e.result ? ` => ${JSON.stringify(e.result)}` : '';

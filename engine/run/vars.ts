@@ -1,5 +1,6 @@
 // Variable precedence, lowest first (Ansible's order for the sources we support):
-//  1 role defaults            2 inventory: group vars (all, parents, children), host vars
+//  1 role defaults (all roles of the play, the task's own last)
+//                             2 inventory: group vars (all, parents, children), host vars
 //  3 gathered facts           4 play vars                5 play vars_files
 //  6 role vars                7 block and task vars      8 set_fact / include_vars / register
 //  9 role params              10 extra vars (-e), which always win
@@ -83,15 +84,22 @@ export function hostScope(play: PlayRun, host: HostState): VarScope {
   return new VarScope(raw, play.run.templar);
 }
 
-/** Variables of a host for one task, in precedence order. */
+/**
+ * Variables of a host for one task, in precedence order. As in Ansible (private_role_vars off),
+ * the defaults and vars of every role of the play are visible to all its tasks; the task's own
+ * role wins over the others.
+ */
 export function taskScope(play: PlayRun, host: HostState, task: Task): VarScope {
   const role = task.role;
+  const roles = play.play.roles;
   const raw = {
+    ...Object.assign({}, ...roles.map((r) => r.defaults)),
     ...(role?.defaults ?? {}),
     ...inventoryVars(play.run.inventory, host.name),
     ...factVars(host.facts),
     ...play.play.vars,
     ...play.varsFiles,
+    ...Object.assign({}, ...roles.map((r) => r.vars)),
     ...(role?.vars ?? {}),
     ...task.vars,
     ...host.hostFacts,

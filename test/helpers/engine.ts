@@ -1,0 +1,62 @@
+// Runs the real CLI (`ts-node engine ...`) the way users do, and helpers to look at host files.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+
+export interface EngineRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function engine(args: string[], env: Record<string, string> = {}): Promise<EngineRun> {
+  return new Promise((done) => {
+    execFile(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Parses the PLAY RECAP lines into numbers per host. */
+export function recap(stdout: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  const section = stdout.split('PLAY RECAP').pop() ?? '';
+  for (const line of section.split('\n')) {
+    const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
+    if (!m) continue;
+    out[m[1]] = Object.fromEntries([...m[2].matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1], Number(x[2])]));
+  }
+  return out;
+}
+
+/** Every file under dir with its sha256 and mtime, to prove a dry run touched nothing. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) {
+        out[`${p}/`] = `dir ${st.mode.toString(8)} ${st.mtimeMs}`;
+        walk(p);
+      } else out[p] = `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${st.mode.toString(8)} ${st.mtimeMs}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A scratch project directory with the given files (playbooks, roles, templates). */
+export function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-project-'));
+  const { mkdirSync } = require('node:fs') as typeof import('node:fs');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
