@@ -198,7 +198,15 @@ function referencedNames(source: string): string[] {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(walk);
     if (node.typename === 'Symbol') names.add(node.value);
-    for (const field of node.fields ?? []) walk(node[field]);
+    for (const field of node.fields ?? []) {
+      // Filter and test names (`x | int`, `x is defined`) are Symbol nodes too, but not variables.
+      if ((node.typename === 'Filter' || node.typename === 'FilterAsync') && field === 'name') continue;
+      if (node.typename === 'Is' && field === 'right') {
+        walk(node.right?.args);
+        continue;
+      }
+      walk(node[field]);
+    }
   };
   try {
     walk(parser.parse(source));

@@ -13,6 +13,19 @@ export interface YamlSource {
 /** Where each loaded object or array came from: its source and its path inside the document. */
 const origins = new WeakMap<object, { src: YamlSource; path: (string | number)[] }>();
 
+/**
+ * Booleans as PyYAML (and so Ansible) reads them: yes/no/true/false/on/off in three casings.
+ * The yaml package's YAML 1.1 schema also takes y/n, which would turn `loop_var: n` into false.
+ */
+const ansibleBool: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  identify: (value) => typeof value === 'boolean',
+  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  resolve: (text) => /^(?:yes|true|on)$/i.test(text),
+  stringify: ({ value }) => (value ? 'true' : 'false'),
+};
+
 /** Values tagged `!vault` in a vars file are decrypted when read. */
 const vaultTag: ScalarTag = {
   tag: '!vault',
@@ -45,7 +58,7 @@ export function parseYaml(text: string, file: string): { data: unknown; src: Yam
     }
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter: lines, customTags: [vaultTag], prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { version: '1.1', lineCounter: lines, customTags: (tags) => [ansibleBool, ...tags.filter((t) => typeof t === 'string' || t.tag !== ansibleBool.tag), vaultTag], prettyErrors: false, uniqueKeys: true });
   const src: YamlSource = { file, doc, lines };
   const problem = doc.errors[0];
   if (problem) {

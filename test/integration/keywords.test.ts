@@ -1,0 +1,269 @@
+// Task keywords and their semantics, on two real sshd hosts.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engine, project, recap } from '../helpers/engine';
+import { type HostSet, startHosts } from '../helpers/sshd';
+
+let set: HostSet;
+let inventory: string;
+
+beforeAll(async () => {
+  set = await startHosts(2, 'kw');
+  inventory = set.inventory({}, { first: ['kw1'], second: ['kw2'] });
+});
+afterAll(async () => set?.stop());
+
+const read = (host: number, path: string) => readFileSync(join(set.hosts[host].root, path), 'utf8');
+const exists = (host: number, path: string) => existsSync(join(set.hosts[host].root, path));
+
+async function play(yaml: string, args: string[] = [], files: Record<string, string> = {}) {
+  const dir = project({ 'play.yml': yaml, ...files });
+  return engine(['run', join(dir, 'play.yml'), '-i', inventory, ...args]);
+}
+
+describe('task keywords', () => {
+  it('block/rescue/always: a rescued failure counts as rescued, always runs', async () => {
+    const run = await play(`
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - command: /bin/false
+          when: inventory_hostname == 'kw1'
+        - copy: { content: "after\\n", dest: "{{ root }}/after-block" }
+      rescue:
+        - copy: { content: "rescued\\n", dest: "{{ root }}/rescued" }
+      always:
+        - copy: { content: "always\\n", dest: "{{ root }}/always" }
+`);
+    expect(run.code).toBe(0);
+    const stats = recap(run.stdout);
+    expect(stats.kw1).toMatchObject({ failed: 0, rescued: 1 });
+    expect(stats.kw2).toMatchObject({ failed: 0, rescued: 0 });
+    expect([exists(0, 'after-block'), exists(0, 'rescued'), exists(0, 'always')]).toEqual([false, true, true]);
+    expect([exists(1, 'after-block'), exists(1, 'rescued'), exists(1, 'always')]).toEqual([true, false, true]);
+  });
+
+  it('loop with loop_control, register of results, set_fact, run_once, delegate_to', async () => {
+    const run = await play(`
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo {{ n }}
+      loop: [a, b, c]
+      loop_control: { loop_var: n, index_var: i, label: "item {{ i }}" }
+      register: echoes
+    - set_fact:
+        joined: "{{ echoes.results | map(attribute='stdout') | join('-') }}"
+    - copy: { content: "{{ joined }}\\n", dest: "{{ root }}/joined" }
+    - command: date +%s%N
+      run_once: true
+      register: once
+    - copy: { content: "{{ once.stdout }}\\n", dest: "{{ root }}/once" }
+    - copy: { content: "from {{ inventory_hostname }}\\n", dest: "{{ hostvars['kw2'].root }}/delegated-by-{{ inventory_hostname }}" }
+      delegate_to: kw2
+`);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('(item=item 2)');
+    expect(read(0, 'joined')).toBe('a-b-c\n');
+    expect(read(0, 'once')).toBe(read(1, 'once'));
+    expect(run.stdout.match(/TASK \[command\][\s\S]*?(?=TASK)/g)![1].match(/changed: /g)).toHaveLength(1);
+    expect(read(1, 'delegated-by-kw1')).toBe('from kw1\n');
+    expect(run.stdout).toContain('[kw1 -> kw2]');
+  });
+
+  it('retries/until, failed_when, changed_when, ignore_errors', async () => {
+    const run = await play(`
+- hosts: kw1
+  gather_facts: false
+  tasks:
+    - shell: n=$(cat {{ root }}/count 2>/dev/null || echo 0); echo $((n+1)) > {{ root }}/count; echo $((n+1))
+      register: counter
+      until: counter.stdout | int >= 3
+      retries: 5
+      delay: 0
+    - command: /bin/false
+      failed_when: false
+      changed_when: false
+    - command: /bin/false
+      ignore_errors: true
+    - command: echo still running
+`);
+    expect(run.code).toBe(0);
+    expect(read(0, 'count')).toBe('3\n');
+    expect(recap(run.stdout).kw1).toMatchObject({ failed: 0, ignored: 1 });
+    expect(run.stdout).toContain('...ignoring');
+  });
+
+  it('include_tasks, import_tasks, include_role and handlers with listen and flush_handlers', async () => {
+    const run = await play(
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - import_tasks: common.yml
+    - include_tasks: "{{ inventory_hostname }}.yml"
+    - include_role: { name: extra }
+    - meta: flush_handlers
+    - command: cat {{ root }}/handled
+      register: handled
+      changed_when: false
+    - assert: { that: ["handled.stdout == 'handled'"] }
+  handlers:
+    - name: mark
+      listen: something changed
+      copy: { content: "handled", dest: "{{ root }}/handled" }
+`,
+      [],
+      {
+        'common.yml': '- copy: { content: "common\\n", dest: "{{ root }}/common" }\n  notify: something changed\n',
+        'kw1.yml': '- copy: { content: "one\\n", dest: "{{ root }}/which" }\n',
+        'kw2.yml': '- copy: { content: "two\\n", dest: "{{ root }}/which" }\n',
+        'roles/extra/tasks/main.yml': '- copy: { content: "{{ extra_value }}\\n", dest: "{{ root }}/extra" }\n',
+        'roles/extra/defaults/main.yml': 'extra_value: from-role-defaults\n',
+      },
+    );
+    expect(run.code).toBe(0);
+    expect([read(0, 'which'), read(1, 'which')]).toEqual(['one\n', 'two\n']);
+    expect(read(1, 'extra')).toBe('from-role-defaults\n');
+    expect(read(0, 'common')).toBe('common\n');
+  });
+
+  it('serial batches hosts and any_errors_fatal stops the play', async () => {
+    const serial = await play(`
+- hosts: all
+  gather_facts: false
+  serial: 1
+  tasks:
+    - shell: date +%s%N > {{ root }}/serial-a; sleep 0.2
+    - shell: date +%s%N > {{ root }}/serial-b
+`);
+    expect(serial.code).toBe(0);
+    // With serial 1, kw1 finished both tasks before kw2 started the first.
+    expect(Number(read(0, 'serial-b'))).toBeLessThan(Number(read(1, 'serial-a')));
+    const fatal = await play(`
+- hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - command: /bin/false
+      when: inventory_hostname == 'kw2'
+    - copy: { content: "x", dest: "{{ root }}/after-fatal" }
+`);
+    expect(fatal.code).toBe(2);
+    expect(exists(0, 'after-fatal')).toBe(false);
+  });
+
+  it('become runs as root through sudo; environment reaches the command', async () => {
+    const run = await play(`
+- hosts: kw1
+  gather_facts: false
+  tasks:
+    - command: id -un
+      become: true
+      register: who
+    - shell: echo "$GREETING" > {{ root }}/env
+      environment: { GREETING: "hello from env" }
+    - copy: { content: "{{ who.stdout }}\\n", dest: "{{ root }}/who" }
+`);
+    expect(run.code).toBe(0);
+    expect(read(0, 'who')).toBe('root\n');
+    expect(read(0, 'env')).toBe('hello from env\n');
+  });
+
+  it('command predicts its change exactly in check mode (creates, removes, probe)', async () => {
+    const yaml = `
+- hosts: kw1
+  gather_facts: false
+  tasks:
+    - name: with creates
+      command: touch {{ root }}/created
+      args: { creates: "{{ root }}/created" }
+    - name: with probe
+      shell: echo configured > {{ root }}/probed
+      args: { probe: "grep -q configured {{ root }}/probed" }
+`;
+    const check = await play(yaml, ['--check']);
+    expect(recap(check.stdout).kw1.changed).toBe(2);
+    expect(exists(0, 'created') || exists(0, 'probed')).toBe(false);
+    const real = await play(yaml);
+    expect(recap(real.stdout).kw1.changed).toBe(2);
+    const again = await play(yaml, ['--check']);
+    expect(recap(again.stdout).kw1.changed).toBe(0);
+  });
+
+  it('no_log hides secrets from every output, -v and --json included', async () => {
+    const secret = 'S3cr3t-Value-42';
+    const yaml = `
+- hosts: kw1
+  gather_facts: false
+  vars: { password: "${secret}" }
+  tasks:
+    - copy: { content: "{{ password }}", dest: "{{ root }}/secret", mode: "0600" }
+      no_log: true
+    - command: echo {{ password }}
+      no_log: true
+    - command: /bin/false {{ password }}
+      no_log: true
+      ignore_errors: true
+`;
+    for (const flags of [['-v', '--diff'], ['--json', '--diff', '-v']]) {
+      const run = await play(yaml, flags);
+      expect(run.stdout + run.stderr).not.toContain(secret);
+      expect(run.stdout).toContain('hidden');
+    }
+    expect(read(0, 'secret')).toBe(secret);
+  });
+
+  it('--json prints one event per line', async () => {
+    const run = await play(`
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: { msg: "hi" }
+`, ['--json']);
+    const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => e.kind)).toEqual(['playbook_start', 'play_start', 'task_start', 'host_result', 'host_result', 'recap']);
+    expect(events[5].stats.kw1.ok).toBe(1);
+  });
+});
+
+describe('hostile values', () => {
+  it('quotes, $(...), backticks, ; and newlines reach the host as plain data', async () => {
+    const hostile = `it's "q" $(touch PWNED1) \`touch PWNED2\`; touch PWNED3 | touch PWNED4 && touch PWNED5\ntouch PWNED6 $HOME *`;
+    const yaml = `
+- hosts: kw1
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ root }}/hostile", state: directory }
+    - copy: { content: "{{ evil }}", dest: "{{ root }}/hostile/{{ evil_name }}" }
+    - lineinfile: { path: "{{ root }}/hostile/lines", line: "{{ evil }}", create: true }
+    - command: printf '%s' {{ evil | quote }}
+      args: { chdir: "{{ root }}/hostile" }
+      register: printed
+    - command:
+        argv: [printf, "%s", "{{ evil }}"]
+        chdir: "{{ root }}/hostile"
+      register: printed_argv
+    - shell: printf '%s' {{ evil | quote }} > out
+      args: { chdir: "{{ root }}/hostile" }
+      environment: { EVIL: "{{ evil }}" }
+    - assert:
+        that:
+          - printed.stdout == evil
+          - printed_argv.stdout == evil
+`;
+    const dir = project({ 'play.yml': yaml, 'vars.yml': `evil: ${JSON.stringify(hostile)}\nevil_name: ${JSON.stringify("x';touch PWNED7;'$(touch PWNED8)")}\n` });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '-e', `@${join(dir, 'vars.yml')}`]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const hostileDir = join(set.hosts[0].root, 'hostile');
+    expect(readdirSync(hostileDir).filter((f) => f.startsWith('PWNED'))).toEqual([]);
+    expect(readdirSync(set.hosts[0].root).filter((f) => f.startsWith('PWNED'))).toEqual([]);
+    expect(readdirSync('/var/lib/enginetest').filter((f) => f.startsWith('PWNED'))).toEqual([]);
+    expect(readFileSync(join(hostileDir, "x';touch PWNED7;'$(touch PWNED8)"), 'utf8')).toBe(hostile);
+    expect(readFileSync(join(hostileDir, 'out'), 'utf8')).toBe(hostile);
+    expect(readFileSync(join(hostileDir, 'lines'), 'utf8')).toBe(`${hostile}\n`);
+  });
+});
