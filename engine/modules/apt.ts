@@ -5,6 +5,7 @@ import { mustRun, run } from './util/remote';
 
 interface AptArgs {
   name?: string | string[];
+  deb?: string;
   state?: 'present' | 'absent' | 'latest';
   update_cache?: boolean;
   cache_valid_time?: number;
@@ -13,6 +14,8 @@ interface AptArgs {
 }
 
 interface Found {
+  /** Package and version inside the `deb` file, read on the host. */
+  debPackage?: { name: string; version: string };
   installed: Record<string, string>;
   candidate: Record<string, string>;
   cacheAgeSeconds?: number;
@@ -25,17 +28,23 @@ function names(args: AptArgs): string[] {
 
 /** One round trip: installed versions, candidates (for latest) and the package cache age. */
 async function probeApt(args: AptArgs, ctx: ModuleContext): Promise<Found> {
-  const pkgs = names(args);
+  let debPackage: Found['debPackage'];
+  if (args.deb) {
+    const res = await mustRun(ctx, `dpkg-deb -f ${quote(args.deb)} Package Version`);
+    const fields = Object.fromEntries(res.stdout.trim().split('\n').map((l) => l.split(': ')));
+    debPackage = { name: fields.Package, version: fields.Version };
+  }
+  const pkgs = debPackage ? [debPackage.name] : names(args);
   const script = [
-    `for p in ${pkgs.map(quote).join(' ')}; do printf 'I %s %s\\n' "$p" "$(dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}' "$p" 2>/dev/null)"; done`,
+    `for p in ${pkgs.map(quote).join(' ')}; do printf 'I %s %s\\n' "$p" "$(dpkg-query -W -f='\${db:Status-Status}|\${Version}' "$p" 2>/dev/null)"; done`,
     args.state === 'latest' ? `apt-cache policy ${pkgs.map(quote).join(' ')} 2>/dev/null | awk '/^[^ ]/{p=$1; sub(":$","",p)} /Candidate:/{print "C", p, $2}'` : 'true',
     `s=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists 2>/dev/null | sort -n | tail -1); echo "A $(( $(date +%s) - \${s:-0} ))"`,
   ].join('\n');
   const res = await mustRun(ctx, script);
-  const found: Found = { installed: {}, candidate: {} };
+  const found: Found = { debPackage, installed: {}, candidate: {} };
   for (const line of res.stdout.split('\n')) {
     const [kind, name, value] = line.split(' ');
-    if (kind === 'I' && value?.startsWith('ii')) found.installed[name] = value.split('|')[1];
+    if (kind === 'I' && value?.startsWith('installed|')) found.installed[name] = value.split('|')[1];
     if (kind === 'C' && value && value !== '(none)') found.candidate[name] = value;
     if (kind === 'A') found.cacheAgeSeconds = Number(name);
   }
@@ -51,6 +60,7 @@ export const apt: Module<AptArgs, Found> = {
     description: 'Installs, upgrades or removes Debian packages with apt-get.',
     properties: {
       name: { type: ['string', 'array'], items: { type: 'string' }, description: 'Package name(s).' },
+      deb: { type: 'string', description: 'Path of a .deb file on the host to install (its dependencies from the repositories).' },
       state: { enum: ['present', 'absent', 'latest'], description: 'Default present.' },
       update_cache: { type: 'boolean', description: 'Run apt-get update first (not counted as a change; skipped in check mode).' },
       cache_valid_time: { type: 'integer', description: 'Skip the update when the cache is younger than this many seconds.' },
@@ -61,10 +71,11 @@ export const apt: Module<AptArgs, Found> = {
   },
   probe: probeApt,
   plan(args, found, ctx) {
-    const pkgs = names(args);
+    const deb = found.debPackage;
+    const pkgs = deb ? [deb.name] : names(args);
     const state = args.state ?? 'present';
     const refresh = args.update_cache === true && (args.cache_valid_time === undefined || (found.cacheAgeSeconds ?? Infinity) > args.cache_valid_time);
-    const missing = pkgs.filter((p) => !(p in found.installed));
+    const missing = pkgs.filter((p) => !(p in found.installed) || (deb !== undefined && found.installed[p] !== deb.version));
     const outdated = state === 'latest' ? pkgs.filter((p) => p in found.installed && found.candidate[p] && found.candidate[p] !== found.installed[p]) : [];
     const removing = state === 'absent' ? pkgs.filter((p) => p in found.installed) : [];
     const installing = state === 'absent' ? [] : [...missing, ...outdated];
@@ -73,12 +84,14 @@ export const apt: Module<AptArgs, Found> = {
     if (refresh) commands.push('apt-get update -q');
     if (installing.length) {
       const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? '--install-recommends' : '--no-install-recommends'];
-      commands.push(`${env} ${argvToShell(['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...recommends, ...installing])}`);
+      const targets = deb ? [args.deb!.startsWith('/') ? args.deb! : `./${args.deb}`] : installing;
+      commands.push(`${env} ${argvToShell(['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...recommends, ...targets])}`);
     }
     if (removing.length) commands.push(`${env} ${argvToShell(['apt-get', args.purge ? 'purge' : 'remove', '-y', '-q', ...removing])}`);
     const changed = installing.length + removing.length > 0;
     const before = pkgs.map((p) => `${p}: ${found.installed[p] ?? 'not installed'}`).join('\n') + '\n';
-    const after = pkgs.map((p) => `${p}: ${removing.includes(p) ? 'not installed' : installing.includes(p) ? (found.candidate[p] ?? 'installed') : (found.installed[p] ?? 'not installed')}`).join('\n') + '\n';
+    const newVersion = (p: string) => deb?.version ?? found.candidate[p] ?? 'installed';
+    const after = pkgs.map((p) => `${p}: ${removing.includes(p) ? 'not installed' : installing.includes(p) ? newVersion(p) : (found.installed[p] ?? 'not installed')}`).join('\n') + '\n';
     const msg = changed ? [installing.length && `install ${installing.join(' ')}`, removing.length && `remove ${removing.join(' ')}`].filter(Boolean).join('; ') : `packages already ${state}`;
     if (!commands.length) return { changed: false, msg };
     return {

@@ -80,7 +80,9 @@ export async function writeAtomic(ctx: ModuleContext, path: string, content: Buf
   const script = [
     'set -e',
     `t=$(mktemp ${quote(`${path.replace(/\/[^/]*$/, '') || '/'}/.${path.split('/').pop()}.XXXXXX`)})`,
-    `trap 'rm -f "$t"' EXIT HUP INT TERM`,
+    `trap 'rm -f "$t"' EXIT`,
+    // A dropped connection shows up as SIGPIPE/SIGHUP; exit through the EXIT trap, never mv.
+    `trap 'exit 1' HUP INT TERM PIPE`,
     `cat > "$t"`,
     `[ "$(sha256sum < "$t" | cut -c1-64)" = ${sha256(content)} ] || { echo 'upload incomplete, file left unchanged' >&2; exit 3; }`,
     `if [ -e ${p} ]; then chmod --reference=${p} "$t"; chown --reference=${p} "$t" 2>/dev/null || true; else chmod "$(printf '%o' $((0666 & ~$(umask))))" "$t"; fi`,

@@ -1,0 +1,42 @@
+// A run killed in the middle of writing a file leaves the old file whole and no partial one.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { project, ROOT } from '../helpers/engine';
+import { type HostSet, startHosts } from '../helpers/sshd';
+
+let set: HostSet;
+beforeAll(async () => {
+  set = await startHosts(1, 'atomic');
+});
+afterAll(async () => set?.stop());
+
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+it('killing the engine mid-upload never leaves a half-written file', async () => {
+  const host = set.hosts[0];
+  const dest = join(host.root, 'big.bin');
+  const old = Buffer.from('the previous, complete content\n');
+  writeFileSync(dest, old);
+  // 200 MB takes long enough over ssh that the kill lands during the upload.
+  const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { src: big.bin, dest: "{{ root }}/big.bin" }\n` });
+  const big = Buffer.alloc(200 * 1024 * 1024, 'x');
+  require('node:fs').mkdirSync(join(dir, 'files'), { recursive: true });
+  writeFileSync(join(dir, 'files', 'big.bin'), big);
+  const child = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', join(dir, 'play.yml'), '-i', set.inventory()], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  // Wait until the temp file exists and is growing on the host, then kill the whole engine.
+  const deadline = Date.now() + 30000;
+  const temp = () => readdirSync(host.root).find((f) => f.startsWith('.big.bin.'));
+  while (!temp() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(temp()).toBeDefined();
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  // sshd notices the dropped connection and the remote shell's trap removes the temp file.
+  const cleanDeadline = Date.now() + 10000;
+  while (temp() && Date.now() < cleanDeadline) await new Promise((r) => setTimeout(r, 50));
+  expect(sha(readFileSync(dest))).toBe(sha(old));
+  expect(temp()).toBeUndefined();
+  expect(existsSync(dest)).toBe(true);
+});

@@ -1,0 +1,229 @@
+// Each module against a real host: first run changes, second run does not, check mode predicts.
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engine, project, recap } from '../helpers/engine';
+import { type HostSet, startHosts } from '../helpers/sshd';
+
+let set: HostSet;
+let inventory: string;
+let root: string;
+const stamp = `${process.pid}`;
+const testUser = `engt${stamp}`;
+const testGroup = `engg${stamp}`;
+const pkg = `engine-test-pkg-${stamp}`;
+const service = `engine-test-svc-${stamp}`;
+
+beforeAll(async () => {
+  set = await startHosts(1, 'mod');
+  inventory = set.inventory();
+  root = set.hosts[0].root;
+});
+afterAll(async () => {
+  // Remove what the tests created outside the host directory, even after a failure.
+  for (const cmd of [
+    ['userdel', testUser],
+    ['groupdel', testGroup],
+    ['dpkg', '--purge', pkg],
+    ['sh', '-c', `[ -f /run/${service}.pid ] && kill $(cat /run/${service}.pid); update-rc.d -f ${service} remove; rm -f /etc/init.d/${service} /run/${service}.pid`],
+  ]) {
+    try {
+      execFileSync(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+    } catch {
+      // Already absent.
+    }
+  }
+  await set?.stop();
+});
+
+/** Files the tests put on the host belong to the login user, as they would on a real host. */
+function ownedByLogin(): void {
+  execFileSync('chown', ['-R', 'enginetest:', root]);
+}
+
+/** Runs the tasks three times: --check, real, real again; returns the three recaps. */
+async function converge(tasks: string, extraVars: Record<string, string> = {}) {
+  const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks.replace(/^/gm, '    ')}\n` });
+  const args = ['run', join(dir, 'play.yml'), '-i', inventory, ...Object.entries(extraVars).flatMap(([k, v]) => ['-e', `${k}=${v}`])];
+  ownedByLogin();
+  const check = await engine([...args, '--check', '--diff']);
+  const first = await engine([...args, '--diff']);
+  const second = await engine(args);
+  for (const r of [check, first, second]) expect(r.stderr).toBe('');
+  expect([first.code, second.code], first.stdout).toEqual([0, 0]);
+  return { check, first, second, changed: [check, first, second].map((r) => recap(r.stdout).mod1?.changed), codes: [check.code, first.code, second.code] };
+}
+
+describe('modules', () => {
+  it('file: directory, touch, link, mode, absent', async () => {
+    const r = await converge(`- file: { path: "{{ root }}/f/dir", state: directory, mode: "0750" }
+- file: { path: "{{ root }}/f/dir/empty", state: touch }
+  changed_when: false
+- file: { path: "{{ root }}/f/link", state: link, src: "{{ root }}/f/dir" }
+- file: { path: "{{ root }}/f/gone", state: absent }`);
+    expect(r.codes).toEqual([0, 0, 0]);
+    expect(r.changed).toEqual([2, 2, 0]);
+    expect((statSync(join(root, 'f/dir')).mode & 0o777).toString(8)).toBe('750');
+    expect(readlinkSync(join(root, 'f/link'))).toBe(join(root, 'f/dir'));
+    writeFileSync(join(root, 'f/gone'), 'x');
+    const again = await converge(`- file: { path: "{{ root }}/f/gone", state: absent }`);
+    expect(again.changed).toEqual([1, 1, 0]);
+    expect(existsSync(join(root, 'f/gone'))).toBe(false);
+  });
+
+  it('copy: mode change only is reported as an attribute diff; backup keeps the old file', async () => {
+    mkdirSync(join(root, 'c'), { recursive: true });
+    writeFileSync(join(root, 'c/conf'), 'old\n');
+    const r = await converge(`- copy: { content: "new\\n", dest: "{{ root }}/c/conf", backup: true, mode: "0600" }`);
+    expect(r.changed).toEqual([1, 1, 0]);
+    expect(r.check.stdout).toContain('-old\n+new');
+    expect(readFileSync(join(root, 'c/conf'), 'utf8')).toBe('new\n');
+    expect((statSync(join(root, 'c/conf')).mode & 0o777).toString(8)).toBe('600');
+    const backups = require('node:fs').readdirSync(join(root, 'c')).filter((f: string) => f.startsWith('conf.') && f.endsWith('~'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(root, 'c', backups[0]), 'utf8')).toBe('old\n');
+    const modeOnly = await converge(`- copy: { content: "new\\n", dest: "{{ root }}/c/conf", mode: "0644" }`);
+    expect(modeOnly.changed).toEqual([1, 1, 0]);
+    expect(modeOnly.check.stdout).toMatch(/-mode: 0600\n\+mode: 0644/);
+  });
+
+  it('copy: validate refuses bad content and leaves the file as it was', async () => {
+    writeFileSync(join(root, 'validated'), 'good\n');
+    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { content: "bad\\n", dest: "{{ root }}/validated", validate: "grep -q good %s" }\n` });
+    ownedByLogin();
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('grep -q good');
+    expect(readFileSync(join(root, 'validated'), 'utf8')).toBe('good\n');
+  });
+
+  it('lineinfile and blockinfile edit in place and converge', async () => {
+    mkdirSync(join(root, 'l'), { recursive: true });
+    writeFileSync(join(root, 'l/sshd_config'), 'Port 22\n#PermitRootLogin yes\nUsePAM yes\n');
+    const r = await converge(`- lineinfile: { path: "{{ root }}/l/sshd_config", regexp: "^#?PermitRootLogin", line: "PermitRootLogin no" }
+- lineinfile: { path: "{{ root }}/l/sshd_config", line: "UsePAM yes", state: absent }
+- blockinfile: { path: "{{ root }}/l/sshd_config", block: "Match User backup\\n  ForceCommand internal-sftp", insertafter: "^Port" }`);
+    expect(r.changed).toEqual([3, 3, 0]);
+    expect(readFileSync(join(root, 'l/sshd_config'), 'utf8')).toBe(
+      'Port 22\n# BEGIN ANSIBLE MANAGED BLOCK\nMatch User backup\n  ForceCommand internal-sftp\n# END ANSIBLE MANAGED BLOCK\nPermitRootLogin no\n',
+    );
+  });
+
+  it('stat and wait_for report real state', async () => {
+    const h = set.hosts[0];
+    const dir = project({
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - stat: { path: "{{ root }}" }
+      register: s
+    - wait_for: { host: "${h.address}", port: ${h.port}, timeout: 5 }
+    - wait_for: { path: "{{ root }}/never", timeout: 1 }
+      register: w
+      ignore_errors: true
+    - assert:
+        that:
+          - s.stat.exists and s.stat.isdir
+          - s.stat.pw_name == 'enginetest'
+          - w.failed
+          - "'timeout after 1s' in w.msg"
+`,
+    });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
+    expect(run.code).toBe(0);
+    expect(recap(run.stdout).mod1).toMatchObject({ failed: 0, ignored: 1 });
+  });
+
+  it('sysctl: writes its file and predicts the live change without making it in check mode', async () => {
+    const live = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    const want = live === '1' ? '0' : '1';
+    const r = await converge(`- sysctl: { name: net.core.somaxconn, value: "4096", sysctl_file: "{{ root }}/sysctl.conf", reload: false }`);
+    expect(r.changed).toEqual([1, 1, 0]);
+    expect(readFileSync(join(root, 'sysctl.conf'), 'utf8')).toBe('net.core.somaxconn = 4096\n');
+    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - sysctl: { name: net.ipv4.ip_forward, value: "${want}", sysctl_file: "{{ root }}/sysctl.conf" }\n      become: true\n` });
+    const check = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--check', '--diff']);
+    expect(check.stdout).toContain(`-net.ipv4.ip_forward = ${live}\n+net.ipv4.ip_forward = ${want}`);
+    expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(live);
+  });
+
+  it('group and user (with become) are created, converge and are removed', async () => {
+    const r = await converge(`- group: { name: ${testGroup}, gid: 34567 }
+  become: true
+- user: { name: ${testUser}, group: ${testGroup}, shell: /bin/sh, create_home: false, comment: "engine test" }
+  become: true`);
+    expect(r.changed).toEqual([2, 2, 0]);
+    expect(execFileSync('getent', ['passwd', testUser], { encoding: 'utf8' })).toMatch(new RegExp(`^${testUser}:x:\\d+:34567:engine test:`));
+    const gone = await converge(`- user: { name: ${testUser}, state: absent }
+  become: true
+- group: { name: ${testGroup}, state: absent }
+  become: true`);
+    expect(gone.changed).toEqual([2, 2, 0]);
+    expect(() => execFileSync('getent', ['passwd', testUser])).toThrow();
+  });
+
+  it('apt installs and removes a real package built with dpkg-deb', async () => {
+    const build = join(root, 'pkg');
+    mkdirSync(join(build, 'DEBIAN'), { recursive: true });
+    mkdirSync(join(build, 'usr/share/doc', pkg), { recursive: true });
+    writeFileSync(join(build, 'DEBIAN/control'), `Package: ${pkg}\nVersion: 1.0\nArchitecture: all\nMaintainer: tests <tests@localhost>\nDescription: engine test package\n`);
+    writeFileSync(join(build, 'usr/share/doc', pkg, 'README'), 'test\n');
+    execFileSync('dpkg-deb', ['--build', '--root-owner-group', build, join(root, `${pkg}.deb`)], { stdio: 'ignore' });
+    const installed = () => {
+      try {
+        return execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).includes('install ok installed');
+      } catch {
+        return false;
+      }
+    };
+    const r = await converge(`- apt: { deb: "{{ root }}/${pkg}.deb" }\n  become: true`);
+    expect(r.codes).toEqual([0, 0, 0]);
+    expect(r.changed).toEqual([1, 1, 0]);
+    expect(r.check.stdout).toContain(`-${pkg}: not installed\n+${pkg}: 1.0`);
+    expect(installed()).toBe(true);
+    const removed = await converge(`- apt: { name: ${pkg}, state: absent, purge: true }\n  become: true`);
+    expect(removed.changed).toEqual([1, 1, 0]);
+    expect(installed()).toBe(false);
+  });
+
+  it('service: starts, enables and stops a SysV service on a host without systemd', async () => {
+    const script = `#!/bin/sh
+### BEGIN INIT INFO
+# Provides: ${service}
+# Required-Start:
+# Required-Stop:
+# Default-Start: 2 3 4 5
+# Default-Stop: 0 1 6
+# Short-Description: engine test service
+### END INIT INFO
+PID=/run/${service}.pid
+case "$1" in
+  start) [ -f $PID ] && kill -0 $(cat $PID) 2>/dev/null && exit 0; sleep 600 >/dev/null 2>&1 & echo $! > $PID ;;
+  stop) [ -f $PID ] && kill $(cat $PID) 2>/dev/null; rm -f $PID ;;
+  status) [ -f $PID ] && kill -0 $(cat $PID) 2>/dev/null ;;
+  restart) $0 stop; $0 start ;;
+  *) exit 3 ;;
+esac
+`;
+    if (existsSync('/run/systemd/system')) return; // systemd hosts are covered in the lab.
+    writeFileSync(`/etc/init.d/${service}`, script, { mode: 0o755 });
+    const r = await converge(`- service: { name: ${service}, state: started, enabled: true }\n  become: true`);
+    expect(r.changed).toEqual([1, 1, 0]);
+    const pid = Number(readFileSync(`/run/${service}.pid`, 'utf8'));
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    expect(lstatSync(`/etc/rc2.d`).isDirectory()).toBe(true);
+    expect(require('node:fs').readdirSync('/etc/rc2.d').some((f: string) => f.endsWith(service))).toBe(true);
+    const stopped = await converge(`- service: { name: ${service}, state: stopped }\n  become: true`);
+    expect(stopped.changed).toEqual([1, 1, 0]);
+    expect(existsSync(`/run/${service}.pid`)).toBe(false);
+  });
+
+  it('hostname in check mode shows the change and makes none', async () => {
+    const before = execFileSync('hostname', { encoding: 'utf8' }).trim();
+    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - hostname: { name: pbx-test-name }\n      become: true\n` });
+    const check = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--check', '--diff']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain(`-${before}\n+pbx-test-name`);
+    expect(execFileSync('hostname', { encoding: 'utf8' }).trim()).toBe(before);
+  });
+});
