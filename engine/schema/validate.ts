@@ -11,7 +11,8 @@ let validators: Record<SchemaName, ValidateFunction> | undefined;
 function compile(): Record<SchemaName, ValidateFunction> {
   if (validators) return validators;
   const Ajv = (require('ajv') as typeof import('ajv')).default;
-  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+  // verbose: errors carry their parent schema, which lists the valid names for suggestions.
+  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
   const tasks = require('./tasks.schema.json');
   ajv.addSchema(tasks);
   validators = {
@@ -37,7 +38,7 @@ function knownKeys(error: ErrorObject, schema: SchemaName): string[] {
   return schema !== 'inventory' && keys.includes('when') ? keys.filter((k) => !k.startsWith('ansible.builtin.')) : keys;
 }
 
-function describe(error: ErrorObject, schema: SchemaName): { message: string; key?: string } {
+function describe(error: ErrorObject, schema: SchemaName): { message: string; key?: string; taskLevel?: boolean } {
   const params = error.params as Record<string, any>;
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -45,7 +46,7 @@ function describe(error: ErrorObject, schema: SchemaName): { message: string; ke
       const known = knownKeys(error, schema);
       const isTask = known.includes('when') && known.includes('register');
       const what = isTask ? 'unknown module or task keyword' : 'unknown field';
-      return { message: `${what} '${key}'${suggestion(key, known)}`, key };
+      return { message: `${what} '${key}'${suggestion(key, known)}`, key, taskLevel: isTask };
     }
     case 'required':
       return { message: `missing required field '${params.missingProperty}'` };
@@ -77,9 +78,11 @@ export function validate(schema: SchemaName, data: unknown, src: YamlSource, bas
   if (check(data)) return;
   const problems = mostUseful(check.errors ?? []).map((error) => {
     const path = [...basePath, ...pathOf(error.instancePath)];
-    const { message, key } = describe(error, schema);
+    const { message, key, taskLevel } = describe(error, schema);
     const pos = key !== undefined ? positionIn(src, [...path, key], true) : positionIn(src, path);
-    const field = [...pathOf(error.instancePath).filter((p) => typeof p === 'string'), ...(key ? [key] : [])].slice(-2).join('.');
+    const names = [...pathOf(error.instancePath).filter((p) => typeof p === 'string'), ...(key ? [key] : [])];
+    // A task's own key is named alone (`copyy`); module arguments with their module (`copy.dest`).
+    const field = (taskLevel ? names.slice(-1) : names.slice(-2)).join('.');
     return new InputError(message, pos, field || undefined);
   });
   const [first, ...rest] = problems;

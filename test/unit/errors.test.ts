@@ -1,0 +1,65 @@
+// Every load error names file:line:col and the field, and bad input never shows a stack trace.
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { engine, project } from '../helpers/engine';
+import { schemaFiles } from '../../engine/schema/write';
+import { readFileSync } from 'node:fs';
+
+async function validate(files: Record<string, string>, inventory?: string) {
+  const dir = project({ 'inv.yml': inventory ?? 'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n', ...files });
+  const run = await engine(['validate', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml')]);
+  return { ...run, dir };
+}
+
+describe('load errors', () => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['bad YAML', { 'play.yml': '- hosts: all\n  tasks:\n    - debug: {msg: "x"\n' }, /play\.yml:4:1: .*(flow|Missing)/i],
+    ['unknown module with suggestions', { 'play.yml': '- hosts: all\n  tasks:\n    - name: x\n      copyy: { dest: /tmp/x, content: y }\n' }, /play\.yml:4:7: field 'copyy': unknown module or task keyword 'copyy' \(did you mean 'copy'/],
+    ['unknown module argument', { 'play.yml': '- hosts: all\n  tasks:\n    - copy: { dest: /tmp/x, contnet: y }\n' }, /play\.yml:3:29: field 'copy\.contnet': unknown field 'contnet' \(did you mean 'content'/],
+    ['missing required argument', { 'play.yml': '- hosts: all\n  tasks:\n    - template: { dest: /tmp/x }\n' }, /play\.yml:3:17: .*missing required field 'src'/],
+    ['bad enum value', { 'play.yml': '- hosts: all\n  tasks:\n    - file: { path: /tmp/x, state: folder }\n' }, /play\.yml:3:36: field 'file\.state': must be one of: "file", "directory"/],
+    ['unknown play keyword', { 'play.yml': '- hosts: all\n  gather_fact: false\n' }, /play\.yml:2:3: field 'gather_fact': unknown field 'gather_fact' \(did you mean 'gather_facts'/],
+    ['key=value argument typo', { 'play.yml': '- hosts: all\n  tasks:\n    - file: path=/tmp/x stat=directory\n' }, /play\.yml:3:7: field 'file\.stat': unknown argument 'stat' for module 'file' \(did you mean 'state'/],
+    ['notify without handler', { 'play.yml': '- hosts: all\n  tasks:\n    - command: "true"\n      notify: restart pbx\n  handlers:\n    - name: restart pbxd\n      command: "true"\n' }, /play\.yml:3:7: field 'notify': notify 'restart pbx' matches no handler .*did you mean 'restart pbxd'/],
+    ['role task file error', { 'play.yml': '- hosts: all\n  roles: [r]\n', 'roles/r/tasks/main.yml': '- name: ok\n  debug: { msg: hi }\n- lineinfile: { path: /x, lien: y }\n' }, /roles\/r\/tasks\/main\.yml:3:27: field 'lineinfile\.lien': unknown field 'lien' \(did you mean 'line'/],
+    ['missing role', { 'play.yml': '- hosts: all\n  roles: [nope]\n' }, /play\.yml:1:3: role 'nope' not found/],
+    ['duplicate key', { 'play.yml': '- hosts: all\n  hosts: web\n' }, /play\.yml:2:3: Map keys must be unique/],
+  ];
+  for (const [name, files, pattern] of cases) {
+    it(name, async () => {
+      const run = await validate(files);
+      expect(run.code).toBe(5);
+      expect(run.stderr.replace(run.dir + '/', '')).toMatch(pattern);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it('an inventory error names the inventory file', async () => {
+    const run = await validate({ 'play.yml': '- hosts: all\n  tasks: []\n' }, 'all:\n  hosts:\n    a:\n  chlidren:\n    web: {}\n');
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(/inv\.yml:4:3: field 'all\.chlidren': unknown field 'chlidren' \(did you mean 'children'/);
+  });
+
+  it('an undefined variable names the variable and where it was used', async () => {
+    const dir = project({ 'play.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: uses a typo\n      debug: { msg: "{{ pbx_imagee }}" }\n' });
+    const run = await engine(['run', join(dir, 'play.yml')]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(`${dir}/play.yml:4:7: undefined variable 'pbx_imagee' in '{{ pbx_imagee }}' (task 'uses a typo' arguments)`);
+  });
+
+  it('bad CLI flags exit 5 with a message', async () => {
+    const unknownFlag = await engine(['run', 'x.yml', '--chekc']);
+    expect(unknownFlag.code).toBe(5);
+    expect(unknownFlag.stderr).toContain("Unknown option '--chekc'");
+    const forks = await engine(['run', 'playbooks/none.yml', '--forks', 'zero']);
+    expect(forks.code).toBe(5);
+    const missing = await engine(['run', 'nowhere.yml']);
+    expect(missing.stderr).toContain('file not found: nowhere.yml');
+  });
+
+  it('the committed JSON Schemas match the modules (run `engine schema --write`)', () => {
+    for (const [name, content] of Object.entries(schemaFiles())) {
+      expect(readFileSync(join(__dirname, '../../engine/schema', name), 'utf8'), name).toBe(content);
+    }
+  });
+});

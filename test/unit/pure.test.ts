@@ -1,0 +1,202 @@
+// Pure parts: templating, text edits, word splitting, host patterns, precedence, known_hosts, vault.
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { knownHostsName, verifyHostKey } from '../../engine/connection/knownhosts';
+import { quote } from '../../engine/connection/quote';
+import { loadInventory, inventoryVars } from '../../engine/load/inventory';
+import { Templar, VarScope } from '../../engine/load/template';
+import { decryptVault, encryptVault, setVaultPassword } from '../../engine/load/vault';
+import { parseYaml } from '../../engine/load/yaml';
+import { editBlock } from '../../engine/modules/blockinfile';
+import { editLine } from '../../engine/modules/lineinfile';
+import { editSysctl } from '../../engine/modules/sysctl';
+import { shlexSplit } from '../../engine/modules/util/shlex';
+import { resolvePattern } from '../../engine/plan/patterns';
+import { tagsMatch } from '../../engine/plan/tags';
+import { project } from '../helpers/engine';
+
+const templar = new Templar();
+const render = (text: string, vars: Record<string, unknown> = {}) => templar.renderValue(text, new VarScope(vars, templar), 'test');
+
+describe('templating', () => {
+  it('keeps native types for a single expression and resolves variables lazily', () => {
+    const vars = { vip: '172.31.16.130', cidr: '{{ vip }}/20', nodes: ['a', 'b'], all: '{{ nodes }}' };
+    expect(render('{{ cidr }}', vars)).toBe('172.31.16.130/20');
+    expect(render('{{ all }}', vars)).toEqual(['a', 'b']);
+    expect(render('{{ nodes | length }}', vars)).toBe(2);
+    expect(render('n={{ nodes | join(",") }}\n', vars)).toBe('n=a,b\n');
+  });
+
+  it('has the filters and tests Ansible users reach for', () => {
+    const d = { m: { b: 2, a: 1 }, l: [3, 1, 3], s: 'Hello World', items: [{ n: 'x', on: true }, { n: 'y', on: false }] };
+    expect(render('{{ m | dict2items | map(attribute="key") | list }}', d)).toEqual(['b', 'a']);
+    expect(render('{{ m | dict2items | items2dict }}', d)).toEqual({ b: 2, a: 1 });
+    expect(render('{{ l | unique }}', d)).toEqual([3, 1]);
+    expect(render('{{ s | regex_replace("(\\\\w+) (\\\\w+)", "\\\\2 \\\\1") }}', d)).toBe('World Hello');
+    expect(render('{{ s | lower | replace("world", "pbx") }}', d)).toBe('hello pbx');
+    expect(render("{{ 'yes' | bool }} {{ '42' | int + 1 }} {{ '/a/b.c' | basename }}", d)).toBe('true 43 b.c');
+    expect(render('{{ undefined_thing | default("fallback") }}', d)).toBe('fallback');
+    expect(render('{{ m | to_json }}', d)).toBe('{"b":2,"a":1}');
+    expect(render('{{ m | to_yaml }}', d)).toBe('b: 2\na: 1\n');
+    expect(render('{{ items | selectattr("on") | map(attribute="n") | list }}', d)).toEqual(['x']);
+    expect(render('{{ items | rejectattr("n", "equalto", "x") | map(attribute="n") | first }}', d)).toBe('y');
+    expect(render("{{ '24.04' is version('22.04', '>=') }}", d)).toBe(true);
+    expect(render("{{ {'a': 1} | combine({'b': 2}) }}", d)).toEqual({ a: 1, b: 2 });
+    expect(render('{{ "it\'s" | quote }}', d)).toBe(`'it'\\''s'`);
+  });
+
+  it('names an undefined variable, and refuses self reference', () => {
+    expect(() => render('x {{ nope }}')).toThrow(/undefined variable 'nope'/);
+    expect(() => render('{{ a }}', { a: '{{ b }}', b: '{{ a }}' })).toThrow(/refers to itself/);
+    expect(() => templar.evaluate('missing == 1', new VarScope({}, templar), 'when')).toThrow(/undefined variable 'missing' in condition/);
+    expect(templar.evaluate('missing is not defined', new VarScope({}, templar), 'when')).toBe(true);
+  });
+});
+
+describe('text edits', () => {
+  it('lineinfile replaces the last match, inserts after a regexp, removes', () => {
+    expect(editLine('a=1\nb=2\na=3\n', { path: '', regexp: '^a=', line: 'a=9' }).text).toBe('a=1\nb=2\na=9\n');
+    expect(editLine('x\ny\n', { path: '', line: 'new', insertafter: '^x' }).text).toBe('x\nnew\ny\n');
+    expect(editLine('x\ny\n', { path: '', line: 'new', insertbefore: 'BOF' }).text).toBe('new\nx\ny\n');
+    expect(editLine('x\ny\nx\n', { path: '', line: 'x', state: 'absent' })).toEqual({ text: 'y\n', msg: '2 line(s) removed' });
+    expect(editLine('x\n', { path: '', line: 'x' }).msg).toBe('line already present');
+    expect(editLine('port=1\n', { path: '', regexp: '^port=(\\d+)', line: 'port=$1$1', backrefs: true }).text).toBe('port=11\n');
+  });
+
+  it('blockinfile inserts, replaces and removes its block', () => {
+    const once = editBlock('a\n', { path: '', block: 'x\ny' }).text;
+    expect(once).toBe('a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\ny\n# END ANSIBLE MANAGED BLOCK\n');
+    expect(editBlock(once, { path: '', block: 'x\ny' }).msg).toBe('block already present');
+    expect(editBlock(once, { path: '', block: 'z' }).text).toBe('a\n# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK\n');
+    expect(editBlock(once, { path: '', state: 'absent' }).text).toBe('a\n');
+  });
+
+  it('sysctl keeps comments and drops duplicates of the key', () => {
+    expect(editSysctl('# c\nnet.a = 1\nnet.b=2\nnet.a=5\n', 'net.a', '3')).toBe('# c\nnet.a = 3\nnet.b=2\n');
+    expect(editSysctl('net.a = 1\n', 'net.a', undefined)).toBe('');
+  });
+});
+
+describe('shell words', () => {
+  it('splits like shlex and quotes for POSIX sh', () => {
+    expect(shlexSplit(`echo 'a b' "c \\"d\\"" e\\ f $HOME;`)).toEqual(['echo', 'a b', 'c "d"', 'e f', '$HOME;']);
+    expect(shlexSplit('path={{ base }}/x mode=0644', true)).toEqual(['path={{ base }}/x', 'mode=0644']);
+    const hostile = `a'b"c$(d)\`e\`;f\ng`;
+    expect(execFileSync('/bin/sh', ['-c', `printf %s ${quote(hostile)}`], { encoding: 'utf8' })).toBe(hostile);
+  });
+});
+
+describe('inventory', () => {
+  const dir = project({
+    'inv/hosts.yml': `all:
+  vars: { level: all, site: lab }
+  children:
+    pbx:
+      vars: { level: pbx }
+      hosts:
+        pbx01: { level: host }
+        pbx02:
+        pbx03:
+    media:
+      hosts:
+        media01:
+    standby:
+      hosts:
+        pbx02:
+        pbx03:
+`,
+    'inv/group_vars/pbx.yml': 'from_dir: pbx\nlevel: pbx-dir\n',
+    'inv/host_vars/pbx03.yml': 'level: pbx03-dir\n',
+  });
+  const inv = loadInventory(join(dir, 'inv/hosts.yml'));
+
+  it('resolves Ansible host patterns', () => {
+    expect(resolvePattern(inv, 'pbx')).toEqual(['pbx01', 'pbx02', 'pbx03']);
+    expect(resolvePattern(inv, 'pbx:!standby')).toEqual(['pbx01']);
+    expect(resolvePattern(inv, 'pbx:&standby')).toEqual(['pbx02', 'pbx03']);
+    expect(resolvePattern(inv, 'media01,pbx01')).toEqual(['pbx01', 'media01']);
+    expect(resolvePattern(inv, 'pbx0*')).toEqual(['pbx01', 'pbx02', 'pbx03']);
+    expect(resolvePattern(inv, 'all:!pbx')).toEqual(['media01']);
+  });
+
+  it('merges group vars (all, then groups), group_vars/, host vars and host_vars/', () => {
+    expect(inventoryVars(inv, 'media01')).toMatchObject({ level: 'all', site: 'lab' });
+    expect(inventoryVars(inv, 'pbx02')).toMatchObject({ level: 'pbx-dir', from_dir: 'pbx' });
+    expect(inventoryVars(inv, 'pbx01').level).toBe('host');
+    expect(inventoryVars(inv, 'pbx03').level).toBe('pbx03-dir');
+  });
+
+  it('selects tags like Ansible', () => {
+    const sel = (tags: string[], skip: string[] = []) => ({ tags, skipTags: skip });
+    expect(tagsMatch(['a'], sel([]))).toBe(true);
+    expect(tagsMatch(['never', 'a'], sel([]))).toBe(false);
+    expect(tagsMatch(['never', 'a'], sel(['a']))).toBe(true);
+    expect(tagsMatch(['always'], sel(['b']))).toBe(true);
+    expect(tagsMatch(['always'], sel([], ['always']))).toBe(false);
+    expect(tagsMatch([], sel(['untagged']))).toBe(true);
+    expect(tagsMatch(['a'], sel([], ['a']))).toBe(false);
+  });
+});
+
+describe('known_hosts', () => {
+  const key = () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+    const type = Buffer.from('ssh-ed25519');
+    const len = (n: number) => Buffer.from([0, 0, 0, n]);
+    return Buffer.concat([len(type.length), type, len(32), raw]);
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'kh-'));
+
+  it('accepts a known key (plain or hashed), refuses unknown and changed keys', () => {
+    const good = key();
+    const file = join(dir, 'known_hosts');
+    const name = knownHostsName('10.0.0.5', 2222);
+    expect(name).toBe('[10.0.0.5]:2222');
+    writeFileSync(file, `${name} ssh-ed25519 ${good.toString('base64')}\n`);
+    expect(verifyHostKey([file], name, good, false)).toEqual({ ok: true });
+    const changed = verifyHostKey([file], name, key(), true);
+    expect(changed.ok).toBe(false);
+    expect(!changed.ok && changed.reason).toContain('HOST KEY CHANGED');
+    const unknown = verifyHostKey([file], '10.0.0.6', good, false);
+    expect(!unknown.ok && unknown.reason).toContain('--accept-new-host-keys');
+    // ssh-keygen -H hashes the names; they must still match.
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    expect(verifyHostKey([file], name, good, false)).toEqual({ ok: true });
+  });
+
+  it('records a new key only when asked', () => {
+    const file = join(dir, 'new_hosts');
+    const k = key();
+    expect(verifyHostKey([file], 'h1', k, true)).toEqual({ ok: true });
+    expect(verifyHostKey([file], 'h1', k, false)).toEqual({ ok: true });
+  });
+});
+
+describe('ansible-vault 1.1', () => {
+  it('decrypts what ansible-vault encrypted, and ansible-vault decrypts ours', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vault-'));
+    const pw = join(dir, 'pw');
+    writeFileSync(pw, 'correct horse\n');
+    const file = join(dir, 'secrets.yml');
+    writeFileSync(file, 'hacluster_password: "p@ss w0rd"\n');
+    execFileSync('ansible-vault', ['encrypt', '--vault-password-file', pw, file], { stdio: 'ignore', env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir } });
+    const encrypted = readFileSync(file, 'utf8');
+    expect(encrypted.startsWith('$ANSIBLE_VAULT;1.1;AES256')).toBe(true);
+    expect(decryptVault(encrypted, 'correct horse')).toBe('hacluster_password: "p@ss w0rd"\n');
+    expect(() => decryptVault(encrypted, 'wrong')).toThrow(/HMAC/);
+    writeFileSync(file, encryptVault('x: 1\n', 'correct horse'));
+    expect(execFileSync('ansible-vault', ['view', '--vault-password-file', pw, file], { encoding: 'utf8', env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir } })).toBe('x: 1\n');
+  });
+
+  it('decrypts inline !vault values in YAML', () => {
+    setVaultPassword('pw');
+    const blob = encryptVault('s3cret', 'pw').replace(/\n$/, '').split('\n').map((l) => `  ${l}`).join('\n');
+    expect(parseYaml(`secret: !vault |\n${blob}\nplain: 1\n`, 'v.yml').data).toEqual({ secret: 's3cret', plain: 1 });
+    setVaultPassword(undefined);
+  });
+});
