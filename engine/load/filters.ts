@@ -137,6 +137,8 @@ export function addAnsibleFilters(env: Environment): void {
     },
     type_debug: (v: unknown) => (Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : typeof v),
     version_compare: (a: string, b: string, op?: string) => versionTest(a, b, op),
+    // Target of the x[a:b] rewrite in template.ts: Python slice semantics for lists and strings.
+    __slice: (v: unknown[] | string, start: number | null, end: number | null) => v?.slice(start ?? 0, end ?? undefined),
   };
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, fn);
   // @types/nunjucks omits addTest, which nunjucks 3 has.

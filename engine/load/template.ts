@@ -77,8 +77,8 @@ export class Templar {
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     const env = this.environment();
-    const template = new nunjucks.Template(source, env, file, true);
-    const entry = { template, names: referencedNames(source) };
+    const template = new nunjucks.Template(withSlices(source), env, file, true);
+    const entry = { template, names: referencedNames(withSlices(source)) };
     this.compiled.set(key, entry);
     return entry;
   }
@@ -177,6 +177,17 @@ function fixTestArguments(): void {
     }
     this._emit(') === true');
   };
+}
+
+const SLICE = /(?<=[\w\])'"])\[\s*(-?[\w.]*)\s*:\s*(-?[\w.]*)\s*\]/g;
+
+/**
+ * Jinja2 slices (`groups['all'][:5]`) are common in Ansible templates, but nunjucks cannot parse
+ * them; inside {{ }} and {% %} they become the equivalent `| __slice(start, end)` filter.
+ */
+function withSlices(source: string): string {
+  if (!source.includes(':')) return source;
+  return source.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (tag) => tag.replace(SLICE, (_m, a: string, b: string) => `|__slice(${a || 'none'}, ${b || 'none'})`));
 }
 
 /** Ansible's `omit`: a task argument rendered to it is dropped. */

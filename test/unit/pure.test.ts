@@ -47,6 +47,7 @@ describe('templating', () => {
     expect(render("{{ '24.04' is version('22.04', '>=') }}", d)).toBe(true);
     expect(render("{{ {'a': 1} | combine({'b': 2}) }}", d)).toEqual({ a: 1, b: 2 });
     expect(render('{{ "it\'s" | quote }}', d)).toBe(`'it'\\''s'`);
+    expect(render("{{ l[:2] }} {{ l[1:] | join('') }} {{ s[-5:] }} {{ {'a': 1}['a'] }}", d)).toBe('3,1 13 World 1');
   });
 
   it('names an undefined variable, and refuses self reference', () => {
