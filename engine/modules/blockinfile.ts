@@ -1,7 +1,6 @@
 // blockinfile: manage a block of lines between marker lines.
 import type { Module } from './types';
-import { attrProperties } from './util/attrs';
-import { type TextEdit, fromLines, planTextEdit, probeText, toLines } from './util/textedit';
+import { type TextEdit, fromLines, insertionIndex, planTextEdit, probeText, textFileProperties, toLines } from './util/textedit';
 
 interface BlockArgs extends TextEdit {
   block?: string;
@@ -35,14 +34,7 @@ export function editBlock(text: string, args: BlockArgs): { text: string; msg: s
     lines.splice(start, stop - start + 1, ...wanted);
     return { text: fromLines(lines), msg: 'block replaced' };
   }
-  let at = lines.length;
-  if (args.insertbefore) {
-    const found = args.insertbefore === 'BOF' ? 0 : lines.findIndex((l) => new RegExp(args.insertbefore!).test(l));
-    at = found >= 0 ? found : lines.length;
-  } else if (args.insertafter && args.insertafter !== 'EOF') {
-    const found = lines.map((l) => new RegExp(args.insertafter!).test(l)).lastIndexOf(true);
-    at = found >= 0 ? found + 1 : lines.length;
-  }
+  const at = insertionIndex(lines, args);
   lines.splice(at, 0, ...wanted);
   return { text: fromLines(lines), msg: 'block inserted' };
 }
@@ -55,17 +47,11 @@ export const blockinfile: Module<BlockArgs> = {
     type: 'object',
     description: 'Inserts, updates or removes a block of lines surrounded by marker lines.',
     properties: {
-      path: { type: 'string', description: 'Remote file.' },
+      ...textFileProperties,
       block: { type: 'string', description: 'The lines to put between the markers (empty removes the block).' },
       marker: { type: 'string', description: "Marker template; {mark} becomes BEGIN/END. Default '# {mark} ANSIBLE MANAGED BLOCK'." },
       marker_begin: { type: 'string', description: 'Replaces {mark} in the first marker (default BEGIN).' },
       marker_end: { type: 'string', description: 'Replaces {mark} in the last marker (default END).' },
-      state: { enum: ['present', 'absent'], description: 'Default present.' },
-      insertafter: { type: 'string', description: 'EOF (default) or a regexp.' },
-      insertbefore: { type: 'string', description: 'BOF or a regexp.' },
-      create: { type: 'boolean', description: 'Create the file when missing.' },
-      backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
-      ...attrProperties,
     },
     required: ['path'],
     additionalProperties: false,

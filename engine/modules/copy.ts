@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Module } from './types';
-import { attrProperties } from './util/attrs';
-import { planContent, probeContent } from './util/content';
+import { contentProperties, planContent, probeContent } from './util/content';
 import type { RemoteStat } from './util/remote';
 
 interface CopyArgs {
@@ -33,10 +32,7 @@ export const copy: Module<CopyArgs, RemoteStat> = {
       dest: { type: 'string', description: 'Remote path. Ending in / copies into that directory.' },
       src: { type: 'string', description: 'Local file, looked up in files/ of the role, then the playbook.' },
       content: { type: 'string', description: 'Inline content (instead of src).' },
-      backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
-      force: { type: 'boolean', description: 'Replace a file whose content differs (default true).' },
-      validate: { type: 'string', description: 'Command to check the new file first; %s is its temporary path.' },
-      ...attrProperties,
+      ...contentProperties,
     },
     required: ['dest'],
     additionalProperties: false,

@@ -1,7 +1,6 @@
 // lineinfile: make sure one line is present (or absent), matched by regexp or exact text.
 import type { Module } from './types';
-import { attrProperties } from './util/attrs';
-import { type TextEdit, fromLines, planTextEdit, probeText, toLines } from './util/textedit';
+import { type TextEdit, fromLines, insertionIndex, planTextEdit, probeText, textFileProperties, toLines } from './util/textedit';
 
 interface LineArgs extends TextEdit {
   line?: string;
@@ -11,22 +10,6 @@ interface LineArgs extends TextEdit {
   insertafter?: string;
   insertbefore?: string;
   backrefs?: boolean;
-}
-
-/** Index after which to insert: EOF, BOF or the last line matching a regexp. */
-function insertionIndex(lines: string[], args: LineArgs): number {
-  if (args.insertbefore) {
-    if (args.insertbefore === 'BOF') return 0;
-    const re = new RegExp(args.insertbefore);
-    const at = lines.findIndex((l) => re.test(l));
-    return at >= 0 ? at : lines.length;
-  }
-  if (args.insertafter && args.insertafter !== 'EOF') {
-    const re = new RegExp(args.insertafter);
-    const at = lines.map((l) => re.test(l)).lastIndexOf(true);
-    return at >= 0 ? at + 1 : lines.length;
-  }
-  return lines.length;
 }
 
 /** The pure edit, exported for unit tests. */
@@ -60,17 +43,11 @@ export const lineinfile: Module<LineArgs> = {
     type: 'object',
     description: 'Ensures a single line is present in a text file, replacing the last line that matches regexp, or absent.',
     properties: {
-      path: { type: 'string', description: 'Remote file.' },
+      ...textFileProperties,
       line: { type: 'string', description: 'The line to insert or replace with.' },
       regexp: { type: 'string', description: 'Regular expression selecting the line to replace or remove.' },
       search_string: { type: 'string', description: 'Literal text selecting the line to replace or remove.' },
-      state: { enum: ['present', 'absent'], description: 'Default present.' },
-      insertafter: { type: 'string', description: "EOF (default) or a regexp; insert after its last match." },
-      insertbefore: { type: 'string', description: 'BOF or a regexp; insert before its first match.' },
       backrefs: { type: 'boolean', description: 'Use regexp groups in line; do nothing if regexp does not match.' },
-      create: { type: 'boolean', description: 'Create the file when missing.' },
-      backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
-      ...attrProperties,
     },
     required: ['path'],
     additionalProperties: false,

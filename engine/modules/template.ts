@@ -1,8 +1,7 @@
 // template: render a Jinja2 (.j2) template on the controller and write it like copy.
 import { readFileSync } from 'node:fs';
 import type { Module } from './types';
-import { attrProperties } from './util/attrs';
-import { planContent, probeContent } from './util/content';
+import { contentProperties, planContent, probeContent } from './util/content';
 import type { RemoteStat } from './util/remote';
 
 interface TemplateArgs {
@@ -25,10 +24,7 @@ export const template: Module<TemplateArgs, RemoteStat> = {
     properties: {
       src: { type: 'string', description: 'Template file, looked up in templates/ of the role, then the playbook.' },
       dest: { type: 'string', description: 'Remote path.' },
-      backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
-      force: { type: 'boolean', description: 'Replace a file whose content differs (default true).' },
-      validate: { type: 'string', description: 'Command to check the new file first; %s is its temporary path.' },
-      ...attrProperties,
+      ...contentProperties,
     },
     required: ['src', 'dest'],
     additionalProperties: false,

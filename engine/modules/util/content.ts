@@ -1,10 +1,18 @@
 // The shared core of copy and template: compare wanted content with the remote file, diff, write.
 import type { Diff, ModuleContext, Outcome } from '../types';
-import { type Attrs, attrChanges } from './attrs';
+import { type Attrs, attrChanges, attrProperties } from './attrs';
 import { type RemoteStat, mustRun, sha256, statRemote, writeAtomic } from './remote';
 
 /** Files larger than this are compared by checksum only and shown as a one-line diff. */
 const DIFF_LIMIT = 256 * 1024;
+
+/** Arguments shared by copy and template. */
+export const contentProperties = {
+  backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
+  force: { type: 'boolean', description: 'Replace a file whose content differs (default true).' },
+  validate: { type: 'string', description: 'Command to check the new file first; %s is its temporary path.' },
+  ...attrProperties,
+};
 
 export async function probeContent(ctx: ModuleContext, dest: string): Promise<RemoteStat> {
   const first = await statRemote(ctx, dest, { checksum: true, follow: true });

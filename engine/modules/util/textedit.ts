@@ -1,6 +1,6 @@
 // Editing a remote text file in memory: read, transform, diff, then one atomic write.
 import type { ModuleContext, Outcome } from '../types';
-import { type Attrs, attrChanges } from './attrs';
+import { type Attrs, attrChanges, attrProperties } from './attrs';
 import { contentDiff } from './content';
 import { type RemoteStat, mustRun, readRemoteText, writeAtomic } from './remote';
 
@@ -55,4 +55,31 @@ export function toLines(text: string): string[] {
 
 export function fromLines(lines: string[]): string {
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** Arguments shared by the modules that edit a text file in place. */
+export const textFileProperties = {
+  path: { type: 'string', description: 'Remote file.' },
+  state: { enum: ['present', 'absent'], description: 'Default present.' },
+  insertafter: { type: 'string', description: 'EOF (default) or a regexp; insert after its last match.' },
+  insertbefore: { type: 'string', description: 'BOF or a regexp; insert before its first match.' },
+  create: { type: 'boolean', description: 'Create the file when missing.' },
+  backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
+  ...attrProperties,
+};
+
+/** Where new lines go: before the first insertbefore match, after the last insertafter match, or at the end. */
+export function insertionIndex(lines: string[], where: { insertafter?: string; insertbefore?: string }): number {
+  if (where.insertbefore) {
+    if (where.insertbefore === 'BOF') return 0;
+    const re = new RegExp(where.insertbefore);
+    const at = lines.findIndex((l) => re.test(l));
+    return at >= 0 ? at : lines.length;
+  }
+  if (where.insertafter && where.insertafter !== 'EOF') {
+    const re = new RegExp(where.insertafter);
+    const at = lines.map((l) => re.test(l)).lastIndexOf(true);
+    return at >= 0 ? at + 1 : lines.length;
+  }
+  return lines.length;
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything the engine, its tests and the lab need on a fresh Debian machine (as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(
+  openssh-server openssh-client sudo   # real sshd test hosts; become through sudo
+  ansible-core python3                 # side-by-side comparison (tests and bench/)
+  coreutils iproute2 procps            # facts, process handling
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -q '^installed$' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, type check, unit and real-sshd integration tests.
+# Ends with one plain line "N passed, N failed" for CI.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+if ! node_modules/.bin/tsc --noEmit; then
+  echo "type check failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+report=$(mktemp /tmp/engine-vitest-XXXXXX.json)
+node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile="$report"
+status=$?
+node -e '
+  const r = require(process.argv[1]);
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report" || echo "0 passed, 1 failed"
+rm -f "$report"
+exit $status
