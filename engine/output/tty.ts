@@ -43,13 +43,15 @@ export class TtyReporter implements Reporter {
                 task: async (_c: unknown, sub: { title: string }) => {
                   const status = await run(host);
                   sub.title = `${host}: ${status ? SYMBOL[status] : 'not run'}`;
+                  // Throwing marks the host ✖ in the tree; exitOnError: false keeps the others going.
+                  if (status === 'failed' || status === 'unreachable') throw new Error(sub.title);
                 },
               })),
               { concurrent: forks, exitOnError: false, rendererOptions: { collapseSubtasks: false } },
             ),
         },
       ],
-      { renderer: 'default', rendererOptions: { collapseSubtasks: false } },
+      { renderer: 'default', exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: true } },
     );
     await list.run();
     if (this.pending.length) process.stdout.write(`${this.pending.join('\n')}\n`);

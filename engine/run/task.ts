@@ -133,11 +133,19 @@ function loopItems(play: PlayRun, task: Task, scope: VarScope): unknown[] | unde
   return task.loopFlatten ? items.flat(1) : items;
 }
 
-/** At -v the whole result; for debug only what it prints, as Ansible shows it. */
-function shown(result: Result, brief?: boolean): Record<string, unknown> {
-  if (!brief) return result;
-  const { changed: _c, failed: _f, diff: _d, check_mode: _m, ...rest } = result;
-  return Object.keys(rest).length > 1 && 'msg' in rest ? { ...rest, msg: undefined } : rest;
+/**
+ * What a host line shows: everything at -v; for a failure the fields that explain it (as Ansible
+ * always prints them); for debug only its message or variable.
+ */
+function visibleResult(result: Result, status: HostStatus, verbosity: number, debugLike?: boolean): Record<string, unknown> | undefined {
+  const { diff: _diff, ...rest } = result;
+  if (verbosity > 0) return rest;
+  if (status === 'failed' || status === 'ignored') {
+    return Object.fromEntries(Object.entries(rest).filter(([k, v]) => ['msg', 'rc', 'cmd', 'stderr', 'stdout'].includes(k) && v !== '' && v !== undefined));
+  }
+  if (!debugLike) return undefined;
+  const { changed: _c, failed: _f, check_mode: _m, msg, ...vars } = rest;
+  return Object.keys(vars).length ? vars : { msg };
 }
 
 export function statusOf(result: Result, ignored: boolean): HostStatus {
@@ -161,7 +169,7 @@ export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task, 
       delegatedTo: result.delegated_to as string | undefined,
       msg: noLog ? CENSORED : (result.msg as string | undefined),
       diff: play.run.options.diff && !noLog ? (result.diff as never) : undefined,
-      result: play.run.options.verbosity > 0 || task.module?.showsResult ? (noLog ? { censored: CENSORED } : shown(result, task.module?.showsResult)) : undefined,
+      result: noLog ? (play.run.options.verbosity > 0 ? { censored: CENSORED } : undefined) : visibleResult(result, status, play.run.options.verbosity, task.module?.showsResult),
     });
   };
   const items = loopItems(play, task, scope);
