@@ -118,7 +118,8 @@ export function resolveSshTarget(
     const jumpVars: Record<string, unknown> = { ansible_host: jumpHost };
     if (jumpPort) jumpVars.ansible_port = jumpPort;
     if (userPart) jumpVars.ansible_user = userPart;
-    target.proxyJump = resolveSshTarget(`${host} (jump ${jumpHost})`, jumpVars, options);
+    // The jump host is looked up in the same ssh config file as the target.
+    target.proxyJump = resolveSshTarget(`${host} (jump ${jumpHost})`, jumpVars, { ...options, sshConfigFile: configFile });
   }
   return target;
 }

@@ -14,10 +14,8 @@ export const contentProperties = {
   ...attrProperties,
 };
 
-export async function probeContent(ctx: ModuleContext, dest: string): Promise<RemoteStat> {
-  const first = await statRemote(ctx, dest, { checksum: true, follow: true });
-  if (first.exists && first.type === 'file' && (first.size ?? 0) <= DIFF_LIMIT) return statRemote(ctx, dest, { content: true, follow: true });
-  return first;
+export function probeContent(ctx: ModuleContext, dest: string): Promise<RemoteStat> {
+  return statRemote(ctx, dest, { checksum: true, content: true, contentLimit: DIFF_LIMIT, follow: true });
 }
 
 function isText(data: Buffer): boolean {

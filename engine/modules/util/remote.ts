@@ -35,7 +35,7 @@ export async function mustRun(ctx: ModuleContext, command: string, stdin?: strin
  * One round trip: type, mode, owner, group, size, mtime, link target, and on request the
  * sha256 and the content (base64, so binary files survive the text channel).
  */
-export async function statRemote(ctx: ModuleContext, path: string, want: { content?: boolean; checksum?: boolean; follow?: boolean } = {}): Promise<RemoteStat> {
+export async function statRemote(ctx: ModuleContext, path: string, want: { content?: boolean; contentLimit?: number; checksum?: boolean; follow?: boolean } = {}): Promise<RemoteStat> {
   const p = quote(path);
   const test = want.follow ? '' : `if [ -L ${p} ]; then t=link; el`;
   const script = [
@@ -43,7 +43,8 @@ export async function statRemote(ctx: ModuleContext, path: string, want: { conte
     `echo "$t $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y' ${p})"`,
     `if [ "$t" = link ]; then readlink ${p}; else echo; fi`,
     want.checksum || want.content ? `if [ "$t" = file ]; then sha256sum < ${p} | cut -c1-64; else echo; fi` : 'echo',
-    want.content ? `if [ "$t" = file ]; then base64 -w0 < ${p}; fi` : 'true',
+    // Content only up to contentLimit bytes: larger files are compared by checksum alone.
+    want.content ? `if [ "$t" = file ] && [ "$(stat -L -c %s ${p})" -le ${want.contentLimit ?? Number.MAX_SAFE_INTEGER} ]; then base64 -w0 < ${p}; else printf '%s' -; fi` : 'true',
   ].join('\n');
   const res = await mustRun(ctx, script);
   const [head, link, sum, content] = res.stdout.split('\n');
@@ -59,7 +60,7 @@ export async function statRemote(ctx: ModuleContext, path: string, want: { conte
     mtime: Number(mtime),
     linkTarget: link || undefined,
     sha256: sum || undefined,
-    content: want.content && type === 'file' ? Buffer.from(content ?? '', 'base64') : undefined,
+    content: want.content && type === 'file' && content !== '-' ? Buffer.from(content ?? '', 'base64') : undefined,
   };
 }
 
