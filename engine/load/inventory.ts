@@ -138,11 +138,22 @@ export function groupsOfHost(inv: Inventory, host: string): Group[] {
     .sort((a, b) => depth(a) - depth(b) || a.name.localeCompare(b.name));
 }
 
-/** Inventory variables of a host: group vars (all first, deeper groups later), then host vars. */
+const varsCache = new WeakMap<Inventory, Map<string, Vars>>();
+
+/**
+ * Inventory variables of a host: group vars (all first, deeper groups later), then host vars.
+ * The inventory does not change during a run, so each host's merge is computed once.
+ */
 export function inventoryVars(inv: Inventory, host: string): Vars {
-  const vars: Vars = {};
-  for (const g of groupsOfHost(inv, host)) Object.assign(vars, g.vars);
-  return Object.assign(vars, inv.hostVars.get(host) ?? {});
+  let cache = varsCache.get(inv);
+  if (!cache) varsCache.set(inv, (cache = new Map()));
+  let vars = cache.get(host);
+  if (!vars) {
+    vars = {};
+    for (const g of groupsOfHost(inv, host)) Object.assign(vars, g.vars);
+    cache.set(host, Object.assign(vars, inv.hostVars.get(host) ?? {}));
+  }
+  return vars;
 }
 
 /** Ansible's implicit localhost: usable in patterns even when not in the inventory. */

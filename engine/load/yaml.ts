@@ -108,7 +108,3 @@ export function positionOf(value: object, key?: string | number): SourcePos | un
   if (!origin) return undefined;
   return key === undefined ? positionIn(origin.src, origin.path) : positionIn(origin.src, [...origin.path, key], true);
 }
-
-export function sourceOf(value: object): { src: YamlSource; path: (string | number)[] } | undefined {
-  return origins.get(value);
-}
