@@ -60,8 +60,9 @@ function readVaultPassword(file: string | undefined): void {
 
 async function askPassword(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) throw new InputError('-K needs a terminal to ask for the password; set ansible_become_password (vaulted) instead');
-  process.stderr.write(prompt);
+  // No echo before the prompt shows: a password typed (or pasted) early must not appear.
   process.stdin.setRawMode(true);
+  process.stderr.write(prompt);
   return new Promise((resolvePw) => {
     let pw = '';
     const onData = (buf: Buffer) => {

@@ -267,3 +267,53 @@ describe('hostile values', () => {
     expect(readFileSync(join(hostileDir, 'lines'), 'utf8')).toBe(`${hostile}\n`);
   });
 });
+
+describe('selection, failure budget and secrets', () => {
+  it('--tags and --skip-tags pick tasks, always still runs', async () => {
+    const yaml = `
+- hosts: kw1
+  gather_facts: false
+  tasks:
+    - copy: { content: "a", dest: "{{ root }}/tag-a" }
+      tags: [alpha]
+    - copy: { content: "b", dest: "{{ root }}/tag-b" }
+      tags: [beta]
+    - copy: { content: "c", dest: "{{ root }}/tag-always" }
+      tags: [always]
+`;
+    const run = await play(yaml, ['--tags', 'alpha']);
+    expect(run.code).toBe(0);
+    expect([exists(0, 'tag-a'), exists(0, 'tag-b'), exists(0, 'tag-always')]).toEqual([true, false, true]);
+    await play(yaml, ['--skip-tags', 'alpha']);
+    expect(exists(0, 'tag-b')).toBe(true);
+  });
+
+  it('max_fail_percentage stops the play once too many hosts failed', async () => {
+    const run = await play(`
+- hosts: all
+  gather_facts: false
+  max_fail_percentage: 40
+  tasks:
+    - command: /bin/false
+      when: inventory_hostname == 'kw1'
+    - copy: { content: "x", dest: "{{ root }}/after-budget" }
+`);
+    expect(run.code).toBe(2);
+    expect(exists(1, 'after-budget')).toBe(false);
+  });
+
+  it('decrypts a vaulted vars file with --vault-password-file', async () => {
+    const { encryptVault } = await import('../../engine/load/vault');
+    const dir = project({
+      'play.yml': `- hosts: kw1\n  gather_facts: false\n  vars_files: [secrets.yml]\n  tasks:\n    - copy: { content: "{{ hacluster_password }}", dest: "{{ root }}/vaulted" }\n      no_log: true\n`,
+      'secrets.yml': encryptVault('hacluster_password: from-the-vault\n', 'vault pw'),
+      'pw': 'vault pw\n',
+    });
+    const without = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
+    expect(without.code).toBe(5);
+    expect(without.stderr).toContain('secrets.yml:1:1: encrypted with ansible-vault: pass --vault-password-file');
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--vault-password-file', join(dir, 'pw')]);
+    expect(run.code).toBe(0);
+    expect(read(0, 'vaulted')).toBe('from-the-vault');
+  });
+});

@@ -1,0 +1,59 @@
+// -K asks the sudo password once, on a real terminal, for a user whose sudo needs it.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { project, ROOT } from '../helpers/engine';
+import { type HostSet, startHosts } from '../helpers/sshd';
+
+const USER = 'enginepw';
+const PASSWORD = 'Sudo-Pw-1234';
+const SUDOERS = `/etc/sudoers.d/${USER}`;
+let set: HostSet;
+
+beforeAll(async () => {
+  try {
+    execFileSync('id', [USER], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', USER]);
+  }
+  execFileSync('chpasswd', { input: `${USER}:${PASSWORD}\n` });
+  writeFileSync(SUDOERS, `${USER} ALL=(ALL) ALL\n`, { mode: 0o440 });
+  set = await startHosts(2, 'pw');
+});
+afterAll(async () => {
+  await set?.stop();
+  rmSync(SUDOERS, { force: true });
+  execFileSync('userdel', ['-r', USER], { stdio: 'ignore' });
+});
+
+/** Runs the engine under `script`, a pseudo-terminal, typing `typed` at it. */
+function onTerminal(args: string[], typed: string): Promise<{ code: number; output: string }> {
+  const command = [join(ROOT, 'node_modules/.bin/ts-node'), join(ROOT, 'engine'), ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((done) => {
+    const child = spawn('script', ['-qec', `stty cols 120 rows 40; CI=1 ${command}`, '/dev/null'], { cwd: ROOT });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d;
+      if (output.includes('BECOME password:') && typed) {
+        child.stdin.write(typed);
+        typed = '';
+      }
+    });
+    child.on('close', (code) => done({ code: code ?? 1, output }));
+  });
+}
+
+it('asks once and uses the password for every host', async () => {
+  const inventory = set.inventory(Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_user: USER }])));
+  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: id -un\n      register: who\n    - assert: { that: ["who.stdout == \'root\'"] }\n' });
+  const run = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], `${PASSWORD}\r`);
+  expect(run.output.match(/BECOME password:/g)).toHaveLength(1);
+  expect(run.output).not.toContain(PASSWORD);
+  expect(run.output, run.output).toMatch(/pw1\s+: ok=2\s+changed=1\s+unreachable=0\s+failed=0/);
+  expect(run.output).toMatch(/pw2\s+: ok=2\s+changed=1\s+unreachable=0\s+failed=0/);
+  expect(run.code).toBe(0);
+  const wrong = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], 'not-it\r');
+  expect(wrong.code).toBe(2);
+  expect(existsSync(SUDOERS)).toBe(true);
+});
