@@ -6,6 +6,7 @@ import type { CliValues } from './cli';
 import { EXIT, InputError } from './errors';
 import { loadInventory } from './load/inventory';
 import { loadPlaybook } from './load/playbook';
+import { parseKeyValue } from './load/tasks';
 import type { Vars } from './load/types';
 import { setVaultPassword } from './load/vault';
 import { loadYamlFile } from './load/yaml';
@@ -34,7 +35,6 @@ export function parseExtraVars(specs: string[] | undefined): Vars {
         throw new InputError(`-e: invalid JSON: ${(err as Error).message}`);
       }
     } else {
-      const { parseKeyValue } = require('./load/tasks') as typeof import('./load/tasks');
       const { kv, rest } = parseKeyValue(spec);
       if (rest.length) throw new InputError(`-e '${spec}': expected key=value, @file or JSON`);
       Object.assign(vars, kv);

@@ -6,7 +6,7 @@ export function banner(title: string, width = 79): string {
   return `\n${title} ${'*'.repeat(Math.max(3, width - title.length - 1))}`;
 }
 
-const LABEL: Record<HostStatus, string> = { ok: 'ok', changed: 'changed', skipped: 'skipping', failed: 'fatal', unreachable: 'fatal', ignored: 'fatal', rescued: 'ok' };
+const LABEL: Partial<Record<HostStatus, string>> = { ok: 'ok', changed: 'changed', skipped: 'skipping', rescued: 'ok' };
 
 /** `changed: [host] => (item=x)` / `fatal: [host]: FAILED! => {...}` like Ansible prints. */
 export function hostLine(e: Extract<Event, { kind: 'host_result' }>): string {

@@ -1,6 +1,6 @@
 // serial: batches of hosts from a number, a percentage, or a list of them (the last repeats).
 import { InputError } from '../errors';
-import type { Templar } from '../load/template';
+import { type Templar, VarScope } from '../load/template';
 
 function size(spec: unknown, total: number): number {
   const text = String(spec).trim();
@@ -11,7 +11,6 @@ function size(spec: unknown, total: number): number {
 
 export function serialBatches(serial: unknown, hosts: string[], templar: Templar): string[][] {
   if (serial === undefined || serial === null) return [hosts];
-  const { VarScope } = require('../load/template') as typeof import('../load/template');
   const value = templar.renderValue(serial, new VarScope({}, templar), 'serial');
   const specs = Array.isArray(value) ? value : [value];
   if (!specs.length) return [hosts];
