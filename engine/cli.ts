@@ -8,6 +8,9 @@ Commands:
   run PLAYBOOK        Run a playbook against an inventory
   validate PLAYBOOK   Load and check a playbook, its roles and inventory; change nothing
   schema --write      Regenerate the JSON Schemas in engine/schema/ from the modules
+  lab up [--nodes 3] [--extra N] | down | status | kill NODE | start NODE | partition NODE | heal
+                      Local test hosts (systemd-nspawn nodes on a bridge with no uplink);
+                      'up' writes inventory/lab.yml (or -i FILE)
 
 Options for run and validate:
   -i, --inventory FILE       Inventory (Ansible YAML format); group_vars/ and host_vars/ beside it
@@ -44,6 +47,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v', multiple: true },
   write: { type: 'boolean' },
+  nodes: { type: 'string' },
+  extra: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,8 +75,10 @@ export async function main(argv: string[]): Promise<number> {
         return await commands.validateCommand(rest, values);
       case 'schema':
         return commands.schemaCommand(values);
+      case 'lab':
+        return await (await import('./lab')).labCommand(rest, { nodes: values.nodes, extra: values.extra, inventory: values.inventory });
       default:
-        throw new InputError(`unknown command '${command}' (run, validate, schema)`);
+        throw new InputError(`unknown command '${command}' (run, validate, schema, lab)`);
     }
   } catch (err) {
     if (err instanceof InputError) {

@@ -1,0 +1,37 @@
+// The lab's fixed layout: the AWS seed's addressing on a bridge with no uplink.
+import { join, resolve } from 'node:path';
+
+export const SUBNET_PREFIX = 20;
+export const BRIDGE = 'pbxlab0';
+/** The controller's own address on the lab bridge (root network namespace). */
+export const CONTROLLER_IP = '172.31.16.10';
+export const VIP = '172.31.16.130';
+export const CLIENT_IP = '172.31.16.140';
+
+export interface LabNode {
+  name: string;
+  ip: string;
+  /** Network namespace and host-side veth of the node. */
+  netns: string;
+  veth: string;
+}
+
+/** pbx01.. at .133.., extended servers ext01.. at .150.. */
+export function labNodes(nodes: number, extra: number): LabNode[] {
+  const make = (name: string, ip: string): LabNode => ({ name, ip, netns: `pbxlab-${name}`, veth: `plv-${name}` });
+  return [
+    ...Array.from({ length: nodes }, (_, i) => make(`pbx${String(i + 1).padStart(2, '0')}`, `172.31.16.${133 + i}`)),
+    ...Array.from({ length: extra }, (_, i) => make(`ext${String(i + 1).padStart(2, '0')}`, `172.31.16.${150 + i}`)),
+  ];
+}
+
+export function labDir(): string {
+  return resolve(process.env.PBX_LAB_DIR ?? '.lab');
+}
+
+export const paths = {
+  state: () => join(labDir(), 'state.json'),
+  key: () => join(labDir(), 'id_lab'),
+  knownHosts: () => join(labDir(), 'known_hosts'),
+  node: (name: string) => join(labDir(), 'nodes', name),
+};

@@ -1,0 +1,153 @@
+// One lab node: a systemd-nspawn container booting real systemd on an overlay of the host's /,
+// with its own upper layer (own /etc, /var, clean /root), network namespace and cgroups.
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { CONTROLLER_IP, type LabNode, paths } from './config';
+import { cgroupDirs, makeCgroups, removeCgroups, thaw } from './host';
+
+type Run = (argv: string[], opts?: { nothrow?: boolean }) => Promise<{ ok: boolean; stdout: string }>;
+
+/** Units a lab node must not run: noise, timers, and services the roles own. */
+const MASKED = ['postgresql.service', 'exim4.service', 'e2scrub_reap.service', 'systemd-timesyncd.service', 'getty@tty1.service', 'apt-daily-upgrade.timer', 'apt-daily.timer', 'dpkg-db-backup.timer', 'e2scrub_all.timer', 'exim4-base.timer', 'fstrim.timer', 'man-db.timer', 'docker.service', 'docker.socket', 'containerd.service', 'podman.service', 'podman.socket'];
+const OWNED_BY_ROLES = ['corosync.service', 'pacemaker.service', 'pcsd.service', 'kamailio.service'];
+
+const dir = (node: LabNode) => paths.node(node.name);
+export const rootOf = (node: LabNode) => join(dir(node), 'root');
+const pidFile = (node: LabNode) => join(dir(node), 'nspawn.pid');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function nspawnPid(node: LabNode): number | undefined {
+  if (!existsSync(pidFile(node))) return undefined;
+  const pid = Number(readFileSync(pidFile(node), 'utf8'));
+  return alive(pid) ? pid : undefined;
+}
+
+/** The node's PID 1 (systemd), a child of the nspawn process we started. */
+export function leaderPid(node: LabNode): number | undefined {
+  const pid = nspawnPid(node);
+  if (!pid) return undefined;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children.length ? Number(children[0]) : undefined;
+}
+
+export async function mountRoot(run: Run, node: LabNode): Promise<void> {
+  const d = dir(node);
+  for (const sub of ['upper', 'work', 'root']) mkdirSync(join(d, sub), { recursive: true });
+  if ((await run(['mountpoint', '-q', rootOf(node)], { nothrow: true })).ok) return;
+  if (!existsSync(join(d, 'seeded'))) {
+    // An opaque /root in the upper layer hides the host's /root (its .bashrc, keys, tokens).
+    mkdirSync(join(d, 'upper/root'), { recursive: true, mode: 0o700 });
+    await run(['python3', '-c', "import os,sys; os.setxattr(sys.argv[1], 'trusted.overlay.opaque', b'y')", join(d, 'upper/root')]);
+  }
+  await run(['mount', '-t', 'overlay', `pbxlab-${node.name}-root`, '-o', `lowerdir=/,upperdir=${join(d, 'upper')},workdir=${join(d, 'work')}`, rootOf(node)]);
+}
+
+/** First-boot identity: hostname, machine-id, hosts, fresh ssh host keys, the lab's login key. */
+export async function seed(run: Run, node: LabNode, all: LabNode[], publicKey: string): Promise<void> {
+  const d = dir(node);
+  const r = rootOf(node);
+  if (existsSync(join(d, 'seeded'))) return;
+  writeFileSync(join(r, 'etc/hostname'), `${node.name}\n`);
+  writeFileSync(join(r, 'etc/machine-id'), readFileSync('/proc/sys/kernel/random/uuid', 'utf8').trim().replace(/-/g, '') + '\n');
+  writeFileSync(join(r, 'etc/hosts'), ['127.0.0.1 localhost', ...all.map((n) => `${n.ip} ${n.name}`), `${CONTROLLER_IP} controller`].join('\n') + '\n');
+  writeFileSync(join(r, 'etc/resolv.conf'), '');
+  for (const f of readdirSync(join(r, 'etc/ssh')).filter((f) => f.startsWith('ssh_host_'))) rmSync(join(r, 'etc/ssh', f));
+  await run(['ssh-keygen', '-A', '-f', r]);
+  mkdirSync(join(r, 'root/.ssh'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(r, 'root/.ssh/authorized_keys'), publicKey, { mode: 0o600 });
+  for (const f of ['.bashrc', '.profile']) if (existsSync(`/etc/skel/${f}`)) writeFileSync(join(r, 'root', f), readFileSync(`/etc/skel/${f}`));
+  for (const unit of MASKED) {
+    rmSync(join(r, 'etc/systemd/system', unit), { force: true });
+    symlinkSync('/dev/null', join(r, 'etc/systemd/system', unit));
+  }
+  for (const unit of OWNED_BY_ROLES) rmSync(join(r, 'etc/systemd/system/multi-user.target.wants', unit), { force: true });
+  writeFileSync(join(d, 'seeded'), new Date().toISOString() + '\n');
+}
+
+/** The node's ssh host key line for known_hosts: we made the key, so nothing is trusted on first use. */
+export function knownHostsLine(node: LabNode): string {
+  const pub = readFileSync(join(dir(node), 'upper/etc/ssh/ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  return `${node.ip} ${pub}`;
+}
+
+export function boot(node: LabNode): number {
+  makeCgroups(node);
+  const log = openSync(join(dir(node), 'nspawn.log'), 'a');
+  const procs = cgroupDirs(node).map((d) => `echo $$ > ${d}/cgroup.procs`).join('; ');
+  const nspawn = [
+    'systemd-nspawn', '-q', '-D', rootOf(node), '-b', '--register=no', '--keep-unit',
+    `--network-namespace-path=/run/netns/${node.netns}`, `--hostname=${node.name}`, `-M`, node.netns,
+    '--capability=CAP_NET_ADMIN,CAP_IPC_LOCK', '--resolv-conf=off', '--timezone=off', '--console=passive',
+  ].join(' ');
+  // The shell moves itself into the node's cgroups, then becomes nspawn (same PID).
+  const child = spawn('/bin/sh', ['-c', `${procs}; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec ${nspawn}`], { detached: true, stdio: ['ignore', log, log] });
+  child.unref();
+  writeFileSync(pidFile(node), String(child.pid));
+  appendFileSync(join(dir(node), 'nspawn.log'), `--- boot ${new Date().toISOString()} pid ${child.pid}\n`);
+  return child.pid!;
+}
+
+function sshBanner(ip: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: ip, port: 22 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('data', (d) => done(d.toString().startsWith('SSH-')));
+    socket.once('error', () => done(false));
+  });
+}
+
+export async function waitReady(node: LabNode, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!nspawnPid(node)) throw new Error(`${node.name}: systemd-nspawn exited; see ${join(dir(node), 'nspawn.log')}`);
+    if (await sshBanner(node.ip)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${node.name}: ssh did not answer within ${timeoutMs / 1000}s`);
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return !alive(pid);
+}
+
+/** Clean shutdown (systemd powers off); a power cut if it does not finish in time. */
+export async function shutdown(node: LabNode): Promise<void> {
+  const pid = nspawnPid(node);
+  if (!pid) return;
+  thaw(node);
+  process.kill(pid, 'SIGTERM');
+  if (!(await waitGone(pid, 20_000))) await powerCut(node);
+}
+
+/** Power cut: SIGKILL of the node's PID 1 ends its whole PID namespace at once. */
+export async function powerCut(node: LabNode): Promise<void> {
+  const pid = nspawnPid(node);
+  if (!pid) return;
+  thaw(node);
+  const leader = leaderPid(node);
+  if (leader) process.kill(leader, 'SIGKILL');
+  if (!(await waitGone(pid, 5_000))) process.kill(pid, 'SIGKILL');
+  await waitGone(pid, 5_000);
+}
+
+export async function release(run: Run, node: LabNode): Promise<void> {
+  rmSync(pidFile(node), { force: true });
+  if ((await run(['mountpoint', '-q', rootOf(node)], { nothrow: true })).ok) await run(['umount', rootOf(node)]);
+  removeCgroups(node);
+}
