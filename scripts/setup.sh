@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   openssh-server openssh-client sudo   # real sshd test hosts; become through sudo
   ansible-core python3                 # side-by-side comparison (tests and bench/)
-  coreutils iproute2 procps            # facts, process handling
+  coreutils iproute2 procps dpkg-dev   # facts, processes; dpkg-scanpackages for the lab apt repo
   systemd systemd-container python3    # lab nodes: systemd-nspawn booting systemd
   iputils-arping kmod                  # lab networking, Filesystem agent's modprobe
 )

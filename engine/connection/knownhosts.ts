@@ -3,6 +3,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { globRegExp } from '../glob';
 
 export type HostKeyVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -27,8 +28,7 @@ function patternMatches(pattern: string, name: string): boolean {
     return digest === hash;
   }
   // OpenSSH patterns know only * and ?; everything else, [ ] of [host]:port included, is literal.
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return regex.test(name);
+  return globRegExp(pattern).test(name);
 }
 
 interface Entry {

@@ -5,8 +5,9 @@ import { dirname } from 'node:path';
 import type { Environment, Template } from 'nunjucks';
 import { InputError, type SourcePos } from '../errors';
 import { addAnsibleFilters, toBool } from './filters';
+import { globRegExp } from '../glob';
 
-const GLOBALS = ['__capture', 'lookup', 'query', 'omit', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
+const GLOBALS = ['__capture', 'lookup', 'query', 'q', 'omit', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
 const TEMPLATE_MARK = /\{\{|\{%/;
 const SINGLE_EXPRESSION = /^\{\{((?:(?!\}\})[\s\S])*)\}\}$/;
 
@@ -66,6 +67,7 @@ export class Templar {
     });
     this.env.addGlobal('lookup', (kind: string, ...args: string[]) => lookup(kind, args));
     this.env.addGlobal('query', (kind: string, ...args: string[]) => [lookup(kind, args)].flat());
+    this.env.addGlobal('q', (kind: string, ...args: string[]) => [lookup(kind, args)].flat());
     this.env.addGlobal('omit', OMIT);
     return this.env;
   }
@@ -194,11 +196,18 @@ function withSlices(source: string): string {
 export const OMIT = Object.freeze({ __omit_place_holder__: true });
 
 function lookup(kind: string, args: string[]): unknown {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { readFileSync, readdirSync, existsSync } = require('node:fs') as typeof import('node:fs');
   if (kind === 'env') return process.env[args[0]] ?? '';
   if (kind === 'file') return readFileSync(args[0], 'utf8').replace(/\n$/, '');
+  if (kind === 'fileglob') {
+    // Files (on the controller) whose name matches a * / ? pattern in one directory, sorted.
+    const path = require('node:path') as typeof import('node:path');
+    const [dir, pattern] = [path.dirname(args[0]), path.basename(args[0])];
+    const re = globRegExp(pattern);
+    return existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f)) : [];
+  }
   if (kind === 'pipe') throw new Error('lookup("pipe") is not supported: run a task with register instead');
-  throw new Error(`lookup('${kind}') is not supported (env, file)`);
+  throw new Error(`lookup('${kind}') is not supported (env, file, fileglob)`);
 }
 
 /** Names a template reads from its context: nunjucks Symbol nodes of the parsed source. */

@@ -71,40 +71,48 @@ export const apt: Module<AptArgs, Found> = {
   },
   probe: probeApt,
   plan(args, found, ctx) {
-    const deb = found.debPackage;
-    const pkgs = deb ? [deb.name] : names(args);
-    const state = args.state ?? 'present';
     const refresh = args.update_cache === true && (args.cache_valid_time === undefined || (found.cacheAgeSeconds ?? Infinity) > args.cache_valid_time);
-    const missing = pkgs.filter((p) => !(p in found.installed) || (deb !== undefined && found.installed[p] !== deb.version));
-    const outdated = state === 'latest' ? pkgs.filter((p) => p in found.installed && found.candidate[p] && found.candidate[p] !== found.installed[p]) : [];
-    const removing = state === 'absent' ? pkgs.filter((p) => p in found.installed) : [];
-    const installing = state === 'absent' ? [] : [...missing, ...outdated];
-    const env = 'DEBIAN_FRONTEND=noninteractive';
-    const commands: string[] = [];
-    if (refresh) commands.push('apt-get update -q');
-    if (installing.length) {
-      const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? '--install-recommends' : '--no-install-recommends'];
-      const targets = deb ? [args.deb!.startsWith('/') ? args.deb! : `./${args.deb}`] : installing;
-      commands.push(`${env} ${argvToShell(['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...recommends, ...targets])}`);
-    }
-    if (removing.length) commands.push(`${env} ${argvToShell(['apt-get', args.purge ? 'purge' : 'remove', '-y', '-q', ...removing])}`);
-    const changed = installing.length + removing.length > 0;
-    const before = pkgs.map((p) => `${p}: ${found.installed[p] ?? 'not installed'}`).join('\n') + '\n';
-    const newVersion = (p: string) => deb?.version ?? found.candidate[p] ?? 'installed';
-    const after = pkgs.map((p) => `${p}: ${removing.includes(p) ? 'not installed' : installing.includes(p) ? newVersion(p) : (found.installed[p] ?? 'not installed')}`).join('\n') + '\n';
-    const msg = changed ? [installing.length && `install ${installing.join(' ')}`, removing.length && `remove ${removing.join(' ')}`].filter(Boolean).join('; ') : `packages already ${state}`;
-    if (!commands.length) return { changed: false, msg };
+    const change = decide(args, found);
+    if (!change.changed && !refresh) return { changed: false, msg: change.msg };
     return {
-      changed,
-      msg,
-      diff: changed ? [{ before, after, beforeHeader: 'packages', afterHeader: 'packages' }] : undefined,
+      changed: change.changed,
+      // Without the refresh a dry run can only judge `latest` on the cache as it is now.
+      msg: refresh ? `${change.msg} (judged on the current package cache; it would be refreshed first)` : change.msg,
+      diff: change.changed ? [change.diff] : undefined,
       apply: async () => {
-        for (const command of commands) {
+        // Refresh, then probe again: what to install is decided on the fresh cache, not the old one.
+        const fresh = refresh ? (await mustRun(ctx, 'apt-get update -q'), decide(args, await probeApt(args, ctx))) : change;
+        for (const command of fresh.commands) {
           const res = await run(ctx, command);
           if (res.rc !== 0) return { failed: true, rc: res.rc, msg: `${command.split(' ').slice(1, 3).join(' ')} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`, stdout: res.stdout, stderr: res.stderr };
         }
-        return { cache_updated: refresh };
+        return { changed: fresh.changed, msg: fresh.msg, cache_updated: refresh, ...(fresh.changed ? { diff: [fresh.diff] } : {}) };
       },
     };
   },
 };
+
+/** What to install and remove, from the arguments and what the probe found: a pure decision. */
+function decide(args: AptArgs, found: Found) {
+  const deb = found.debPackage;
+  const pkgs = deb ? [deb.name] : names(args);
+  const state = args.state ?? 'present';
+  const missing = pkgs.filter((p) => !(p in found.installed) || (deb !== undefined && found.installed[p] !== deb.version));
+  const outdated = state === 'latest' ? pkgs.filter((p) => p in found.installed && found.candidate[p] && found.candidate[p] !== found.installed[p]) : [];
+  const removing = state === 'absent' ? pkgs.filter((p) => p in found.installed) : [];
+  const installing = state === 'absent' ? [] : [...missing, ...outdated];
+  const env = 'DEBIAN_FRONTEND=noninteractive';
+  const commands: string[] = [];
+  if (installing.length) {
+    const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? '--install-recommends' : '--no-install-recommends'];
+    const targets = deb ? [args.deb!.startsWith('/') ? args.deb! : `./${args.deb}`] : installing;
+    commands.push(`${env} ${argvToShell(['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...recommends, ...targets])}`);
+  }
+  if (removing.length) commands.push(`${env} ${argvToShell(['apt-get', args.purge ? 'purge' : 'remove', '-y', '-q', ...removing])}`);
+  const changed = commands.length > 0;
+  const newVersion = (p: string) => deb?.version ?? found.candidate[p] ?? 'installed';
+  const before = pkgs.map((p) => `${p}: ${found.installed[p] ?? 'not installed'}`).join('\n') + '\n';
+  const after = pkgs.map((p) => `${p}: ${removing.includes(p) ? 'not installed' : installing.includes(p) ? newVersion(p) : (found.installed[p] ?? 'not installed')}`).join('\n') + '\n';
+  const msg = changed ? [installing.length && `install ${installing.join(' ')}`, removing.length && `remove ${removing.join(' ')}`].filter(Boolean).join('; ') : `packages already ${state}`;
+  return { changed, commands, msg, diff: { before, after, beforeHeader: 'packages', afterHeader: 'packages' } };
+}

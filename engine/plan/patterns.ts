@@ -1,6 +1,7 @@
 // Ansible host patterns: all, *, group, host, globs, a:b (union), a:!b (except), a:&b (and).
 import { InputError, suggestion } from '../errors';
 import { ensureHost, hostsOfGroup, type Inventory } from '../load/inventory';
+import { globRegExp } from '../glob';
 
 function matchOne(inv: Inventory, term: string): string[] {
   if (term === 'all' || term === '*') return [...inv.hosts];
@@ -11,7 +12,7 @@ function matchOne(inv: Inventory, term: string): string[] {
     return inv.hosts.filter((h) => re.test(h));
   }
   if (/[*?[]/.test(term)) {
-    const re = new RegExp(`^${term.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const re = globRegExp(term);
     const groups = [...inv.groups.keys()].filter((g) => re.test(g));
     return inv.hosts.filter((h) => re.test(h) || groups.some((g) => hostsOfGroup(inv, g).has(h)));
   }

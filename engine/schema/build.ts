@@ -64,8 +64,12 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   'ansible.builtin.meta': { $ref: '#/definitions/task/properties/meta' },
 };
 
-/** Arguments may be templated: every non-string type also accepts a string. */
+/** Arguments may be templated: every non-string type also accepts a string, an enum a Jinja2 expression. */
 function loosen(schema: Record<string, unknown>): Record<string, unknown> {
+  if (schema.enum) {
+    const { enum: values, description } = schema;
+    return { description, anyOf: [{ enum: values }, templated] };
+  }
   const type = schema.type;
   if (type === undefined || type === 'string') return schema;
   const types = Array.isArray(type) ? type : [type];

@@ -13,6 +13,13 @@ const INVENTORY = join(LAB, 'lab.yml');
 const env = { PBX_LAB_DIR: LAB };
 const lab = (...args: string[]) => engine(['lab', ...args, '-i', INVENTORY], env);
 
+/** A cable just put back needs a moment before traffic flows: wait up to 10 s. */
+async function sshComesBack(ip: string): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) if (await sshAnswers(ip)) return true;
+  return false;
+}
+
 function sshAnswers(ip: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: ip, port: 22 });
@@ -98,8 +105,64 @@ describe('lab', () => {
     expect(await sshAnswers('172.31.16.135')).toBe(false);
     expect((await lab('status')).stdout).toMatch(/pbx03\s+172\.31\.16\.135\s+running/);
     expect((await lab('heal')).code).toBe(0);
-    expect(await sshAnswers('172.31.16.135')).toBe(true);
+    expect(await sshComesBack('172.31.16.135')).toBe(true);
   });
+
+  it('apt installs, upgrades and removes a package from a local repository served to the nodes', async () => {
+    const pkg = 'pbx-lab-probe';
+    const repo = join(LAB, 'repo');
+    const publish = (version: string) => {
+      const build = join(LAB, `build-${version}`);
+      execFileSync('mkdir', ['-p', join(build, 'DEBIAN'), join(build, 'usr/share', pkg), repo]);
+      execFileSync('sh', ['-c', `printf 'Package: ${pkg}\\nVersion: ${version}\\nArchitecture: all\\nMaintainer: lab <lab@localhost>\\nDescription: lab apt probe\\n' > ${build}/DEBIAN/control; echo ${version} > ${build}/usr/share/${pkg}/version`]);
+      execFileSync('dpkg-deb', ['--build', '--root-owner-group', build, join(repo, `${pkg}_${version}_all.deb`)], { stdio: 'ignore' });
+      execFileSync('sh', ['-c', `cd ${repo} && dpkg-scanpackages --multiversion . /dev/null > Packages 2>/dev/null`]);
+    };
+    const dir = project({
+      'play.yml': `- hosts: pbx
+  gather_facts: false
+  vars: { repo: "${repo}" }
+  tasks:
+    - name: The lab repository is the nodes' only apt source (they have no route out)
+      copy: { content: "deb [trusted=yes] file:/srv/labrepo ./\\n", dest: /etc/apt/sources.list }
+    - shell: rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources
+      args: { probe: "! ls /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -q ." }
+    - file: { path: /srv/labrepo, state: directory }
+    - copy: { src: "{{ item }}", dest: /srv/labrepo/ }
+      loop: "{{ query('fileglob', repo + '/*') }}"
+    - apt: { name: ${pkg}, state: "{{ want }}", update_cache: true }
+`,
+    });
+    const run = (want: string) => engine(['run', join(dir, 'play.yml'), '-i', INVENTORY, '--limit', 'pbx01', '-e', `want=${want}`]);
+    const version = async () => {
+      const dirQ = project({ 'q.yml': `- hosts: pbx01
+  gather_facts: false
+  tasks:
+    - shell: dpkg-query -W -f='\${db:Status-Status} \${Version}' ${pkg} || true
+      register: q
+      changed_when: false
+    - debug: { var: q.stdout }
+` });
+      const out = (await engine(['run', join(dirQ, 'q.yml'), '-i', INVENTORY])).stdout;
+      return /"q.stdout":"([^"]*)"/.exec(out)?.[1];
+    };
+    publish('1.0');
+    const install = await run('present');
+    expect(install.code, install.stdout + install.stderr).toBe(0);
+    expect(await version()).toBe('installed 1.0');
+    const again = await run('present');
+    expect(recap(again.stdout).pbx01.changed, again.stdout).toBe(0);
+    publish('1.1');
+    const upgrade = await run('latest');
+    expect(upgrade.code, upgrade.stdout).toBe(0);
+    expect(recap(upgrade.stdout).pbx01.changed).toBeGreaterThan(0);
+    expect(await version()).toBe('installed 1.1');
+    expect(recap((await run('latest')).stdout).pbx01.changed).toBe(0);
+    expect((await run('absent')).code).toBe(0);
+    expect(await version()).not.toContain('installed');
+    // The host itself never had the package.
+    expect(() => execFileSync('dpkg-query', ['-W', pkg], { stdio: 'ignore' })).toThrow();
+  }, 180_000);
 
   it('down removes the bridge, namespaces, mounts and cgroups', async () => {
     expect((await lab('down')).code).toBe(0);
