@@ -6,6 +6,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { CONTROLLER_IP, type LabNode, paths } from './config';
 import { cgroupDirs, makeCgroups, removeCgroups, thaw } from './host';
+import { isAlive } from '../process';
 
 type Run = (argv: string[], opts?: { nothrow?: boolean }) => Promise<{ ok: boolean; stdout: string }>;
 
@@ -17,19 +18,11 @@ const dir = (node: LabNode) => paths.node(node.name);
 export const rootOf = (node: LabNode) => join(dir(node), 'root');
 const pidFile = (node: LabNode) => join(dir(node), 'nspawn.pid');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function nspawnPid(node: LabNode): number | undefined {
   if (!existsSync(pidFile(node))) return undefined;
   const pid = Number(readFileSync(pidFile(node), 'utf8'));
-  return alive(pid) ? pid : undefined;
+  return isAlive(pid) ? pid : undefined;
 }
 
 /** The node's PID 1 (systemd), a child of the nspawn process we started. */
@@ -122,8 +115,8 @@ export async function waitReady(node: LabNode, timeoutMs = 90_000): Promise<void
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  return !alive(pid);
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return !isAlive(pid);
 }
 
 /** Clean shutdown (systemd powers off); a power cut if it does not finish in time. */

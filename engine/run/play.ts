@@ -33,18 +33,25 @@ function fail(host: HostState): void {
   else host.stats.failed++;
 }
 
-/** Register, facts, notify and counters after a task finished on a host. */
-function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
-  const scope = taskScope(play, host, task);
-  const ignored = task.ignoreErrors !== undefined && toBool(play.run.templar.renderValue(task.ignoreErrors, scope, `task '${task.name}' ignore_errors`, task.pos));
-  const status = statusOf(result, ignored);
+/** What a task's result leaves on a host: the registered variable, facts, notified handlers. */
+function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean): void {
   if (task.register) host.hostFacts[task.register] = result;
   for (const f of facts) {
     const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
     if (gathered && task.module === setup) Object.assign(host.facts, gathered);
     else Object.assign(host.hostFacts, gathered ?? {}, rest);
   }
-  if (status === 'changed') for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, scope, `task '${task.name}' notify`, task.pos)));
+  if (!changed) return;
+  const scope = taskScope(play, host, task);
+  for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, scope, `task '${task.name}' notify`, task.pos)));
+}
+
+/** Status and counters after a task finished on a host, plus what the result leaves behind. */
+function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
+  const scope = taskScope(play, host, task);
+  const ignored = task.ignoreErrors !== undefined && toBool(play.run.templar.renderValue(task.ignoreErrors, scope, `task '${task.name}' ignore_errors`, task.pos));
+  const status = statusOf(result, ignored);
+  absorb(play, host, task, result, facts, status === 'changed');
   if (status === 'unreachable') host.unreachable = true;
   if (status === 'failed') fail(host);
   else count(host, status);
@@ -67,11 +74,8 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
     const { result, facts } = await runTaskOnHost(play, host, task);
     const status = settle(play, host, task, result, facts);
     if (status === 'failed') anyFailed = true;
-    if (runOnce) for (const other of hosts.slice(1)) {
-      if (task.register) other.hostFacts[task.register] = result;
-      for (const f of facts) Object.assign(other.hostFacts, (f as { ansible_facts?: Vars }).ansible_facts ?? f);
-      if (status === 'changed') for (const n of task.notify) other.notified.add(n);
-    }
+    // run_once: the one result counts for the host that ran it and is shared with the others.
+    if (runOnce) for (const other of hosts.slice(1)) absorb(play, other, task, result, facts, status === 'changed');
     return status;
   }, run.options.forks ?? targets.length);
   const fatal = task.anyErrorsFatal !== undefined ? toBool(task.anyErrorsFatal) : play.play.anyErrorsFatal;

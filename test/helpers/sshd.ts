@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { isAlive } from '../../engine/process';
 
 export const HARNESS_DIR = '/tmp/engine-test-hosts';
 /**
@@ -47,14 +48,6 @@ export interface HostSet {
   stop(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Kills sshd processes an interrupted earlier run left behind: only PIDs from our pidfiles. */
 export function cleanStale(): void {
@@ -62,12 +55,12 @@ export function cleanStale(): void {
   for (const run of readdirSync(HARNESS_DIR)) {
     const dir = join(HARNESS_DIR, run);
     const owner = Number(run.split('-')[0]);
-    if (owner && alive(owner)) continue;
+    if (owner && isAlive(owner)) continue;
     for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
       const pidFile = join(dir, entry, 'sshd.pid');
       if (!existsSync(pidFile)) continue;
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      const cmdline = alive(pid) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+      const cmdline = isAlive(pid) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
       if (cmdline.includes(join(dir, entry))) process.kill(pid, 'SIGTERM');
     }
     rmSync(dir, { recursive: true, force: true });
@@ -166,9 +159,9 @@ export async function startHosts(n: number, prefix = 'node'): Promise<HostSet> {
       return file;
     },
     async stop() {
-      for (const h of hosts) if (alive(h.pid)) process.kill(h.pid, 'SIGTERM');
+      for (const h of hosts) if (isAlive(h.pid)) process.kill(h.pid, 'SIGTERM');
       const deadline = Date.now() + 5000;
-      while (hosts.some((h) => alive(h.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (hosts.some((h) => isAlive(h.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -176,6 +169,6 @@ export async function startHosts(n: number, prefix = 'node'): Promise<HostSet> {
 
 /** Kills one host's sshd (by the PID we started) to make it unreachable. */
 export async function stopHost(host: TestHost): Promise<void> {
-  if (alive(host.pid)) process.kill(host.pid, 'SIGTERM');
-  while (alive(host.pid)) await new Promise((r) => setTimeout(r, 20));
+  if (isAlive(host.pid)) process.kill(host.pid, 'SIGTERM');
+  while (isAlive(host.pid)) await new Promise((r) => setTimeout(r, 20));
 }
