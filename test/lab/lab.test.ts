@@ -41,7 +41,7 @@ beforeAll(async () => {
     rmSync(old, { recursive: true, force: true });
   }
   const started = Date.now();
-  const up = await lab('up', '--nodes', '3');
+  const up = await lab('up', '--nodes', '3', '--extra', '1');
   expect(up.stderr).toBe('');
   expect(up.code).toBe(0);
   console.log(`lab up: ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -53,12 +53,14 @@ afterAll(async () => {
 });
 
 describe('lab', () => {
-  it('boots three nodes running systemd, each with its own hostname, address and ssh key', async () => {
+  it('boots three PBX nodes and one extended server running systemd, each with its own hostname, address and ssh key', async () => {
     const status = await lab('status');
     expect(status.stdout).toMatch(/pbx01\s+172\.31\.16\.133\s+running\s+systemd: (running|degraded)/);
     expect(status.stdout).toMatch(/pbx03\s+172\.31\.16\.135\s+running/);
     const known = readFileSync(join(LAB, 'known_hosts'), 'utf8').trim().split('\n');
-    expect(new Set(known.map((l) => l.split(' ')[2])).size).toBe(3);
+    expect(new Set(known.map((l) => l.split(' ')[2])).size).toBe(4);
+    expect(status.stdout).toMatch(/ext01\s+172\.31\.16\.150\s+running/);
+    expect(readFileSync(INVENTORY, 'utf8')).toMatch(/extended:\n\s+hosts:\n\s+ext01: \{ ansible_host: 172\.31\.16\.150 \}/);
     const dir = project({
       'play.yml': `- hosts: pbx
   tasks:
@@ -82,7 +84,7 @@ describe('lab', () => {
   it('the nodes have no route out of the lab', () => {
     const routes = execFileSync('ip', ['-n', 'pbxlab-pbx01', 'route'], { encoding: 'utf8' });
     expect(routes.trim()).toBe('172.31.16.0/20 dev eth0 proto kernel scope link src 172.31.16.133');
-    expect(execFileSync('ip', ['-o', 'link', 'show', 'master', 'pbxlab0'], { encoding: 'utf8' }).match(/plv-/g)).toHaveLength(3);
+    expect(execFileSync('ip', ['-o', 'link', 'show', 'master', 'pbxlab0'], { encoding: 'utf8' }).match(/plv-/g)).toHaveLength(4);
   });
 
   it('kill cuts the power (namespace and address gone), start boots the same disk again', async () => {
