@@ -5,6 +5,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { NodeSSH } from 'node-ssh';
 import { Readable } from 'node:stream';
+import { shlexSplit } from '../modules/util/shlex';
 import { knownHostsName, verifyHostKey } from './knownhosts';
 import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './types';
 import { wrapCommand } from './wrap';
@@ -61,12 +62,11 @@ function first(value: string | string[] | undefined): string | undefined {
  * ansible_ssh_extra_args, so the same inventory works with both tools.
  */
 export function sshArgOptions(vars: Record<string, unknown>): { configFile?: string; options: Record<string, string> } {
-  const { shlexSplit } = require('../modules/util/shlex') as typeof import('../modules/util/shlex');
   const words = shlexSplit(`${vars.ansible_ssh_common_args ?? ''} ${vars.ansible_ssh_extra_args ?? ''}`);
   const out: { configFile?: string; options: Record<string, string> } = { options: {} };
   for (let i = 0; i < words.length; i++) {
     if (words[i] === '-F') out.configFile = words[++i];
-    else if (words[i] === '-o' || words[i].startsWith('-o')) {
+    else if (words[i].startsWith('-o')) {
       const option = words[i] === '-o' ? words[++i] : words[i].slice(2);
       const m = /^(\w+)\s*[= ]\s*(.*)$/.exec(option ?? '');
       if (m) out.options[m[1].toLowerCase()] = m[2];

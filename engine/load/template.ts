@@ -79,8 +79,9 @@ export class Templar {
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     const env = this.environment();
-    const template = new nunjucks.Template(withSlices(source), env, file, true);
-    const entry = { template, names: referencedNames(withSlices(source)) };
+    const rewritten = withSlices(source);
+    const template = new nunjucks.Template(rewritten, env, file, true);
+    const entry = { template, names: referencedNames(rewritten) };
     this.compiled.set(key, entry);
     return entry;
   }

@@ -81,7 +81,11 @@ export const apt: Module<AptArgs, Found> = {
       diff: change.changed ? [change.diff] : undefined,
       apply: async () => {
         // Refresh, then probe again: what to install is decided on the fresh cache, not the old one.
-        const fresh = refresh ? (await mustRun(ctx, 'apt-get update -q'), decide(args, await probeApt(args, ctx))) : change;
+        let fresh = change;
+        if (refresh) {
+          await mustRun(ctx, 'apt-get update -q');
+          fresh = decide(args, await probeApt(args, ctx));
+        }
         for (const command of fresh.commands) {
           const res = await run(ctx, command);
           if (res.rc !== 0) return { failed: true, rc: res.rc, msg: `${command.split(' ').slice(1, 3).join(' ')} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`, stdout: res.stdout, stderr: res.stderr };

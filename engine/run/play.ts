@@ -13,6 +13,7 @@ import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
 import { type Result, runTaskOnHost, statusOf } from './task';
 import { taskScope } from './vars';
+import type { VarScope } from '../load/template';
 import { toBool } from '../load/filters';
 import { join, isAbsolute } from 'node:path';
 
@@ -34,16 +35,16 @@ function fail(host: HostState): void {
 }
 
 /** What a task's result leaves on a host: the registered variable, facts, notified handlers. */
-function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean): void {
+function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean, scope?: VarScope): void {
   if (task.register) host.hostFacts[task.register] = result;
   for (const f of facts) {
     const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
     if (gathered && task.module === setup) Object.assign(host.facts, gathered);
     else Object.assign(host.hostFacts, gathered ?? {}, rest);
   }
-  if (!changed) return;
-  const scope = taskScope(play, host, task);
-  for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, scope, `task '${task.name}' notify`, task.pos)));
+  if (!changed || !task.notify.length) return;
+  const vars = scope ?? taskScope(play, host, task);
+  for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, vars, `task '${task.name}' notify`, task.pos)));
 }
 
 /** Status and counters after a task finished on a host, plus what the result leaves behind. */
@@ -51,7 +52,7 @@ function settle(play: PlayRun, host: HostState, task: Task, result: Result, fact
   const scope = taskScope(play, host, task);
   const ignored = task.ignoreErrors !== undefined && toBool(play.run.templar.renderValue(task.ignoreErrors, scope, `task '${task.name}' ignore_errors`, task.pos));
   const status = statusOf(result, ignored);
-  absorb(play, host, task, result, facts, status === 'changed');
+  absorb(play, host, task, result, facts, status === 'changed', scope);
   if (status === 'unreachable') host.unreachable = true;
   if (status === 'failed') fail(host);
   else count(host, status);

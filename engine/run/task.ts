@@ -76,13 +76,11 @@ async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarS
   return { result, facts: outcome.facts };
 }
 
+const CONNECTION_VARS = ['host', 'port', 'user', 'ssh_user', 'connection', 'ssh_private_key_file', 'private_key_file', 'password', 'ssh_pass', 'timeout', 'ssh_common_args', 'ssh_extra_args'].map((v) => `ansible_${v}`);
+
 /** Connection-related variables of the host, resolved (ansible_host may be templated). */
 function connectionVars(scope: VarScope): Vars {
-  const out: Vars = {};
-  for (const key of Object.keys(scope.raw)) if (key.startsWith('ansible_') && !key.startsWith('ansible_facts') && key in scope.raw) {
-    if (/^ansible_(host|port|user|ssh_user|connection|ssh_private_key_file|private_key_file|password|ssh_pass|timeout|ssh_common_args|ssh_extra_args)$/.test(key)) out[key] = scope.get(key);
-  }
-  return out;
+  return Object.fromEntries(CONNECTION_VARS.filter((key) => scope.has(key)).map((key) => [key, scope.get(key)]));
 }
 
 /** One attempt, or several for retries/until; errors become failed results. */

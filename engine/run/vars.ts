@@ -5,7 +5,7 @@
 //  6 role vars                7 block and task vars      8 set_fact / include_vars / register
 //  9 role params              10 extra vars (-e), which always win
 // plus magic variables (inventory_hostname, groups, hostvars, ...), which cannot be overridden.
-import { hostsOfGroup, inventoryVars } from '../load/inventory';
+import { hostsOfGroup, type Inventory, inventoryVars } from '../load/inventory';
 import { OMIT, VarScope } from '../load/template';
 import type { Task, Vars } from '../load/types';
 import type { HostState, PlayRun } from './state';
@@ -16,9 +16,13 @@ function factVars(facts: Vars): Vars {
   return out;
 }
 
-function groupsMap(play: PlayRun): Record<string, string[]> {
-  const inv = play.run.inventory;
-  return Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.hosts.filter((h) => hostsOfGroup(inv, g).has(h))]));
+const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
+
+/** `groups`: every group's hosts in inventory order. The inventory is fixed for the run. */
+function groupsMap(inv: Inventory): Record<string, string[]> {
+  let groups = groupsCache.get(inv);
+  if (!groups) groupsCache.set(inv, (groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.hosts.filter((h) => hostsOfGroup(inv, g).has(h))]))));
+  return groups;
 }
 
 /** A lazily resolved view of another host's variables, for hostvars[...]. */
@@ -50,8 +54,8 @@ function magic(play: PlayRun, host: HostState, task?: Task): Vars {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
     inventory_dir: inv.file ? require('node:path').dirname(inv.file) : undefined,
-    group_names: [...inv.groups.keys()].filter((g) => g !== 'all' && hostsOfGroup(inv, g).has(host.name)),
-    groups: groupsMap(play),
+    group_names: Object.entries(groupsMap(inv)).filter(([g, hosts]) => g !== 'all' && hosts.includes(host.name)).map(([g]) => g),
+    groups: groupsMap(inv),
     hostvars: hostvarsProxy(play),
     play_hosts: play.batch,
     ansible_play_hosts: play.playHosts.filter((h) => !play.run.hosts.get(h)?.failed && !play.run.hosts.get(h)?.unreachable),
