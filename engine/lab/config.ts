@@ -34,4 +34,15 @@ export const paths = {
   key: () => join(labDir(), 'id_lab'),
   knownHosts: () => join(labDir(), 'known_hosts'),
   node: (name: string) => join(labDir(), 'nodes', name),
+  /** Image behind the loop device that stands in for a volume every node can see. */
+  sharedImage: () => join(labDir(), 'shared.img'),
+  /** Requests of the lab fence agent (bind-mounted into every node) and the daemon serving them. */
+  fenceDir: () => join(labDir(), 'fence'),
+  fencedPid: () => join(labDir(), 'fenced.pid'),
+  fencedLog: () => join(labDir(), 'fenced.log'),
 };
+
+/** Where the nodes see the shared volume and the fence request directory. */
+export const SHARED_DISK = '/dev/xvdf';
+export const NODE_FENCE_DIR = '/run/lab-fence';
+export const SHARED_IMAGE_MB = 256;

@@ -1,9 +1,9 @@
 // Host-side plumbing of the lab: bridge, namespaces, veths, overlay roots, per-node cgroups.
-import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BRIDGE, CONTROLLER_IP, type LabNode, SUBNET_PREFIX } from './config';
 
-type Run = (argv: string[], opts?: { nothrow?: boolean }) => Promise<{ ok: boolean; stdout: string }>;
+export type Run = (argv: string[], opts?: { nothrow?: boolean }) => Promise<{ ok: boolean; stdout: string }>;
 
 /** Runs a program (no shell) with zx; failures throw unless nothrow. */
 export async function runner(): Promise<Run> {
@@ -73,6 +73,22 @@ export function removeCgroups(node: LabNode): void {
     }
   };
   cgroupDirs(node).forEach(remove);
+}
+
+/** The loop device of the shared image, attached once; its major:minor for the nodes' mknod. */
+export async function sharedVolumeUp(run: Run, image: string, sizeMb: number): Promise<string> {
+  if (!existsSync(image)) await run(['truncate', '-s', `${sizeMb}M`, image]);
+  const attached = (await run(['losetup', '-j', image])).stdout.split(':')[0].trim();
+  const device = attached || (await run(['losetup', '-f', '--show', image])).stdout.trim();
+  const devnum = statSync(device).rdev;
+  return `${Math.floor(devnum / 256) & 0xfff} ${(devnum & 0xff) | ((devnum >> 12) & 0xfff00)}`;
+}
+
+export async function sharedVolumeDown(run: Run, image: string): Promise<void> {
+  if (!existsSync(image)) return;
+  for (const line of (await run(['losetup', '-j', image], { nothrow: true })).stdout.split('\n').filter(Boolean)) {
+    await run(['losetup', '-d', line.split(':')[0]], { nothrow: true });
+  }
 }
 
 export function thaw(node: LabNode): void {

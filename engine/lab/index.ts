@@ -4,9 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors';
-import { labDir, labNodes, type LabNode, paths } from './config';
-import { bridgeDown, bridgeUp, plugNode, runner, setLink, unplugNode } from './host';
-import { boot, knownHostsLine, leaderPid, mountRoot, nspawnPid, powerCut, release, seed, shutdown, waitReady } from './node';
+import { labDir, labNodes, type LabNode, paths, SHARED_IMAGE_MB } from './config';
+import { serveFencing, startFenceDaemon, stopFenceDaemon } from './fence';
+import { bridgeDown, bridgeUp, plugNode, runner, setLink, sharedVolumeDown, sharedVolumeUp, unplugNode } from './host';
+import { boot, knownHostsLine, leaderPid, mountRoot, nspawnPid, release, seed, shutdown, waitReady } from './node';
+import { powerOff, powerOn } from './power';
 
 interface LabState {
   nodes: number;
@@ -41,6 +43,8 @@ all:
     ansible_ssh_private_key_file: ${paths.key()}
     ansible_ssh_common_args: "-o UserKnownHostsFile=${paths.knownHosts()}"
     lab: true
+    # The lab's site settings (the production example is vars.yml at the project root).
+    site_vars: ${resolve(__dirname, '../../inventory/lab-vars.yml')}
   children:
     pbx:
       hosts:
@@ -60,6 +64,8 @@ async function up(nodeCount: number, extra: number, inventory: string): Promise<
   if (!existsSync(paths.key())) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pbx-lab', '-f', paths.key()]);
   writeFileSync(paths.state(), JSON.stringify(state));
   await bridgeUp(run);
+  const devnum = await sharedVolumeUp(run, paths.sharedImage(), SHARED_IMAGE_MB);
+  startFenceDaemon();
   const publicKey = readFileSync(`${paths.key()}.pub`, 'utf8');
   await Promise.all(
     nodes.map(async (node) => {
@@ -67,7 +73,7 @@ async function up(nodeCount: number, extra: number, inventory: string): Promise<
       await plugNode(run, node);
       await mountRoot(run, node);
       await seed(run, node, nodes, publicKey);
-      boot(node);
+      boot(node, devnum);
     }),
   );
   writeFileSync(paths.knownHosts(), nodes.map(knownHostsLine).join('\n') + '\n');
@@ -80,11 +86,13 @@ async function down(): Promise<void> {
   const run = await runner();
   const state = readState();
   if (!state) return;
+  stopFenceDaemon();
   for (const node of nodesOf(state)) {
     await shutdown(node);
     await release(run, node);
     await unplugNode(run, node);
   }
+  await sharedVolumeDown(run, paths.sharedImage());
   await bridgeDown(run);
   process.stdout.write('lab down\n');
 }
@@ -126,19 +134,12 @@ export async function labCommand(args: string[], options: { nodes?: string; extr
       return 0;
     case 'kill': {
       // A power cut: the node dies at once and its network namespace (with any VIP) goes with it.
-      const node = findNode(name);
-      await powerCut(node);
-      await release(run, node);
-      await unplugNode(run, node);
+      await powerOff(run, findNode(name));
       return 0;
     }
     case 'start': {
       const node = findNode(name);
-      if (!nspawnPid(node)) {
-        await plugNode(run, node);
-        await mountRoot(run, node);
-        boot(node);
-      }
+      await powerOn(run, node);
       await waitReady(node);
       return 0;
     }
@@ -147,6 +148,10 @@ export async function labCommand(args: string[], options: { nodes?: string; extr
       return 0;
     case 'heal':
       for (const node of nodesOf(readState())) if (nspawnPid(node)) await setLink(run, node, true);
+      return 0;
+    case 'fenced':
+      // Internal: the fence daemon that `lab up` starts in the background.
+      await serveFencing(nodesOf(readState()));
       return 0;
     default:
       throw new InputError(`lab: unknown action '${action ?? ''}' (up, down, status, kill NODE, start NODE, partition NODE, heal)`);

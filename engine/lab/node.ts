@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { CONTROLLER_IP, type LabNode, paths } from './config';
+import { CONTROLLER_IP, type LabNode, NODE_FENCE_DIR, paths, SHARED_DISK } from './config';
 import { cgroupDirs, makeCgroups, removeCgroups, thaw } from './host';
 import { isAlive } from '../process';
 
@@ -64,7 +64,32 @@ export async function seed(run: Run, node: LabNode, all: LabNode[], publicKey: s
     symlinkSync('/dev/null', join(r, 'etc/systemd/system', unit));
   }
   for (const unit of OWNED_BY_ROLES) rmSync(join(r, 'etc/systemd/system/multi-user.target.wants', unit), { force: true });
+  seedSharedDiskUnit(r);
   writeFileSync(join(d, 'seeded'), new Date().toISOString() + '\n');
+}
+
+/**
+ * The shared volume appears as a plain device node made at boot, not as a bind mount: the
+ * Filesystem agent's stop takes a bind-mounted device for a bind mount and unmounts it.
+ */
+function seedSharedDiskUnit(root: string): void {
+  writeFileSync(
+    join(root, 'etc/systemd/system/lab-shared-disk.service'),
+    `[Unit]
+Description=lab: device node ${SHARED_DISK} for the shared volume
+DefaultDependencies=no
+Before=sysinit.target corosync.service pacemaker.service
+ConditionPathExists=/etc/lab-shared.devnum
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'rm -f ${SHARED_DISK}; mknod -m 600 ${SHARED_DISK} b $$(cat /etc/lab-shared.devnum)'
+[Install]
+WantedBy=sysinit.target
+`,
+  );
+  mkdirSync(join(root, 'etc/systemd/system/sysinit.target.wants'), { recursive: true });
+  symlinkSync('../lab-shared-disk.service', join(root, 'etc/systemd/system/sysinit.target.wants/lab-shared-disk.service'));
 }
 
 /** The node's ssh host key line for known_hosts: we made the key, so nothing is trusted on first use. */
@@ -73,14 +98,17 @@ export function knownHostsLine(node: LabNode): string {
   return `${node.ip} ${pub}`;
 }
 
-export function boot(node: LabNode): number {
+/** Boots the node; the loop device number may differ from the last boot, so it is written each time. */
+export function boot(node: LabNode, sharedDevnum: string): number {
   makeCgroups(node);
+  writeFileSync(join(rootOf(node), 'etc/lab-shared.devnum'), `${sharedDevnum}\n`);
   const log = openSync(join(dir(node), 'nspawn.log'), 'a');
   const procs = cgroupDirs(node).map((d) => `echo $$ > ${d}/cgroup.procs`).join('; ');
   const nspawn = [
     'systemd-nspawn', '-q', '-D', rootOf(node), '-b', '--register=no', '--keep-unit',
     `--network-namespace-path=/run/netns/${node.netns}`, `--hostname=${node.name}`, `-M`, node.netns,
     '--capability=CAP_NET_ADMIN,CAP_IPC_LOCK', '--resolv-conf=off', '--timezone=off', '--console=passive',
+    `--bind=${paths.fenceDir()}:${NODE_FENCE_DIR}`,
   ].join(' ');
   // The shell moves itself into the node's cgroups, then becomes nspawn (same PID).
   const child = spawn('/bin/sh', ['-c', `${procs}; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec ${nspawn}`], { detached: true, stdio: ['ignore', log, log] });

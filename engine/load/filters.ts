@@ -11,6 +11,17 @@ export function toBool(value: unknown): boolean {
   return Boolean(value);
 }
 
+/**
+ * crypt(3) hash like Ansible's password_hash. Node has no crypt(), so the controller's openssl
+ * computes it; the password goes through stdin, never argv. Pass a salt for idempotent results.
+ */
+function passwordHash(password: unknown, scheme = 'sha512', salt?: string): string {
+  const flag = { sha512: '-6', sha256: '-5', md5: '-1' }[scheme];
+  if (!flag) throw new Error(`password_hash: unsupported scheme '${scheme}' (sha512, sha256, md5)`);
+  const saltArgs = salt ? ['-salt', String(salt)] : [];
+  return require('node:child_process').execFileSync('openssl', ['passwd', flag, ...saltArgs, '-stdin'], { input: `${password}\n`, encoding: 'utf8' }).trim();
+}
+
 function attr(item: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v === null || v === undefined ? undefined : (v as Dict)[k]), item);
 }
@@ -105,6 +116,10 @@ export function addAnsibleFilters(env: Environment): void {
     ternary: (v: unknown, yes: unknown, no: unknown) => (v ? yes : no),
     b64encode: (v: string) => Buffer.from(String(v)).toString('base64'),
     b64decode: (v: string) => Buffer.from(String(v), 'base64').toString('utf8'),
+    extract: (key: string | number, container: Dict, morekeys?: string | string[]) =>
+      [morekeys ?? []].flat().reduce<unknown>((v, k) => (v as Dict | undefined)?.[k], (container as Dict)?.[key as string]),
+    hash: (v: unknown, algorithm = 'sha1') => require('node:crypto').createHash(algorithm).update(String(v)).digest('hex'),
+    password_hash: passwordHash,
     quote: (v: unknown) => quote(String(v)),
     mandatory: (v: unknown, msg?: string) => {
       if (v === undefined) throw new Error(msg ?? 'mandatory variable is undefined');

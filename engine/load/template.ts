@@ -79,7 +79,7 @@ export class Templar {
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     const env = this.environment();
-    const rewritten = withSlices(source);
+    const rewritten = separateDictBraces(withSlices(source));
     const template = new nunjucks.Template(rewritten, env, file, true);
     const entry = { template, names: referencedNames(rewritten) };
     this.compiled.set(key, entry);
@@ -163,6 +163,7 @@ export class Templar {
 }
 
 /**
+ * Two places where nunjucks and Jinja2 disagree and Ansible users notice.
  * nunjucks 3.2 compiles a test with two or more arguments (`v is version('1.9', '>')`, which
  * Ansible users write often) without commas between them, a JS syntax error. Emit the commas.
  */
@@ -180,9 +181,59 @@ function fixTestArguments(): void {
     }
     this._emit(') === true');
   };
+  // Jinja2's `+` concatenates lists (`defaults + extra`); JavaScript's would join them as strings.
+  const runtime = require('nunjucks/src/runtime') as Record<string, unknown>;
+  runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
+  Compiler.prototype.compileAdd = function compileAdd(this: any, node: any, frame: unknown) {
+    this._emit('runtime.jinjaAdd(');
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
+  };
 }
 
 const SLICE = /(?<=[\w\])'"])\[\s*(-?[\w.]*)\s*:\s*(-?[\w.]*)\s*\]/g;
+
+/**
+ * nunjucks ends an expression at the first `}}`, even when it closes nested dict literals
+ * (`{'a': {'b': 1}}`); Jinja2 balances braces. Inside {{ }} and {% %}, a dict's closing brace
+ * followed by another one gets a space, so only the real end of the tag reads as `}}`.
+ */
+function separateDictBraces(source: string): string {
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const open = source.slice(i, i + 2);
+    if (open !== '{{' && open !== '{%') {
+      out += source[i++];
+      continue;
+    }
+    const close = open === '{{' ? '}}' : '%}';
+    out += open;
+    i += 2;
+    let depth = 0;
+    let quote = '';
+    while (i < source.length) {
+      const c = source[i];
+      if (quote) {
+        if (c === '\\') out += source[i++];
+        else if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (depth === 0 && source.startsWith(close, i)) break;
+      else if (c === '{') depth++;
+      else if (c === '}') {
+        depth--;
+        if (source[i + 1] === '}') out += '} ';
+        else out += c;
+        i++;
+        continue;
+      }
+      out += source[i++] ?? '';
+    }
+  }
+  return out;
+}
 
 /**
  * Jinja2 slices (`groups['all'][:5]`) are common in Ansible templates, but nunjucks cannot parse
@@ -219,6 +270,8 @@ function referencedNames(source: string): string[] {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(walk);
     if (node.typename === 'Symbol') names.add(node.value);
+    // `map(attribute='addr')`: keyword argument names are not variables, their values may be.
+    if (node.typename === 'KeywordArgs') return node.children.forEach((pair: any) => walk(pair.value));
     for (const field of node.fields ?? []) {
       // Filter and test names (`x | int`, `x is defined`) are Symbol nodes too, but not variables.
       if ((node.typename === 'Filter' || node.typename === 'FilterAsync') && field === 'name') continue;

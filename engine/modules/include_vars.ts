@@ -6,6 +6,7 @@ export const include_vars: Module<{ file: string; name?: string }> = {
   name: 'include_vars',
   controllerOnly: true,
   freeForm: 'kv',
+  bareWordArg: 'file',
   schema: {
     type: 'object',
     description: 'Loads variables from a YAML file (vars/ of the role, or relative to the playbook) as host facts.',

@@ -1,6 +1,7 @@
 // The module registry: short names and their fully qualified Ansible names.
 import { apt } from './apt';
 import { blockinfile } from './blockinfile';
+import { cluster_cib } from './cluster_cib';
 import { command } from './command';
 import { assert, debug, fail, pause, set_fact } from './control';
 import { copy } from './copy';
@@ -21,7 +22,7 @@ import { wait_for } from './wait_for';
 
 export const modules: Module[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, stat, apt, service,
-  sysctl, user, group, hostname, wait_for, assert, fail, debug, set_fact, pause, include_vars, setup,
+  sysctl, user, group, hostname, wait_for, cluster_cib, assert, fail, debug, set_fact, pause, include_vars, setup,
 ];
 
 /** Extra names for a module besides its own and ansible.builtin.<own>. */

@@ -13,7 +13,7 @@ export const stat: Module<StatArgs, RemoteStat> = {
   freeForm: 'kv',
   schema: {
     type: 'object',
-    description: 'Returns facts about a remote path in `stat` (exists, isdir, isreg, islnk, mode, pw_name, gr_name, size, mtime, checksum as sha256).',
+    description: 'Returns facts about a remote path in `stat` (exists, isdir, isreg, islnk, isblk, ischr, mode, pw_name, gr_name, size, mtime, checksum as sha256).',
     properties: {
       path: { type: 'string', description: 'Remote path.' },
       follow: { type: 'boolean', description: 'Follow symlinks.' },
@@ -31,6 +31,8 @@ export const stat: Module<StatArgs, RemoteStat> = {
           isdir: found.type === 'directory',
           isreg: found.type === 'file',
           islnk: found.type === 'link',
+          isblk: found.type === 'block',
+          ischr: found.type === 'char',
           lnk_target: found.linkTarget,
           mode: found.mode,
           pw_name: found.owner,

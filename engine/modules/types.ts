@@ -55,6 +55,8 @@ export interface Module<Args = any, Found = any> {
   schema: ArgSchema;
   /** How a string value (`copy: src=a dest=b`, `command: ls -l`) is read. */
   freeForm?: 'cmd' | 'kv';
+  /** With freeForm 'kv': the argument a single bare word stands for (include_vars: file.yml). */
+  bareWordArg?: string;
   /** Other names accepted for arguments, e.g. { dest: 'path' }. */
   argAliases?: Record<string, string>;
   /** Its result is shown even without -v (debug). */

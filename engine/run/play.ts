@@ -13,9 +13,11 @@ import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
 import { type Result, runTaskOnHost, statusOf } from './task';
 import { taskScope } from './vars';
-import type { VarScope } from '../load/template';
+import { VarScope } from '../load/template';
+import { inventoryVars } from '../load/inventory';
+import { validateAgainstModeline } from '../schema/validate';
 import { toBool } from '../load/filters';
-import { join, isAbsolute } from 'node:path';
+import { dirname, join, isAbsolute } from 'node:path';
 
 function count(host: HostState, status: ReturnType<typeof statusOf>): void {
   if (status === 'changed') {
@@ -75,8 +77,14 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
     const { result, facts } = await runTaskOnHost(play, host, task);
     const status = settle(play, host, task, result, facts);
     if (status === 'failed') anyFailed = true;
-    // run_once: the one result counts for the host that ran it and is shared with the others.
-    if (runOnce) for (const other of hosts.slice(1)) absorb(play, other, task, result, facts, status === 'changed');
+    // run_once: the one result counts for the host that ran it and is shared with the others;
+    // as in Ansible, its failure fails them all.
+    if (runOnce) {
+      for (const other of hosts.slice(1)) {
+        absorb(play, other, task, result, facts, status === 'changed');
+        if (status === 'failed') fail(other);
+      }
+    }
     return status;
   }, run.options.forks ?? targets.length);
   const fatal = task.anyErrorsFatal !== undefined ? toBool(task.anyErrorsFatal) : play.play.anyErrorsFatal;
@@ -191,15 +199,27 @@ export async function flushHandlers(play: PlayRun): Promise<void> {
   for (const h of batchHosts(play)) h.notified.clear();
 }
 
-function loadVarsFiles(play: Play): Vars {
+/**
+ * vars_files, loaded once per play. Paths may be templated with inventory and extra vars (so an
+ * inventory can name its site's vars file); a file that names a schema in its modeline is held to it.
+ */
+function loadVarsFiles(run: RunContext, play: Play, hosts: string[]): Vars {
   const vars: Vars = {};
   for (const { path, pos } of play.varsFiles) {
-    const file = isAbsolute(path) ? path : join(play.dir, path);
-    const { data } = loadYamlFile(file, pos);
+    const rendered = hosts.map((h) => String(run.templar.renderValue(path, varsFileScope(run, play, h), 'vars_files', pos)));
+    if (new Set(rendered).size > 1) throw new InputError(`vars_files entry '${path}' names different files for different hosts (${[...new Set(rendered)].join(', ')}); one play, one file`, pos);
+    const file = isAbsolute(rendered[0]) ? rendered[0] : join(play.dir, rendered[0]);
+    const { data, src } = loadYamlFile(file, pos);
     if (data !== null && (typeof data !== 'object' || Array.isArray(data))) throw new InputError('vars_files entry must hold a mapping', { file, line: 1, col: 1 });
+    validateAgainstModeline(data, src, file);
     Object.assign(vars, data);
   }
   return vars;
+}
+
+function varsFileScope(run: RunContext, play: Play, host: string): VarScope {
+  const inventoryDir = run.inventory.file ? dirname(run.inventory.file) : undefined;
+  return new VarScope({ ...play.vars, ...inventoryVars(run.inventory, host), ...run.options.extraVars, inventory_hostname: host, playbook_dir: run.playbookDir, inventory_dir: inventoryDir }, run.templar);
 }
 
 function gatherTask(play: Play): Task {
@@ -221,7 +241,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<void> {
     run.reporter.emit({ kind: 'warning', msg: `play '${play.name}': no hosts matched '${[play.hosts].flat().join(',')}'` });
     return;
   }
-  const varsFiles = loadVarsFiles(play);
+  const varsFiles = loadVarsFiles(run, play, hosts);
   for (const batch of serialBatches(play.serial, hosts, run.templar)) {
     const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false };
     const batchStates = () => batch.map((h) => run.hosts.get(h)!);

@@ -32,13 +32,13 @@ function pathOf(instancePath: string): (string | number)[] {
 }
 
 /** Known keys at the place of an additionalProperties error, for "did you mean". */
-function knownKeys(error: ErrorObject, schema: SchemaName): string[] {
+function knownKeys(error: ErrorObject, schema: SchemaName | 'vars'): string[] {
   const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
   const keys = Object.keys(parent?.properties ?? {});
   return schema !== 'inventory' && keys.includes('when') ? keys.filter((k) => !k.startsWith('ansible.builtin.')) : keys;
 }
 
-function describe(error: ErrorObject, schema: SchemaName): { message: string; key?: string; taskLevel?: boolean } {
+function describe(error: ErrorObject, schema: SchemaName | 'vars'): { message: string; key?: string; taskLevel?: boolean } {
   const params = error.params as Record<string, any>;
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -54,6 +54,8 @@ function describe(error: ErrorObject, schema: SchemaName): { message: string; ke
       return { message: `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     case 'type':
       return { message: `must be ${[params.type].flat().join(' or ')}` };
+    case 'pattern':
+      return { message: `must match ${params.pattern}` };
     default:
       return { message: error.message ?? error.keyword };
   }
@@ -74,7 +76,36 @@ function mostUseful(errors: ErrorObject[]): ErrorObject[] {
 
 /** Throws one InputError listing every problem (first one positioned) when data is invalid. */
 export function validate(schema: SchemaName, data: unknown, src: YamlSource, basePath: (string | number)[] = []): void {
-  const check = compile()[schema];
+  report(compile()[schema], schema, data, src, basePath);
+}
+
+const userSchemas = new Map<string, ValidateFunction>();
+
+/**
+ * A data file that names its schema the way editors understand
+ * (`# yaml-language-server: $schema=vars.schema.json`) is held to it, with the same positioned errors.
+ */
+export function validateAgainstModeline(data: unknown, src: YamlSource, file: string): void {
+  // The document's leading comment, without its '#'.
+  const m = /^\s*yaml-language-server:\s*\$schema=(\S+)/m.exec(src.doc.commentBefore ?? '');
+  if (!m) return;
+  const schemaFile = require('node:path').resolve(require('node:path').dirname(file), m[1]);
+  let check = userSchemas.get(schemaFile);
+  if (!check) {
+    const Ajv = (require('ajv') as typeof import('ajv')).default;
+    let schema: object;
+    try {
+      schema = JSON.parse(require('node:fs').readFileSync(schemaFile, 'utf8'));
+    } catch (err) {
+      throw new InputError(`schema ${m[1]} named in the file cannot be read: ${(err as Error).message}`, { file, line: 1, col: 1 });
+    }
+    check = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true }).compile(schema);
+    userSchemas.set(schemaFile, check);
+  }
+  report(check, 'vars', data, src, []);
+}
+
+function report(check: ValidateFunction, schema: SchemaName | 'vars', data: unknown, src: YamlSource, basePath: (string | number)[]): void {
   if (check(data)) return;
   const problems = mostUseful(check.errors ?? []).map((error) => {
     const path = [...basePath, ...pathOf(error.instancePath)];

@@ -5,7 +5,7 @@ import { type ModuleContext, ModuleError } from '../types';
 
 export interface RemoteStat {
   exists: boolean;
-  type?: 'file' | 'directory' | 'link' | 'other';
+  type?: 'file' | 'directory' | 'link' | 'block' | 'char' | 'other';
   mode?: string;
   owner?: string;
   group?: string;
@@ -24,10 +24,14 @@ export async function run(ctx: ModuleContext, command: string, stdin?: string | 
   return ctx.conn.run(command, { become: ctx.become, env: ctx.env, stdin });
 }
 
-/** Runs and fails the task with the command's stderr when it exits non-zero. */
-export async function mustRun(ctx: ModuleContext, command: string, stdin?: string | Buffer) {
+/**
+ * Runs and fails the task with the command's stderr when it exits non-zero. A multi-line script
+ * is named by `what` (or its first line), not dumped into the message.
+ */
+export async function mustRun(ctx: ModuleContext, command: string, stdin?: string | Buffer, what?: string) {
   const res = await run(ctx, command, stdin);
-  if (res.rc !== 0) throw new ModuleError(`'${command}' failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr, stdout: res.stdout });
+  const name = what ?? (command.includes('\n') ? `${command.split('\n')[0]} ...` : command);
+  if (res.rc !== 0) throw new ModuleError(`${name}: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr, stdout: res.stdout });
   return res;
 }
 
@@ -39,7 +43,7 @@ export async function statRemote(ctx: ModuleContext, path: string, want: { conte
   const p = quote(path);
   const test = want.follow ? '' : `if [ -L ${p} ]; then t=link; el`;
   const script = [
-    `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else echo absent; exit 0; fi`,
+    `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -b ${p} ]; then t=block; elif [ -c ${p} ]; then t=char; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else echo absent; exit 0; fi`,
     `echo "$t $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y' ${p})"`,
     `if [ "$t" = link ]; then readlink ${p}; else echo; fi`,
     want.checksum || want.content ? `if [ "$t" = file ]; then sha256sum < ${p} | cut -c1-64; else echo; fi` : 'echo',
@@ -93,7 +97,7 @@ export async function writeAtomic(ctx: ModuleContext, path: string, content: Buf
     `mv -f "$t" ${p}`,
     'trap - EXIT',
   ].filter(Boolean).join('\n');
-  await mustRun(ctx, script, content);
+  await mustRun(ctx, script, content, `writing ${path}`);
   return options.backup ? { backupFile: backupName } : {};
 }
 
