@@ -8,6 +8,13 @@ Commands:
   run PLAYBOOK        Run a playbook against an inventory
   validate PLAYBOOK   Load and check a playbook, its roles and inventory; change nothing
   schema --write      Regenerate the JSON Schemas in engine/schema/ from the modules
+  status [--json]      The cluster: quorum, DC, nodes, every resource and where it runs, failures
+  master              The node the PBX runs on
+  restart pbx         Stop the PBX through the cluster, wait, start it again
+  switchover [--to NODE]  Planned move of the PBX; prints how long SIP was unanswered on the VIP
+  verify failover [--mode kill|standby]
+                      Takes the active node away (lab: power cut), measures until SIP answers
+                      on the VIP again, checks data written before, brings the node back
   lab up [--nodes 3] [--extra N] | down | status | kill NODE | start NODE | partition NODE | heal
                       Local test hosts (systemd-nspawn nodes on a bridge with no uplink);
                       'up' writes inventory/lab.yml (or -i FILE)
@@ -49,6 +56,8 @@ const OPTIONS = {
   write: { type: 'boolean' },
   nodes: { type: 'string' },
   extra: { type: 'string' },
+  to: { type: 'string' },
+  mode: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -75,10 +84,16 @@ export async function main(argv: string[]): Promise<number> {
         return await commands.validateCommand(rest, values);
       case 'schema':
         return commands.schemaCommand(values);
+      case 'status':
+      case 'master':
+      case 'restart':
+      case 'switchover':
+      case 'verify':
+        return await (await import('./ops')).opsCommand(command, rest, { inventory: values.inventory, json: values.json, to: values.to, mode: values.mode });
       case 'lab':
         return await (await import('./lab')).labCommand(rest, { nodes: values.nodes, extra: values.extra, inventory: values.inventory });
       default:
-        throw new InputError(`unknown command '${command}' (run, validate, schema, lab)`);
+        throw new InputError(`unknown command '${command}' (run, validate, schema, status, master, restart, switchover, verify, lab)`);
     }
   } catch (err) {
     if (err instanceof InputError) {

@@ -163,11 +163,17 @@ function configurationOf(cib: El): El {
   return configuration;
 }
 
-/** The managed part of a configuration, as text: what --diff shows. */
+/** Empty attribute sets mean nothing; crm_resource leaves them behind (after a restart, say). */
+function withoutEmptySets(node: El): El {
+  const children = node.children.filter((c) => !(c.name.endsWith('_attributes') && !c.children.length)).map(withoutEmptySets);
+  return { ...node, children };
+}
+
+/** The managed part of a configuration, as text: what --diff shows and what is compared. */
 function managedText(configuration: El): string {
   return MANAGED_SECTIONS.map((name) => child(configuration, name))
     .filter((section): section is El => section !== undefined)
-    .map((section) => serialize(section))
+    .map((section) => serialize(withoutEmptySets(section)))
     .join('');
 }
 
