@@ -9,6 +9,12 @@ apt_packages=(
   coreutils iproute2 procps dpkg-dev   # facts, processes; dpkg-scanpackages for the lab apt repo
   systemd systemd-container python3    # lab nodes: systemd-nspawn booting systemd
   iputils-arping kmod                  # lab networking, Filesystem agent's modprobe
+  corosync pacemaker pcs crmsh         # the cluster stack the roles deploy onto the lab nodes
+  resource-agents fence-agents         # IPaddr2, Filesystem, anything; fence agent metadata
+  drbd-utils                           # drbdadm parses the generated DRBD configuration
+  kamailio kamailio-sqlite-modules sqlite3 sip-tester  # the lab's stand-in PBX (registrations in
+                                       # SQLite on the shared volume), sipp to talk SIP to it
+  openssl                              # password_hash filter
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -16,8 +22,18 @@ for p in "${apt_packages[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Packages with daemons (corosync, pcsd, kamailio) must not start on this machine: they run
+  # inside the lab nodes only. A policy-rc.d of our own keeps them down during the install.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && own_policy=true
+  fi
+  status=0
+  { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } || status=$?
+  if $own_policy; then rm -f "$policy"; fi
+  [ $status -eq 0 ] || exit $status
 fi
 
 npm ci --no-audit --no-fund --loglevel=error
