@@ -1,0 +1,228 @@
+// The PBX HA cluster deployed for real onto a fresh lab (three systemd-nspawn nodes running
+// corosync, pacemaker and pcsd), then operated: re-runs, a declared change, SIP through the VIP,
+// a power cut of the active node, and a network partition.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sipOptions } from '../../engine/ops/sip';
+import { engine, project, recap } from '../helpers/engine';
+
+const LAB = mkdtempSync(join(tmpdir(), 'pbx-lab-test-'));
+const INVENTORY = join(LAB, 'lab.yml');
+const env = { PBX_LAB_DIR: LAB };
+const ROOT = resolve(__dirname, '../..');
+const DEPLOY = join(ROOT, 'playbooks/deploy.yml');
+const VIP = '172.31.16.130';
+const NODES = ['pbx01', 'pbx02', 'pbx03'];
+
+const lab = (...args: string[]) => engine(['lab', ...args, '-i', INVENTORY], env);
+const ops = (...args: string[]) => engine([...args, '-i', INVENTORY], env);
+const deploy = (...args: string[]) => engine(['run', DEPLOY, '-i', INVENTORY, ...args], env);
+
+/** Runs a command inside a lab node (all its namespaces), as the lab's controller can. */
+function onNode(node: string, command: string): string {
+  const nspawn = Number(readFileSync(join(LAB, 'nodes', node, 'nspawn.pid'), 'utf8'));
+  const leader = readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, 'utf8').trim().split(/\s+/)[0];
+  return execFileSync('nsenter', ['-t', leader, '-a', 'sh', '-c', command], { encoding: 'utf8' });
+}
+
+/** Nodes whose network namespace holds the VIP right now (a node that is off holds nothing). */
+function vipHolders(): string[] {
+  return NODES.filter((n) => spawnSync('ip', ['-n', `pbxlab-${n}`, '-o', '-4', 'addr', 'show'], { encoding: 'utf8' }).stdout.includes(` ${VIP}/`));
+}
+
+function sipp(scenario: string, user: string): { code: number | null; out: string } {
+  const res = spawnSync('sipp', ['-sf', join(ROOT, 'test/fixtures/sipp', scenario), '-s', user, '-m', '1', '-i', '172.31.16.10', '-timeout', '5', '-timeout_error', '-nostdin', `${VIP}:5060`], { encoding: 'utf8', timeout: 20_000, cwd: LAB });
+  return { code: res.status, out: res.stdout + res.stderr };
+}
+
+async function master(): Promise<string> {
+  const res = await ops('master');
+  expect(res.code, res.stderr).toBe(0);
+  return res.stdout.trim();
+}
+
+async function waitAllOnline(limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const res = await ops('status', '--json');
+    const status = res.code === 0 || res.code === 2 ? JSON.parse(res.stdout) : undefined;
+    if (status?.nodes.filter((n: { online: boolean }) => n.online).length === 3 && !status.failures.length) return;
+    if (Date.now() > deadline) throw new Error(`cluster not back to three nodes: ${res.stdout}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+beforeAll(async () => {
+  for (const old of readdirSync(tmpdir()).filter((d) => d.startsWith('pbx-lab-test-')).map((d) => join(tmpdir(), d))) {
+    if (old === LAB) continue;
+    await engine(['lab', 'down'], { PBX_LAB_DIR: old });
+    rmSync(old, { recursive: true, force: true });
+  }
+  const up = await lab('up', '--nodes', '3');
+  expect(up.code, up.stderr).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  await lab('down');
+  rmSync(LAB, { recursive: true, force: true });
+}, 120_000);
+
+describe('PBX HA cluster in the lab', () => {
+  it('deploys from bare nodes until SIP is answered on the VIP', async () => {
+    const started = Date.now();
+    const run = await deploy();
+    const seconds = (Date.now() - started) / 1000;
+    expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    for (const s of Object.values(recap(run.stdout))) expect(s.failed).toBe(0);
+    const answer = await sipOptions(VIP, 5060, 1000);
+    expect(answer).toMatch(/^SIP\/2\.0 200 OK from pbx0[123]$/);
+    console.log(`deploy from bare lab nodes to SIP on the VIP: ${seconds.toFixed(1)} s`);
+  }, 300_000);
+
+  it('a second deploy changes nothing', async () => {
+    const started = Date.now();
+    const run = await deploy();
+    expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    for (const [host, s] of Object.entries(recap(run.stdout))) expect(s.changed, `${host} changed`).toBe(0);
+    console.log(`re-run with nothing to change: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }, 120_000);
+
+  it('status and master tell the truth: the VIP is in the master node\'s namespace only', async () => {
+    const res = await ops('status', '--json');
+    expect(res.code, res.stdout).toBe(0);
+    const status = JSON.parse(res.stdout);
+    expect(status.quorate).toBe(true);
+    expect(status.nodes.map((n: { name: string; online: boolean }) => `${n.name}:${n.online}`)).toEqual(['pbx01:true', 'pbx02:true', 'pbx03:true']);
+    const active = await master();
+    for (const id of ['datapath_fs', 'vip', 'pbx']) expect(status.resources.find((r: { id: string }) => r.id === id).nodes).toEqual([active]);
+    expect(vipHolders()).toEqual([active]);
+    expect(onNode(active, 'findmnt -n -o SOURCE /var/lib/pbx').trim()).toBe('/dev/xvdf');
+    for (const other of NODES.filter((n) => n !== active)) expect(onNode(other, 'findmnt -n /var/lib/pbx || echo none').trim()).toBe('none');
+    const text = await ops('status');
+    expect(text.stdout).toMatch(new RegExp(`pbx\\s+ocf:heartbeat:anything\\s+Started\\s+${active}`));
+  }, 60_000);
+
+  it('answers SIP REGISTER and OPTIONS (sipp) on the VIP, and knows the registered user', async () => {
+    const register = sipp('register.xml', 'alice');
+    expect(register.code, register.out).toBe(0);
+    const options = sipp('options.xml', 'probe');
+    expect(options.code, options.out).toBe(0);
+    expect(await sipOptions(VIP, 5060, 1000, 'alice')).toMatch(/^SIP\/2\.0 200 OK registered pbx0/);
+    expect(await sipOptions(VIP, 5060, 1000, 'nobody')).toMatch(/^SIP\/2\.0 404 Not registered/);
+  }, 60_000);
+
+  it('a changed resource parameter shows exactly under --check --diff, changes nothing, then only it is applied', async () => {
+    const vars = join(LAB, 'changed-vars.yml');
+    const original = readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8');
+    writeFileSync(vars, original.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`));
+    const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
+    const before = epoch();
+    const active = await master();
+
+    const check = await deploy('--check', '--diff', '-e', `site_vars=${vars}`);
+    expect(check.code, check.stdout.slice(-3000)).toBe(0);
+    const changedLines = check.stdout.split('\n').filter((l) => /^[+-]\s/.test(l));
+    expect(changedLines).toEqual(['+      <nvpair id="fence_lab-instance_attributes-power_timeout" name="power_timeout" value="30"/>']);
+    expect(recap(check.stdout).pbx01.changed).toBe(1);
+    expect(epoch()).toBe(before);
+
+    const apply = await deploy('-e', `site_vars=${vars}`);
+    expect(apply.code, apply.stdout.slice(-3000)).toBe(0);
+    expect(recap(apply.stdout).pbx01.changed).toBe(1);
+    expect(recap(apply.stdout).pbx02.changed).toBe(0);
+    expect(onNode('pbx02', 'cibadmin --query --xpath "//nvpair[@name=\'power_timeout\']"')).toContain('value="30"');
+    expect(await master()).toBe(active);
+    // And back to the declared lab configuration (the nvpair goes again).
+    const back = await deploy();
+    expect(back.code).toBe(0);
+    expect(recap(back.stdout).pbx01.changed).toBe(1);
+  }, 180_000);
+
+  it('a power cut of the active node: fenced, VIP + storage + PBX move, SIP answers again, data and registrations survive', async () => {
+    const from = await master();
+    const res = await ops('verify', 'failover', '--json');
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout);
+    expect(report.from).toBe(from);
+    expect(report.to).not.toBe(from);
+    expect(report.dataIntact).toBe(true);
+    expect(report.fenced).toBe(true);
+    // The bound asserted here is generous (a loaded CI machine); the benchmark reports the median.
+    expect(report.sipSeconds).toBeLessThan(20);
+    expect(report.answer).toBe(`SIP/2.0 200 OK from ${report.to}`);
+    expect(readFileSync(join(LAB, 'fenced.log'), 'utf8')).toMatch(new RegExp(`reboot ${from} from pbx0\\d: rc 0`));
+    expect(await master()).toBe(report.to);
+    expect(vipHolders()).toEqual([report.to]);
+    expect(await sipOptions(VIP, 5060, 1000, 'alice')).toBe(`SIP/2.0 200 OK registered ${report.to}`);
+    console.log(`crash failover: SIP answered again after ${report.sipSeconds.toFixed(2)} s; ${from} back after ${report.rejoinedSeconds.toFixed(1)} s`);
+    await waitAllOnline(90_000);
+  }, 240_000);
+
+  it('a partitioned active node loses quorum; the VIP is never on two nodes; service continues elsewhere', async () => {
+    const isolated = await master();
+    const cut = Date.now();
+    expect((await lab('partition', isolated)).code).toBe(0);
+    const samples: string[][] = [];
+    let answeredBy: string | undefined;
+    while (Date.now() - cut < 30_000) {
+      const holders = vipHolders();
+      samples.push(holders);
+      expect(holders.length, `VIP on ${holders.join(' and ')}`).toBeLessThanOrEqual(1);
+      const answer = await sipOptions(VIP, 5060, 200);
+      if (answer && !answer.endsWith(isolated)) {
+        answeredBy = answer;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answeredBy).toMatch(/^SIP\/2\.0 200 OK from pbx0/);
+    expect(samples.length).toBeGreaterThan(5);
+    // The isolated node noticed that it had lost quorum (its own Pacemaker log, kept on its disk).
+    const logFile = join(LAB, 'nodes', isolated, 'upper/var/log/pacemaker/pacemaker.log');
+    const deadline = Date.now() + 20_000;
+    while (!(existsSync(logFile) && /Quorum lost|no quorum|Ignoring .*no-quorum/i.test(readFileSync(logFile, 'utf8'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(readFileSync(logFile, 'utf8')).toMatch(/Quorum lost|no quorum/i);
+    console.log(`partition of ${isolated}: SIP answered by another node after ${((Date.now() - cut) / 1000).toFixed(1)} s (${answeredBy})`);
+    await lab('heal');
+    await waitAllOnline(120_000);
+  }, 240_000);
+
+  it('generates a DRBD configuration that drbdadm accepts, and a promotable-clone CIB that crm_verify accepts', async () => {
+    const dir = project({
+      'drbd.yml': `- hosts: pbx
+  gather_facts: false
+  vars_files: ["${join(ROOT, 'inventory/lab-vars.yml')}"]
+  vars:
+    cluster_nodes: [{ name: pbx01, addr: 172.31.16.133 }, { name: pbx02, addr: 172.31.16.134 }, { name: "{{ bad_third | default('pbx03') }}", addr: 172.31.16.135 }]
+    cluster_node_names: "{{ cluster_nodes | map(attribute='name') | list }}"
+    pbx_datapath_disk: /dev/sdb
+    drbd_resource: pbxdata
+    drbd_device: /dev/drbd0
+    drbd_port: 7789
+    drbd_shared_secret: lab-drbd-secret
+  tasks:
+    - include_role: { name: storage, tasks_from: drbd_config }
+`,
+    });
+    const good = await engine(['run', join(dir, 'drbd.yml'), '-i', INVENTORY], env);
+    expect(good.code, good.stdout.slice(-2000)).toBe(0);
+    expect(onNode('pbx02', 'drbdadm dump pbxdata 2>/dev/null')).toMatch(/on pbx03 \{[\s\S]*node-id\s+2;/);
+    expect(onNode('pbx02', 'cat /etc/drbd.d/pbxdata.res')).toContain('on-no-quorum io-error;');
+    // Two nodes named alike: drbdadm refuses, the old file stays.
+    const bad = await engine(['run', join(dir, 'drbd.yml'), '-i', INVENTORY, '-e', 'bad_third=pbx02'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toMatch(/validat/i);
+    expect(onNode('pbx02', 'cat /etc/drbd.d/pbxdata.res')).toContain('on pbx03 {');
+
+    const plan = await deploy('--check', '--diff', '--role', 'pcs_resources', '-e', 'storage=drbd', '-e', 'drbd_shared_secret=lab-drbd-secret');
+    expect(plan.code, plan.stdout.slice(-3000)).toBe(0);
+    expect(plan.stdout).toContain('+  <clone id="drbd_data-clone">');
+    expect(plan.stdout).toContain('name="promotable" value="true"');
+    expect(plan.stdout).toMatch(/\+\s+<rsc_colocation id="colocation-datapath_fs-drbd_data-clone-INFINITY" rsc="datapath_fs" score="INFINITY" with-rsc="drbd_data-clone" with-rsc-role="Promoted"\/>/);
+    expect(plan.stdout).toMatch(/\+\s+<rsc_order first="drbd_data-clone" first-action="promote" id="order-drbd_data-clone-datapath_fs-Mandatory"/);
+    expect(plan.stdout).not.toMatch(/crm_verify rejects/);
+  }, 120_000);
+});
