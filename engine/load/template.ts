@@ -9,7 +9,6 @@ import { globRegExp } from '../glob';
 
 const GLOBALS = ['__capture', 'lookup', 'query', 'q', 'omit', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
 const TEMPLATE_MARK = /\{\{|\{%/;
-const SINGLE_EXPRESSION = /^\{\{((?:(?!\}\})[\s\S])*)\}\}$/;
 
 export class UndefinedVariable extends Error {}
 
@@ -127,8 +126,8 @@ export class Templar {
   /** A string that is one `{{ expr }}` keeps the expression's type (list, number, bool). */
   renderString(text: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
     if (!TEMPLATE_MARK.test(text)) return text;
-    const single = SINGLE_EXPRESSION.exec(text);
-    if (single) return this.expression(single[1], scope, where, pos);
+    const single = singleExpression(text);
+    if (single !== undefined) return this.expression(single, scope, where, pos);
     return this.run(text, scope, where, pos);
   }
 
@@ -194,6 +193,32 @@ function fixTestArguments(): void {
 }
 
 const SLICE = /(?<=[\w\])'"])\[\s*(-?[\w.]*)\s*:\s*(-?[\w.]*)\s*\]/g;
+
+/**
+ * The expression of a string that is exactly one `{{ ... }}` tag, or undefined. Braces of dict
+ * literals inside (`{{ {'a': {'b': 1}} }}`) are balanced, so their `}}` does not end the tag.
+ */
+function singleExpression(text: string): string | undefined {
+  if (!text.startsWith('{{') || !text.endsWith('}}')) return undefined;
+  const inner = text.slice(2, -2);
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '{') {
+      if (depth === 0 && (inner[i + 1] === '{' || inner[i + 1] === '%')) return undefined;
+      depth++;
+    } else if (c === '}') {
+      if (depth === 0) return undefined;
+      depth--;
+    }
+  }
+  return depth === 0 ? inner : undefined;
+}
 
 /**
  * nunjucks ends an expression at the first `}}`, even when it closes nested dict literals

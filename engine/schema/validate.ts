@@ -1,6 +1,8 @@
 // Validates loaded YAML against the committed JSON Schemas and turns ajv's errors into
 // file:line:col messages that name the field and suggest the nearest valid name.
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InputError, suggestion } from '../errors';
 import { positionIn, type YamlSource } from '../load/yaml';
 
@@ -86,16 +88,18 @@ const userSchemas = new Map<string, ValidateFunction>();
  * (`# yaml-language-server: $schema=vars.schema.json`) is held to it, with the same positioned errors.
  */
 export function validateAgainstModeline(data: unknown, src: YamlSource, file: string): void {
-  // The document's leading comment, without its '#'.
-  const m = /^\s*yaml-language-server:\s*\$schema=(\S+)/m.exec(src.doc.commentBefore ?? '');
+  // The comment lines at the top of the file (the YAML parser may attach them to the first key).
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const end = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
+  const m = /^#\s*yaml-language-server:\s*\$schema=(\S+)/m.exec(lines.slice(0, end < 0 ? undefined : end).join('\n'));
   if (!m) return;
-  const schemaFile = require('node:path').resolve(require('node:path').dirname(file), m[1]);
+  const schemaFile = resolve(dirname(file), m[1]);
   let check = userSchemas.get(schemaFile);
   if (!check) {
     const Ajv = (require('ajv') as typeof import('ajv')).default;
     let schema: object;
     try {
-      schema = JSON.parse(require('node:fs').readFileSync(schemaFile, 'utf8'));
+      schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
     } catch (err) {
       throw new InputError(`schema ${m[1]} named in the file cannot be read: ${(err as Error).message}`, { file, line: 1, col: 1 });
     }

@@ -1,0 +1,164 @@
+// What the cluster roles generate, checked by the real tools without a running cluster: the
+// corosync.conf template against pcs's own output, CIBs against crm_verify, vars.yml against its
+// schema, and the Jinja2 features the roles rely on.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Templar, VarScope } from '../../engine/load/template';
+import { desiredCib, type ResourceSpec } from '../../engine/modules/cluster_cib';
+import { parseXml, serialize } from '../../engine/modules/util/xml';
+import { engine, project, recap } from '../helpers/engine';
+
+const ROOT = resolve(__dirname, '../..');
+const LOCAL_INVENTORY = 'all:\n  hosts:\n    localhost: { ansible_connection: local }\n';
+const NODES = [
+  { name: 'pbx01', addr: '172.31.16.133' },
+  { name: 'pbx02', addr: '172.31.16.134' },
+  { name: 'pbx03', addr: '172.31.16.135' },
+];
+
+describe('corosync.conf', () => {
+  for (const coefficient of [undefined, 0]) {
+    it(`the role's template writes the same bytes as pcs cluster setup (token_coefficient ${coefficient ?? 'unset'})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'corosync-'));
+      const nodeArgs = NODES.flatMap((n) => [n.name, `addr=${n.addr}`]);
+      const totem = ['totem', 'token=1500', ...(coefficient === undefined ? [] : [`token_coefficient=${coefficient}`])];
+      execFileSync('pcs', ['cluster', 'setup', 'pbx_lab', ...nodeArgs, 'transport', 'knet', ...totem, '--no-cluster-uuid', '--corosync_conf', join(dir, 'pcs.conf')], { stdio: 'pipe' });
+      const vars = { cluster_name: 'pbx_lab', corosync_transport: 'knet', corosync_token: 1500, corosync_token_coefficient: coefficient ?? null, cluster_nodes: NODES };
+      const p = project({
+        'inv.yml': LOCAL_INVENTORY,
+        'play.yml': `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - template: { src: ${ROOT}/roles/corosync/templates/corosync.conf.j2, dest: ${dir}/ours.conf }\n`,
+      });
+      const run = await engine(['run', join(p, 'play.yml'), '-i', join(p, 'inv.yml'), '-e', JSON.stringify(vars)]);
+      expect(run.code, run.stdout).toBe(0);
+      expect(readFileSync(join(dir, 'ours.conf'), 'utf8')).toBe(readFileSync(join(dir, 'pcs.conf'), 'utf8'));
+    });
+  }
+});
+
+const LAB_RESOURCES: ResourceSpec[] = [
+  { id: 'fence_lab', agent: 'stonith:fence_lab', params: { pcmk_host_list: 'pbx01 pbx02 pbx03' } },
+  { id: 'datapath_fs', agent: 'ocf:heartbeat:Filesystem', params: { device: '/dev/xvdf', directory: '/var/lib/pbx', fstype: 'ext4' }, ops: [{ name: 'monitor', interval: '10s' }] },
+  { id: 'vip', agent: 'ocf:heartbeat:IPaddr2', params: { ip: '172.31.16.130', cidr_netmask: 20 }, ops: [{ name: 'monitor', interval: '5s' }] },
+  { id: 'pbx', agent: 'ocf:heartbeat:anything', params: { binfile: '/usr/local/sbin/pbx-run' }, ops: [{ name: 'monitor', interval: '5s' }] },
+];
+const CHAIN = [
+  { colocation: { rsc: 'vip', with: 'datapath_fs' } },
+  { order: { first: 'datapath_fs', then: 'vip' } },
+  { colocation: { rsc: 'pbx', with: 'vip' } },
+  { order: { first: 'vip', then: 'pbx' } },
+];
+
+function crmVerify(xml: string): { ok: boolean; output: string } {
+  const file = join(mkdtempSync(join(tmpdir(), 'cib-')), 'cib.xml');
+  writeFileSync(file, xml);
+  const res = spawnSync('crm_verify', ['--xml-file', file, '-V'], { encoding: 'utf8' });
+  return { ok: res.status === 0, output: res.stdout + res.stderr };
+}
+
+describe('cluster_cib', () => {
+  const empty = () => parseXml(execFileSync('cibadmin', ['--empty'], { encoding: 'utf8' }));
+
+  it('builds the lab layout and the DRBD layout as CIBs crm_verify accepts', () => {
+    const lab = desiredCib(empty(), { properties: { 'stonith-enabled': true, 'no-quorum-policy': 'stop' }, resource_defaults: { 'resource-stickiness': 100 }, resources: LAB_RESOURCES, constraints: CHAIN });
+    expect(crmVerify(serialize(lab.cib))).toEqual({ ok: true, output: '' });
+    const drbd = desiredCib(empty(), {
+      properties: { 'stonith-enabled': true },
+      resources: [{ id: 'drbd_data', agent: 'ocf:linbit:drbd', params: { drbd_resource: 'pbxdata' }, ops: [{ name: 'monitor', interval: '29s', role: 'Promoted' }, { name: 'monitor', interval: '31s', role: 'Unpromoted' }], promotable: { 'promoted-max': 1, notify: true } }, ...LAB_RESOURCES],
+      constraints: [{ colocation: { rsc: 'datapath_fs', with: 'drbd_data-clone', with_role: 'Promoted' } }, { order: { first: 'drbd_data-clone', first_action: 'promote', then: 'datapath_fs' } }, ...CHAIN],
+    });
+    const xml = serialize(drbd.cib);
+    expect(xml).toContain('<clone id="drbd_data-clone">');
+    expect(xml).toContain('<op id="drbd_data-monitor-Promoted-interval-29s" interval="29s" name="monitor" role="Promoted"/>');
+    const verdict = crmVerify(xml);
+    expect(verdict.ok, verdict.output).toBe(true);
+  });
+
+  it('crm_verify rejects a configuration that is wrong (a constraint on a resource that does not exist)', () => {
+    const bad = desiredCib(empty(), { resources: LAB_RESOURCES, constraints: [{ order: { first: 'datapath_fs', then: 'vpi' } }] });
+    expect(crmVerify(serialize(bad.cib)).ok).toBe(false);
+  });
+
+  it('keeps what it does not manage, reports undeclared resources, removes them only when asked', () => {
+    const live = desiredCib(empty(), { properties: { 'dc-version': '2.1.5' }, resources: [...LAB_RESOURCES, { id: 'legacy', agent: 'ocf:heartbeat:Dummy' }], constraints: [...CHAIN, { location: { rsc: 'pbx', node: 'pbx01', score: 50 } }] }).cib;
+    // crm_resource --move leaves cli-prefer-* constraints; they belong to the operator's move.
+    live.children[0].children.find((c) => c.name === 'constraints')!.children.push({ name: 'rsc_location', attrs: { id: 'cli-prefer-pbx', rsc: 'pbx', node: 'pbx02', score: 'INFINITY' }, children: [] });
+    const kept = desiredCib(live, { properties: { 'stonith-enabled': true }, resources: LAB_RESOURCES, constraints: CHAIN });
+    expect(kept.undeclared).toEqual(['primitive legacy', 'rsc_location location-pbx-pbx01-50']);
+    const keptXml = serialize(kept.cib);
+    expect(keptXml).toContain('id="legacy"');
+    expect(keptXml).toContain('name="dc-version" value="2.1.5"');
+    expect(keptXml).toContain('cli-prefer-pbx');
+    const removed = serialize(desiredCib(live, { resources: LAB_RESOURCES, constraints: CHAIN, remove_undeclared: true }).cib);
+    expect(removed).not.toContain('id="legacy"');
+    expect(removed).not.toContain('location-pbx-pbx01-50');
+    expect(removed).toContain('cli-prefer-pbx');
+  });
+
+  it('changing one parameter changes one line of the configuration', () => {
+    const before = serialize(desiredCib(empty(), { resources: LAB_RESOURCES, constraints: CHAIN }).cib).split('\n');
+    const changed = LAB_RESOURCES.map((r) => (r.id === 'vip' ? { ...r, params: { ...r.params, cidr_netmask: 24 } } : r));
+    const after = serialize(desiredCib(empty(), { resources: changed, constraints: CHAIN }).cib).split('\n');
+    expect(after.length).toBe(before.length);
+    expect(after.filter((line, i) => line !== before[i]).map((l) => l.trim())).toEqual(['<nvpair id="vip-instance_attributes-cidr_netmask" name="cidr_netmask" value="24"/>']);
+  });
+});
+
+describe('vars.yml', () => {
+  async function deployWith(varsText: string) {
+    const dir = project({ 'inv.yml': 'all:\n  children:\n    pbx:\n      hosts:\n        localhost: { ansible_connection: local }\n', 'vars.yml': varsText.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`) });
+    const run = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', join(dir, 'inv.yml'), '-e', `site_vars=${join(dir, 'vars.yml')}`, '--check']);
+    return { ...run, dir };
+  }
+
+  it('the shipped vars.yml and lab-vars.yml satisfy the schema', () => {
+    const Ajv = require('ajv').default;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'vars.schema.json'), 'utf8')));
+    for (const file of ['vars.yml', 'inventory/lab-vars.yml']) {
+      const data = require('yaml').parse(readFileSync(join(ROOT, file), 'utf8'), { version: '1.1' });
+      expect(validate(data), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
+  it('a mistake in vars.yml stops the run before any task, naming file, line and field', async () => {
+    const good = readFileSync(join(ROOT, 'vars.yml'), 'utf8');
+    const typo = await deployWith(good.replace('storage: drbd', 'storgae: drbd'));
+    expect(typo.code).toBe(5);
+    expect(typo.stderr).toMatch(/vars\.yml:\d+:1: field 'storgae': unknown field 'storgae' \(did you mean 'storage'/);
+    expect(typo.stdout).not.toContain('TASK [');
+    const badIp = await deployWith(good.replace('vip: 172.31.16.130', 'vip: 172.31.16.300'));
+    expect(badIp.code).toBe(5);
+    const line = good.split('\n').findIndex((l) => l.startsWith('vip:')) + 1;
+    expect(badIp.stderr).toContain(`vars.yml:${line}:6: field 'vip'`);
+    const badEnum = await deployWith(good.replace('pbx_runtime: docker', 'pbx_runtime: dockr'));
+    expect(badEnum.stderr).toMatch(/field 'pbx_runtime': must be one of: "docker", "podman", "service"/);
+  });
+
+  it('preflight refuses a cluster that is not three nodes, with the reason', async () => {
+    const run = await deployWith(readFileSync(join(ROOT, 'vars.yml'), 'utf8'));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('the pbx group has 1 hosts; a PBX HA cluster needs three');
+    expect(recap(run.stdout).localhost.failed).toBe(1);
+  });
+});
+
+describe('Jinja2 features the roles use', () => {
+  const t = new Templar();
+  const render = (expr: string, vars: Record<string, unknown> = {}) => t.renderValue(expr, new VarScope(vars, t), 'test');
+
+  it('nested dict literals, list concatenation, keyword arguments', () => {
+    expect(render("{{ {'a': {'b': [1, {'c': 2}]}} }}")).toEqual({ a: { b: [1, { c: 2 }] } });
+    expect(render('{{ a + b }}', { a: [1], b: [2, 3] })).toEqual([1, 2, 3]);
+    expect(render('{{ n + 1 }}', { n: 2 })).toBe(3);
+    expect(t.evaluate("nodes | selectattr('name', 'equalto', 'b') | map(attribute='ip') | first == '2'", new VarScope({ nodes: [{ name: 'a', ip: '1' }, { name: 'b', ip: '2' }] }, t), 'test')).toBe(true);
+  });
+
+  it('extract, hash and password_hash (the same crypt(3) string as openssl)', () => {
+    expect(render("{{ ['a', 'b'] | map('extract', hv, 'x') | list }}", { hv: { a: { x: 1 }, b: { x: 2 } } })).toEqual([1, 2]);
+    expect(render("{{ 'abc' | hash('sha256') }}")).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const expected = execFileSync('openssl', ['passwd', '-6', '-salt', 'saltsalt', 'secret'], { encoding: 'utf8' }).trim();
+    expect(render("{{ 'secret' | password_hash('sha512', 'saltsalt') }}")).toBe(expected);
+  });
+});
