@@ -2,14 +2,14 @@
 // corosync, pacemaker and pcsd), then operated: re-runs, a declared change, SIP through the VIP,
 // a power cut of the active node, and a network partition.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { engine, project, recap } from '../helpers/engine';
+import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
 
-const LAB = mkdtempSync(join(tmpdir(), 'pbx-lab-test-'));
+const LAB = newLabDir();
 const INVENTORY = join(LAB, 'lab.yml');
 const env = { PBX_LAB_DIR: LAB };
 const ROOT = resolve(__dirname, '../..');
@@ -56,11 +56,7 @@ async function waitAllOnline(limitMs: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const old of readdirSync(tmpdir()).filter((d) => d.startsWith('pbx-lab-test-')).map((d) => join(tmpdir(), d))) {
-    if (old === LAB) continue;
-    await engine(['lab', 'down'], { PBX_LAB_DIR: old });
-    rmSync(old, { recursive: true, force: true });
-  }
+  await takeDownStaleLabs(LAB);
   const up = await lab('up', '--nodes', '3');
   expect(up.code, up.stderr).toBe(0);
 }, 180_000);

@@ -1,14 +1,14 @@
 // The lab: real systemd-nspawn nodes in their own network namespaces on a bridge with no uplink,
 // reached by the engine over ssh, with power cuts, restarts and partitions.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, project, recap } from '../helpers/engine';
+import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
 
-const LAB = mkdtempSync(join(tmpdir(), 'pbx-lab-test-'));
+const LAB = newLabDir();
 const INVENTORY = join(LAB, 'lab.yml');
 const env = { PBX_LAB_DIR: LAB };
 const lab = (...args: string[]) => engine(['lab', ...args, '-i', INVENTORY], env);
@@ -35,11 +35,7 @@ function sshAnswers(ip: string): Promise<boolean> {
 
 beforeAll(async () => {
   // A run interrupted earlier left its lab behind: take it down through its own pid files.
-  for (const old of readdirSync(tmpdir()).filter((d) => d.startsWith('pbx-lab-test-')).map((d) => join(tmpdir(), d))) {
-    if (old === LAB) continue;
-    await engine(['lab', 'down'], { PBX_LAB_DIR: old });
-    rmSync(old, { recursive: true, force: true });
-  }
+  await takeDownStaleLabs(LAB);
   const started = Date.now();
   const up = await lab('up', '--nodes', '3', '--extra', '1');
   expect(up.stderr).toBe('');
