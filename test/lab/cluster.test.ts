@@ -10,14 +10,16 @@ import { engine, project, recap } from '../helpers/engine';
 import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
 
 const LAB = newLabDir();
-const INVENTORY = join(LAB, 'lab.yml');
+// The lab has a fourth PBX node, kept out of the cluster until a node is replaced.
+const LAB_INVENTORY = join(LAB, 'lab.yml');
+const INVENTORY = join(LAB, 'cluster.yml');
 const env = { PBX_LAB_DIR: LAB };
 const ROOT = resolve(__dirname, '../..');
 const DEPLOY = join(ROOT, 'playbooks/deploy.yml');
 const VIP = '172.31.16.130';
 const NODES = ['pbx01', 'pbx02', 'pbx03'];
 
-const lab = (...args: string[]) => engine(['lab', ...args, '-i', INVENTORY], env);
+const lab = (...args: string[]) => engine(['lab', ...args, '-i', LAB_INVENTORY], env);
 const ops = (...args: string[]) => engine([...args, '-i', INVENTORY], env);
 const deploy = (...args: string[]) => engine(['run', DEPLOY, '-i', INVENTORY, ...args], env);
 
@@ -57,8 +59,9 @@ async function waitAllOnline(limitMs: number): Promise<void> {
 
 beforeAll(async () => {
   await takeDownStaleLabs(LAB);
-  const up = await lab('up', '--nodes', '3');
+  const up = await lab('up', '--nodes', '4');
   expect(up.code, up.stderr).toBe(0);
+  writeFileSync(INVENTORY, readFileSync(LAB_INVENTORY, 'utf8').split('\n').filter((l) => !l.includes('pbx04:')).join('\n'));
 }, 180_000);
 
 afterAll(async () => {
@@ -221,4 +224,33 @@ describe('PBX HA cluster in the lab', () => {
     expect(plan.stdout).toMatch(/\+\s+<rsc_order first="drbd_data-clone" first-action="promote" id="order-drbd_data-clone-datapath_fs-Mandatory"/);
     expect(plan.stdout).not.toMatch(/crm_verify rejects/);
   }, 120_000);
+
+  it('replaces a node: the changed node list shows as a diff, then nodes leave and join the running cluster', async () => {
+    const vars = join(LAB, 'replaced-vars.yml');
+    writeFileSync(vars, readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('pbx03_hostname: pbx03', 'pbx03_hostname: pbx04').replace('pbx03_private_ip: 172.31.16.135', 'pbx03_private_ip: 172.31.16.136').replace('"pbx01 pbx02 pbx03"', '"pbx01 pbx02 pbx04"').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`));
+    const replaced = join(LAB, 'replaced.yml');
+    writeFileSync(replaced, readFileSync(LAB_INVENTORY, 'utf8').split('\n').filter((l) => !l.includes('pbx03:')).map((l) => l.replace(/site_vars: .*/, `site_vars: ${vars}`)).join('\n'));
+    const active = await master();
+    const conf = () => onNode('pbx01', 'cat /etc/corosync/corosync.conf');
+    const before = conf();
+
+    const check = await engine(['run', DEPLOY, '-i', replaced, '--check', '--diff'], env);
+    expect(check.code, check.stdout.slice(-3000)).toBe(0);
+    expect(check.stdout).toMatch(/-\s+ring0_addr: 172\.31\.16\.135\n-\s+name: pbx03\n\+\s+ring0_addr: 172\.31\.16\.136\n\+\s+name: pbx04/);
+    expect(conf()).toBe(before);
+
+    const apply = await engine(['run', DEPLOY, '-i', replaced], env);
+    expect(apply.code, apply.stdout.slice(-4000)).toBe(0);
+    const status = JSON.parse((await engine(['status', '--json', '-i', replaced], env)).stdout);
+    expect(status.nodes.map((n: { name: string; online: boolean }) => `${n.name}:${n.online}`).sort()).toEqual(['pbx01:true', 'pbx02:true', 'pbx04:true']);
+    expect(onNode('pbx04', 'cat /etc/corosync/corosync.conf')).toBe(conf());
+    expect(conf()).toContain('name: pbx04');
+    // The cluster was not created again: its configuration and the running PBX stayed.
+    if (active !== 'pbx03') expect((await engine(['master', '-i', replaced], env)).stdout.trim()).toBe(active);
+    expect(await sipOptions(VIP, 5060, 1000)).toMatch(/^SIP\/2\.0 200 OK from pbx0[124]$/);
+
+    const again = await engine(['run', DEPLOY, '-i', replaced], env);
+    expect(again.code).toBe(0);
+    for (const [host, s] of Object.entries(recap(again.stdout))) expect(s.changed, `${host} changed`).toBe(0);
+  }, 300_000);
 });
