@@ -15,6 +15,7 @@ apt_packages=(
   kamailio kamailio-sqlite-modules sqlite3 sip-tester  # the lab's stand-in PBX (registrations in
                                        # SQLite on the shared volume), sipp to talk SIP to it
   openssl                              # password_hash filter
+  docker.io busybox-static             # the stand-in PBX as a container in the lab nodes
 )
 missing=()
 for p in "${apt_packages[@]}"; do

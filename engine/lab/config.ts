@@ -40,6 +40,8 @@ export const paths = {
   fenceDir: () => join(labDir(), 'fence'),
   fencedPid: () => join(labDir(), 'fenced.pid'),
   fencedLog: () => join(labDir(), 'fenced.log'),
+  /** Container images made for the lab (the stand-in PBX), read-only in every node. */
+  images: () => join(labDir(), 'images'),
 };
 
 /** Where the nodes see the shared volume and the fence request directory. */

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors';
 import { labDir, labNodes, type LabNode, paths, SHARED_IMAGE_MB } from './config';
 import { serveFencing, startFenceDaemon, stopFenceDaemon } from './fence';
+import { buildPbxImage } from './image';
 import { bridgeDown, bridgeUp, plugNode, runner, setLink, sharedVolumeDown, sharedVolumeUp, unplugNode } from './host';
 import { boot, knownHostsLine, leaderPid, mountRoot, nspawnPid, release, seed, shutdown, waitReady } from './node';
 import { powerOff, powerOn } from './power';
@@ -65,6 +66,8 @@ async function up(nodeCount: number, extra: number, inventory: string): Promise<
   writeFileSync(paths.state(), JSON.stringify(state));
   await bridgeUp(run);
   const devnum = await sharedVolumeUp(run, paths.sharedImage(), SHARED_IMAGE_MB);
+  mkdirSync(paths.images(), { recursive: true });
+  await buildPbxImage(run, paths.images());
   startFenceDaemon();
   const publicKey = readFileSync(`${paths.key()}.pub`, 'utf8');
   await Promise.all(

@@ -6,13 +6,14 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { CONTROLLER_IP, type LabNode, NODE_FENCE_DIR, paths, SHARED_DISK } from './config';
 import { cgroupDirs, makeCgroups, removeCgroups, thaw } from './host';
+import { NODE_IMAGE_DIR } from './image';
 import { isAlive } from '../process';
 
 type Run = (argv: string[], opts?: { nothrow?: boolean }) => Promise<{ ok: boolean; stdout: string }>;
 
 /** Units a lab node must not run: noise, timers, and services the roles own. */
-const MASKED = ['postgresql.service', 'exim4.service', 'e2scrub_reap.service', 'systemd-timesyncd.service', 'getty@tty1.service', 'apt-daily-upgrade.timer', 'apt-daily.timer', 'dpkg-db-backup.timer', 'e2scrub_all.timer', 'exim4-base.timer', 'fstrim.timer', 'man-db.timer', 'docker.service', 'docker.socket', 'containerd.service', 'podman.service', 'podman.socket'];
-const OWNED_BY_ROLES = ['corosync.service', 'pacemaker.service', 'pcsd.service', 'kamailio.service'];
+const MASKED = ['postgresql.service', 'exim4.service', 'e2scrub_reap.service', 'systemd-timesyncd.service', 'getty@tty1.service', 'apt-daily-upgrade.timer', 'apt-daily.timer', 'dpkg-db-backup.timer', 'e2scrub_all.timer', 'exim4-base.timer', 'fstrim.timer', 'man-db.timer', 'podman.service', 'podman.socket'];
+const OWNED_BY_ROLES = ['corosync.service', 'pacemaker.service', 'pcsd.service', 'kamailio.service', 'docker.service', 'containerd.service'];
 
 const dir = (node: LabNode) => paths.node(node.name);
 export const rootOf = (node: LabNode) => join(dir(node), 'root');
@@ -64,6 +65,7 @@ export async function seed(run: Run, node: LabNode, all: LabNode[], publicKey: s
     symlinkSync('/dev/null', join(r, 'etc/systemd/system', unit));
   }
   for (const unit of OWNED_BY_ROLES) rmSync(join(r, 'etc/systemd/system/multi-user.target.wants', unit), { force: true });
+  rmSync(join(r, 'etc/systemd/system/sockets.target.wants/docker.socket'), { force: true });
   seedSharedDiskUnit(r);
   writeFileSync(join(d, 'seeded'), new Date().toISOString() + '\n');
 }
@@ -101,6 +103,7 @@ export function knownHostsLine(node: LabNode): string {
 /** Boots the node; the loop device number may differ from the last boot, so it is written each time. */
 export function boot(node: LabNode, sharedDevnum: string): number {
   makeCgroups(node);
+  mkdirSync(join(dir(node), 'docker'), { recursive: true });
   writeFileSync(join(rootOf(node), 'etc/lab-shared.devnum'), `${sharedDevnum}\n`);
   const log = openSync(join(dir(node), 'nspawn.log'), 'a');
   const procs = cgroupDirs(node).map((d) => `echo $$ > ${d}/cgroup.procs`).join('; ');
@@ -109,6 +112,11 @@ export function boot(node: LabNode, sharedDevnum: string): number {
     `--network-namespace-path=/run/netns/${node.netns}`, `--hostname=${node.name}`, `-M`, node.netns,
     '--capability=CAP_NET_ADMIN,CAP_IPC_LOCK', '--resolv-conf=off', '--timezone=off', '--console=passive',
     `--bind=${paths.fenceDir()}:${NODE_FENCE_DIR}`,
+    // dockerd in a node: its data on a plain directory (overlay2 on the node's overlayfs root
+    // fails), and the keyring and BPF system calls nspawn refuses by default.
+    `--bind=${join(dir(node), 'docker')}:/var/lib/docker`,
+    `--bind-ro=${paths.images()}:${NODE_IMAGE_DIR}`,
+    `--system-call-filter='@keyring bpf'`,
   ].join(' ');
   // The shell moves itself into the node's cgroups, then becomes nspawn (same PID).
   const child = spawn('/bin/sh', ['-c', `${procs}; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec ${nspawn}`], { detached: true, stdio: ['ignore', log, log] });

@@ -66,7 +66,7 @@ async function switchover(site: Site, link: NodeLink, to: string | undefined): P
   if (res.rc !== 0) throw new InputError(`${move}: ${res.stderr.trim()}`);
   try {
     const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== before, 120_000, 'the PBX runs on another node');
-    const answered = await waitForSip(host, () => true, 60_000, started);
+    const answered = await waitForSip(host, (line) => !line.endsWith(before), 60_000, started);
     const seconds = answered?.seconds ?? NaN;
     out(`switchover ${before} -> ${nodeOf(status, PBX)}: SIP answered on ${host}:${port} after ${seconds.toFixed(2)} s`);
     return answered ? 0 : 2;

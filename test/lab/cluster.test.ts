@@ -101,7 +101,10 @@ describe('PBX HA cluster in the lab', () => {
     expect(onNode(active, 'findmnt -n -o SOURCE /var/lib/pbx').trim()).toBe('/dev/xvdf');
     for (const other of NODES.filter((n) => n !== active)) expect(onNode(other, 'findmnt -n /var/lib/pbx || echo none').trim()).toBe('none');
     const text = await ops('status');
-    expect(text.stdout).toMatch(new RegExp(`pbx\\s+ocf:heartbeat:anything\\s+Started\\s+${active}`));
+    expect(text.stdout).toMatch(new RegExp(`pbx\\s+ocf:heartbeat:docker\\s+Started\\s+${active}`));
+    // The PBX container runs on the active node only, and nothing but Pacemaker would restart it.
+    expect(onNode(active, "docker inspect -f '{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}' pbx").trim()).toBe('true no');
+    for (const other of NODES.filter((n) => n !== active)) expect(onNode(other, 'docker ps -q --filter name=^pbx$').trim()).toBe('');
   }, 60_000);
 
   it('answers SIP REGISTER and OPTIONS (sipp) on the VIP, and knows the registered user', async () => {
@@ -188,6 +191,22 @@ describe('PBX HA cluster in the lab', () => {
     await lab('heal');
     await waitAllOnline(120_000);
   }, 240_000);
+
+  it('the PBX runtime is one declared choice: docker -> service command and back, with SIP answered after each', async () => {
+    const vars = join(LAB, 'service-vars.yml');
+    writeFileSync(vars, readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('pbx_runtime: docker', 'pbx_runtime: service').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`));
+    const service = await deploy('-e', `site_vars=${vars}`);
+    expect(service.code, service.stdout.slice(-3000)).toBe(0);
+    expect((await ops('status')).stdout).toMatch(/pbx\s+ocf:heartbeat:anything\s+Started\s+pbx0/);
+    expect(await sipOptions(VIP, 5060, 1000)).toMatch(/^SIP\/2\.0 200 OK from pbx0/);
+    const back = await deploy();
+    expect(back.code, back.stdout.slice(-3000)).toBe(0);
+    expect((await ops('status')).stdout).toMatch(/pbx\s+ocf:heartbeat:docker\s+Started\s+pbx0/);
+    const deadline = Date.now() + 30_000;
+    let answer: string | undefined;
+    while (!answer && Date.now() < deadline) answer = await sipOptions(VIP, 5060, 500);
+    expect(answer).toMatch(/^SIP\/2\.0 200 OK from pbx0/);
+  }, 180_000);
 
   it('generates a DRBD configuration that drbdadm accepts, and a promotable-clone CIB that crm_verify accepts', async () => {
     const dir = project({
