@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliValues } from './cli';
 import { EXIT, InputError } from './errors';
-import { loadInventory } from './load/inventory';
+import { loadInventoryAsync } from './load/inventory';
 import { loadPlaybook } from './load/playbook';
 import { parseKeyValue } from './load/tasks';
 import type { Vars } from './load/types';
@@ -82,12 +82,12 @@ async function askPassword(prompt: string): Promise<string> {
   });
 }
 
-function load(positionals: string[], values: CliValues) {
+async function load(positionals: string[], values: CliValues) {
   const [file, extra] = positionals;
   if (!file) throw new InputError('missing PLAYBOOK argument');
   if (extra) throw new InputError(`unexpected argument '${extra}'`);
   readVaultPassword(values['vault-password-file']);
-  const inventory = loadInventory(values.inventory);
+  const inventory = await loadInventoryAsync(values.inventory);
   const playbook = loadPlaybook(file);
   playbook.plays.forEach(checkHandlers);
   if (values.limit) checkLimit(inventory, values.limit);
@@ -118,7 +118,7 @@ async function reporterFor(values: CliValues): Promise<Reporter> {
 }
 
 export async function runCommand(positionals: string[], values: CliValues): Promise<number> {
-  const { inventory, playbook } = load(positionals, values);
+  const { inventory, playbook } = await load(positionals, values);
   const opts = options(values);
   if (opts.role && !playbook.plays.some((p) => selectTasks(p.tasks, opts).length)) {
     const roles = [...new Set(playbook.plays.flatMap((p) => p.roles.map((r) => r.name)))];
@@ -131,7 +131,7 @@ export async function runCommand(positionals: string[], values: CliValues): Prom
 }
 
 export async function validateCommand(positionals: string[], values: CliValues): Promise<number> {
-  const { inventory, playbook } = load(positionals, values);
+  const { inventory, playbook } = await load(positionals, values);
   parseExtraVars(values['extra-vars']);
   const tasks = playbook.plays.reduce((n, p) => n + flatten([...p.preTasks, ...p.tasks, ...p.postTasks, ...p.handlers]).length, 0);
   process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} play(s), ${tasks} task(s); inventory: ${inventory.hosts.length} host(s))\n`);

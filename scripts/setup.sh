@@ -8,6 +8,7 @@ apt_packages=(
   ansible-core python3                 # side-by-side comparison (tests and bench/)
   coreutils iproute2 procps dpkg-dev   # facts, processes; dpkg-scanpackages for the lab apt repo
   systemd systemd-container python3    # lab nodes: systemd-nspawn booting systemd
+  python3-venv                         # moto's EC2 API emulator for the AWS tests (from PyPI)
   iputils-arping kmod                  # lab networking, Filesystem agent's modprobe
   corosync pacemaker pcs crmsh         # the cluster stack the roles deploy onto the lab nodes
   resource-agents fence-agents         # IPaddr2, Filesystem, anything; fence agent metadata
@@ -35,6 +36,12 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } || status=$?
   if $own_policy; then rm -f "$policy"; fi
   [ $status -eq 0 ] || exit $status
+fi
+
+# moto's server (a local EC2 API) in its own virtualenv, with Debian's python3.
+if [ ! -x .venv-moto/bin/moto_server ]; then
+  /usr/bin/python3 -m venv .venv-moto
+  .venv-moto/bin/pip install -q 'moto[server]==5.2.5'
 fi
 
 npm ci --no-audit --no-fund --loglevel=error

@@ -93,11 +93,32 @@ export function emptyInventory(): Inventory {
 }
 
 export function loadInventory(file: string | undefined): Inventory {
-  const inv = emptyInventory();
-  if (!file) return finish(inv);
-  inv.file = file;
+  if (!file) return finish(emptyInventory());
   const { data, src } = loadYamlFile(file);
+  if (isPluginConfig(data)) throw new InputError(`${file} is an inventory plugin configuration (plugin: ${String((data as Vars).plugin)}); it is read by loadInventoryAsync`);
   validate('inventory', data ?? {}, src);
+  return fromData(data, file);
+}
+
+/** Any inventory, also one a plugin builds from an API (plugin: aws_ec2). */
+export async function loadInventoryAsync(file: string | undefined): Promise<Inventory> {
+  if (!file) return finish(emptyInventory());
+  const { data, src } = loadYamlFile(file);
+  if (!isPluginConfig(data)) {
+    validate('inventory', data ?? {}, src);
+    return fromData(data, file);
+  }
+  const { ec2InventoryData } = await import('./inventory-ec2');
+  return fromData(await ec2InventoryData(data as Vars, src), file);
+}
+
+function isPluginConfig(data: unknown): boolean {
+  return data !== null && typeof data === 'object' && 'plugin' in data;
+}
+
+function fromData(data: unknown, file: string): Inventory {
+  const inv = emptyInventory();
+  inv.file = file;
   for (const [name, body] of Object.entries((data ?? {}) as Record<string, unknown>)) walkGroup(inv, name, body);
   const dir = dirname(file);
   for (const g of inv.groups.values()) Object.assign(g.vars, varsFromDir(join(dir, 'group_vars'), g.name));

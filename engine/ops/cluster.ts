@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { resolveSshTarget, SshConnection } from '../connection/ssh';
 import type { Connection, ExecOptions } from '../connection/types';
 import { InputError } from '../errors';
-import { hostsOfGroup, type Inventory, inventoryVars, loadInventory } from '../load/inventory';
+import { hostsOfGroup, type Inventory, inventoryVars, loadInventoryAsync } from '../load/inventory';
 import { Templar, VarScope } from '../load/template';
 import type { Vars } from '../load/types';
 import { loadYamlFile } from '../load/yaml';
@@ -21,8 +21,8 @@ export interface Site {
 
 const PROJECT = resolve(__dirname, '../..');
 
-export function loadSite(inventoryFile: string | undefined, group = 'pbx'): Site {
-  const inventory = loadInventory(inventoryFile);
+export async function loadSite(inventoryFile: string | undefined, group = 'pbx'): Promise<Site> {
+  const inventory = await loadInventoryAsync(inventoryFile);
   const nodes = inventory.hosts.filter((h) => hostsOfGroup(inventory, group).has(h));
   if (!nodes.length) throw new InputError(`inventory ${inventoryFile ?? '(none)'} has no hosts in group '${group}'`);
   const templar = new Templar();

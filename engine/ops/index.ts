@@ -129,7 +129,7 @@ async function powerCutLabNode(name: string): Promise<void> {
 }
 
 export async function opsCommand(command: string, args: string[], options: OpsOptions): Promise<number> {
-  const site = loadSite(options.inventory);
+  const site = await loadSite(options.inventory);
   const link = await anyNode(site);
   try {
     switch (command) {

@@ -109,6 +109,19 @@ export function validateAgainstModeline(data: unknown, src: YamlSource, file: st
   report(check, 'vars', data, src, []);
 }
 
+const inlineSchemas = new WeakMap<object, ValidateFunction>();
+
+/** Validates data against a schema object that lives in code (an inventory plugin's settings). */
+export function validateWithSchema(schema: object, data: unknown, src: YamlSource): void {
+  let check = inlineSchemas.get(schema);
+  if (!check) {
+    const Ajv = (require('ajv') as typeof import('ajv')).default;
+    check = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true }).compile(schema);
+    inlineSchemas.set(schema, check);
+  }
+  report(check, 'vars', data, src, []);
+}
+
 function report(check: ValidateFunction, schema: SchemaName | 'vars', data: unknown, src: YamlSource, basePath: (string | number)[]): void {
   if (check(data)) return;
   const problems = mostUseful(check.errors ?? []).map((error) => {

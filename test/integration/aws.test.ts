@@ -1,0 +1,175 @@
+// The AWS flavour against a real EC2 API emulator (moto's server on 127.0.0.1, started here):
+// inventory from EC2 by tag, and the preflight rules on a good setup and on broken ones.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { findProblems } from '../../engine/modules/aws_cluster_check';
+import { engine, project } from '../helpers/engine';
+import { AWS_TEST_ENV, type Moto, startMoto } from '../helpers/moto';
+
+const REGION = 'us-east-1';
+let moto: Moto;
+let ec2: typeof import('@aws-sdk/client-ec2');
+let client: EC2Client;
+const world = {} as { vpc: string; subnet: string; otherSubnet: string; smallSubnet: string; sg: string; ids: string[]; other: string; otherEni: string; allocation: string; volume: string; image: string };
+
+async function instance(name: string, subnet: string, ip?: string, cluster = 'pbx-ha'): Promise<string> {
+  const res = await client.send(new ec2.RunInstancesCommand({
+    ImageId: world.image, MinCount: 1, MaxCount: 1, InstanceType: 't3.large', SubnetId: subnet, PrivateIpAddress: ip, SecurityGroupIds: [world.sg],
+    TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }, { Key: 'Cluster', Value: cluster }, { Key: 'Role', Value: cluster === 'pbx-ha' ? 'pbx' : 'other' }] }],
+  }));
+  return res.Instances![0].InstanceId!;
+}
+
+const SEED_PERMISSIONS: [string, number, number, string][] = [
+  ['udp', 5060, 5060, '0.0.0.0/0'], ['tcp', 5061, 5061, '0.0.0.0/0'], ['tcp', 5063, 5063, '0.0.0.0/0'], ['udp', 35000, 65000, '0.0.0.0/0'],
+  ['tcp', 8882, 8900, '0.0.0.0/0'], ['tcp', 10443, 10443, '0.0.0.0/0'], ['tcp', 80, 80, '0.0.0.0/0'], ['tcp', 443, 443, '0.0.0.0/0'],
+  ['tcp', 22, 22, '0.0.0.0/0'], ['tcp', 0, 65535, '172.31.0.0/16'], ['udp', 0, 65535, '172.31.0.0/16'],
+];
+const permission = ([IpProtocol, FromPort, ToPort, CidrIp]: (typeof SEED_PERMISSIONS)[number]) => ({ IpProtocol, FromPort, ToPort, IpRanges: [{ CidrIp }] });
+
+beforeAll(async () => {
+  moto = await startMoto();
+  ec2 = await import('@aws-sdk/client-ec2');
+  client = new ec2.EC2Client({ region: REGION, endpoint: moto.endpoint });
+  world.image = (await client.send(new ec2.DescribeImagesCommand({}))).Images![0].ImageId!;
+  world.vpc = (await client.send(new ec2.CreateVpcCommand({ CidrBlock: '172.31.0.0/16' }))).Vpc!.VpcId!;
+  world.subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.16.0/20', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  world.otherSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.32.0/20', AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
+  world.smallSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.48.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  world.sg = (await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'pbx-ha', Description: 'PBX HA', VpcId: world.vpc }))).GroupId!;
+  await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: SEED_PERMISSIONS.map(permission) }));
+  world.ids = [await instance('pbx01', world.subnet, '172.31.16.133'), await instance('pbx02', world.subnet, '172.31.16.134'), await instance('pbx03', world.subnet, '172.31.16.135')];
+  world.other = await instance('other', world.subnet, '172.31.16.140', 'someone-else');
+  world.otherEni = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [world.other] }))).Reservations![0].Instances![0].NetworkInterfaces![0].NetworkInterfaceId!;
+  world.allocation = (await client.send(new ec2.AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  world.volume = (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 100 }))).VolumeId!;
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+const check = (over: Partial<Parameters<typeof findProblems>[0]> = {}) =>
+  findProblems({ region: REGION, endpoint: moto.endpoint, instance_ids: world.ids, vip: '172.31.16.130', eip_allocation_id: world.allocation, volume_id: world.volume, ...over });
+
+describe('EC2 inventory', () => {
+  it('finds the cluster instances by tag, names them, and gives them their instance facts and groups', async () => {
+    const out = project({});
+    const dir = project({
+      'aws.yml': `plugin: aws_ec2
+regions: [${REGION}]
+endpoint: ${moto.endpoint}
+filters:
+  tag:Cluster: pbx-ha
+  instance-state-name: running
+hostnames: [tag:Name, private-ip-address]
+groups:
+  pbx: "tags.Role == 'pbx'"
+vars:
+  ansible_user: ubuntu
+`,
+      'play.yml': `- hosts: pbx
+  gather_facts: false
+  connection: local
+  tasks:
+    - copy:
+        dest: "${out}/{{ inventory_hostname }}"
+        content: "{{ instance_id }} {{ ansible_host }} {{ placement.availability_zone }} {{ subnet_id }} {{ ansible_user }} {{ group_names | join(',') }}\\n"
+`,
+    });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', join(dir, 'aws.yml')], AWS_TEST_ENV);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    for (const [i, name] of ['pbx01', 'pbx02', 'pbx03'].entries()) {
+      expect(readFileSync(join(out, name), 'utf8')).toBe(`${world.ids[i]} 172.31.16.${133 + i} us-east-1a ${world.subnet} ubuntu pbx\n`);
+    }
+    expect(run.stdout).not.toContain('other');
+  });
+
+  it('a bad plugin setting is named with file, line and field', async () => {
+    const dir = project({ 'aws.yml': `plugin: aws_ec2\nregions: [${REGION}]\nfilter:\n  tag:Cluster: pbx-ha\n`, 'play.yml': '- hosts: all\n  tasks: []\n' });
+    const run = await engine(['validate', join(dir, 'play.yml'), '-i', join(dir, 'aws.yml')], AWS_TEST_ENV);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(/aws\.yml:3:1: field 'filter': unknown field 'filter' \(did you mean 'filters'/);
+  });
+});
+
+describe('AWS preflight', () => {
+  it('passes on a setup that follows the guide (through the CLI)', async () => {
+    const dir = project({
+      'inv.yml': 'all:\n  hosts:\n    localhost: { ansible_connection: local }\n',
+      'play.yml': `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - aws_cluster_check:
+        region: ${REGION}
+        endpoint: ${moto.endpoint}
+        instance_ids: ${JSON.stringify(world.ids)}
+        vip: 172.31.16.130
+        eip_allocation_id: ${world.allocation}
+        volume_id: ${world.volume}
+`,
+    });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '-v'], AWS_TEST_ENV);
+    expect(run.code, run.stdout).toBe(0);
+    expect(await check()).toEqual([]);
+  });
+
+  it('refuses a subnet that is not /20', async () => {
+    const ids = [await instance('s1', world.smallSubnet), await instance('s2', world.smallSubnet), await instance('s3', world.smallSubnet)];
+    const problems = await check({ instance_ids: ids, vip: '172.31.48.10' });
+    expect(problems).toContain(`subnet ${world.smallSubnet} is 172.31.48.0/24; the HA installation needs a /20 subnet`);
+  });
+
+  it('refuses instances spread over zones and subnets, and a volume in another zone', async () => {
+    const elsewhere = await instance('pbx03b', world.otherSubnet);
+    const problems = await check({ instance_ids: [world.ids[0], world.ids[1], elsewhere] });
+    expect(problems.some((p) => p.startsWith('the instances are in different subnets'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('the instances are in different availability zones'))).toBe(true);
+    const volume = (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: 'us-east-1b', Size: 10 }))).VolumeId!;
+    expect(await check({ volume_id: volume })).toEqual([`EBS volume ${volume} is in us-east-1b, the instances in us-east-1a; a volume attaches only within its zone`]);
+  });
+
+  it('refuses a volume attached to an instance outside the cluster, and a missing one', async () => {
+    await client.send(new ec2.AttachVolumeCommand({ VolumeId: world.volume, InstanceId: world.other, Device: '/dev/xvdf' }));
+    try {
+      expect(await check()).toEqual([`EBS volume ${world.volume} is attached to ${world.other}, outside the cluster`]);
+    } finally {
+      await client.send(new ec2.DetachVolumeCommand({ VolumeId: world.volume, InstanceId: world.other, Device: '/dev/xvdf' }));
+    }
+    expect(await check({ volume_id: 'vol-0123456789abcdef0' })).toEqual(['EBS volume vol-0123456789abcdef0 does not exist']);
+  });
+
+  it('lists the inbound rules the security group lacks', async () => {
+    await client.send(new ec2.RevokeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: [permission(SEED_PERMISSIONS[1]), permission(SEED_PERMISSIONS[3])] }));
+    try {
+      const problems = await check();
+      expect(problems).toHaveLength(3);
+      for (const p of problems) expect(p).toMatch(/lack inbound tcp\/5061 from 0\.0\.0\.0\/0 \(SIP\/TLS\); udp\/35000-65000 from 0\.0\.0\.0\/0 \(RTP\)$/);
+    } finally {
+      await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: [permission(SEED_PERMISSIONS[1]), permission(SEED_PERMISSIONS[3])] }));
+    }
+  });
+
+  it('refuses a VIP outside the subnet or held by another instance, and a missing Elastic IP', async () => {
+    expect(await check({ vip: '172.31.40.5' })).toEqual([`the VIP 172.31.40.5 is not inside subnet ${world.subnet} (172.31.16.0/20)`]);
+    await client.send(new ec2.AssignPrivateIpAddressesCommand({ NetworkInterfaceId: world.otherEni, PrivateIpAddresses: ['172.31.16.130'] }));
+    try {
+      expect(await check()).toEqual([`the VIP 172.31.16.130 is already used by ${world.otherEni} of instance ${world.other}, outside the cluster`]);
+    } finally {
+      await client.send(new ec2.UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: world.otherEni, PrivateIpAddresses: ['172.31.16.130'] }));
+    }
+    expect(await check({ eip_allocation_id: 'eipalloc-00000000' })).toEqual(['Elastic IP allocation eipalloc-00000000 does not exist']);
+  });
+
+  it('refuses a stopped instance and an unknown one', async () => {
+    await client.send(new ec2.StopInstancesCommand({ InstanceIds: [world.ids[2]] }));
+    try {
+      expect(await check()).toEqual([`instance ${world.ids[2]} is stopped, not running`]);
+    } finally {
+      await client.send(new ec2.StartInstancesCommand({ InstanceIds: [world.ids[2]] }));
+    }
+    expect(await check({ instance_ids: [world.ids[0], world.ids[1], 'i-0000000000000dead'] })).toContain(`instance i-0000000000000dead does not exist in ${REGION}`);
+  });
+});
