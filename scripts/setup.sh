@@ -17,6 +17,7 @@ apt_packages=(
                                        # SQLite on the shared volume), sipp to talk SIP to it
   openssl                              # password_hash filter
   docker.io busybox-static             # the stand-in PBX as a container in the lab nodes
+  awscli                               # the EBS resource agent calls it (tested against moto)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

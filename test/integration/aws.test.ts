@@ -1,7 +1,8 @@
 // The AWS flavour against a real EC2 API emulator (moto's server on 127.0.0.1, started here):
 // inventory from EC2 by tag, and the preflight rules on a good setup and on broken ones.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { findProblems } from '../../engine/modules/aws_cluster_check';
@@ -171,5 +172,58 @@ describe('AWS preflight', () => {
       await client.send(new ec2.StartInstancesCommand({ InstanceIds: [world.ids[2]] }));
     }
     expect(await check({ instance_ids: [world.ids[0], world.ids[1], 'i-0000000000000dead'] })).toContain(`instance i-0000000000000dead does not exist in ${REGION}`);
+  });
+});
+
+describe('awsebs resource agent (OCF, shipped by the ebs role)', () => {
+  const AGENT = resolve(__dirname, '../../roles/ebs/files/awsebs');
+  const nodes = () => world.ids.map((id, i) => `pbx0${i + 1}=${id}`).join(',');
+  const agent = (action: string, node: string, over: Record<string, string> = {}) => {
+    const res = spawnSync('sh', [AGENT, action], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ...AWS_TEST_ENV, OCF_ROOT: '/usr/lib/ocf', OCF_RESKEY_volume_id: world.volume, OCF_RESKEY_region: REGION, OCF_RESKEY_endpoint: moto.endpoint, OCF_RESKEY_instance_map: nodes(), OCF_RESKEY_CRM_meta_on_node: node, OCF_RESKEY_wait_device: 'false', OCF_RESKEY_CRM_meta_timeout: '40000', ...over },
+    });
+    return { rc: res.status, out: res.stdout + res.stderr };
+  };
+  const owner = async () => (await client.send(new ec2.DescribeVolumesCommand({ VolumeIds: [world.volume] }))).Volumes![0].Attachments?.[0]?.InstanceId;
+
+  it('describes itself and validates its parameters', () => {
+    const meta = agent('meta-data', 'pbx01');
+    expect(meta.rc).toBe(0);
+    expect(meta.out).toMatch(/<resource-agent name="awsebs"[\s\S]*<action name="monitor"/);
+    expect(agent('validate-all', 'pbx01').rc).toBe(0);
+    expect(agent('validate-all', 'pbx01', { OCF_RESKEY_volume_id: '' }).rc).toBe(6);
+  });
+
+  it('start, monitor and stop move the volume between instances with the right exit codes, also away from a stopped owner', async () => {
+    expect(agent('monitor', 'pbx01').rc).toBe(7);
+    expect(agent('start', 'pbx01').rc).toBe(0);
+    expect(await owner()).toBe(world.ids[0]);
+    expect(agent('monitor', 'pbx01').rc).toBe(0);
+    expect(agent('monitor', 'pbx02').rc).toBe(7);
+    expect(agent('start', 'pbx01').rc).toBe(0);
+    expect(agent('start', 'pbx02').rc).toBe(0);
+    expect(await owner()).toBe(world.ids[1]);
+    expect(agent('monitor', 'pbx01').rc).toBe(7);
+    await client.send(new ec2.StopInstancesCommand({ InstanceIds: [world.ids[1]] }));
+    try {
+      const taken = agent('start', 'pbx03');
+      expect(taken.rc, taken.out).toBe(0);
+      expect(taken.out).toContain(`detaching ${world.volume} from ${world.ids[1]} (stopped) --force`);
+      expect(await owner()).toBe(world.ids[2]);
+    } finally {
+      await client.send(new ec2.StartInstancesCommand({ InstanceIds: [world.ids[1]] }));
+    }
+    expect(agent('stop', 'pbx03').rc).toBe(0);
+    expect(await owner()).toBeUndefined();
+    expect(agent('stop', 'pbx03').rc).toBe(0);
+    expect(agent('monitor', 'pbx03').rc).toBe(7);
+  });
+
+  it('reports an unanswered API as an error, never as stopped', () => {
+    const dead = { OCF_RESKEY_endpoint: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' };
+    expect(agent('monitor', 'pbx01', dead).rc).toBe(1);
+    expect(agent('stop', 'pbx01', dead).rc).toBe(1);
   });
 });
