@@ -7,45 +7,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { findProblems } from '../../engine/modules/aws_cluster_check';
 import { engine, project } from '../helpers/engine';
-import { AWS_TEST_ENV, type Moto, startMoto } from '../helpers/moto';
+import { AWS_TEST_ENV, type Moto, permission, runInstance, SEED_PERMISSIONS, seedPbxVpc, startMoto } from '../helpers/moto';
 
 const REGION = 'us-east-1';
 let moto: Moto;
 let ec2: typeof import('@aws-sdk/client-ec2');
 let client: EC2Client;
-const world = {} as { vpc: string; subnet: string; otherSubnet: string; smallSubnet: string; sg: string; ids: string[]; other: string; otherEni: string; allocation: string; volume: string; image: string };
+const world = {} as { vpc: string; subnet: string; otherSubnet: string; smallSubnet: string; sg: string; ids: string[]; other: string; otherEni: string; allocation: string; eip: string; volume: string; image: string };
 
-async function instance(name: string, subnet: string, ip?: string, cluster = 'pbx-ha'): Promise<string> {
-  const res = await client.send(new ec2.RunInstancesCommand({
-    ImageId: world.image, MinCount: 1, MaxCount: 1, InstanceType: 't3.large', SubnetId: subnet, PrivateIpAddress: ip, SecurityGroupIds: [world.sg],
-    TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }, { Key: 'Cluster', Value: cluster }, { Key: 'Role', Value: cluster === 'pbx-ha' ? 'pbx' : 'other' }] }],
-  }));
-  return res.Instances![0].InstanceId!;
-}
-
-const SEED_PERMISSIONS: [string, number, number, string][] = [
-  ['udp', 5060, 5060, '0.0.0.0/0'], ['tcp', 5061, 5061, '0.0.0.0/0'], ['tcp', 5063, 5063, '0.0.0.0/0'], ['udp', 35000, 65000, '0.0.0.0/0'],
-  ['tcp', 8882, 8900, '0.0.0.0/0'], ['tcp', 10443, 10443, '0.0.0.0/0'], ['tcp', 80, 80, '0.0.0.0/0'], ['tcp', 443, 443, '0.0.0.0/0'],
-  ['tcp', 22, 22, '0.0.0.0/0'], ['tcp', 0, 65535, '172.31.0.0/16'], ['udp', 0, 65535, '172.31.0.0/16'],
-];
-const permission = ([IpProtocol, FromPort, ToPort, CidrIp]: (typeof SEED_PERMISSIONS)[number]) => ({ IpProtocol, FromPort, ToPort, IpRanges: [{ CidrIp }] });
+const instance = (name: string, subnet: string, ip?: string, cluster = 'pbx-ha') => runInstance(ec2, client, { image: world.image, subnet, sg: world.sg }, name, ip, cluster);
 
 beforeAll(async () => {
   moto = await startMoto();
   ec2 = await import('@aws-sdk/client-ec2');
   client = new ec2.EC2Client({ region: REGION, endpoint: moto.endpoint });
-  world.image = (await client.send(new ec2.DescribeImagesCommand({}))).Images![0].ImageId!;
-  world.vpc = (await client.send(new ec2.CreateVpcCommand({ CidrBlock: '172.31.0.0/16' }))).Vpc!.VpcId!;
-  world.subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.16.0/20', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  Object.assign(world, await seedPbxVpc(ec2, client));
   world.otherSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.32.0/20', AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
   world.smallSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.48.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
-  world.sg = (await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'pbx-ha', Description: 'PBX HA', VpcId: world.vpc }))).GroupId!;
-  await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: SEED_PERMISSIONS.map(permission) }));
-  world.ids = [await instance('pbx01', world.subnet, '172.31.16.133'), await instance('pbx02', world.subnet, '172.31.16.134'), await instance('pbx03', world.subnet, '172.31.16.135')];
   world.other = await instance('other', world.subnet, '172.31.16.140', 'someone-else');
   world.otherEni = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [world.other] }))).Reservations![0].Instances![0].NetworkInterfaces![0].NetworkInterfaceId!;
-  world.allocation = (await client.send(new ec2.AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
-  world.volume = (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 100 }))).VolumeId!;
 }, 60_000);
 
 afterAll(async () => {
@@ -175,8 +155,8 @@ describe('AWS preflight', () => {
   });
 });
 
-describe('awsebs resource agent (OCF, shipped by the ebs role)', () => {
-  const AGENT = resolve(__dirname, '../../roles/ebs/files/awsebs');
+describe('awsebs resource agent (OCF, shipped by the storage role)', () => {
+  const AGENT = resolve(__dirname, '../../roles/storage/files/awsebs');
   const nodes = () => world.ids.map((id, i) => `pbx0${i + 1}=${id}`).join(',');
   const agent = (action: string, node: string, over: Record<string, string> = {}) => {
     const res = spawnSync('sh', [AGENT, action], {

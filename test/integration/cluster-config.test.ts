@@ -113,10 +113,10 @@ describe('vars.yml', () => {
     return { ...run, dir };
   }
 
-  it('the shipped vars.yml and lab-vars.yml satisfy the schema', () => {
+  it('the shipped vars.yml, lab-vars.yml and aws-vars.yml satisfy the schema', () => {
     const Ajv = require('ajv').default;
     const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'vars.schema.json'), 'utf8')));
-    for (const file of ['vars.yml', 'inventory/lab-vars.yml']) {
+    for (const file of ['vars.yml', 'inventory/lab-vars.yml', 'inventory/aws-vars.yml']) {
       const data = require('yaml').parse(readFileSync(join(ROOT, file), 'utf8'), { version: '1.1' });
       expect(validate(data), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }

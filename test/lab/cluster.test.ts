@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { engine, project, recap } from '../helpers/engine';
 import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
+import { AWS_TEST_ENV, seedPbxVpc, startMoto } from '../helpers/moto';
 
 const LAB = newLabDir();
 // The lab has a fourth PBX node, kept out of the cluster until a node is replaced.
@@ -243,6 +244,60 @@ describe('PBX HA cluster in the lab', () => {
     expect(plan.stdout).toMatch(/\+\s+<rsc_order first="drbd_data-clone" first-action="promote" id="order-drbd_data-clone-datapath_fs-Mandatory"/);
     expect(plan.stdout).not.toMatch(/crm_verify rejects/);
   }, 120_000);
+
+  it('against an AWS inventory (EC2 emulator; the lab nodes play the instances), --check --diff shows the EBS / Elastic IP / VIP resources it would create and changes nothing', async () => {
+    const moto = await startMoto();
+    try {
+      const ec2 = await import('@aws-sdk/client-ec2');
+      const aws = await seedPbxVpc(ec2, new ec2.EC2Client({ region: 'us-east-1', endpoint: moto.endpoint }));
+      const labInventory = readFileSync(LAB_INVENTORY, 'utf8');
+      const vars = join(LAB, 'aws-vars.yml');
+      writeFileSync(
+        vars,
+        readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8')
+          .replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`)
+          .replace('storage: shared_block', 'storage: ebs')
+          .replace('vip: 172.31.16.130', 'vip: "{{ private_vip_address }}"')
+          .replace(/fence_devices:\n(  .*\n)+/, `fence_devices:\n  - id: fence_aws\n    agent: stonith:fence_aws\n    params: { region: us-east-1, pcmk_host_map: "${aws.ids.map((id, i) => `pbx0${i + 1}:${id}`).join(';')}" }\n`) +
+          `private_vip_address: 172.31.16.130\naws_region: us-east-1\naws_endpoint: ${moto.endpoint}\n` +
+          aws.ids.map((id, i) => `pbx0${i + 1}_instance_id: ${id}\n`).join('') +
+          `eip_address: ${aws.eip}\neip_allocation_id: ${aws.allocation}\nebs_volume_id: ${aws.volume}\n`,
+      );
+      const inventory = join(LAB, 'aws.yml');
+      const labVars = (name: string) => labInventory.match(new RegExp(`${name}: (.*)`))![1];
+      writeFileSync(inventory, `plugin: aws_ec2
+regions: [us-east-1]
+endpoint: ${moto.endpoint}
+filters: { "tag:Cluster": pbx-ha }
+hostnames: [tag:Name]
+groups: { pbx: "tags.Role == 'pbx'" }
+vars:
+  ansible_user: root
+  ansible_ssh_private_key_file: ${labVars('ansible_ssh_private_key_file')}
+  ansible_ssh_common_args: ${labVars('ansible_ssh_common_args')}
+  lab: true
+  site_vars: ${vars}
+`);
+      const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
+      const before = epoch();
+      const plan = await engine(['run', DEPLOY, '-i', inventory, '--check', '--diff'], { ...env, ...AWS_TEST_ENV });
+      expect(plan.code, plan.stdout.slice(-4000)).toBe(0);
+      expect(plan.stdout).toContain('TASK [preflight : AWS prerequisites through the EC2 API');
+      expect(plan.stdout).toMatch(/\+\s+<primitive class="ocf" id="ebs" provider="pbx" type="awsebs">/);
+      expect(plan.stdout).toContain(`name="volume_id" value="${aws.volume}"`);
+      expect(plan.stdout).toMatch(/\+\s+<primitive class="ocf" id="privip" provider="heartbeat" type="awsvip">/);
+      expect(plan.stdout).toMatch(/\+\s+<primitive class="ocf" id="eip" provider="heartbeat" type="awseip">/);
+      expect(plan.stdout).toContain(`name="allocation_id" value="${aws.allocation}"`);
+      expect(plan.stdout).toMatch(/\+\s+<primitive class="stonith" id="fence_aws" type="fence_aws">/);
+      expect(plan.stdout).toContain(`value="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${aws.volume.replace('-', '')}"`);
+      expect(plan.stdout).toMatch(/\+\s+<rsc_order first="ebs" first-action="start" id="order-ebs-datapath_fs-Mandatory"/);
+      expect(plan.stdout).not.toMatch(/crm_verify rejects/);
+      expect(epoch()).toBe(before);
+      expect(onNode('pbx01', 'test -e /usr/lib/ocf/resource.d/pbx/awsebs && echo present || echo absent').trim()).toBe('absent');
+    } finally {
+      await moto.stop();
+    }
+  }, 180_000);
 
   it('replaces a node: the changed node list shows as a diff, then nodes leave and join the running cluster', async () => {
     const vars = join(LAB, 'replaced-vars.yml');
