@@ -70,6 +70,11 @@ function covered(rule: Rule, permissions: Permission[], vpcCidr: string): boolea
   });
 }
 
+/** The rules no permission lets in. */
+export function findMissingRules(rules: Rule[], permissions: Permission[], vpcCidr: string): Rule[] {
+  return rules.filter((r) => !covered(r, permissions, vpcCidr));
+}
+
 /** Every problem found, each a sentence naming what and why. */
 export async function findProblems(args: CheckArgs): Promise<string[]> {
   const ec2 = await import('@aws-sdk/client-ec2');
@@ -124,7 +129,7 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
   for (const instance of found) {
     const mine = groups.filter((g) => instance.SecurityGroups?.some((s) => s.GroupId === g.GroupId));
     const permissions = mine.flatMap((g) => g.IpPermissions ?? []);
-    const missing = (args.inbound_rules ?? SEED_RULES).filter((r) => !covered(r, permissions, vpc?.CidrBlock ?? cidr));
+    const missing = findMissingRules(args.inbound_rules ?? SEED_RULES, permissions, vpc?.CidrBlock ?? cidr);
     if (missing.length) problems.push(`instance ${instance.InstanceId}: security groups ${mine.map((g) => g.GroupId).join(', ') || '(none)'} lack inbound ${missing.map((r) => `${r.protocol === '-1' ? 'all' : r.protocol}/${r.from === r.to ? r.from : `${r.from}-${r.to}`} from ${r.source === 'vpc' ? `the VPC (${vpc?.CidrBlock})` : r.source} (${r.description})`).join('; ')}`);
   }
   return problems;

@@ -6,10 +6,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { findProblems } from '../../engine/modules/aws_cluster_check';
-import { engine, project } from '../helpers/engine';
+import { engine, project, recap } from '../helpers/engine';
 import { AWS_TEST_ENV, type Moto, permission, runInstance, SEED_PERMISSIONS, seedPbxVpc, startMoto } from '../helpers/moto';
 
 const REGION = 'us-east-1';
+const ROOT = resolve(__dirname, '../..');
 let moto: Moto;
 let ec2: typeof import('@aws-sdk/client-ec2');
 let client: EC2Client;
@@ -152,6 +153,40 @@ describe('AWS preflight', () => {
       await client.send(new ec2.StartInstancesCommand({ InstanceIds: [world.ids[2]] }));
     }
     expect(await check({ instance_ids: [world.ids[0], world.ids[1], 'i-0000000000000dead'] })).toContain(`instance i-0000000000000dead does not exist in ${REGION}`);
+  });
+});
+
+describe('aws-prepare', () => {
+  it('creates the missing rules, Elastic IP and volume; check mode creates nothing; a second run creates nothing', async () => {
+    const bare = (await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'bare', Description: 'no rules yet', VpcId: world.vpc }))).GroupId!;
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) ids.push(await runInstance(ec2, client, { image: world.image, subnet: world.subnet, sg: bare }, `new0${n}`));
+    const dir = project({
+      'inv.yml': 'all:\n  children:\n    pbx:\n      hosts:\n        localhost: { ansible_connection: local }\n',
+      'vars.yml': `aws_region: ${REGION}\naws_endpoint: ${moto.endpoint}\ncluster_name: newcluster\n${ids.map((id, i) => `pbx0${i + 1}_instance_id: ${id}\n`).join('')}`,
+    });
+    const run = (...extra: string[]) => engine(['run', join(ROOT, 'playbooks/aws-prepare.yml'), '-i', join(dir, 'inv.yml'), '-e', `site_vars=${join(dir, 'vars.yml')}`, ...extra], AWS_TEST_ENV);
+    const rules = async () => (await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [bare] }))).SecurityGroups![0].IpPermissions ?? [];
+
+    const plan = await run('--check', '--diff');
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(plan.stdout).toContain(`+create inbound udp/5060 from 0.0.0.0/0 (SIP/UDP) on ${bare}`);
+    expect(plan.stdout).toContain('+create Elastic IP tagged Cluster=newcluster');
+    expect(plan.stdout).toContain('+create EBS volume newcluster-data, 256 GB gp3 in us-east-1a');
+    expect(await rules()).toEqual([]);
+
+    const first = await run();
+    expect(first.code, first.stdout).toBe(0);
+    expect(recap(first.stdout).localhost.changed).toBe(1);
+    const ids_ = /eip_address: (\S+)\s+eip_allocation_id: (\S+)\s+ebs_volume_id: (\S+)"/.exec(first.stdout)!;
+    expect(ids_).not.toBeNull();
+    expect(first.stdout).toContain('ec2:AttachVolume');
+    expect(await findProblems({ region: REGION, endpoint: moto.endpoint, instance_ids: ids, vip: '172.31.16.131', eip_allocation_id: ids_[2], volume_id: ids_[3] })).toEqual([]);
+
+    const second = await run();
+    expect(second.code).toBe(0);
+    expect(recap(second.stdout).localhost.changed).toBe(0);
+    expect(second.stdout).toContain(`ebs_volume_id: ${ids_[3]}`);
   });
 });
 

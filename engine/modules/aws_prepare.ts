@@ -1,0 +1,99 @@
+// aws_prepare: creates what the HA cluster needs in EC2 and is missing, idempotently: the guide's
+// inbound rules on the instances' security group, an Elastic IP and an EBS volume in the
+// instances' zone (found again by their Cluster/Name tags, so a second run creates nothing).
+// The plan lists what would be created; apply creates it and returns the new ids.
+import type { Module } from './types';
+import { ec2Client, tagMap } from '../aws/ec2';
+import { findMissingRules, SEED_RULES } from './aws_cluster_check';
+
+interface PrepareArgs {
+  region: string;
+  endpoint?: string;
+  cluster: string;
+  instance_ids: string[];
+  volume_size_gb?: number;
+  volume_type?: string;
+}
+
+interface Found {
+  securityGroup: string;
+  vpcCidr: string;
+  zone: string;
+  missingRules: typeof SEED_RULES;
+  eip?: { allocationId: string; publicIp: string };
+  volumeId?: string;
+}
+
+const tags = (cluster: string, name: string) => [{ Key: 'Cluster', Value: cluster }, { Key: 'Name', Value: name }];
+
+async function probePrepare(args: PrepareArgs): Promise<Found> {
+  const ec2 = await import('@aws-sdk/client-ec2');
+  const client = ec2Client({ region: args.region, endpoint: args.endpoint });
+  const instances = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: args.instance_ids }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+  const first = instances[0];
+  if (!first) throw new Error(`none of the instances ${args.instance_ids.join(', ')} exists`);
+  const securityGroup = first.SecurityGroups?.[0]?.GroupId ?? '';
+  const vpcCidr = (await client.send(new ec2.DescribeVpcsCommand({ VpcIds: [first.VpcId!] }))).Vpcs?.[0]?.CidrBlock ?? '';
+  const group = (await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [securityGroup] }))).SecurityGroups?.[0];
+  const byTag = [{ Name: 'tag:Cluster', Values: [args.cluster] }];
+  const address = (await client.send(new ec2.DescribeAddressesCommand({ Filters: byTag }))).Addresses?.[0];
+  const volume = (await client.send(new ec2.DescribeVolumesCommand({ Filters: byTag }))).Volumes?.find((v) => tagMap(v.Tags).Name === `${args.cluster}-data`);
+  return {
+    securityGroup,
+    vpcCidr,
+    zone: first.Placement?.AvailabilityZone ?? '',
+    missingRules: findMissingRules(SEED_RULES, group?.IpPermissions ?? [], vpcCidr),
+    eip: address ? { allocationId: address.AllocationId!, publicIp: address.PublicIp! } : undefined,
+    volumeId: volume?.VolumeId,
+  };
+}
+
+export const aws_prepare: Module<PrepareArgs, Found> = {
+  name: 'aws_prepare',
+  controllerOnly: true,
+  schema: {
+    type: 'object',
+    description: "Creates the HA cluster's missing EC2 pieces idempotently: the guide's inbound rules, an Elastic IP, the EBS data volume (found again by their Cluster tag).",
+    properties: {
+      region: { type: 'string', description: 'AWS region.' },
+      endpoint: { type: 'string', description: 'EC2 API endpoint override (an emulator).' },
+      cluster: { type: 'string', description: 'Value of the Cluster tag on what is created.' },
+      instance_ids: { type: 'array', items: { type: 'string' }, description: 'The cluster instances (their security group and zone are used).' },
+      volume_size_gb: { type: 'integer', description: 'Size of a new data volume (default 256).' },
+      volume_type: { type: 'string', description: 'Type of a new data volume (default gp3).' },
+    },
+    required: ['region', 'cluster', 'instance_ids'],
+    additionalProperties: false,
+  },
+  probe: probePrepare,
+  plan(args, found) {
+    const wanted = [
+      ...found.missingRules.map((r) => `inbound ${r.protocol}/${r.from === r.to ? r.from : `${r.from}-${r.to}`} from ${r.source === 'vpc' ? found.vpcCidr : r.source} (${r.description}) on ${found.securityGroup}`),
+      ...(found.eip ? [] : [`Elastic IP tagged Cluster=${args.cluster}`]),
+      ...(found.volumeId ? [] : [`EBS volume ${args.cluster}-data, ${args.volume_size_gb ?? 256} GB ${args.volume_type ?? 'gp3'} in ${found.zone}`]),
+    ];
+    const existing = { eip_address: found.eip?.publicIp, eip_allocation_id: found.eip?.allocationId, ebs_volume_id: found.volumeId };
+    if (!wanted.length) return { changed: false, msg: 'everything the cluster needs exists', result: existing };
+    return {
+      changed: true,
+      msg: `create: ${wanted.join('; ')}`,
+      diff: [{ before: '', after: wanted.map((w) => `create ${w}\n`).join(''), beforeHeader: 'EC2', afterHeader: 'EC2' }],
+      result: existing,
+      apply: async () => {
+        const ec2 = await import('@aws-sdk/client-ec2');
+        const client = ec2Client({ region: args.region, endpoint: args.endpoint });
+        if (found.missingRules.length) {
+          const permissions = found.missingRules.map((r) => ({ IpProtocol: r.protocol, FromPort: r.from, ToPort: r.to, IpRanges: [{ CidrIp: r.source === 'vpc' ? found.vpcCidr : r.source, Description: r.description }] }));
+          await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: found.securityGroup, IpPermissions: permissions }));
+        }
+        const eip = found.eip ?? (await client.send(new ec2.AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: tags(args.cluster, `${args.cluster}-eip`) }] })));
+        const volumeId =
+          found.volumeId ??
+          (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: found.zone, Size: args.volume_size_gb ?? 256, VolumeType: (args.volume_type ?? 'gp3') as 'gp3', TagSpecifications: [{ ResourceType: 'volume', Tags: tags(args.cluster, `${args.cluster}-data`) }] }))).VolumeId;
+        const publicIp = 'publicIp' in eip ? eip.publicIp : eip.PublicIp;
+        const allocationId = 'allocationId' in eip ? eip.allocationId : eip.AllocationId;
+        return { eip_address: publicIp, eip_allocation_id: allocationId, ebs_volume_id: volumeId };
+      },
+    };
+  },
+};
