@@ -13,6 +13,9 @@ interface PrepareArgs {
   instance_ids: string[];
   volume_size_gb?: number;
   volume_type?: string;
+  /** Create this customer-managed IAM policy (policy_document) when it does not exist. */
+  iam_policy_name?: string;
+  iam_policy_document?: Record<string, unknown>;
 }
 
 interface Found {
@@ -22,6 +25,27 @@ interface Found {
   missingRules: typeof SEED_RULES;
   eip?: { allocationId: string; publicIp: string };
   volumeId?: string;
+  policyArn?: string;
+}
+
+/** IAM is global; the same endpoint override serves it (one emulator answers every service). */
+function iamClient(args: PrepareArgs): import('@aws-sdk/client-iam').IAMClient {
+  const { IAMClient } = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+  const endpoint = args.endpoint ?? process.env.AWS_ENDPOINT_URL_IAM;
+  return new IAMClient({ region: 'us-east-1', ...(endpoint ? { endpoint } : {}) });
+}
+
+async function findPolicy(args: PrepareArgs): Promise<string | undefined> {
+  if (!args.iam_policy_name) return undefined;
+  const { ListPoliciesCommand } = await import('@aws-sdk/client-iam');
+  let marker: string | undefined;
+  do {
+    const page = await iamClient(args).send(new ListPoliciesCommand({ Scope: 'Local', Marker: marker }));
+    const hit = page.Policies?.find((p) => p.PolicyName === args.iam_policy_name);
+    if (hit) return hit.Arn;
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return undefined;
 }
 
 const tags = (cluster: string, name: string) => [{ Key: 'Cluster', Value: cluster }, { Key: 'Name', Value: name }];
@@ -45,6 +69,7 @@ async function probePrepare(args: PrepareArgs): Promise<Found> {
     missingRules: findMissingRules(SEED_RULES, group?.IpPermissions ?? [], vpcCidr),
     eip: address ? { allocationId: address.AllocationId!, publicIp: address.PublicIp! } : undefined,
     volumeId: volume?.VolumeId,
+    policyArn: await findPolicy(args),
   };
 }
 
@@ -61,6 +86,8 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
       instance_ids: { type: 'array', items: { type: 'string' }, description: 'The cluster instances (their security group and zone are used).' },
       volume_size_gb: { type: 'integer', description: 'Size of a new data volume (default 256).' },
       volume_type: { type: 'string', description: 'Type of a new data volume (default gp3).' },
+      iam_policy_name: { type: 'string', description: 'Also create this least-privilege IAM policy when missing.' },
+      iam_policy_document: { type: 'object', description: 'The policy document (JSON) for iam_policy_name.' },
     },
     required: ['region', 'cluster', 'instance_ids'],
     additionalProperties: false,
@@ -71,8 +98,9 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
       ...found.missingRules.map((r) => `inbound ${r.protocol}/${r.from === r.to ? r.from : `${r.from}-${r.to}`} from ${r.source === 'vpc' ? found.vpcCidr : r.source} (${r.description}) on ${found.securityGroup}`),
       ...(found.eip ? [] : [`Elastic IP tagged Cluster=${args.cluster}`]),
       ...(found.volumeId ? [] : [`EBS volume ${args.cluster}-data, ${args.volume_size_gb ?? 256} GB ${args.volume_type ?? 'gp3'} in ${found.zone}`]),
+      ...(args.iam_policy_name && !found.policyArn ? [`IAM policy ${args.iam_policy_name}`] : []),
     ];
-    const existing = { eip_address: found.eip?.publicIp, eip_allocation_id: found.eip?.allocationId, ebs_volume_id: found.volumeId };
+    const existing = { eip_address: found.eip?.publicIp, eip_allocation_id: found.eip?.allocationId, ebs_volume_id: found.volumeId, iam_policy_arn: found.policyArn };
     if (!wanted.length) return { changed: false, msg: 'everything the cluster needs exists', result: existing };
     return {
       changed: true,
@@ -92,7 +120,13 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
           (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: found.zone, Size: args.volume_size_gb ?? 256, VolumeType: (args.volume_type ?? 'gp3') as 'gp3', TagSpecifications: [{ ResourceType: 'volume', Tags: tags(args.cluster, `${args.cluster}-data`) }] }))).VolumeId;
         const publicIp = 'publicIp' in eip ? eip.publicIp : eip.PublicIp;
         const allocationId = 'allocationId' in eip ? eip.allocationId : eip.AllocationId;
-        return { eip_address: publicIp, eip_allocation_id: allocationId, ebs_volume_id: volumeId };
+        let policyArn = found.policyArn;
+        if (args.iam_policy_name && !policyArn) {
+          const { CreatePolicyCommand } = await import('@aws-sdk/client-iam');
+          const created = await iamClient(args).send(new CreatePolicyCommand({ PolicyName: args.iam_policy_name, PolicyDocument: JSON.stringify(args.iam_policy_document ?? {}), Description: `PBX HA cluster ${args.cluster}: the EC2 calls of its agents, fencing, preflight and prepare` }));
+          policyArn = created.Policy?.Arn;
+        }
+        return { eip_address: publicIp, eip_allocation_id: allocationId, ebs_volume_id: volumeId, iam_policy_arn: policyArn };
       },
     };
   },

@@ -164,7 +164,7 @@ describe('aws-prepare', () => {
     for (const n of [1, 2, 3]) ids.push(await runInstance(ec2, client, { image: world.image, subnet: world.subnet, sg: bare }, `new0${n}`));
     const dir = project({
       'inv.yml': 'all:\n  children:\n    pbx:\n      hosts:\n        localhost: { ansible_connection: local }\n',
-      'vars.yml': `aws_region: ${REGION}\naws_endpoint: ${moto.endpoint}\ncluster_name: newcluster\n${ids.map((id, i) => `pbx0${i + 1}_instance_id: ${id}\n`).join('')}`,
+      'vars.yml': `aws_region: ${REGION}\naws_endpoint: ${moto.endpoint}\ncluster_name: newcluster\naws_iam_policy_name: pbx-ha-newcluster\n${ids.map((id, i) => `pbx0${i + 1}_instance_id: ${id}\n`).join('')}`,
     });
     const run = (...extra: string[]) => engine(['run', join(ROOT, 'playbooks/aws-prepare.yml'), '-i', join(dir, 'inv.yml'), '-e', `site_vars=${join(dir, 'vars.yml')}`, ...extra], AWS_TEST_ENV);
     const rules = async () => (await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [bare] }))).SecurityGroups![0].IpPermissions ?? [];
@@ -174,6 +174,7 @@ describe('aws-prepare', () => {
     expect(plan.stdout).toContain(`+create inbound udp/5060 from 0.0.0.0/0 (SIP/UDP) on ${bare}`);
     expect(plan.stdout).toContain('+create Elastic IP tagged Cluster=newcluster');
     expect(plan.stdout).toContain('+create EBS volume newcluster-data, 256 GB gp3 in us-east-1a');
+    expect(plan.stdout).toContain('+create IAM policy pbx-ha-newcluster');
     expect(await rules()).toEqual([]);
 
     const first = await run();
@@ -183,6 +184,12 @@ describe('aws-prepare', () => {
     expect(ids_).not.toBeNull();
     expect(first.stdout).toContain('ec2:AttachVolume');
     expect(await findProblems({ region: REGION, endpoint: moto.endpoint, instance_ids: ids, vip: '172.31.16.131', eip_allocation_id: ids_[2], volume_id: ids_[3] })).toEqual([]);
+
+    const iam = await import('@aws-sdk/client-iam');
+    const iamClient = new iam.IAMClient({ region: REGION, endpoint: moto.endpoint });
+    const policy = (await iamClient.send(new iam.ListPoliciesCommand({ Scope: 'Local' }))).Policies!.find((p) => p.PolicyName === 'pbx-ha-newcluster')!;
+    const version = await iamClient.send(new iam.GetPolicyVersionCommand({ PolicyArn: policy.Arn, VersionId: policy.DefaultVersionId }));
+    expect(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!))).toEqual(JSON.parse(readFileSync(join(ROOT, 'playbooks/files/aws-iam-policy.json'), 'utf8')));
 
     const second = await run();
     expect(second.code).toBe(0);
