@@ -15,6 +15,10 @@ Commands:
   verify failover [--mode kill|standby]
                       Takes the active node away (lab: power cut), measures until SIP answers
                       on the VIP again, checks data written before, brings the node back
+  srv check NAME [--server IP[:PORT]] [--draws N]
+                      SRV records of NAME as the DNS server serves them: each target's share
+                      under RFC 2782 per priority, where the load goes when a target is down,
+                      the failover order; checked by simulating many clients
   lab up [--nodes 3] [--extra N] | down | status | kill NODE | start NODE | partition NODE | heal
                       Local test hosts (systemd-nspawn nodes on a bridge with no uplink);
                       'up' writes inventory/lab.yml (or -i FILE)
@@ -57,6 +61,8 @@ const OPTIONS = {
   nodes: { type: 'string' },
   extra: { type: 'string' },
   to: { type: 'string' },
+  server: { type: 'string' },
+  draws: { type: 'string' },
   mode: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -90,10 +96,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'switchover':
       case 'verify':
         return await (await import('./ops')).opsCommand(command, rest, { inventory: values.inventory, json: values.json, to: values.to, mode: values.mode });
+      case 'srv':
+        return await (await import('./ops/srv')).srvCommand(rest, { server: values.server, draws: values.draws, json: values.json });
       case 'lab':
         return await (await import('./lab')).labCommand(rest, { nodes: values.nodes, extra: values.extra, inventory: values.inventory });
       default:
-        throw new InputError(`unknown command '${command}' (run, validate, schema, status, master, restart, switchover, verify, lab)`);
+        throw new InputError(`unknown command '${command}' (run, validate, schema, status, master, restart, switchover, verify, srv, lab)`);
     }
   } catch (err) {
     if (err instanceof InputError) {

@@ -18,6 +18,7 @@ apt_packages=(
   openssl                              # password_hash filter
   docker.io busybox-static             # the stand-in PBX as a container in the lab nodes
   awscli                               # the EBS resource agent calls it (tested against moto)
+  bind9 bind9-dnsutils                 # DNS SRV pools: BIND on a lab node, dig for the tests
 )
 missing=()
 for p in "${apt_packages[@]}"; do
