@@ -1,6 +1,6 @@
 // One lab node: a systemd-nspawn container booting real systemd on an overlay of the host's /,
 // with its own upper layer (own /etc, /var, clean /root), network namespace and cgroups.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -139,14 +139,26 @@ function sshBanner(ip: string): Promise<boolean> {
   });
 }
 
+/** systemd's own view of the boot: starting, running, degraded, ... */
+function systemState(node: LabNode): Promise<string> {
+  const leader = leaderPid(node);
+  if (!leader) return Promise.resolve('off');
+  return new Promise((resolve) => {
+    execFile('nsenter', ['-t', String(leader), '-a', 'systemctl', 'is-system-running'], { timeout: 5000 }, (_err, stdout) => resolve(String(stdout).trim() || 'unknown'));
+  });
+}
+
+/** Up means: ssh answers and systemd has finished booting (every unit started or failed). */
 export async function waitReady(node: LabNode, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let sshUp = false;
   while (Date.now() < deadline) {
     if (!nspawnPid(node)) throw new Error(`${node.name}: systemd-nspawn exited; see ${join(dir(node), 'nspawn.log')}`);
-    if (await sshBanner(node.ip)) return;
+    sshUp ||= await sshBanner(node.ip);
+    if (sshUp && ['running', 'degraded'].includes(await systemState(node))) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${node.name}: ssh did not answer within ${timeoutMs / 1000}s`);
+  throw new Error(`${node.name}: ${sshUp ? 'systemd did not finish booting' : 'ssh did not answer'} within ${timeoutMs / 1000}s`);
 }
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
