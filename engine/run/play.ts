@@ -120,10 +120,11 @@ async function runInclude(play: PlayRun, task: Task, hosts: HostState[]): Promis
       groups.get(key)!.hosts.push(host);
     } else {
       const name = String(play.run.templar.renderValue(inc.role, scope, `task '${task.name}'`, task.pos));
-      const key = `role:${name}:${inc.tasksFrom ?? ''}`;
+      const tasksFrom = inc.tasksFrom === undefined ? undefined : String(play.run.templar.renderValue(inc.tasksFrom, scope, `task '${task.name}' tasks_from`, task.pos));
+      const key = `role:${name}:${tasksFrom ?? ''}`;
       if (!groups.has(key)) groups.set(key, {
         tasks: () => {
-          const loaded = loadRole({ name, params: {}, tags: [], when: [], pos: task.pos }, { playbookDir: play.run.playbookDir, seen: new Map() }, inherited, [], inc.tasksFrom);
+          const loaded = loadRole({ name, params: {}, tags: [], when: [], pos: task.pos }, { playbookDir: play.run.playbookDir, seen: new Map() }, inherited, [], tasksFrom);
           play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
           return loaded.flatMap((l) => l.tasks);
         },
