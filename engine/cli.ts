@@ -15,6 +15,9 @@ Commands:
   verify failover [--mode kill|standby]
                       Takes the active node away (lab: power cut), measures until SIP answers
                       on the VIP again, checks data written before, brings the node back
+  extend run|start|stop|restart|rm|upgrade [-s TYPE] [-a IP] [-n NAME] [--yes]
+                      Extended servers (TYPE: media-server-only, queue-server-only,
+                      meeting-server-only, ivr-server-only), with --check/--diff like run
   srv check NAME [--server IP[:PORT]] [--draws N]
                       SRV records of NAME as the DNS server serves them: each target's share
                       under RFC 2782 per priority, where the load goes when a target is down,
@@ -62,6 +65,10 @@ const OPTIONS = {
   extra: { type: 'string' },
   to: { type: 'string' },
   server: { type: 'string' },
+  'server-type': { type: 'string', short: 's' },
+  address: { type: 'string', short: 'a' },
+  name: { type: 'string', short: 'n' },
+  yes: { type: 'boolean' },
   draws: { type: 'string' },
   mode: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -96,12 +103,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'switchover':
       case 'verify':
         return await (await import('./ops')).opsCommand(command, rest, { inventory: values.inventory, json: values.json, to: values.to, mode: values.mode });
+      case 'extend':
+        return await (await import('./ops/extend')).extendCommand(rest, values);
       case 'srv':
         return await (await import('./ops/srv')).srvCommand(rest, { server: values.server, draws: values.draws, json: values.json });
       case 'lab':
         return await (await import('./lab')).labCommand(rest, { nodes: values.nodes, extra: values.extra, inventory: values.inventory });
       default:
-        throw new InputError(`unknown command '${command}' (run, validate, schema, status, master, restart, switchover, verify, srv, lab)`);
+        throw new InputError(`unknown command '${command}' (run, validate, schema, status, master, restart, switchover, verify, extend, srv, lab)`);
     }
   } catch (err) {
     if (err instanceof InputError) {

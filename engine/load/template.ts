@@ -13,6 +13,17 @@ const TEMPLATE_MARK = /\{\{|\{%/;
 export class UndefinedVariable extends Error {}
 
 /** Variables of one host at one task, each templated value rendered on first use. */
+/**
+ * Values that came back from hosts (registered results) are data, never templates: like Ansible's
+ * "unsafe" values, they are not rendered again, so a `{{` in a command's output stays text.
+ */
+const UNSAFE = new WeakSet<object>();
+
+export function markUnsafe<T extends object>(value: T): T {
+  UNSAFE.add(value);
+  return value;
+}
+
 export class VarScope {
   private readonly rendered = new Map<string, unknown>();
   private readonly resolving = new Set<string>();
@@ -110,6 +121,7 @@ export class Templar {
 
   /** Renders any value: strings are templated, lists and mappings deeply. */
   renderValue(value: unknown, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    if (value !== null && typeof value === 'object' && UNSAFE.has(value)) return value;
     if (typeof value === 'string') return this.renderString(value, scope, where, pos);
     if (Array.isArray(value)) return value.map((v) => this.renderValue(v, scope, where, pos)).filter((v) => v !== OMIT);
     if (value && typeof value === 'object' && value.constructor === Object) {

@@ -7,7 +7,7 @@ echo '## os'; cat /etc/os-release 2>/dev/null
 echo '## hostname'; hostname; hostname -f 2>/dev/null || hostname
 echo '## cpus'; nproc
 echo '## mem'; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo
-echo '## mounts'; df -P -k -x tmpfs -x devtmpfs -x overlay 2>/dev/null | tail -n +2
+echo '## mounts'; df -P -k -x tmpfs -x devtmpfs 2>/dev/null | tail -n +2
 echo '## disks'; lsblk -b -d -n -o NAME,SIZE,TYPE 2>/dev/null
 echo '## addrs'; ip -o addr show 2>/dev/null
 echo '## route'; ip -4 route show default 2>/dev/null | head -1
@@ -56,8 +56,8 @@ export function parseFacts(text: string): Record<string, unknown> {
     processor_vcpus: Number(s.cpus?.[0] ?? 0),
     memtotal_mb: Math.round(memKb('MemTotal') / 1024),
     memfree_mb: Math.round(memKb('MemAvailable') / 1024),
-    mounts: (s.mounts ?? []).map((l) => {
-      const [device, size, used, avail, , mount] = l.split(/\s+/);
+    // overlay mounts are container layers, except an overlay root (containers, the lab's nodes).
+    mounts: (s.mounts ?? []).map((l) => l.split(/\s+/)).filter(([device, , , , , mount]) => device !== 'overlay' || mount === '/').map(([device, size, used, avail, , mount]) => {
       return { device, mount, size_total: Number(size) * 1024, size_used: Number(used) * 1024, size_available: Number(avail) * 1024 };
     }),
     devices: Object.fromEntries((s.disks ?? []).map((l) => l.split(/\s+/)).filter(([, , type]) => type === 'disk').map(([name, size]) => [name, { size_bytes: Number(size) }])),

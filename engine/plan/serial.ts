@@ -9,9 +9,10 @@ function size(spec: unknown, total: number): number {
   return Math.max(1, n);
 }
 
-export function serialBatches(serial: unknown, hosts: string[], templar: Templar): string[][] {
+/** `vars`: what serial may be templated with (play vars and extra vars; hosts do not exist yet). */
+export function serialBatches(serial: unknown, hosts: string[], templar: Templar, vars: Record<string, unknown> = {}): string[][] {
   if (serial === undefined || serial === null) return [hosts];
-  const value = templar.renderValue(serial, new VarScope({}, templar), 'serial');
+  const value = templar.renderValue(serial, new VarScope(vars, templar), 'serial');
   const specs = Array.isArray(value) ? value : [value];
   if (!specs.length) return [hosts];
   const batches: string[][] = [];

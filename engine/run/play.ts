@@ -13,7 +13,7 @@ import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
 import { type Result, runTaskOnHost, statusOf } from './task';
 import { taskScope } from './vars';
-import { VarScope } from '../load/template';
+import { markUnsafe, VarScope } from '../load/template';
 import { inventoryVars } from '../load/inventory';
 import { validateAgainstModeline } from '../schema/validate';
 import { toBool } from '../load/filters';
@@ -38,7 +38,7 @@ function fail(host: HostState): void {
 
 /** What a task's result leaves on a host: the registered variable, facts, notified handlers. */
 function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean, scope?: VarScope): void {
-  if (task.register) host.hostFacts[task.register] = result;
+  if (task.register) host.hostFacts[task.register] = markUnsafe(result);
   for (const f of facts) {
     const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
     if (gathered && task.module === setup) Object.assign(host.facts, gathered);
@@ -243,7 +243,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<void> {
     return;
   }
   const varsFiles = loadVarsFiles(run, play, hosts);
-  for (const batch of serialBatches(play.serial, hosts, run.templar)) {
+  for (const batch of serialBatches(play.serial, hosts, run.templar, { ...play.vars, ...run.options.extraVars })) {
     const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false };
     const batchStates = () => batch.map((h) => run.hosts.get(h)!);
     if (play.gatherFacts) await runSimpleTask(state, gatherTask(play), batchStates().filter(isActive));

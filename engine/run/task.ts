@@ -2,7 +2,7 @@
 // changed_when/failed_when, register and notify. Check mode skips apply and nothing else.
 import { InputError } from '../errors';
 import { toBool } from '../load/filters';
-import type { VarScope } from '../load/template';
+import { markUnsafe, type VarScope } from '../load/template';
 import type { Task, Vars } from '../load/types';
 import type { ModuleContext, Outcome } from '../modules/types';
 import { ModuleError } from '../modules/types';
@@ -98,7 +98,7 @@ async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarSco
       else throw err;
     }
     if (!task.until) return outcome;
-    const bound = task.register ? scope.with({ [task.register]: outcome.result }) : scope;
+    const bound = task.register ? scope.with({ [task.register]: markUnsafe(outcome.result) }) : scope;
     outcome.result.attempts = n;
     if (allTrue(play, bound, task, task.until, 'until')) return outcome;
     if (n > retries) return { ...outcome, result: { ...outcome.result, failed: true, msg: `retries exhausted (${n} attempts): ${outcome.result.msg ?? ''}` } };
@@ -109,7 +109,7 @@ async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarSco
 /** Applies changed_when/failed_when with the result bound to the register name. */
 function judge(play: PlayRun, task: Task, scope: VarScope, result: Result): void {
   if (result.unreachable) return;
-  const bound = scope.with({ ...(task.register ? { [task.register]: result } : {}), result });
+  const bound = scope.with({ ...(task.register ? { [task.register]: markUnsafe(result) } : {}), result: markUnsafe(result) });
   try {
     if (task.changedWhen) result.changed = allTrue(play, bound, task, task.changedWhen, 'changed_when');
     if (task.failedWhen) result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;

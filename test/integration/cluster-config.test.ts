@@ -161,4 +161,22 @@ describe('Jinja2 features the roles use', () => {
     const expected = execFileSync('openssl', ['passwd', '-6', '-salt', 'saltsalt', 'secret'], { encoding: 'utf8' }).trim();
     expect(render("{{ 'secret' | password_hash('sha512', 'saltsalt') }}")).toBe(expected);
   });
+
+  it("a registered result is data: a '{{' in a command's output is not templated again", async () => {
+    const dir = project({
+      'inv.yml': LOCAL_INVENTORY,
+      'input.txt': '{{ not_a_variable }}\n',
+      'play.yml': `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: cat ${'{{'} playbook_dir }}/input.txt
+      register: r
+      changed_when: false
+    - copy: { content: "{{ r.stdout }}", dest: "{{ playbook_dir }}/out.txt" }
+`,
+    });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml')]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('{{ not_a_variable }}');
+  });
 });

@@ -1,0 +1,44 @@
+// `engine extend run|start|stop|restart|rm|upgrade [-s TYPE] [-a IP] [-n NAME]`: PortSIP's
+// extend.sh interface, mapped onto playbooks/extend.yml with a limit and extend_action, so
+// --check and --diff work for every action. rm asks before removing unless --yes.
+import { createInterface } from 'node:readline/promises';
+import { join, resolve } from 'node:path';
+import type { CliValues } from '../cli';
+import { InputError } from '../errors';
+import { hostsOfGroup, inventoryVars, loadInventoryAsync } from '../load/inventory';
+
+const ACTIONS = ['run', 'start', 'stop', 'restart', 'rm', 'upgrade'];
+const TYPES: Record<string, string> = {
+  'media-server-only': 'media_servers',
+  'queue-server-only': 'queue_servers',
+  'meeting-server-only': 'meeting_servers',
+  'ivr-server-only': 'ivr_servers',
+};
+
+async function confirmed(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(question);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+export async function extendCommand(args: string[], values: CliValues): Promise<number> {
+  const [action, extra] = args;
+  if (!ACTIONS.includes(action ?? '') || extra) throw new InputError(`usage: engine extend ${ACTIONS.join('|')} [-s ${Object.keys(TYPES).join('|')}] [-a IP] [-n NAME]`);
+  const type = values['server-type'];
+  if (type && !TYPES[type]) throw new InputError(`-s ${type}: one of ${Object.keys(TYPES).join(', ')}`);
+  const inventory = await loadInventoryAsync(values.inventory);
+  const groups = type ? [TYPES[type]] : Object.values(TYPES);
+  const hosts = inventory.hosts.filter((h) => groups.some((g) => hostsOfGroup(inventory, g).has(h))).filter((h) => {
+    const vars = inventoryVars(inventory, h);
+    return (!values.address || String(vars.ansible_host ?? h) === values.address) && (!values.name || vars.server_name === values.name);
+  });
+  if (!hosts.length) throw new InputError(`no extended server matches${type ? ` -s ${type}` : ''}${values.address ? ` -a ${values.address}` : ''}${values.name ? ` -n ${values.name}` : ''}`);
+  if (action === 'rm' && !values.check && !values.yes && !(await confirmed(`remove the extended server container on ${hosts.join(', ')}? [y/N] `))) {
+    throw new InputError(`rm removes the servers on ${hosts.join(', ')}: confirm on a terminal or pass --yes`);
+  }
+  const { runCommand } = await import('../commands');
+  const playbook = join(resolve(__dirname, '../..'), 'playbooks/extend.yml');
+  return runCommand([playbook], { ...values, limit: hosts.join(','), 'extra-vars': [...(values['extra-vars'] ?? []), `extend_action=${action}`] });
+}

@@ -1,0 +1,137 @@
+// Extended servers on lab nodes: the validation rules, then run/start/stop/restart/rm/upgrade by
+// type, address and name, with the real container state on the nodes checked after each.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sipOptions } from '../../engine/ops/sip';
+import { engine, recap } from '../helpers/engine';
+import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
+
+const LAB = newLabDir();
+const env = { PBX_LAB_DIR: LAB };
+const ROOT = resolve(__dirname, '../..');
+const LAB_INVENTORY = join(LAB, 'lab.yml');
+const SERVERS = [
+  { host: 'ext01', ip: '172.31.16.150', group: 'media_servers', name: 'media1', type: 'media-server-only' },
+  { host: 'ext02', ip: '172.31.16.151', group: 'queue_servers', name: 'queue1', type: 'queue-server-only' },
+  { host: 'ext03', ip: '172.31.16.152', group: 'meeting_servers', name: 'meeting1', type: 'meeting-server-only' },
+  { host: 'ext04', ip: '172.31.16.153', group: 'ivr_servers', name: 'ivr1', type: 'ivr-server-only' },
+];
+
+function onNode(node: string, command: string): string {
+  const nspawn = Number(readFileSync(join(LAB, 'nodes', node, 'nspawn.pid'), 'utf8'));
+  const leader = readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, 'utf8').trim().split(/\s+/)[0];
+  return execFileSync('nsenter', ['-t', leader, '-a', 'sh', '-c', command], { encoding: 'utf8' });
+}
+
+const running = (node: string) => onNode(node, 'docker ps -q --filter name=^pbx-extend$ --filter status=running').trim() !== '';
+const imageOf = (node: string) => onNode(node, "docker inspect -f '{{.Config.Image}}' pbx-extend 2>/dev/null || echo none").trim();
+
+/** An inventory of the four extended servers; `edit` changes the YAML text for a failing case. */
+function inventory(file: string, vars: string, edit: (text: string) => string = (t) => t): string {
+  const lab = readFileSync(LAB_INVENTORY, 'utf8');
+  const key = lab.match(/ansible_ssh_private_key_file: (.*)/)![1];
+  const args = lab.match(/ansible_ssh_common_args: (.*)/)![1];
+  const groups = SERVERS.map((s) => `    ${s.group}:\n      hosts:\n        ${s.host}: { ansible_host: ${s.ip}, server_name: ${s.name}${s.host === 'ext01' ? ', max_call_sessions: 6000' : ''} }`).join('\n');
+  const path = join(LAB, file);
+  writeFileSync(path, edit(`all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    ansible_ssh_common_args: ${args}\n    site_vars: ${vars}\n  children:\n${groups}\n`));
+  return path;
+}
+
+function siteVars(file: string, extra: string): string {
+  const path = join(LAB, file);
+  writeFileSync(path, readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`) + extra);
+  return path;
+}
+
+let INVENTORY: string;
+const extend = (...args: string[]) => engine(['extend', ...args, '-i', INVENTORY], env);
+
+beforeAll(async () => {
+  await takeDownStaleLabs(LAB);
+  const up = await engine(['lab', 'up', '--nodes', '1', '--extra', '4', '-i', LAB_INVENTORY], env);
+  expect(up.code, up.stderr).toBe(0);
+  // The lab nodes share this machine's disk and its PostgreSQL packages: waived knowingly here,
+  // and proven to be caught in the validation test below.
+  INVENTORY = inventory('extend.yml', siteVars('vars.yml', 'extend_skip_checks: [postgresql]\nextend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 1\n'));
+}, 120_000);
+
+afterAll(async () => {
+  await engine(['lab', 'down', '-i', LAB_INVENTORY], env);
+  rmSync(LAB, { recursive: true, force: true });
+}, 120_000);
+
+describe('extended servers', () => {
+  it('refuses before anything runs: a server with two roles, a duplicate name, too little disk, an installed PostgreSQL', async () => {
+    const strict = siteVars('strict.yml', 'extend_min_disk_gb: 100000\n');
+    const cases: [string, string, RegExp][] = [
+      ['two-roles.yml', 'two', /ext01 is in media_servers and queue_servers: one role per server/],
+      ['dup-name.yml', 'dup', /ext02: server_name 'media1' is missing or used by another extended server/],
+      ['disk.yml', 'disk', /ext03: \/ has [\d.]+ GB; a meeting-server-only needs 100000 GB/],
+    ];
+    for (const [file, kind, message] of cases) {
+      const inv = inventory(file, kind === 'disk' ? strict : join(LAB, 'vars.yml'), (t) =>
+        kind === 'two' ? t.replace('    queue_servers:\n      hosts:\n', '    queue_servers:\n      hosts:\n        ext01: {}\n') : kind === 'dup' ? t.replace('server_name: queue1', 'server_name: media1') : t,
+      );
+      const run = await engine(['extend', 'run', '--check', '-i', inv], env);
+      expect(run.code, `${kind}: ${run.stdout.slice(-1500)}`).toBe(2);
+      expect(run.stdout).toMatch(message);
+    }
+    const postgres = execFileSync('sh', ['-c', "dpkg-query -W -f '${db:Status-Status}\\n' 'postgresql*' 2>/dev/null | grep -c '^installed' || true"], { encoding: 'utf8' }).trim();
+    if (Number(postgres) > 0) {
+      const inv = inventory('pg.yml', siteVars('pg-vars.yml', 'extend_min_disk_gb: 1\n'));
+      const run = await engine(['extend', 'run', '--check', '-i', inv], env);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toMatch(/ext01: PostgreSQL is installed \(postgresql/);
+    }
+    for (const s of SERVERS) expect(onNode(s.host, 'docker ps -aq --filter name=^pbx-extend$ 2>/dev/null || true').trim()).toBe('');
+  }, 240_000);
+
+  it('run starts every server pointed at the VIP; a second run changes nothing; a media server above 5000 sessions is warned about', async () => {
+    const run = await extend('run');
+    expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    expect(run.stdout).toContain('WARNING ext01: max_call_sessions 6000 is above 5000');
+    for (const s of SERVERS) {
+      expect(running(s.host), s.host).toBe(true);
+      expect(await sipOptions(s.ip, 5060, 1000)).toBe(`SIP/2.0 200 OK ${s.name} ${s.type} for 172.31.16.130`);
+    }
+    const again = await extend('run');
+    for (const [host, st] of Object.entries(recap(again.stdout))) expect(st.changed, host).toBe(0);
+  }, 180_000);
+
+  it('stop by type, start by address, restart by name touch only their server', async () => {
+    const stop = await extend('stop', '-s', 'media-server-only');
+    expect(stop.code).toBe(0);
+    expect(running('ext01')).toBe(false);
+    expect(running('ext02')).toBe(true);
+    expect((await extend('start', '-a', '172.31.16.150')).code).toBe(0);
+    expect(running('ext01')).toBe(true);
+    const started = (node: string) => onNode(node, "docker inspect -f '{{.State.StartedAt}}' pbx-extend").trim();
+    const [queue, meeting] = [started('ext02'), started('ext03')];
+    expect((await extend('restart', '-n', 'queue1')).code).toBe(0);
+    expect(started('ext02')).not.toBe(queue);
+    expect(started('ext03')).toBe(meeting);
+  }, 120_000);
+
+  it('rm asks first (refuses without a terminal unless --yes), then removes only the chosen server', async () => {
+    const refused = await extend('rm', '-s', 'ivr-server-only');
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain('rm removes the servers on ext04: confirm on a terminal or pass --yes');
+    expect(running('ext04')).toBe(true);
+    expect((await extend('rm', '-s', 'ivr-server-only', '--yes')).code).toBe(0);
+    expect(imageOf('ext04')).toBe('none');
+    expect(running('ext03')).toBe(true);
+  }, 120_000);
+
+  it('upgrade moves every server to the new image, one server at a time', async () => {
+    const up = await extend('upgrade', '-e', 'extend_image=pbx-kamailio:lab3');
+    expect(up.code, up.stdout.slice(-1500) + up.stderr).toBe(0);
+    // serial 1: every task runs once per server, one server after the other.
+    expect(up.stdout.match(/TASK \[Gathering Facts\]/g)?.length).toBe(4);
+    for (const s of SERVERS) {
+      expect(imageOf(s.host), s.host).toBe('pbx-kamailio:lab3');
+      expect(running(s.host)).toBe(true);
+    }
+  }, 240_000);
+});
