@@ -248,6 +248,10 @@ describe('PBX HA cluster in the lab', () => {
     const deployAfter = await deploy('-e', `site_vars=${vars}`);
     expect(deployAfter.code).toBe(0);
     for (const [host, st] of Object.entries(recap(deployAfter.stdout))) expect(st.changed, `${host} changed`).toBe(0);
+    // Back to the lab's declared image, so the next tests start from the declared cluster.
+    const restore = await deploy();
+    expect(restore.code, restore.stdout.slice(-2000)).toBe(0);
+    expect(image()).toBe('pbx-kamailio:lab');
   }, 300_000);
 
   it('generates a DRBD configuration that drbdadm accepts, and a promotable-clone CIB that crm_verify accepts', async () => {
