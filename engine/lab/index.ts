@@ -8,7 +8,7 @@ import { labDir, labNodes, type LabNode, paths, SHARED_IMAGE_MB } from './config
 import { serveFencing, startFenceDaemon, stopFenceDaemon } from './fence';
 import { buildPbxImage } from './image';
 import { bridgeDown, bridgeUp, plugNode, runner, setLink, sharedVolumeDown, sharedVolumeUp, unplugNode } from './host';
-import { boot, knownHostsLine, leaderPid, mountRoot, nspawnPid, release, seed, shutdown, waitReady } from './node';
+import { boot, knownHostsLine, leaderPid, mountRoot, nspawnPid, release, seed, shutdown, systemState, waitReady } from './node';
 import { powerOff, powerOn } from './power';
 
 interface LabState {
@@ -25,7 +25,7 @@ function nodesOf(state: LabState | undefined): LabNode[] {
   return labNodes(state.nodes, state.extra);
 }
 
-function findNode(name: string | undefined): LabNode {
+export function findNode(name: string | undefined): LabNode {
   const nodes = nodesOf(readState());
   const node = nodes.find((n) => n.name === name);
   if (!node) throw new InputError(`lab node '${name ?? ''}' unknown (nodes: ${nodes.map((n) => n.name).join(', ')})`);
@@ -100,19 +100,10 @@ async function down(): Promise<void> {
   process.stdout.write('lab down\n');
 }
 
-function status(): void {
-  const nodes = nodesOf(readState());
-  for (const node of nodes) {
-    const leader = leaderPid(node);
-    let systemd = 'off';
-    if (leader) {
-      try {
-        systemd = execFileSync('nsenter', ['-t', String(leader), '-a', 'systemctl', 'is-system-running'], { encoding: 'utf8' }).trim();
-      } catch (err) {
-        systemd = String((err as { stdout?: string }).stdout ?? 'unknown').trim() || 'unknown';
-      }
-    }
-    process.stdout.write(`${node.name.padEnd(6)} ${node.ip.padEnd(15)} ${leader ? 'running' : 'stopped'}  systemd: ${systemd}\n`);
+async function status(): Promise<void> {
+  for (const node of nodesOf(readState())) {
+    const systemd = await systemState(node);
+    process.stdout.write(`${node.name.padEnd(6)} ${node.ip.padEnd(15)} ${leaderPid(node) ? 'running' : 'stopped'}  systemd: ${systemd}\n`);
   }
 }
 
@@ -133,7 +124,7 @@ export async function labCommand(args: string[], options: { nodes?: string; extr
       await down();
       return 0;
     case 'status':
-      status();
+      await status();
       return 0;
     case 'kill': {
       // A power cut: the node dies at once and its network namespace (with any VIP) goes with it.

@@ -140,7 +140,7 @@ function sshBanner(ip: string): Promise<boolean> {
 }
 
 /** systemd's own view of the boot: starting, running, degraded, ... */
-function systemState(node: LabNode): Promise<string> {
+export function systemState(node: LabNode): Promise<string> {
   const leader = leaderPid(node);
   if (!leader) return Promise.resolve('off');
   return new Promise((resolve) => {

@@ -66,7 +66,7 @@ async function switchover(site: Site, link: NodeLink, to: string | undefined): P
   if (res.rc !== 0) throw new InputError(`${move}: ${res.stderr.trim()}`);
   try {
     const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== before, 120_000, 'the PBX runs on another node');
-    const answered = await waitForSip(host, (line) => !line.endsWith(before), 60_000, started);
+    const answered = await waitForSip(host, (line) => !line.endsWith(before), 60_000, started, port);
     const seconds = answered?.seconds ?? NaN;
     out(`switchover ${before} -> ${nodeOf(status, PBX)}: SIP answered on ${host}:${port} after ${seconds.toFixed(2)} s`);
     return answered ? 0 : 2;
@@ -92,7 +92,7 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string): Promise
   const from = nodeOf(status, PBX);
   if (!from) throw new InputError('the PBX is not running; deploy first');
   if (mode === 'kill' && !site.vars.lab) throw new InputError("--mode kill powers a node off and is for the lab only (inventory var 'lab: true'); use --mode standby in a maintenance window");
-  const { host } = sipTarget(site);
+  const { host, port } = sipTarget(site);
   const datapath = String(site.vars.pbx_datapath ?? '/var/lib/pbx');
   const token = randomBytes(8).toString('hex');
   const active = await connect(site, from);
@@ -102,7 +102,7 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string): Promise
   const started = Date.now();
   if (mode === 'kill') await powerCutLabNode(from);
   else await survivor.run(`crm_attribute --node ${from} --name standby --update on`);
-  const answered = await waitForSip(host, (line) => !line.endsWith(from), 120_000, started);
+  const answered = await waitForSip(host, (line) => !line.endsWith(from), 120_000, started, port);
   const after = await waitFor(survivor, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== from, 60_000, 'the PBX runs on another node');
   const to = nodeOf(after, PBX)!;
   const newActive = await connect(site, to);
@@ -120,12 +120,10 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string): Promise
 
 /** The lab's power cut (the same as `engine lab kill`); the cluster's fencing powers it on again. */
 async function powerCutLabNode(name: string): Promise<void> {
-  const { labNodes } = await import('../lab/config');
+  const { findNode } = await import('../lab');
   const { runner } = await import('../lab/host');
   const { powerOff } = await import('../lab/power');
-  const node = labNodes(9, 9).find((n) => n.name === name);
-  if (!node) throw new InputError(`${name} is not a lab node`);
-  await powerOff(await runner(), node);
+  await powerOff(await runner(), findNode(name));
 }
 
 export async function opsCommand(command: string, args: string[], options: OpsOptions): Promise<number> {
