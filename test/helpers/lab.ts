@@ -1,9 +1,12 @@
 // A lab per test file, in its own directory; labs left behind by an interrupted run are taken
 // down through their own pid files first (the lab's names are fixed: one lab at a time).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { engine } from './engine';
+
+const ROOT = resolve(__dirname, '../..');
 
 export function newLabDir(): string {
   return mkdtempSync(join(tmpdir(), 'pbx-lab-test-'));
@@ -15,4 +18,22 @@ export async function takeDownStaleLabs(current: string): Promise<void> {
     await engine(['lab', 'down'], { PBX_LAB_DIR: old });
     rmSync(old, { recursive: true, force: true });
   }
+}
+
+/** Runs a command inside a lab node (all its namespaces), as the lab's controller can. */
+export function onNode(labDir: string, node: string, command: string): string {
+  const nspawn = Number(readFileSync(join(labDir, 'nodes', node, 'nspawn.pid'), 'utf8'));
+  const leader = readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, 'utf8').trim().split(/\s+/)[0];
+  return execFileSync('nsenter', ['-t', leader, '-a', 'sh', '-c', command], { encoding: 'utf8' });
+}
+
+/**
+ * The lab's site vars with `edit` applied, written into the lab directory (its schema named by an
+ * absolute path, since the copy no longer sits beside it). Returns the file's path.
+ */
+export function labVars(labDir: string, file: string, edit: (text: string) => string = (t) => t): string {
+  const path = join(labDir, file);
+  const text = readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`);
+  writeFileSync(path, edit(text));
+  return path;
 }

@@ -1,13 +1,13 @@
 // The PBX HA cluster deployed for real onto a fresh lab (three systemd-nspawn nodes running
 // corosync, pacemaker and pcsd), then operated: re-runs, a declared change, SIP through the VIP,
 // a power cut of the active node, and a network partition.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { engine, project, recap } from '../helpers/engine';
-import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
+import { labVars, newLabDir, onNode as onLabNode, takeDownStaleLabs } from '../helpers/lab';
 import { AWS_TEST_ENV, seedPbxVpc, startMoto } from '../helpers/moto';
 
 const LAB = newLabDir();
@@ -24,12 +24,7 @@ const lab = (...args: string[]) => engine(['lab', ...args, '-i', LAB_INVENTORY],
 const ops = (...args: string[]) => engine([...args, '-i', INVENTORY], env);
 const deploy = (...args: string[]) => engine(['run', DEPLOY, '-i', INVENTORY, ...args], env);
 
-/** Runs a command inside a lab node (all its namespaces), as the lab's controller can. */
-function onNode(node: string, command: string): string {
-  const nspawn = Number(readFileSync(join(LAB, 'nodes', node, 'nspawn.pid'), 'utf8'));
-  const leader = readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, 'utf8').trim().split(/\s+/)[0];
-  return execFileSync('nsenter', ['-t', leader, '-a', 'sh', '-c', command], { encoding: 'utf8' });
-}
+const onNode = (node: string, command: string) => onLabNode(LAB, node, command);
 
 /** Nodes whose network namespace holds the VIP right now (a node that is off holds nothing). */
 function vipHolders(): string[] {
@@ -118,9 +113,7 @@ describe('PBX HA cluster in the lab', () => {
   }, 60_000);
 
   it('a changed resource parameter shows exactly under --check --diff, changes nothing, then only it is applied', async () => {
-    const vars = join(LAB, 'changed-vars.yml');
-    const original = readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8');
-    writeFileSync(vars, original.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`));
+    const vars = labVars(LAB, 'changed-vars.yml', (t) => t.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }'));
     const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
     const before = epoch();
     const active = await master();
@@ -194,8 +187,7 @@ describe('PBX HA cluster in the lab', () => {
   }, 240_000);
 
   it('the PBX runtime is one declared choice: docker -> service command and back, with SIP answered after each', async () => {
-    const vars = join(LAB, 'service-vars.yml');
-    writeFileSync(vars, readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('pbx_runtime: docker', 'pbx_runtime: service').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`));
+    const vars = labVars(LAB, 'service-vars.yml', (t) => t.replace('pbx_runtime: docker', 'pbx_runtime: service'));
     const service = await deploy('-e', `site_vars=${vars}`);
     expect(service.code, service.stdout.slice(-3000)).toBe(0);
     expect((await ops('status')).stdout).toMatch(/pbx\s+ocf:heartbeat:anything\s+Started\s+pbx0/);
@@ -210,8 +202,7 @@ describe('PBX HA cluster in the lab', () => {
   }, 180_000);
 
   it('upgrades the PBX image: standbys first, one switchover onto the new image, the old active last; a client querying the VIP all along sees one short gap', async () => {
-    const vars = join(LAB, 'upgrade-vars.yml');
-    writeFileSync(vars, readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('pbx_image: pbx-kamailio:lab', 'pbx_image: pbx-kamailio:lab2').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`));
+    const vars = labVars(LAB, 'upgrade-vars.yml', (t) => t.replace('pbx_image: pbx-kamailio:lab', 'pbx_image: pbx-kamailio:lab2'));
     const upgrade = (...args: string[]) => engine(['run', join(ROOT, 'playbooks/upgrade.yml'), '-i', INVENTORY, '-e', `site_vars=${vars}`, ...args], env);
     const image = () => onNode('pbx01', 'crm_resource --resource pbx --get-parameter image').trim();
     const before = await master();
@@ -296,11 +287,8 @@ describe('PBX HA cluster in the lab', () => {
       const ec2 = await import('@aws-sdk/client-ec2');
       const aws = await seedPbxVpc(ec2, new ec2.EC2Client({ region: 'us-east-1', endpoint: moto.endpoint }));
       const labInventory = readFileSync(LAB_INVENTORY, 'utf8');
-      const vars = join(LAB, 'aws-vars.yml');
-      writeFileSync(
-        vars,
-        readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8')
-          .replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`)
+      const vars = labVars(LAB, 'aws-vars.yml', (t) =>
+        t
           .replace('storage: shared_block', 'storage: ebs')
           .replace('vip: 172.31.16.130', 'vip: "{{ private_vip_address }}"')
           .replace(/fence_devices:\n(  .*\n)+/, `fence_devices:\n  - id: fence_aws\n    agent: stonith:fence_aws\n    params: { region: us-east-1, pcmk_host_map: "${aws.ids.map((id, i) => `pbx0${i + 1}:${id}`).join(';')}" }\n`) +
@@ -309,7 +297,7 @@ describe('PBX HA cluster in the lab', () => {
           `eip_address: ${aws.eip}\neip_allocation_id: ${aws.allocation}\nebs_volume_id: ${aws.volume}\n`,
       );
       const inventory = join(LAB, 'aws.yml');
-      const labVars = (name: string) => labInventory.match(new RegExp(`${name}: (.*)`))![1];
+      const fromLabInventory = (name: string) => labInventory.match(new RegExp(`${name}: (.*)`))![1];
       writeFileSync(inventory, `plugin: aws_ec2
 regions: [us-east-1]
 endpoint: ${moto.endpoint}
@@ -318,8 +306,8 @@ hostnames: [tag:Name]
 groups: { pbx: "tags.Role == 'pbx'" }
 vars:
   ansible_user: root
-  ansible_ssh_private_key_file: ${labVars('ansible_ssh_private_key_file')}
-  ansible_ssh_common_args: ${labVars('ansible_ssh_common_args')}
+  ansible_ssh_private_key_file: ${fromLabInventory('ansible_ssh_private_key_file')}
+  ansible_ssh_common_args: ${fromLabInventory('ansible_ssh_common_args')}
   lab: true
   site_vars: ${vars}
 `);
@@ -345,8 +333,7 @@ vars:
   }, 180_000);
 
   it('replaces a node: the changed node list shows as a diff, then nodes leave and join the running cluster', async () => {
-    const vars = join(LAB, 'replaced-vars.yml');
-    writeFileSync(vars, readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('pbx03_hostname: pbx03', 'pbx03_hostname: pbx04').replace('pbx03_private_ip: 172.31.16.135', 'pbx03_private_ip: 172.31.16.136').replace('"pbx01 pbx02 pbx03"', '"pbx01 pbx02 pbx04"').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`));
+    const vars = labVars(LAB, 'replaced-vars.yml', (t) => t.replace('pbx03_hostname: pbx03', 'pbx03_hostname: pbx04').replace('pbx03_private_ip: 172.31.16.135', 'pbx03_private_ip: 172.31.16.136').replace('"pbx01 pbx02 pbx03"', '"pbx01 pbx02 pbx04"'));
     const replaced = join(LAB, 'replaced.yml');
     writeFileSync(replaced, readFileSync(LAB_INVENTORY, 'utf8').split('\n').filter((l) => !l.includes('pbx03:')).map((l) => l.replace(/site_vars: .*/, `site_vars: ${vars}`)).join('\n'));
     const active = await master();

@@ -2,15 +2,14 @@
 // type, address and name, with the real container state on the nodes checked after each.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { engine, recap } from '../helpers/engine';
-import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
+import { labVars, newLabDir, onNode as onLabNode, takeDownStaleLabs } from '../helpers/lab';
 
 const LAB = newLabDir();
 const env = { PBX_LAB_DIR: LAB };
-const ROOT = resolve(__dirname, '../..');
 const LAB_INVENTORY = join(LAB, 'lab.yml');
 const SERVERS = [
   { host: 'ext01', ip: '172.31.16.150', group: 'media_servers', name: 'media1', type: 'media-server-only' },
@@ -19,11 +18,7 @@ const SERVERS = [
   { host: 'ext04', ip: '172.31.16.153', group: 'ivr_servers', name: 'ivr1', type: 'ivr-server-only' },
 ];
 
-function onNode(node: string, command: string): string {
-  const nspawn = Number(readFileSync(join(LAB, 'nodes', node, 'nspawn.pid'), 'utf8'));
-  const leader = readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, 'utf8').trim().split(/\s+/)[0];
-  return execFileSync('nsenter', ['-t', leader, '-a', 'sh', '-c', command], { encoding: 'utf8' });
-}
+const onNode = (node: string, command: string) => onLabNode(LAB, node, command);
 
 const running = (node: string) => onNode(node, 'docker ps -q --filter name=^pbx-extend$ --filter status=running').trim() !== '';
 const imageOf = (node: string) => onNode(node, "docker inspect -f '{{.Config.Image}}' pbx-extend 2>/dev/null || echo none").trim();
@@ -39,11 +34,7 @@ function inventory(file: string, vars: string, edit: (text: string) => string = 
   return path;
 }
 
-function siteVars(file: string, extra: string): string {
-  const path = join(LAB, file);
-  writeFileSync(path, readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').replace('$schema=../vars.schema.json', `$schema=${join(ROOT, 'vars.schema.json')}`) + extra);
-  return path;
-}
+const siteVars = (file: string, extra: string) => labVars(LAB, file, (t) => t + extra);
 
 let INVENTORY: string;
 const extend = (...args: string[]) => engine(['extend', ...args, '-i', INVENTORY], env);
