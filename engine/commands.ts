@@ -132,7 +132,16 @@ export async function runCommand(positionals: string[], values: CliValues): Prom
 
 export async function validateCommand(positionals: string[], values: CliValues): Promise<number> {
   const { inventory, playbook } = await load(positionals, values);
-  parseExtraVars(values['extra-vars']);
+  const extraVars = parseExtraVars(values['extra-vars']);
+  // vars_files as a run loads them (named through inventory and extra vars), held to their schemas.
+  const { loadVarsFiles } = await import('./run/play');
+  const { Templar } = await import('./load/template');
+  const { resolvePattern } = await import('./plan/patterns');
+  const context = { templar: new Templar(), inventory, playbookDir: playbook.dir, options: { extraVars } };
+  for (const play of playbook.plays) {
+    const hosts = resolvePattern(inventory, play.hosts);
+    if (hosts.length) loadVarsFiles(context, play, hosts);
+  }
   const tasks = playbook.plays.reduce((n, p) => n + flatten([...p.preTasks, ...p.tasks, ...p.postTasks, ...p.handlers]).length, 0);
   process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} play(s), ${tasks} task(s); inventory: ${inventory.hosts.length} host(s))\n`);
   return EXIT.ok;

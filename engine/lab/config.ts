@@ -29,6 +29,9 @@ export function labDir(): string {
   return resolve(process.env.PBX_LAB_DIR ?? '.lab');
 }
 
+/** Which lab directory holds the machine's one lab (its bridge, namespace and node names are fixed). */
+export const LAB_OWNER_FILE = '/run/pbx-lab.owner';
+
 export const paths = {
   state: () => join(labDir(), 'state.json'),
   key: () => join(labDir(), 'id_lab'),

@@ -1,10 +1,10 @@
 // `engine lab up|down|status|kill|start|partition|heal`: test hosts on this machine, reached only
 // through a bridge with no uplink, and inventory/lab.yml describing them.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors';
-import { labDir, labNodes, type LabNode, paths, SHARED_IMAGE_MB } from './config';
+import { LAB_OWNER_FILE, labDir, labNodes, type LabNode, paths, SHARED_IMAGE_MB } from './config';
 import { serveFencing, startFenceDaemon, stopFenceDaemon } from './fence';
 import { buildPbxImage } from './image';
 import { bridgeDown, bridgeUp, plugNode, runner, setLink, sharedVolumeDown, sharedVolumeUp, unplugNode } from './host';
@@ -57,10 +57,24 @@ ${group('ext')}
   );
 }
 
+/** Refuses to start a second lab while another directory's lab is up (they would share names). */
+function claimLab(): void {
+  const owner = existsSync(LAB_OWNER_FILE) ? readFileSync(LAB_OWNER_FILE, 'utf8').trim() : '';
+  if (owner && owner !== labDir() && existsSync(owner)) {
+    throw new InputError(`a lab from ${owner} is up (one lab per machine: the names are fixed); take it down first: PBX_LAB_DIR=${owner} npx ts-node engine lab down`);
+  }
+  writeFileSync(LAB_OWNER_FILE, `${labDir()}\n`);
+}
+
+function releaseLab(): void {
+  if (existsSync(LAB_OWNER_FILE) && readFileSync(LAB_OWNER_FILE, 'utf8').trim() === labDir()) rmSync(LAB_OWNER_FILE);
+}
+
 async function up(nodeCount: number, extra: number, inventory: string): Promise<void> {
   const run = await runner();
   const state: LabState = { nodes: nodeCount, extra };
   const nodes = nodesOf(state);
+  claimLab();
   mkdirSync(labDir(), { recursive: true });
   if (!existsSync(paths.key())) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pbx-lab', '-f', paths.key()]);
   writeFileSync(paths.state(), JSON.stringify(state));
@@ -97,6 +111,7 @@ async function down(): Promise<void> {
   }
   await sharedVolumeDown(run, paths.sharedImage());
   await bridgeDown(run);
+  releaseLab();
   process.stdout.write('lab down\n');
 }
 

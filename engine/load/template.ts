@@ -121,7 +121,7 @@ export class Templar {
 
   /** Renders any value: strings are templated, lists and mappings deeply. */
   renderValue(value: unknown, scope: VarScope, where: string, pos?: SourcePos): unknown {
-    if (value !== null && typeof value === 'object' && UNSAFE.has(value)) return value;
+    if (value === OMIT || (value !== null && typeof value === 'object' && UNSAFE.has(value))) return value;
     if (typeof value === 'string') return this.renderString(value, scope, where, pos);
     if (Array.isArray(value)) return value.map((v) => this.renderValue(v, scope, where, pos)).filter((v) => v !== OMIT);
     if (value && typeof value === 'object' && value.constructor === Object) {

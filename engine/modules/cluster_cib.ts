@@ -196,6 +196,8 @@ export function desiredCib(live: El, args: CibArgs): { cib: El; undeclared: stri
   return { cib: { ...live, children: live.children.map((c) => (c.name === 'configuration' ? newConfiguration : c)) }, undeclared };
 }
 
+// When the cluster does not settle in time, what it was doing goes into the error (to stderr).
+const SETTLE_DIAGNOSTICS = "{ echo '--- cluster at the timeout:'; crm_mon -1 -r 2>&1 | tail -n +2; echo '--- pacemaker log of this node:'; tail -n 40 /var/log/pacemaker/pacemaker.log 2>/dev/null | cut -c1-220; } >&2";
 const SPLIT = '--CIB-SPLIT--';
 
 /** The configuration's version counters, as the shell pipeline EPOCHS prints them. */
@@ -292,7 +294,7 @@ export const cluster_cib: Module<CibArgs, Found> = {
             `[ "$(cibadmin --query --xpath /cib --no-children | ${EPOCHS})" = '${epochs(found.liveXml)}' ] || { echo 'the cluster configuration changed since it was read; run again' >&2; exit 3; }`,
             'crm_diff --original "$d/live.xml" --new "$d/new.xml" --no-version > "$d/patch.xml" || [ $? -eq 1 ]',
             'cibadmin --patch --xml-file "$d/patch.xml"',
-            wait > 0 ? `crm_resource --wait --timeout=${wait}s` : 'true',
+            wait > 0 ? `crm_resource --wait --timeout=${wait}s || { rc=$?; ${SETTLE_DIAGNOSTICS}; exit $rc; }` : 'true',
           ].join('\n'),
         );
         await mustRun(ctx, script, `${found.liveXml}\n${SPLIT}\n${found.newXml}`);

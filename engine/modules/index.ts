@@ -2,6 +2,7 @@
 import { apt } from './apt';
 import { aws_cluster_check } from './aws_cluster_check';
 import { aws_prepare } from './aws_prepare';
+import { pbx_server } from './pbx_server';
 import { sip_probe } from './sip_probe';
 import { blockinfile } from './blockinfile';
 import { cluster_cib } from './cluster_cib';
@@ -25,7 +26,7 @@ import { wait_for } from './wait_for';
 
 export const modules: Module[] = [
   command, shell, copy, template, file, lineinfile, blockinfile, stat, apt, service,
-  sysctl, user, group, hostname, wait_for, cluster_cib, aws_cluster_check, aws_prepare, sip_probe, assert, fail, debug, set_fact, pause, include_vars, setup,
+  sysctl, user, group, hostname, wait_for, cluster_cib, aws_cluster_check, aws_prepare, sip_probe, pbx_server, assert, fail, debug, set_fact, pause, include_vars, setup,
 ];
 
 /** Extra names for a module besides its own and ansible.builtin.<own>. */

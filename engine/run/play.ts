@@ -204,7 +204,9 @@ export async function flushHandlers(play: PlayRun): Promise<void> {
  * vars_files, loaded once per play. Paths may be templated with inventory and extra vars (so an
  * inventory can name its site's vars file); a file that names a schema in its modeline is held to it.
  */
-function loadVarsFiles(run: RunContext, play: Play, hosts: string[]): Vars {
+type VarsFileContext = Pick<RunContext, 'templar' | 'inventory' | 'playbookDir'> & { options: Pick<RunContext['options'], 'extraVars'> };
+
+export function loadVarsFiles(run: VarsFileContext, play: Play, hosts: string[]): Vars {
   const vars: Vars = {};
   for (const { path, pos } of play.varsFiles) {
     const rendered = hosts.map((h) => String(run.templar.renderValue(path, varsFileScope(run, play, h), 'vars_files', pos)));
@@ -218,7 +220,7 @@ function loadVarsFiles(run: RunContext, play: Play, hosts: string[]): Vars {
   return vars;
 }
 
-function varsFileScope(run: RunContext, play: Play, host: string): VarScope {
+function varsFileScope(run: VarsFileContext, play: Play, host: string): VarScope {
   const inventoryDir = run.inventory.file ? dirname(run.inventory.file) : undefined;
   return new VarScope({ ...play.vars, ...inventoryVars(run.inventory, host), ...run.options.extraVars, inventory_hostname: host, playbook_dir: run.playbookDir, inventory_dir: inventoryDir }, run.templar);
 }

@@ -346,7 +346,7 @@ vars:
     expect(conf()).toBe(before);
 
     const apply = await engine(['run', DEPLOY, '-i', replaced], env);
-    expect(apply.code, apply.stdout.slice(-4000)).toBe(0);
+    expect(apply.code, apply.stdout.slice(-12000)).toBe(0);
     const status = JSON.parse((await engine(['status', '--json', '-i', replaced], env)).stdout);
     expect(status.nodes.map((n: { name: string; online: boolean }) => `${n.name}:${n.online}`).sort()).toEqual(['pbx01:true', 'pbx02:true', 'pbx04:true']);
     expect(onNode('pbx04', 'cat /etc/corosync/corosync.conf')).toBe(conf());

@@ -1,8 +1,11 @@
-// Extended servers on lab nodes: the validation rules, then run/start/stop/restart/rm/upgrade by
-// type, address and name, with the real container state on the nodes checked after each.
+// Extended servers on lab nodes next to a deployed PBX cluster: the validation rules, then
+// run/start/stop/restart/rm/upgrade by type, address and name, with the real container state on
+// the nodes checked after each, and the PBX's side: the servers registered through its API, its
+// built-in media/queue/meeting/IVR servers off while extended ones serve (IM stays), on again
+// before the last one of a kind stops or leaves, and those settings kept through a switchover.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { engine, recap } from '../helpers/engine';
@@ -11,6 +14,12 @@ import { labVars, newLabDir, onNode as onLabNode, takeDownStaleLabs } from '../h
 const LAB = newLabDir();
 const env = { PBX_LAB_DIR: LAB };
 const LAB_INVENTORY = join(LAB, 'lab.yml');
+const ROOT = resolve(__dirname, '../..');
+const VIP = '172.31.16.130';
+const API = `http://${VIP}:8887/cgi-bin/api`;
+const TOKEN = readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8').match(/^pbx_api_token: (.*)$/m)![1];
+// The stand-in PBX's built-in servers listen on these loopback ports of the active node.
+const BUILTIN = { media: 8894, queue: 8895, meeting: 8896, ivr: 8897, im: 8898 };
 const SERVERS = [
   { host: 'ext01', ip: '172.31.16.150', group: 'media_servers', name: 'media1', type: 'media-server-only' },
   { host: 'ext02', ip: '172.31.16.151', group: 'queue_servers', name: 'queue1', type: 'queue-server-only' },
@@ -19,6 +28,31 @@ const SERVERS = [
 ];
 
 const onNode = (node: string, command: string) => onLabNode(LAB, node, command);
+
+/** The PBX's registry of one kind, as its REST API lists it. */
+async function registry(collection: string, token = TOKEN): Promise<{ name: string; type: string; enabled: boolean; status: string; max_concurrent_sessions: number | null }[]> {
+  const res = await fetch(`${API}/${collection}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${collection}: ${res.status}`);
+  return ((await res.json()) as { items: [] }).items;
+}
+
+async function activeNode(): Promise<string> {
+  const res = await engine(['master', '-i', LAB_INVENTORY], env);
+  expect(res.code, res.stderr).toBe(0);
+  return res.stdout.trim();
+}
+
+/** Built-in servers listening on the active node, once they settle (the PBX applies its settings within a second). */
+async function builtinServers(expected: string[]): Promise<string[]> {
+  const node = await activeNode();
+  let seen: string[] = [];
+  for (const deadline = Date.now() + 8000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
+    const ports = onNode(node, 'ss -Hltn').split('\n').map((l) => Number(l.split(/\s+/)[3]?.split(':').pop()));
+    seen = Object.entries(BUILTIN).filter(([, port]) => ports.includes(port)).map(([kind]) => kind);
+    if (seen.join() === expected.join()) break;
+  }
+  return seen;
+}
 
 const running = (node: string) => onNode(node, 'docker ps -q --filter name=^pbx-extend$ --filter status=running').trim() !== '';
 const imageOf = (node: string) => onNode(node, "docker inspect -f '{{.Config.Image}}' pbx-extend 2>/dev/null || echo none").trim();
@@ -41,12 +75,14 @@ const extend = (...args: string[]) => engine(['extend', ...args, '-i', INVENTORY
 
 beforeAll(async () => {
   await takeDownStaleLabs(LAB);
-  const up = await engine(['lab', 'up', '--nodes', '1', '--extra', '4', '-i', LAB_INVENTORY], env);
+  const up = await engine(['lab', 'up', '--nodes', '3', '--extra', '4', '-i', LAB_INVENTORY], env);
   expect(up.code, up.stderr).toBe(0);
+  const deploy = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', LAB_INVENTORY], env);
+  expect(deploy.code, deploy.stdout.slice(-2000)).toBe(0);
   // The lab nodes share this machine's disk and its PostgreSQL packages: waived knowingly here,
   // and proven to be caught in the validation test below.
   INVENTORY = inventory('extend.yml', siteVars('vars.yml', 'extend_skip_checks: [postgresql]\nextend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 1\n'));
-}, 120_000);
+}, 360_000);
 
 afterAll(async () => {
   await engine(['lab', 'down', '-i', LAB_INVENTORY], env);
@@ -91,13 +127,46 @@ describe('extended servers', () => {
     for (const [host, st] of Object.entries(recap(again.stdout))) expect(st.changed, host).toBe(0);
   }, 180_000);
 
+  it('registers every server with the PBX under its name, ONLINE; the PBX runs only its IM server of the built-in ones; the API wants its token', async () => {
+    const collections = { media: 'media_servers', queue: 'call_queue_servers', meeting: 'conference_servers', ivr: 'ivr_servers' };
+    for (const [kind, collection] of Object.entries(collections)) {
+      const items = await registry(collection);
+      const server = SERVERS.find((s) => s.type.startsWith(kind))!;
+      expect(items.filter((i) => i.type === 'EXTENDED').map((i) => [i.name, i.status]), kind).toEqual([[server.name, 'ONLINE']]);
+      expect(items.find((i) => i.type === 'DEFAULT')).toMatchObject({ enabled: false, status: 'DISABLED' });
+    }
+    expect((await registry('media_servers')).find((i) => i.name === 'media1')?.max_concurrent_sessions).toBe(6000);
+    expect(await builtinServers(['im'])).toEqual(['im']);
+    await expect(registry('media_servers', 'wrong-token')).rejects.toThrow('401');
+  }, 60_000);
+
+  it('a changed server setting shows under --check --diff and changes nothing until applied', async () => {
+    const lower = inventory('lower.yml', join(LAB, 'vars.yml'), (t) => t.replace('max_call_sessions: 6000', 'max_call_sessions: 4000'));
+    const check = await engine(['extend', 'run', '-a', '172.31.16.150', '--check', '--diff', '-i', lower], env);
+    expect(check.code, check.stdout.slice(-2000)).toBe(0);
+    expect(check.stdout).toMatch(/--- media server media1\n\+\+\+ media server media1\n@@[^\n]*\n-max_concurrent_sessions: 6000\n\+max_concurrent_sessions: 4000\n/);
+    expect((await registry('media_servers')).find((i) => i.name === 'media1')?.max_concurrent_sessions).toBe(6000);
+  }, 60_000);
+
+  it('the PBX keeps its built-in servers off through a switchover (the settings live on the shared volume)', async () => {
+    const before = await activeNode();
+    const sw = await engine(['switchover', '-i', LAB_INVENTORY], env);
+    expect(sw.code, sw.stdout + sw.stderr).toBe(0);
+    expect(await activeNode()).not.toBe(before);
+    expect(await builtinServers(['im'])).toEqual(['im']);
+    expect(onNode(before, 'ss -Hltn')).not.toMatch(/:889[4-8]\s/);
+  }, 120_000);
+
   it('stop by type, start by address, restart by name touch only their server', async () => {
     const stop = await extend('stop', '-s', 'media-server-only');
     expect(stop.code).toBe(0);
     expect(running('ext01')).toBe(false);
     expect(running('ext02')).toBe(true);
+    // The last media server stopped: the PBX's own media server took the work back first.
+    expect(await builtinServers(['media', 'im'])).toEqual(['media', 'im']);
     expect((await extend('start', '-a', '172.31.16.150')).code).toBe(0);
     expect(running('ext01')).toBe(true);
+    expect(await builtinServers(['im'])).toEqual(['im']);
     const started = (node: string) => onNode(node, "docker inspect -f '{{.State.StartedAt}}' pbx-extend").trim();
     const [queue, meeting] = [started('ext02'), started('ext03')];
     expect((await extend('restart', '-n', 'queue1')).code).toBe(0);
@@ -113,7 +182,18 @@ describe('extended servers', () => {
     expect((await extend('rm', '-s', 'ivr-server-only', '--yes')).code).toBe(0);
     expect(imageOf('ext04')).toBe('none');
     expect(running('ext03')).toBe(true);
+    expect((await registry('ivr_servers')).map((i) => [i.name, i.enabled])).toEqual([['BUILT_IN_IVR_SERVER', true]]);
+    expect(await builtinServers(['ivr', 'im'])).toEqual(['ivr', 'im']);
   }, 120_000);
+
+  it('refuses to turn a built-in server off while no extended server of its kind is ONLINE', async () => {
+    const play = join(LAB, 'ivr-off.yml');
+    writeFileSync(play, `- hosts: ext01\n  gather_facts: false\n  tasks:\n    - pbx_server: { api_url: "${API}", api_token: "${TOKEN}", kind: ivr, builtin: true, enabled: false, wait_online: 1 }\n`);
+    const run = await engine(['run', play, '-i', INVENTORY], env);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('no extended ivr server is ONLINE (none registered); the built-in ivr server stays on');
+    expect(await builtinServers(['ivr', 'im'])).toEqual(['ivr', 'im']);
+  }, 60_000);
 
   it('upgrade moves every server to the new image, one server at a time', async () => {
     const up = await extend('upgrade', '-e', 'extend_image=pbx-kamailio:lab3');
@@ -124,5 +204,9 @@ describe('extended servers', () => {
       expect(imageOf(s.host), s.host).toBe('pbx-kamailio:lab3');
       expect(running(s.host)).toBe(true);
     }
+    for (const collection of ['media_servers', 'call_queue_servers', 'conference_servers', 'ivr_servers']) {
+      for (const item of (await registry(collection)).filter((i) => i.type === 'EXTENDED')) expect(item.status, item.name).toBe('ONLINE');
+    }
+    expect(await builtinServers(['im'])).toEqual(['im']);
   }, 240_000);
 });

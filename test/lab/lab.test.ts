@@ -83,6 +83,15 @@ describe('lab', () => {
     expect(execFileSync('ip', ['-o', 'link', 'show', 'master', 'pbxlab0'], { encoding: 'utf8' }).match(/plv-/g)).toHaveLength(4);
   });
 
+  it('a second lab from another directory is refused while this one is up (they would share names)', async () => {
+    const other = newLabDir();
+    const res = await engine(['lab', 'up', '--nodes', '1', '-i', join(other, 'lab.yml')], { PBX_LAB_DIR: other });
+    rmSync(other, { recursive: true, force: true });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain(`a lab from ${LAB} is up (one lab per machine: the names are fixed); take it down first`);
+    expect(execFileSync('ip', ['-o', 'link', 'show', 'master', 'pbxlab0'], { encoding: 'utf8' }).match(/plv-/g)).toHaveLength(4);
+  });
+
   it('kill cuts the power (namespace and address gone), start boots the same disk again', async () => {
     expect(await sshAnswers('172.31.16.134')).toBe(true);
     const kill = await lab('kill', 'pbx02');
@@ -168,5 +177,6 @@ describe('lab', () => {
     expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toContain('pbxlab0');
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(LAB);
     expect(existsSync('/sys/fs/cgroup/freezer/pbxlab-pbx01')).toBe(false);
+    expect(existsSync('/run/pbx-lab.owner')).toBe(false);
   }, 60_000);
 });

@@ -34,6 +34,17 @@ describe('load errors', () => {
     });
   }
 
+  it('validate holds a vars file named through the inventory to its schema, as a run would', async () => {
+    const schema = JSON.stringify({ type: 'object', properties: { vip_cidr_netmask: { type: 'integer', maximum: 32 } } });
+    const inventory = 'all:\n  vars:\n    site: site.yml\n  hosts:\n    localhost: { ansible_connection: local }\n';
+    const files = { 'play.yml': '- hosts: all\n  vars_files: ["{{ site }}"]\n  tasks: []\n', 's.json': schema };
+    const good = await validate({ ...files, 'site.yml': '# yaml-language-server: $schema=s.json\nvip_cidr_netmask: 20\n' }, inventory);
+    expect(good.code, good.stderr).toBe(0);
+    const bad = await validate({ ...files, 'site.yml': '# yaml-language-server: $schema=s.json\nvip_cidr_netmask: 40\n' }, inventory);
+    expect(bad.code).toBe(5);
+    expect(bad.stderr.replace(bad.dir + '/', '')).toMatch(/site\.yml:2:19: field 'vip_cidr_netmask': must be <= 32/);
+  });
+
   it('an inventory error names the inventory file', async () => {
     const run = await validate({ 'play.yml': '- hosts: all\n  tasks: []\n' }, 'all:\n  hosts:\n    a:\n  chlidren:\n    web: {}\n');
     expect(run.code).toBe(5);

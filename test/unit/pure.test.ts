@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { knownHostsName, verifyHostKey } from '../../engine/connection/knownhosts';
 import { quote } from '../../engine/connection/quote';
 import { loadInventory, inventoryVars } from '../../engine/load/inventory';
-import { Templar, VarScope } from '../../engine/load/template';
+import { OMIT, Templar, VarScope } from '../../engine/load/template';
 import { decryptVault, encryptVault, setVaultPassword } from '../../engine/load/vault';
 import { parseYaml } from '../../engine/load/yaml';
 import { editBlock } from '../../engine/modules/blockinfile';
@@ -48,6 +48,11 @@ describe('templating', () => {
     expect(render("{{ {'a': 1} | combine({'b': 2}) }}", d)).toEqual({ a: 1, b: 2 });
     expect(render('{{ "it\'s" | quote }}', d)).toBe(`'it'\\''s'`);
     expect(render("{{ l[:2] }} {{ l[1:] | join('') }} {{ s[-5:] }} {{ {'a': 1}['a'] }}", d)).toBe('3,1 13 World 1');
+  });
+
+  it('drops an argument rendered to omit, also when omit comes through the variables', () => {
+    const vars = { omit: OMIT, item: { a: 1 } };
+    expect(render({ keep: '{{ item.a }}', drop: '{{ item.v | default(omit) }}', list: ['x', '{{ omit }}'] } as unknown as string, vars)).toEqual({ keep: 1, list: ['x'] });
   });
 
   it('names an undefined variable, and refuses self reference', () => {
