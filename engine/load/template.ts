@@ -207,29 +207,36 @@ function fixTestArguments(): void {
 const SLICE = /(?<=[\w\])'"])\[\s*(-?[\w.]*)\s*:\s*(-?[\w.]*)\s*\]/g;
 
 /**
+ * Walks a {{ }} or {% %} tag from `start` (just past its opening), minding quotes and dict braces:
+ * where the tag closes (-1 if it does not) and which `}` close a dict literal.
+ */
+function scanTag(source: string, start: number, close: '}}' | '%}'): { end: number; dictCloses: Set<number> } {
+  const dictCloses = new Set<number>();
+  let depth = 0;
+  let quote = '';
+  for (let i = start; i < source.length; i++) {
+    const c = source[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (depth === 0 && source.startsWith(close, i)) return { end: i, dictCloses };
+    else if (c === '{') depth++;
+    else if (c === '}') {
+      depth--;
+      dictCloses.add(i);
+    }
+  }
+  return { end: -1, dictCloses };
+}
+
+/**
  * The expression of a string that is exactly one `{{ ... }}` tag, or undefined. Braces of dict
  * literals inside (`{{ {'a': {'b': 1}} }}`) are balanced, so their `}}` does not end the tag.
  */
 function singleExpression(text: string): string | undefined {
   if (!text.startsWith('{{') || !text.endsWith('}}')) return undefined;
-  const inner = text.slice(2, -2);
-  let depth = 0;
-  let quote = '';
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '{') {
-      if (depth === 0 && (inner[i + 1] === '{' || inner[i + 1] === '%')) return undefined;
-      depth++;
-    } else if (c === '}') {
-      if (depth === 0) return undefined;
-      depth--;
-    }
-  }
-  return depth === 0 ? inner : undefined;
+  return scanTag(text, 2, '}}').end === text.length - 2 ? text.slice(2, -2) : undefined;
 }
 
 /**
@@ -246,28 +253,10 @@ function separateDictBraces(source: string): string {
       out += source[i++];
       continue;
     }
-    const close = open === '{{' ? '}}' : '%}';
+    const { end, dictCloses } = scanTag(source, i + 2, open === '{{' ? '}}' : '%}');
+    const stop = end < 0 ? source.length : end;
     out += open;
-    i += 2;
-    let depth = 0;
-    let quote = '';
-    while (i < source.length) {
-      const c = source[i];
-      if (quote) {
-        if (c === '\\') out += source[i++];
-        else if (c === quote) quote = '';
-      } else if (c === '"' || c === "'") quote = c;
-      else if (depth === 0 && source.startsWith(close, i)) break;
-      else if (c === '{') depth++;
-      else if (c === '}') {
-        depth--;
-        if (source[i + 1] === '}') out += '} ';
-        else out += c;
-        i++;
-        continue;
-      }
-      out += source[i++] ?? '';
-    }
+    for (i += 2; i < stop; i++) out += source[i] + (dictCloses.has(i) && source[i + 1] === '}' ? ' ' : '');
   }
   return out;
 }

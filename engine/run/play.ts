@@ -134,7 +134,9 @@ async function runInclude(play: PlayRun, task: Task, hosts: HostState[]): Promis
     }
   }
   for (const group of groups.values()) {
-    const tasks = selectTasks(group.tasks(), play.run.options);
+    // The include itself was selected; what it brings in (another role's tasks too) is part of
+    // it, so --role does not filter it out again. Tags still do.
+    const tasks = selectTasks(group.tasks(), { ...play.run.options, role: undefined });
     await runTasks(play, tasks, group.hosts);
   }
 }

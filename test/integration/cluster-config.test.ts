@@ -150,6 +150,9 @@ describe('Jinja2 features the roles use', () => {
 
   it('nested dict literals, list concatenation, keyword arguments', () => {
     expect(render("{{ {'a': {'b': [1, {'c': 2}]}} }}")).toEqual({ a: { b: [1, { c: 2 }] } });
+    expect(render("x={% set d = {'a': {'b': 1}} %}{{ d.a.b }}")).toBe('x=1');
+    expect(render("{{ '}}' }}")).toBe('}}');
+    expect(render("{{ a }}{{ b }}", { a: 1, b: 2 })).toBe('12');
     expect(render('{{ a + b }}', { a: [1], b: [2, 3] })).toEqual([1, 2, 3]);
     expect(render('{{ n + 1 }}', { n: 2 })).toBe(3);
     expect(t.evaluate("nodes | selectattr('name', 'equalto', 'b') | map(attribute='ip') | first == '2'", new VarScope({ nodes: [{ name: 'a', ip: '1' }, { name: 'b', ip: '2' }] }, t), 'test')).toBe(true);

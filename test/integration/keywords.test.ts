@@ -130,6 +130,21 @@ describe('task keywords', () => {
     expect(read(0, 'common')).toBe('common\n');
   });
 
+  it('--role runs that role whole, roles it includes too, and no other role', async () => {
+    const run = await play(
+      '- hosts: all\n  gather_facts: false\n  roles: [outer, other]\n',
+      ['--role', 'outer'],
+      {
+        'roles/outer/tasks/main.yml': '- include_role: { name: inner, tasks_from: part }\n  vars: { word: included }\n- copy: { content: "outer\\n", dest: "{{ root }}/outer" }\n',
+        'roles/inner/tasks/part.yml': '- copy: { content: "{{ word }}\\n", dest: "{{ root }}/inner" }\n',
+        'roles/other/tasks/main.yml': '- copy: { content: "other\\n", dest: "{{ root }}/other" }\n',
+      },
+    );
+    expect(run.code, run.stdout).toBe(0);
+    expect([read(0, 'outer'), read(0, 'inner')]).toEqual(['outer\n', 'included\n']);
+    expect(exists(0, 'other')).toBe(false);
+  });
+
   it('serial batches hosts and any_errors_fatal stops the play', async () => {
     const serial = await play(`
 - hosts: all

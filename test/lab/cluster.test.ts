@@ -83,6 +83,13 @@ describe('PBX HA cluster in the lab', () => {
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     for (const [host, s] of Object.entries(recap(run.stdout))) expect(s.changed, `${host} changed`).toBe(0);
     console.log(`re-run with nothing to change: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // One role re-run (as for an upgrade of that part): only the pbx role's tasks, and the roles it includes.
+    const pbxOnly = await deploy('--role', 'pbx');
+    expect(pbxOnly.code, pbxOnly.stdout.slice(-3000)).toBe(0);
+    const roles = new Set([...pbxOnly.stdout.matchAll(/^TASK \[(?:(\w+) : )?/gm)].map((m) => m[1] ?? '(play)'));
+    expect([...roles].sort()).toEqual(['(play)', 'container_runtime', 'pbx']);
+    expect(pbxOnly.stdout).toMatch(/TASK \[pbx : Stand-in PBX configuration/);
+    for (const [host, s] of Object.entries(recap(pbxOnly.stdout))) expect(s.changed, `${host} changed`).toBe(0);
   }, 120_000);
 
   it('status and master tell the truth: the VIP is in the master node\'s namespace only', async () => {
