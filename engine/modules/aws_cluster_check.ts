@@ -3,7 +3,7 @@
 // instead of failing halfway: instances, placement, subnet, VIP, Elastic IP, EBS volume and the
 // security group's inbound rules. Read-only; runs on the controller.
 import type { Module } from './types';
-import { ec2Client } from '../aws/ec2';
+import { ec2Client, readClusterPlacement } from '../aws/ec2';
 
 interface Rule {
   protocol: 'tcp' | 'udp' | '-1';
@@ -83,7 +83,7 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
   const ids = args.instance_ids;
   if (ids.length !== 3) problems.push(`${ids.length} instance ids given; the cluster needs three (quorum)`);
 
-  const found = (await client.send(new ec2.DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: ids }] }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+  const { instances: found, vpc, groups } = await readClusterPlacement({ region: args.region, endpoint: args.endpoint }, ids);
   for (const id of ids) if (!found.some((i) => i.InstanceId === id)) problems.push(`instance ${id} does not exist in ${args.region}`);
   for (const i of found) if (i.State?.Name !== 'running') problems.push(`instance ${i.InstanceId} is ${i.State?.Name}, not running`);
   const distinct = (what: string, pick: (i: (typeof found)[number]) => string | undefined) => {
@@ -96,7 +96,6 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
   if (!found.length) return problems;
 
   const subnet = (await client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: [found[0].SubnetId!] }))).Subnets?.[0];
-  const vpc = (await client.send(new ec2.DescribeVpcsCommand({ VpcIds: [found[0].VpcId!] }))).Vpcs?.[0];
   const cidr = subnet?.CidrBlock ?? '';
   const prefix = args.subnet_prefix ?? 20;
   if (!cidr.endsWith(`/${prefix}`)) problems.push(`subnet ${subnet?.SubnetId} is ${cidr}; the HA installation needs a /${prefix} subnet`);
@@ -124,8 +123,6 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
     }
   }
 
-  const groupIds = [...new Set(found.flatMap((i) => (i.SecurityGroups ?? []).map((g) => g.GroupId!)))];
-  const groups = groupIds.length ? ((await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: groupIds }))).SecurityGroups ?? []) : [];
   for (const instance of found) {
     const mine = groups.filter((g) => instance.SecurityGroups?.some((s) => s.GroupId === g.GroupId));
     const permissions = mine.flatMap((g) => g.IpPermissions ?? []);

@@ -3,7 +3,8 @@
 // instances' zone (found again by their Cluster/Name tags, so a second run creates nothing).
 // The plan lists what would be created; apply creates it and returns the new ids.
 import type { Module } from './types';
-import { ec2Client, tagMap } from '../aws/ec2';
+import { ModuleError } from './types';
+import { ec2Client, readClusterPlacement, tagMap } from '../aws/ec2';
 import { findMissingRules, SEED_RULES } from './aws_cluster_check';
 
 interface PrepareArgs {
@@ -53,12 +54,13 @@ const tags = (cluster: string, name: string) => [{ Key: 'Cluster', Value: cluste
 async function probePrepare(args: PrepareArgs): Promise<Found> {
   const ec2 = await import('@aws-sdk/client-ec2');
   const client = ec2Client({ region: args.region, endpoint: args.endpoint });
-  const instances = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: args.instance_ids }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+  const { instances, vpc, groups } = await readClusterPlacement({ region: args.region, endpoint: args.endpoint }, args.instance_ids);
+  const missing = args.instance_ids.filter((id) => !instances.some((i) => i.InstanceId === id));
+  if (missing.length) throw new ModuleError(`instance ${missing.join(', ')} does not exist in ${args.region}`);
   const first = instances[0];
-  if (!first) throw new Error(`none of the instances ${args.instance_ids.join(', ')} exists`);
   const securityGroup = first.SecurityGroups?.[0]?.GroupId ?? '';
-  const vpcCidr = (await client.send(new ec2.DescribeVpcsCommand({ VpcIds: [first.VpcId!] }))).Vpcs?.[0]?.CidrBlock ?? '';
-  const group = (await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [securityGroup] }))).SecurityGroups?.[0];
+  const vpcCidr = vpc?.CidrBlock ?? '';
+  const group = groups.find((g) => g.GroupId === securityGroup);
   const byTag = [{ Name: 'tag:Cluster', Values: [args.cluster] }];
   const address = (await client.send(new ec2.DescribeAddressesCommand({ Filters: byTag }))).Addresses?.[0];
   const volume = (await client.send(new ec2.DescribeVolumesCommand({ Filters: byTag }))).Volumes?.find((v) => tagMap(v.Tags).Name === `${args.cluster}-data`);

@@ -195,6 +195,10 @@ describe('aws-prepare', () => {
     expect(second.code).toBe(0);
     expect(recap(second.stdout).localhost.changed).toBe(0);
     expect(second.stdout).toContain(`ebs_volume_id: ${ids_[3]}`);
+
+    const unknown = await run('-e', 'pbx03_instance_id=i-0000000000000dead', '--check');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain(`instance i-0000000000000dead does not exist in ${REGION}`);
   });
 });
 
