@@ -33,6 +33,8 @@ interface ServerArgs {
   enabled?: boolean | 'auto';
   /** Extended servers about to stop or leave: `auto` does not count on them. */
   ignore?: string[];
+  /** Extended servers this run registers and starts: check mode counts them as ONLINE. */
+  joining?: string[];
   state?: 'present' | 'absent';
   wait_online?: number;
 }
@@ -73,6 +75,12 @@ async function list(args: ServerArgs): Promise<RegisteredServer[]> {
 /** Extended servers of the kind a built-in server could leave its work to (registered, enabled, staying). */
 function staying(servers: RegisteredServer[], ignore: string[]): RegisteredServer[] {
   return servers.filter((s) => s.type === 'EXTENDED' && s.enabled && !ignore.includes(s.name));
+}
+
+/** The serving list as it will be once this run has started the joining servers. */
+function withJoining(serving: RegisteredServer[], joining: string[]): RegisteredServer[] {
+  const joined = (name: string): RegisteredServer => ({ id: 0, name, type: 'EXTENDED', ipv4: '', enabled: true, status: 'ONLINE' });
+  return [...serving.filter((s) => !joining.includes(s.name)), ...joining.map(joined)];
 }
 
 function validate(args: ServerArgs): void {
@@ -161,6 +169,7 @@ export const pbx_server: Module<ServerArgs, Found> = {
       max_concurrent_sessions: { type: 'integer', minimum: 1, description: 'Media server call session limit.' },
       enabled: { enum: [true, false, 'auto'], description: "auto (built-in only): off while an extended server of the kind is registered, enabled and not in ignore." },
       ignore: { type: 'array', items: { type: 'string' }, description: 'Extended servers about to stop or leave: auto does not count on them.' },
+      joining: { type: 'array', items: { type: 'string' }, description: 'Extended servers this run registers and starts: in check mode they count as ONLINE, so the preview shows what the run would do.' },
       state: { enum: ['present', 'absent'], description: 'Extended server registered or not (default present).' },
       wait_online: { type: 'integer', minimum: 0, description: 'Before turning a built-in server off: seconds to wait for an extended one to be ONLINE (default 30).' },
     },
@@ -172,7 +181,8 @@ export const pbx_server: Module<ServerArgs, Found> = {
     const deadline = Date.now() + (args.wait_online ?? 30) * 1000;
     for (;;) {
       const servers = await list(args);
-      const serving = staying(servers, args.ignore ?? []);
+      // A dry run cannot see the servers it would register and start; it counts them as they will be.
+      const serving = ctx.check ? withJoining(staying(servers, args.ignore ?? []), args.joining ?? []) : staying(servers, args.ignore ?? []);
       const turningOff = args.builtin && (args.enabled === 'auto' ? serving.length > 0 : args.enabled === false);
       // Read-only wait, as wait_for: an extended server reports ONLINE a moment after it starts.
       if (!turningOff || ctx.check || serving.some((s) => s.status === 'ONLINE') || Date.now() > deadline) return { servers, serving };

@@ -95,6 +95,12 @@ describe('pbx_server against the stand-in PBX API', () => {
     expect((await get('media_servers'))[0]).toMatchObject({ enabled: true, status: 'ONLINE' });
     // Another kind with no extended server: auto keeps its built-in server on, changing nothing.
     expect(recap((await task({ ...auto, kind: 'ivr' })).stdout).localhost.changed).toBe(0);
+    // A dry run counts the servers the run would start (joining): its preview shows the change it cannot see yet.
+    const preview = await task({ ...auto, kind: 'ivr', joining: ['ivr7'] }, ['--check', '--diff']);
+    expect(preview.code, preview.stdout).toBe(0);
+    expect(preview.stdout).toContain('-enabled: true\n+enabled: false');
+    expect((await get('ivr_servers'))[0]).toMatchObject({ enabled: true });
+    expect(recap((await task({ ...auto, kind: 'ivr', joining: ['ivr7'] })).stdout).localhost.changed).toBe(0);
   });
 
   it('deregisters; refuses contradictory arguments and a wrong token, naming the problem', async () => {

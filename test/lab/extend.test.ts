@@ -116,6 +116,14 @@ describe('extended servers', () => {
   }, 240_000);
 
   it('run starts every server pointed at the VIP; a second run changes nothing; a media server above 5000 sessions is warned about', async () => {
+    // The dry run first: it shows the registrations and the four built-in servers going off, and does nothing.
+    const preview = await extend('run', '--check', '--diff');
+    expect(preview.code, preview.stdout.slice(-3000)).toBe(0);
+    expect(preview.stdout).toContain('+name: "media1"\n+ipv4: "172.31.16.150"');
+    expect(preview.stdout.match(/-enabled: true\n\+enabled: false/g)?.length).toBe(4);
+    expect((await registry('media_servers')).map((i) => i.type)).toEqual(['DEFAULT']);
+    for (const s of SERVERS) expect(onNode(s.host, 'docker ps -aq --filter name=^pbx-extend$ 2>/dev/null || true').trim(), s.host).toBe('');
+
     const run = await extend('run');
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     expect(run.stdout).toContain('WARNING ext01: max_call_sessions 6000 is above 5000');
