@@ -12,7 +12,6 @@ const TEMPLATE_MARK = /\{\{|\{%/;
 
 export class UndefinedVariable extends Error {}
 
-/** Variables of one host at one task, each templated value rendered on first use. */
 /**
  * Values that came back from hosts (registered results) are data, never templates: like Ansible's
  * "unsafe" values, they are not rendered again, so a `{{` in a command's output stays text.
@@ -24,6 +23,7 @@ export function markUnsafe<T extends object>(value: T): T {
   return value;
 }
 
+/** Variables of one host at one task, each templated value rendered on first use. */
 export class VarScope {
   private readonly rendered = new Map<string, unknown>();
   private readonly resolving = new Set<string>();

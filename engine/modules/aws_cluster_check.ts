@@ -75,6 +75,12 @@ export function findMissingRules(rules: Rule[], permissions: Permission[], vpcCi
   return rules.filter((r) => !covered(r, permissions, vpcCidr));
 }
 
+/** A rule as people read it: "udp/35000-65000 from 0.0.0.0/0 (RTP)"; `vpcSource` stands for the VPC's range. */
+export function describeRule(rule: Rule, vpcSource: string): string {
+  const ports = rule.from === rule.to ? `${rule.from}` : `${rule.from}-${rule.to}`;
+  return `${rule.protocol === '-1' ? 'all' : rule.protocol}/${ports} from ${rule.source === 'vpc' ? vpcSource : rule.source} (${rule.description})`;
+}
+
 /** Every problem found, each a sentence naming what and why. */
 export async function findProblems(args: CheckArgs): Promise<string[]> {
   const ec2 = await import('@aws-sdk/client-ec2');
@@ -127,7 +133,7 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
     const mine = groups.filter((g) => instance.SecurityGroups?.some((s) => s.GroupId === g.GroupId));
     const permissions = mine.flatMap((g) => g.IpPermissions ?? []);
     const missing = findMissingRules(args.inbound_rules ?? SEED_RULES, permissions, vpc?.CidrBlock ?? cidr);
-    if (missing.length) problems.push(`instance ${instance.InstanceId}: security groups ${mine.map((g) => g.GroupId).join(', ') || '(none)'} lack inbound ${missing.map((r) => `${r.protocol === '-1' ? 'all' : r.protocol}/${r.from === r.to ? r.from : `${r.from}-${r.to}`} from ${r.source === 'vpc' ? `the VPC (${vpc?.CidrBlock})` : r.source} (${r.description})`).join('; ')}`);
+    if (missing.length) problems.push(`instance ${instance.InstanceId}: security groups ${mine.map((g) => g.GroupId).join(', ') || '(none)'} lack inbound ${missing.map((r) => describeRule(r, `the VPC (${vpc?.CidrBlock})`)).join('; ')}`);
   }
   return problems;
 }

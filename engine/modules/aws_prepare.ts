@@ -5,7 +5,7 @@
 import type { Module } from './types';
 import { ModuleError } from './types';
 import { ec2Client, readClusterPlacement, tagMap } from '../aws/ec2';
-import { findMissingRules, SEED_RULES } from './aws_cluster_check';
+import { describeRule, findMissingRules, SEED_RULES } from './aws_cluster_check';
 
 interface PrepareArgs {
   region: string;
@@ -97,7 +97,7 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
   probe: probePrepare,
   plan(args, found) {
     const wanted = [
-      ...found.missingRules.map((r) => `inbound ${r.protocol}/${r.from === r.to ? r.from : `${r.from}-${r.to}`} from ${r.source === 'vpc' ? found.vpcCidr : r.source} (${r.description}) on ${found.securityGroup}`),
+      ...found.missingRules.map((r) => `inbound ${describeRule(r, found.vpcCidr)} on ${found.securityGroup}`),
       ...(found.eip ? [] : [`Elastic IP tagged Cluster=${args.cluster}`]),
       ...(found.volumeId ? [] : [`EBS volume ${args.cluster}-data, ${args.volume_size_gb ?? 256} GB ${args.volume_type ?? 'gp3'} in ${found.zone}`]),
       ...(args.iam_policy_name && !found.policyArn ? [`IAM policy ${args.iam_policy_name}`] : []),

@@ -83,6 +83,11 @@ function withJoining(serving: RegisteredServer[], joining: string[]): Registered
   return [...serving.filter((s) => !joining.includes(s.name)), ...joining.map(joined)];
 }
 
+/** Does the task ask for the built-in server to be off, given the extended servers that would serve? */
+function wantsOff(args: ServerArgs, serving: RegisteredServer[]): boolean {
+  return args.enabled === 'auto' ? serving.length > 0 : args.enabled === false;
+}
+
 function validate(args: ServerArgs): void {
   if (!/^https?:\/\/./.test(args.api_url)) throw new ModuleError(`api_url '${args.api_url}' is not an http(s) URL`);
   if (Boolean(args.builtin) === Boolean(args.name)) throw new ModuleError('give either name (an extended server) or builtin: true (the PBX\'s own server of the kind)');
@@ -103,7 +108,7 @@ function builtinPlan(args: ServerArgs, found: Found, check: boolean): Outcome {
   const label = `built-in ${args.kind} server`;
   const online = found.serving.filter((s) => s.status === 'ONLINE').map((s) => s.name);
   const others = found.serving.map((s) => `${s.name} ${s.status}`).join(', ') || 'none registered';
-  const wantOff = args.enabled === 'auto' ? found.serving.length > 0 : args.enabled === false;
+  const wantOff = wantsOff(args, found.serving);
   if (wantOff && !online.length) {
     // In check mode the extended servers may be the ones this very run starts.
     if (check) return { changed: builtin.enabled, msg: `would turn the ${label} off once an extended one is ONLINE (now: ${others})` };
@@ -139,7 +144,6 @@ function extendedPlan(args: ServerArgs, found: Found): Outcome {
   const fields = DECLARED.filter((f) => f in want);
   const changes = current ? fields.filter((f) => (current as unknown as Record<string, unknown>)[f] !== want[f]) : fields;
   if (current && !changes.length) return { changed: false, msg: `${label} registered (${current.status})`, result: { id: current.id, status: current.status } };
-  const diff: Diff[] = [{ before: describe(current, changes), after: describe(want, changes), beforeHeader: label, afterHeader: label }];
   if (!current) {
     return {
       changed: true,
@@ -149,6 +153,7 @@ function extendedPlan(args: ServerArgs, found: Found): Outcome {
     };
   }
   const update = Object.fromEntries(changes.map((f) => [f, want[f]]));
+  const diff: Diff[] = [{ before: describe(current, changes), after: describe(want, changes), beforeHeader: label, afterHeader: label }];
   return { changed: true, msg: `${label}: ${changes.join(', ')} changed`, diff, apply: async () => (await call(args, 'POST', `${path}/${current.id}`, update), { id: current.id }) };
 }
 
@@ -181,11 +186,11 @@ export const pbx_server: Module<ServerArgs, Found> = {
     const deadline = Date.now() + (args.wait_online ?? 30) * 1000;
     for (;;) {
       const servers = await list(args);
+      const registered = staying(servers, args.ignore ?? []);
       // A dry run cannot see the servers it would register and start; it counts them as they will be.
-      const serving = ctx.check ? withJoining(staying(servers, args.ignore ?? []), args.joining ?? []) : staying(servers, args.ignore ?? []);
-      const turningOff = args.builtin && (args.enabled === 'auto' ? serving.length > 0 : args.enabled === false);
+      const serving = ctx.check ? withJoining(registered, args.joining ?? []) : registered;
       // Read-only wait, as wait_for: an extended server reports ONLINE a moment after it starts.
-      if (!turningOff || ctx.check || serving.some((s) => s.status === 'ONLINE') || Date.now() > deadline) return { servers, serving };
+      if (!args.builtin || !wantsOff(args, serving) || ctx.check || serving.some((s) => s.status === 'ONLINE') || Date.now() > deadline) return { servers, serving };
       await new Promise((r) => setTimeout(r, 1000));
     }
   },

@@ -109,7 +109,8 @@ async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarSco
 /** Applies changed_when/failed_when with the result bound to the register name. */
 function judge(play: PlayRun, task: Task, scope: VarScope, result: Result): void {
   if (result.unreachable) return;
-  const bound = scope.with({ ...(task.register ? { [task.register]: markUnsafe(result) } : {}), result: markUnsafe(result) });
+  const data = markUnsafe(result);
+  const bound = scope.with({ ...(task.register ? { [task.register]: data } : {}), result: data });
   try {
     if (task.changedWhen) result.changed = allTrue(play, bound, task, task.changedWhen, 'changed_when');
     if (task.failedWhen) result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;
