@@ -12,11 +12,15 @@ export function newLabDir(): string {
   return mkdtempSync(join(tmpdir(), 'pbx-lab-test-'));
 }
 
+/** Takes the lab of a directory down (through its own pid files) and removes the directory. */
+export async function removeLab(dir: string): Promise<void> {
+  await engine(['lab', 'down'], { PBX_LAB_DIR: dir });
+  rmSync(dir, { recursive: true, force: true });
+}
+
 export async function takeDownStaleLabs(current: string): Promise<void> {
   for (const old of readdirSync(tmpdir()).filter((d) => d.startsWith('pbx-lab-test-')).map((d) => join(tmpdir(), d))) {
-    if (old === current) continue;
-    await engine(['lab', 'down'], { PBX_LAB_DIR: old });
-    rmSync(old, { recursive: true, force: true });
+    if (old !== current) await removeLab(old);
   }
 }
 

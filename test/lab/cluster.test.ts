@@ -2,12 +2,12 @@
 // corosync, pacemaker and pcsd), then operated: re-runs, a declared change, SIP through the VIP,
 // a power cut of the active node, and a network partition.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { engine, project, recap } from '../helpers/engine';
-import { labVars, newLabDir, onNode as onLabNode, takeDownStaleLabs } from '../helpers/lab';
+import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';
 import { AWS_TEST_ENV, seedPbxVpc, startMoto } from '../helpers/moto';
 
 const LAB = newLabDir();
@@ -60,10 +60,7 @@ beforeAll(async () => {
   writeFileSync(INVENTORY, readFileSync(LAB_INVENTORY, 'utf8').split('\n').filter((l) => !l.includes('pbx04:')).join('\n'));
 }, 180_000);
 
-afterAll(async () => {
-  await lab('down');
-  rmSync(LAB, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => removeLab(LAB), 120_000);
 
 describe('PBX HA cluster in the lab', () => {
   it('deploys from bare nodes until SIP is answered on the VIP', async () => {

@@ -1,11 +1,11 @@
 // DNS SRV pools served by a real BIND 9 on a lab node: the role writes them, dig and
 // `engine srv check` see them, a changed weight changes exactly that record.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, recap } from '../helpers/engine';
-import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
+import { newLabDir, removeLab, takeDownStaleLabs } from '../helpers/lab';
 
 const LAB = newLabDir();
 const env = { PBX_LAB_DIR: LAB };
@@ -31,10 +31,7 @@ beforeAll(async () => {
   writeFileSync(INVENTORY, readFileSync(LAB_INVENTORY, 'utf8').replace('extended:', 'dns_servers:'));
 }, 120_000);
 
-afterAll(async () => {
-  await engine(['lab', 'down', '-i', LAB_INVENTORY], env);
-  rmSync(LAB, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => removeLab(LAB), 120_000);
 
 describe('DNS SRV pools', () => {
   it('serves the two-pool layout: dig and engine srv check see what the role wrote; a second run changes nothing', async () => {

@@ -4,12 +4,12 @@
 // built-in media/queue/meeting/IVR servers off while extended ones serve (IM stays), on again
 // before the last one of a kind stops or leaves, and those settings kept through a switchover.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { engine, recap } from '../helpers/engine';
-import { labVars, newLabDir, onNode as onLabNode, takeDownStaleLabs } from '../helpers/lab';
+import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';
 
 const LAB = newLabDir();
 const env = { PBX_LAB_DIR: LAB };
@@ -84,10 +84,7 @@ beforeAll(async () => {
   INVENTORY = inventory('extend.yml', siteVars('vars.yml', 'extend_skip_checks: [postgresql]\nextend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 1\n'));
 }, 360_000);
 
-afterAll(async () => {
-  await engine(['lab', 'down', '-i', LAB_INVENTORY], env);
-  rmSync(LAB, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => removeLab(LAB), 120_000);
 
 describe('extended servers', () => {
   it('refuses before anything runs: a server with two roles, a duplicate name, too little disk, an installed PostgreSQL', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, project, recap } from '../helpers/engine';
-import { newLabDir, takeDownStaleLabs } from '../helpers/lab';
+import { newLabDir, removeLab, takeDownStaleLabs } from '../helpers/lab';
 
 const LAB = newLabDir();
 const INVENTORY = join(LAB, 'lab.yml');
@@ -43,10 +43,7 @@ beforeAll(async () => {
   console.log(`lab up: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }, 180_000);
 
-afterAll(async () => {
-  await lab('down');
-  rmSync(LAB, { recursive: true, force: true });
-});
+afterAll(() => removeLab(LAB));
 
 describe('lab', () => {
   it('boots three PBX nodes and one extended server running systemd, each with its own hostname, address and ssh key', async () => {
