@@ -81,3 +81,22 @@ export function verifyHostKey(files: string[], name: string, key: Buffer, accept
   appendFileSync(target, `${name} ${type} ${blob}\n`, { mode: 0o600 });
   return { ok: true };
 }
+
+/** Host key algorithms in OpenSSH's default order of preference. */
+const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** The algorithms that can present a key of a known_hosts key type (an RSA key signs three ways). */
+function algorithmsFor(type: string): string[] {
+  return type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+}
+
+/**
+ * The host key algorithms to offer, as OpenSSH orders them: those of the key types known_hosts
+ * already holds for this name first, so a host known by its ECDSA key is asked for that key.
+ */
+export function hostKeyAlgorithms(files: string[], name: string): string[] {
+  const entries = files.filter((f) => existsSync(f)).flatMap((f) => parseKnownHosts(readFileSync(f, 'utf8')));
+  const known = entries.filter((e) => e.marker === undefined && entryMatches(e, name)).flatMap((e) => algorithmsFor(e.type));
+  const preferred = HOST_KEY_ALGORITHMS.filter((a) => known.includes(a));
+  return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
+}

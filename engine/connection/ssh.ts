@@ -4,9 +4,12 @@ import { connect as tcpConnect } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { NodeSSH } from 'node-ssh';
-import { Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
+import { InputError } from '../errors';
 import { shlexSplit } from '../modules/util/shlex';
-import { knownHostsName, verifyHostKey } from './knownhosts';
+import { converse } from './converse';
+import { hostKeyAlgorithms, knownHostsName, verifyHostKey } from './knownhosts';
 import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './types';
 import { wrapCommand } from './wrap';
 
@@ -21,13 +24,16 @@ export interface SshTarget {
   acceptNewHostKeys: boolean;
   proxyJump?: SshTarget;
   connectTimeoutMs: number;
+  /** A host that answers nothing for interval x count is unreachable (OpenSSH's ServerAlive*). */
+  aliveIntervalMs: number;
+  aliveCountMax: number;
 }
 
 /**
  * Opens the TCP socket ourselves to set TCP_NODELAY: ssh2 leaves Nagle on, and with delayed ACKs
  * every command then waits ~40 ms; with it off a command over an open session takes ~4 ms.
  */
-function openSocket(address: string, port: number, timeoutMs: number): Promise<NodeJS.ReadWriteStream> {
+function openSocket(address: string, port: number, timeoutMs: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect({ host: address, port });
     socket.setNoDelay(true);
@@ -94,6 +100,8 @@ export function resolveSshTarget(
     UserKnownHostsFile: args.options.userknownhostsfile,
     ProxyJump: args.options.proxyjump,
     ConnectTimeout: args.options.connecttimeout,
+    ServerAliveInterval: args.options.serveraliveinterval,
+    ServerAliveCountMax: args.options.serveralivecountmax,
   };
   const config = { ...sshConfigFor(alias, configFile), ...Object.fromEntries(Object.entries(fromArgs).filter(([, v]) => v !== undefined)) };
   const identity = config.IdentityFile;
@@ -110,7 +118,9 @@ export function resolveSshTarget(
     password: (vars.ansible_password ?? vars.ansible_ssh_pass) as string | undefined,
     knownHostsFiles: knownHosts.split(/\s+/).map(expandHome),
     acceptNewHostKeys: options.acceptNewHostKeys || ['accept-new', 'no'].includes(args.options.stricthostkeychecking ?? ''),
-    connectTimeoutMs: Number(vars.ansible_timeout ?? first(config.ConnectTimeout) ?? 10) * 1000,
+    connectTimeoutMs: seconds(vars.ansible_timeout ?? first(config.ConnectTimeout) ?? 10, vars.ansible_timeout !== undefined ? 'ansible_timeout' : 'ConnectTimeout') * 1000,
+    aliveIntervalMs: seconds(first(config.ServerAliveInterval) ?? 15, 'ServerAliveInterval') * 1000,
+    aliveCountMax: seconds(first(config.ServerAliveCountMax) ?? 3, 'ServerAliveCountMax'),
   };
   if (jump && jump.toLowerCase() !== 'none') {
     const [userPart, hostPart] = jump.includes('@') ? jump.split('@') : [undefined, jump];
@@ -124,13 +134,42 @@ export function resolveSshTarget(
   return target;
 }
 
+/** A positive number of seconds from a variable or ssh option, or an error naming it. */
+function seconds(value: unknown, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${name} must be a positive number of seconds, got '${String(value)}'`, undefined, name);
+  return n;
+}
+
 export class SshConnection implements Connection {
+  /** Why the connection is gone, once it is: every later command fails with it at once. */
+  private lost?: string;
+  /** Commands under way, each with a way to end it when the connection goes. */
+  private readonly running = new Set<(why: string) => void>();
+
   private constructor(
     readonly host: string,
     readonly user: string,
     private readonly ssh: NodeSSH,
     private readonly jump?: SshConnection,
-  ) {}
+  ) {
+    // Permanent handlers: a reset, a keepalive timeout or a close at any moment, with or without
+    // a command running, ends this host's work with the reason and never the process.
+    const client = ssh.connection!;
+    client.on('error', (err: Error) => this.drop(`ssh connection lost: ${err.message}`));
+    client.on('close', () => this.drop('ssh connection closed'));
+    client.on('end', () => this.drop('ssh connection closed by the host'));
+  }
+
+  private drop(why: string): void {
+    this.lost ??= why;
+    for (const end of this.running) end(this.lost);
+    this.running.clear();
+  }
+
+  isOpen(): boolean {
+    return this.lost === undefined;
+  }
 
   static async open(target: SshTarget): Promise<SshConnection> {
     const { NodeSSH } = await import('node-ssh');
@@ -149,7 +188,9 @@ export class SshConnection implements Connection {
         agent: process.env.SSH_AUTH_SOCK,
         sock,
         readyTimeout: target.connectTimeoutMs,
-        keepaliveInterval: 15000,
+        keepaliveInterval: target.aliveIntervalMs,
+        keepaliveCountMax: target.aliveCountMax,
+        algorithms: { serverHostKey: hostKeyAlgorithms(target.knownHostsFiles, knownHostsName(target.address, target.port)) as ServerHostKeyAlgorithm[] },
         hostVerifier: (key: Buffer) => {
           const verdict = verifyHostKey(target.knownHostsFiles, knownHostsName(target.address, target.port), key, target.acceptNewHostKeys);
           if (!verdict.ok) refusal = verdict.reason;
@@ -167,24 +208,41 @@ export class SshConnection implements Connection {
     return new SshConnection(target.host, target.user, ssh, jump);
   }
 
-  private forward(address: string, port: number): Promise<NodeJS.ReadWriteStream> {
+  private forward(address: string, port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
-      this.ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: NodeJS.ReadWriteStream) => (err ? reject(err) : resolve(stream)));
+      this.ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) => (err ? reject(err) : resolve(stream)));
     });
   }
 
-  async run(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const { script, stdin } = wrapCommand(command, this.user, options);
-    if (!this.ssh.isConnected()) throw new UnreachableError(this.host, 'ssh connection lost');
-    try {
-      const res = await this.ssh.execCommand(script, {
-        noTrim: true,
-        stdin: stdin === undefined ? undefined : Readable.from([Buffer.from(stdin)]),
+  run(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { script, handshake } = wrapCommand(command, this.user, options);
+    if (this.lost) return Promise.reject(new UnreachableError(this.host, this.lost));
+    return new Promise<ExecResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined;
+      const end = (why: string) => {
+        channel?.destroy();
+        reject(new UnreachableError(this.host, why));
+      };
+      this.running.add(end);
+      const settle = <T>(fn: (v: T) => void) => (v: T) => {
+        this.running.delete(end);
+        fn(v);
+      };
+      this.ssh.connection!.exec(script, (err, opened) => {
+        if (err) return settle(end)(`ssh command failed: ${err.message}`);
+        channel = opened;
+        const exited = new Promise<{ code: number | null; signal: string | null }>((done) => {
+          let status: { code: number | null; signal: string | null } | undefined;
+          opened.on('exit', (code: number | null, signal?: string) => (status = { code, signal: signal ?? null }));
+          // A channel closed with no exit status is a connection going away: its close event
+          // follows shortly and ends the command as unreachable, not as a failed command.
+          opened.on('close', () => (status ? done(status) : setTimeout(() => done({ code: null, signal: null }), 200)));
+        });
+        // A channel error (a reset during an upload) is this host's connection failing.
+        opened.on('error', (e: Error) => settle(end)(`ssh channel failed: ${e.message}`));
+        converse({ stdout: opened, stderr: opened.stderr, stdin: opened, exited }, options.stdin, handshake).then(settle(resolve), settle(reject));
       });
-      return { rc: res.code ?? (res.signal ? 128 : 255), stdout: res.stdout, stderr: res.stderr };
-    } catch (err) {
-      throw new UnreachableError(this.host, `ssh command failed: ${(err as Error).message}`);
-    }
+    });
   }
 
   async close(): Promise<void> {

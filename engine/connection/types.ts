@@ -10,6 +10,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   cwd?: string;
   become?: Become;
+  /** Seconds the command may run; it is then ended on the host (TERM, later KILL). */
+  timeoutSec?: number;
 }
 
 export interface ExecResult {
@@ -25,6 +27,8 @@ export interface Connection {
   readonly user: string;
   /** Runs a POSIX sh command line built with quote(); never throws for a non-zero exit. */
   run(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** False once the transport is gone (dropped, reset, hung): the next task connects again. */
+  isOpen(): boolean;
   close(): Promise<void>;
 }
 

@@ -117,13 +117,17 @@ function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
     until: has('until') ? conditions(raw.until) : undefined,
     retries: raw.retries,
     delay: raw.delay,
+    timeout: has('timeout') ? raw.timeout : up.timeout,
+    throttle: has('throttle') ? raw.throttle : up.throttle,
+    delegateFacts: has('delegate_facts') ? raw.delegate_facts : up.delegateFacts,
+    diff: has('diff') ? raw.diff : up.diff,
   };
 }
 
 /** Keywords a block passes down to its tasks. */
 function inheritFrom(task: Task): Partial<Task> {
-  const { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal } = task;
-  return { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal };
+  const { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal, timeout, throttle, delegateFacts, diff } = task;
+  return { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal, timeout, throttle, delegateFacts, diff };
 }
 
 export function normalizeTasks(raw: unknown, ctx: TaskContext): Task[] {

@@ -53,6 +53,14 @@ export interface Task {
   delay?: unknown;
   environment?: unknown;
   anyErrorsFatal?: unknown;
+  /** Seconds the task may take on a host; its commands are then ended there. */
+  timeout?: unknown;
+  /** At most this many hosts run the task at once. */
+  throttle?: unknown;
+  /** With delegate_to: facts the task sets go to the delegated host. */
+  delegateFacts?: unknown;
+  /** Show (true) or never show (false) this task's diff, whatever --diff says. */
+  diff?: unknown;
 }
 
 export interface Play {

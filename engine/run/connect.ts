@@ -11,8 +11,13 @@ export function isLocal(host: string, vars: Vars, playConnection?: string): bool
 }
 
 /** Returns the pooled connection of a host, opening it (with its resolved vars) the first time. */
-export function connectionFor(run: RunContext, host: string, vars: Vars, playConnection?: string, remoteUser?: string): Promise<Connection> {
+export async function connectionFor(run: RunContext, host: string, vars: Vars, playConnection?: string, remoteUser?: string): Promise<Connection> {
   let conn = run.connections.get(host);
+  // A connection that went away (reset, hung, closed) is opened again for the next task.
+  if (conn && !(await conn).isOpen()) {
+    if (run.connections.get(host) === conn) run.connections.delete(host);
+    conn = run.connections.get(host);
+  }
   if (!conn) {
     if (isLocal(host, vars, playConnection)) conn = Promise.resolve(new LocalConnection(host));
     else {

@@ -11,7 +11,7 @@ import { serialBatches } from '../plan/serial';
 import { selectTasks } from '../plan/tags';
 import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
-import { type Result, runTaskOnHost, statusOf } from './task';
+import { failureOf, type Result, runTaskOnHost, statusOf } from './task';
 import { taskScope } from './vars';
 import { markUnsafe, VarScope } from '../load/template';
 import { inventoryVars } from '../load/inventory';
@@ -36,38 +36,87 @@ function fail(host: HostState): void {
   else host.stats.failed++;
 }
 
+/** The host a task's facts belong to: the delegated one with delegate_facts, else its own. */
+function factsHost(play: PlayRun, host: HostState, task: Task, result: Result, scope: VarScope): HostState {
+  const delegated = result.delegated_to as string | undefined;
+  if (!delegated || task.delegateFacts === undefined) return host;
+  if (!toBool(play.run.templar.renderValue(task.delegateFacts, scope, `task '${task.name}' delegate_facts`, task.pos))) return host;
+  if (!play.run.inventory.hostVars.has(delegated)) return host;
+  if (!play.run.hosts.has(delegated)) play.run.hosts.set(delegated, newHost(delegated));
+  return play.run.hosts.get(delegated)!;
+}
+
 /** What a task's result leaves on a host: the registered variable, facts, notified handlers. */
 function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean, scope?: VarScope): void {
+  const vars = scope ?? taskScope(play, host, task);
   if (task.register) host.hostFacts[task.register] = markUnsafe(result);
+  const owner = facts.length ? factsHost(play, host, task, result, vars) : host;
   for (const f of facts) {
     const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
-    if (gathered && task.module === setup) Object.assign(host.facts, gathered);
-    else Object.assign(host.hostFacts, gathered ?? {}, rest);
+    if (gathered && task.module === setup) Object.assign(owner.facts, gathered);
+    else Object.assign(owner.hostFacts, gathered ?? {}, rest);
   }
   if (!changed || !task.notify.length) return;
-  const vars = scope ?? taskScope(play, host, task);
   for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, vars, `task '${task.name}' notify`, task.pos)));
 }
 
 /** Status and counters after a task finished on a host, plus what the result leaves behind. */
 function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
   const scope = taskScope(play, host, task);
-  const ignored = task.ignoreErrors !== undefined && toBool(play.run.templar.renderValue(task.ignoreErrors, scope, `task '${task.name}' ignore_errors`, task.pos));
-  const status = statusOf(result, ignored);
+  const keyword = (value: unknown, name: string) => value !== undefined && toBool(play.run.templar.renderValue(value, scope, `task '${task.name}' ${name}`, task.pos));
+  const status = statusOf(result, !result.unreachable && keyword(task.ignoreErrors, 'ignore_errors'));
   absorb(play, host, task, result, facts, status === 'changed', scope);
+  // ignore_unreachable: the host stays in the play (as in Ansible it counts as ok and ignored).
+  if (status === 'unreachable' && keyword(task.ignoreUnreachable, 'ignore_unreachable')) {
+    host.stats.ok++;
+    host.stats.ignored++;
+    return 'ignored';
+  }
   if (status === 'unreachable') host.unreachable = true;
   if (status === 'failed') fail(host);
   else count(host, status);
   return status;
 }
 
+/** settle(), where a keyword that cannot be evaluated (undefined variable) fails this host only. */
+function settleSafely(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
+  try {
+    return settle(play, host, task, result, facts);
+  } catch (err) {
+    return failOn(play, host, task, err);
+  }
+}
+
+/** An error met while running a task on a host fails that host, reported like a task result. */
+function failOn(play: PlayRun, host: HostState, task: Task, err: unknown): 'failed' {
+  play.run.reporter.emit({ kind: 'host_result', task: task.name, host: host.name, status: 'failed', msg: String(failureOf(err).msg) });
+  fail(host);
+  return 'failed';
+}
+
 function batchHosts(play: PlayRun): HostState[] {
   return play.batch.map((h) => play.run.hosts.get(h)!).filter(isActive);
 }
 
+/** A task keyword evaluated once for the whole task (with the first host's variables). */
+function taskWide(play: PlayRun, task: Task, hosts: HostState[], value: unknown, name: string): unknown {
+  if (value === undefined || !hosts.length) return undefined;
+  return play.run.templar.renderValue(value, taskScope(play, hosts[0], task), `task '${task.name}' ${name}`, task.pos);
+}
+
+/** How many hosts run the task at once: --forks, lowered by the task's throttle. */
+function concurrency(play: PlayRun, task: Task, hosts: HostState[], targets: number): number {
+  const forks = play.run.options.forks ?? targets;
+  const throttle = taskWide(play, task, hosts, task.throttle, 'throttle');
+  if (throttle === undefined) return forks;
+  const n = Number(throttle);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`throttle must be a whole number, got '${String(throttle)}'`, task.pos, 'throttle');
+  return n === 0 ? forks : Math.min(forks, n);
+}
+
 async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], handler = false): Promise<void> {
   const { run } = play;
-  const runOnce = task.runOnce !== undefined && hosts.length > 0 && toBool(run.templar.renderValue(task.runOnce, taskScope(play, hosts[0], task), `task '${task.name}' run_once`, task.pos));
+  const runOnce = toBool(taskWide(play, task, hosts, task.runOnce, 'run_once') ?? false);
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
   run.reporter.emit({ kind: 'task_start', name: task.name, role: task.role?.name, hosts: targets.map((h) => h.name), handler });
   let anyFailed = false;
@@ -75,7 +124,7 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
     if (run.interrupted) return undefined;
     const host = run.hosts.get(name)!;
     const { result, facts } = await runTaskOnHost(play, host, task);
-    const status = settle(play, host, task, result, facts);
+    const status = settleSafely(play, host, task, result, facts);
     if (status === 'failed') anyFailed = true;
     // run_once: the one result counts for the host that ran it and is shared with the others;
     // as in Ansible, its failure fails them all.
@@ -86,7 +135,7 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
       }
     }
     return status;
-  }, run.options.forks ?? targets.length);
+  }, concurrency(play, task, hosts, targets.length));
   const fatal = task.anyErrorsFatal !== undefined ? toBool(task.anyErrorsFatal) : play.play.anyErrorsFatal;
   if (anyFailed && fatal && !hosts.some((h) => h.rescueDepth > 0)) play.aborted = true;
   checkMaxFail(play);
@@ -102,41 +151,59 @@ function checkMaxFail(play: PlayRun): void {
   if ((failed / play.batch.length) * 100 > max) play.aborted = true;
 }
 
+type IncludeGroups = Map<string, { tasks: () => Task[]; hosts: HostState[] }>;
+
+/** Adds a host to the group of hosts that resolve the include to the same file (or skips it). */
+function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: IncludeGroups): void {
+  const scope = taskScope(play, host, task);
+  if (!task.when.every((c) => play.run.templar.evaluate(c, scope, `task '${task.name}' when`, task.pos))) {
+    count(host, 'skipped');
+    return;
+  }
+  const inherited = { tags: task.tags, when: [], vars: task.vars, become: task.become, becomeUser: task.becomeUser, environment: task.environment, noLog: task.noLog, ignoreErrors: task.ignoreErrors };
+  const inc = task.include!;
+  if (inc.kind === 'include_tasks') {
+    const file = resolveTaskFile(String(play.run.templar.renderValue(inc.file, scope, `task '${task.name}'`, task.pos)), task, task.pos);
+    const key = `tasks:${file}`;
+    if (!groups.has(key)) groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
+    groups.get(key)!.hosts.push(host);
+  } else {
+    const name = String(play.run.templar.renderValue(inc.role, scope, `task '${task.name}'`, task.pos));
+    const tasksFrom = inc.tasksFrom === undefined ? undefined : String(play.run.templar.renderValue(inc.tasksFrom, scope, `task '${task.name}' tasks_from`, task.pos));
+    const key = `role:${name}:${tasksFrom ?? ''}`;
+    if (!groups.has(key)) groups.set(key, {
+      tasks: () => {
+        const loaded = loadRole({ name, params: {}, tags: [], when: [], pos: task.pos }, { playbookDir: play.run.playbookDir, seen: new Map() }, inherited, [], tasksFrom);
+        play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
+        return loaded.flatMap((l) => l.tasks);
+      },
+      hosts: [],
+    });
+    groups.get(key)!.hosts.push(host);
+  }
+}
+
 async function runInclude(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
   // Hosts that resolve the include to the same file run it together, so ordering stays linear.
-  const groups = new Map<string, { tasks: () => Task[]; hosts: HostState[] }>();
+  const groups: IncludeGroups = new Map();
   for (const host of hosts) {
-    const scope = taskScope(play, host, task);
-    if (!task.when.every((c) => play.run.templar.evaluate(c, scope, `task '${task.name}' when`, task.pos))) {
-      count(host, 'skipped');
-      continue;
-    }
-    const inherited = { tags: task.tags, when: [], vars: task.vars, become: task.become, becomeUser: task.becomeUser, environment: task.environment, noLog: task.noLog, ignoreErrors: task.ignoreErrors };
-    const inc = task.include!;
-    if (inc.kind === 'include_tasks') {
-      const file = resolveTaskFile(String(play.run.templar.renderValue(inc.file, scope, `task '${task.name}'`, task.pos)), task, task.pos);
-      const key = `tasks:${file}`;
-      if (!groups.has(key)) groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
-      groups.get(key)!.hosts.push(host);
-    } else {
-      const name = String(play.run.templar.renderValue(inc.role, scope, `task '${task.name}'`, task.pos));
-      const tasksFrom = inc.tasksFrom === undefined ? undefined : String(play.run.templar.renderValue(inc.tasksFrom, scope, `task '${task.name}' tasks_from`, task.pos));
-      const key = `role:${name}:${tasksFrom ?? ''}`;
-      if (!groups.has(key)) groups.set(key, {
-        tasks: () => {
-          const loaded = loadRole({ name, params: {}, tags: [], when: [], pos: task.pos }, { playbookDir: play.run.playbookDir, seen: new Map() }, inherited, [], tasksFrom);
-          play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
-          return loaded.flatMap((l) => l.tasks);
-        },
-        hosts: [],
-      });
-      groups.get(key)!.hosts.push(host);
+    try {
+      addToIncludeGroup(play, task, host, groups);
+    } catch (err) {
+      failOn(play, host, task, err);
     }
   }
   for (const group of groups.values()) {
     // The include itself was selected; what it brings in (another role's tasks too) is part of
     // it, so --role does not filter it out again. Tags still do.
-    const tasks = selectTasks(group.tasks(), { ...play.run.options, role: undefined });
+    let tasks: Task[];
+    try {
+      tasks = selectTasks(group.tasks(), { ...play.run.options, role: undefined });
+    } catch (err) {
+      // A broken included file fails the hosts that include it, as any other task error would.
+      group.hosts.forEach((h) => failOn(play, h, task, err));
+      continue;
+    }
     await runTasks(play, tasks, group.hosts);
   }
 }

@@ -7,7 +7,7 @@ import type { Task, Vars } from '../load/types';
 import type { ModuleContext, Outcome } from '../modules/types';
 import { ModuleError } from '../modules/types';
 import { CENSORED, type HostStatus } from '../output/events';
-import { UnreachableError } from '../connection/types';
+import { type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
 import { connectionFor } from './connect';
 import { findLocal } from './files';
@@ -38,7 +38,57 @@ function becomeFor(play: PlayRun, scope: VarScope, task: Task) {
   return { user, password };
 }
 
+/** Raised when a task's `timeout` is up; its remote command has been ended by then. */
+class TaskTimeout extends ModuleError {}
+
+function timeoutMessage(task: Task, seconds: number): string {
+  return `The ${task.moduleName ?? 'task'} action failed to execute in the expected time frame (${seconds}) and was terminated`;
+}
+
+/** Every command of the task gets what is left of its time, and is ended on the host after it. */
+function withDeadline(conn: Connection, deadline: number, message: string): Connection {
+  return {
+    host: conn.host,
+    user: conn.user,
+    isOpen: () => conn.isOpen(),
+    close: () => conn.close(),
+    async run(command, options = {}) {
+      const left = (deadline - Date.now()) / 1000;
+      if (left <= 0) throw new TaskTimeout(message);
+      const res = await conn.run(command, { ...options, timeoutSec: left });
+      // 124: `timeout` ended it (the command's own 124 before the deadline stays a result).
+      if (res.rc === 124 && Date.now() >= deadline - 1000) throw new TaskTimeout(message);
+      return res;
+    },
+  };
+}
+
+/** The task's `timeout` in seconds, or undefined; anything but a positive number is an error. */
+function timeoutOf(play: PlayRun, scope: VarScope, task: Task): number | undefined {
+  if (task.timeout === undefined) return undefined;
+  const seconds = Number(play.run.templar.renderValue(task.timeout, scope, where(task, 'timeout'), task.pos));
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError(`timeout must be a positive number of seconds, got '${String(task.timeout)}'`, task.pos, 'timeout');
+  return seconds;
+}
+
 async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
+  const seconds = timeoutOf(play, scope, task);
+  if (seconds === undefined) return runModuleOnce(play, host, task, scope);
+  const message = timeoutMessage(task, seconds);
+  const work = runModuleOnce(play, host, task, scope, { deadline: Date.now() + seconds * 1000, message });
+  let timer: NodeJS.Timeout | undefined;
+  // Controller-side work (pause, a wait on the controller) has no remote command to end: the
+  // task fails when its time is up; what it still does afterwards is ignored.
+  const expired = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new TaskTimeout(message)), seconds * 1000 + 2000)));
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: VarScope, limit?: { deadline: number; message: string }): Promise<{ result: Result; facts?: Vars }> {
   const module = task.module!;
   const rendered = play.run.templar.renderValue(task.args, scope, where(task, 'arguments'), task.pos) as Vars;
   const { args, error } = checkArgs(module, rendered);
@@ -51,6 +101,7 @@ async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarS
   if (!module.controllerOnly) {
     const targetVars = delegate && play.run.inventory.hostVars.has(delegate) ? hostScope(play, play.run.hosts.get(delegate) ?? host).resolveAll() : delegate ? { ansible_connection: delegate === 'localhost' || delegate === '127.0.0.1' ? 'local' : 'ssh', ansible_host: delegate } : connectionVars(scope);
     conn = await connectionFor(play.run, target, targetVars, play.play.connection, play.play.remoteUser);
+    if (limit) conn = withDeadline(conn, limit.deadline, limit.message);
   }
   const env = task.environment ?? play.play.environment;
   const ctx: ModuleContext = {
@@ -83,6 +134,18 @@ function connectionVars(scope: VarScope): Vars {
   return Object.fromEntries(CONNECTION_VARS.filter((key) => scope.has(key)).map((key) => [key, scope.get(key)]));
 }
 
+/**
+ * Any exception inside a task is that host's failed result, with its message: a module's own
+ * error, bad input met at run time (an undefined variable), or a bug (with its stack at -v).
+ */
+export function failureOf(err: unknown): Result {
+  if (err instanceof UnreachableError) return { unreachable: true, failed: true, changed: false, msg: err.message };
+  if (err instanceof ModuleError) return { failed: true, changed: false, msg: err.message, ...err.result };
+  if (err instanceof InputError) return { failed: true, changed: false, msg: err.describe() };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { failed: true, changed: false, msg: `${e.name}: ${e.message}`, exception: e.stack };
+}
+
 /** One attempt, or several for retries/until; errors become failed results. */
 async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
   const retries = task.until ? Number(play.run.templar.renderValue(task.retries ?? 3, scope, where(task, 'retries'), task.pos)) : 0;
@@ -93,9 +156,7 @@ async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarSco
       outcome = await runModule(play, host, task, scope);
     } catch (err) {
       if (err instanceof UnreachableError) return { result: { unreachable: true, failed: true, changed: false, msg: err.message } };
-      if (err instanceof ModuleError) outcome = { result: { failed: true, changed: false, msg: err.message, ...err.result } };
-      else if (err instanceof InputError) outcome = { result: { failed: true, changed: false, msg: err.describe() } };
-      else throw err;
+      outcome = { result: failureOf(err) };
     }
     if (!task.until) return outcome;
     const bound = task.register ? scope.with({ [task.register]: markUnsafe(outcome.result) }) : scope;
@@ -115,8 +176,7 @@ function judge(play: PlayRun, task: Task, scope: VarScope, result: Result): void
     if (task.changedWhen) result.changed = allTrue(play, bound, task, task.changedWhen, 'changed_when');
     if (task.failedWhen) result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    Object.assign(result, { failed: true, msg: err.describe() });
+    Object.assign(result, failureOf(err));
   }
 }
 
@@ -154,11 +214,33 @@ export function statusOf(result: Result, ignored: boolean): HostStatus {
   return result.changed ? 'changed' : 'ok';
 }
 
-/** Runs a (non-block, non-include) task on one host; returns the aggregated result. */
-export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task, scope = taskScope(play, host, task)): Promise<{ result: Result; facts: Vars[] }> {
-  const noLog = flag(play, scope, task, task.noLog, 'no_log');
-  const report = (result: Result, item?: string) => {
-    const status = statusOf(result, flag(play, scope, task, task.ignoreErrors, 'ignore_errors'));
+/**
+ * Runs a (non-block, non-include) task on one host; returns the aggregated result. Whatever
+ * goes wrong on the way (an undefined variable in `when`, a bad loop) is this host's failure,
+ * reported like any other result; the other hosts go on.
+ */
+export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task): Promise<{ result: Result; facts: Vars[] }> {
+  let noLog = true; // until no_log is known, nothing of the task is shown
+  let reporter: ((result: Result, item?: string) => void) | undefined;
+  try {
+    const scope = taskScope(play, host, task);
+    noLog = flag(play, scope, task, task.noLog, 'no_log');
+    const report = (reporter = resultReporter(play, host, task, scope, noLog));
+    return await runOnHost(play, host, task, scope, report);
+  } catch (err) {
+    const result = failureOf(err);
+    (reporter ?? resultReporter(play, host, task, undefined, noLog))(result);
+    return { result, facts: [] };
+  }
+}
+
+/** Emits one host result (or one item's), censored for no_log, with the diff when it is shown. */
+function resultReporter(play: PlayRun, host: HostState, task: Task, scope: VarScope | undefined, noLog: boolean) {
+  const { options } = play.run;
+  const showDiff = scope && task.diff !== undefined ? flag(play, scope, task, task.diff, 'diff') : options.diff;
+  return (result: Result, item?: string) => {
+    const ignored = scope !== undefined && !result.unreachable && flag(play, scope, task, task.ignoreErrors, 'ignore_errors');
+    const status = statusOf(result, ignored);
     play.run.reporter.emit({
       kind: 'host_result',
       task: task.name,
@@ -167,10 +249,13 @@ export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task, 
       item: noLog && item !== undefined ? '(censored)' : item,
       delegatedTo: result.delegated_to as string | undefined,
       msg: noLog ? CENSORED : (result.msg as string | undefined),
-      diff: play.run.options.diff && !noLog ? (result.diff as never) : undefined,
-      result: noLog ? (play.run.options.verbosity > 0 ? { censored: CENSORED } : undefined) : visibleResult(result, status, play.run.options.verbosity, task.module?.showsResult),
+      diff: showDiff && !noLog ? (result.diff as never) : undefined,
+      result: noLog ? (options.verbosity > 0 ? { censored: CENSORED } : undefined) : visibleResult(result, status, options.verbosity, task.module?.showsResult),
     });
   };
+}
+
+async function runOnHost(play: PlayRun, host: HostState, task: Task, scope: VarScope, report: (result: Result, item?: string) => void): Promise<{ result: Result; facts: Vars[] }> {
   const items = loopItems(play, task, scope);
   if (items === undefined) {
     if (!allTrue(play, scope, task, task.when, 'when')) {

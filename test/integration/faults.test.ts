@@ -1,0 +1,149 @@
+// Faults are per host, never per run: an exception, an undefined variable, a hung or reset
+// connection fails or drops that host with the reason, and every other host finishes the play.
+// The same playbook gives the same exit code and recap on a terminal, in plain text and in --json.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engine, project, recap } from '../helpers/engine';
+import { type Mode, runIn } from '../helpers/output';
+import { type HostSet, startHosts, type TestHost } from '../helpers/sshd';
+
+let set: HostSet;
+beforeAll(async () => {
+  set = await startHosts(3, 'flt');
+});
+afterAll(async () => set?.stop());
+
+/** The sshd processes serving our connections to a host: children of the sshd we started. */
+function sessionProcesses(host: TestHost): number[] {
+  const children = (pid: number): number[] => {
+    const file = `/proc/${pid}/task/${pid}/children`;
+    const direct = existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+    return direct.flatMap((c) => [c, ...children(c)]);
+  };
+  return children(host.pid);
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.each<Mode>(['plain', 'json', 'tty'])('in %s output', (mode) => {
+  it('an exception in a task fails that host only; its next task does not run; exit 2', async () => {
+    const [a, b] = set.hosts;
+    for (const h of [a, b]) writeFileSync(join(h.root, 'keep'), 'data\n');
+    const dir = project({
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - lineinfile: { path: "{{ root }}/keep", regexp: "{{ bad_regexp | default('^data$') }}", line: data }
+    - file: { path: "{{ root }}/keep", state: absent }
+`,
+    });
+    const inv = set.inventory({ [a.name]: { bad_regexp: '(' } });
+    const run = await runIn(mode, ['run', join(dir, 'play.yml'), '-i', inv, '--limit', `${a.name}:${b.name}`]);
+    expect(run.code, run.output).toBe(2);
+    expect(Object.keys(run.recap).sort()).toEqual([a.name, b.name]);
+    expect(run.recap[a.name]).toMatchObject({ ok: 0, failed: 1 });
+    expect(run.recap[b.name]).toMatchObject({ ok: 2, changed: 1, failed: 0 });
+    expect(run.output).toMatch(/Invalid regular expression/);
+    expect(run.output).not.toMatch(/at \S+\.ts:\d+/); // a message, not a stack trace
+    expect(readFileSync(join(a.root, 'keep'), 'utf8')).toBe('data\n'); // the delete never ran there
+    expect(existsSync(join(b.root, 'keep'))).toBe(false);
+  });
+
+  it('an undefined variable in when fails that host only; the others finish', async () => {
+    const [a, b] = set.hosts;
+    const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: checked }\n      when: flag_x\n    - debug: { msg: after }\n' });
+    // Only flt2 defines flag_x.
+    const run = await runIn(mode, ['run', join(dir, 'play.yml'), '-i', set.inventory({ [b.name]: { flag_x: true } }), '--limit', `${a.name}:${b.name}`]);
+    expect(run.code, run.output).toBe(2);
+    expect(run.recap[a.name]).toMatchObject({ ok: 0, failed: 1 });
+    expect(run.recap[b.name]).toMatchObject({ ok: 2, failed: 0 });
+    expect(run.output).toMatch(/undefined variable 'flag_x'/);
+  });
+});
+
+it('a host whose ssh session hangs mid-command is UNREACHABLE with the reason; the others finish', async () => {
+  const [a, b, c] = set.hosts;
+  const dir = project({
+    'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 4
+    - copy: { content: "second\\n", dest: "{{ root }}/second" }
+`,
+  });
+  const inv = set.inventory(Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_ssh_extra_args: '-o ServerAliveInterval=1 -o ServerAliveCountMax=2' }])));
+  const pending = engine(['run', join(dir, 'play.yml'), '-i', inv]);
+  await waitFor(() => sessionProcesses(a).length > 0);
+  await new Promise((r) => setTimeout(r, 1000)); // the sleep is running
+  const frozen = sessionProcesses(a);
+  for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+  try {
+    const run = await pending;
+    expect(run.code, run.stdout + run.stderr).toBe(4);
+    expect(run.stderr).not.toMatch(/internal error|Keepalive/i);
+    const r = recap(run.stdout);
+    expect(r[a.name]).toMatchObject({ unreachable: 1, failed: 0 });
+    for (const h of [b, c]) expect(r[h.name]).toMatchObject({ ok: 2, changed: 2, unreachable: 0 });
+    expect(run.stdout).toMatch(new RegExp(`fatal: \\[${a.name}\\]: UNREACHABLE! .*ssh connection lost: Keepalive timeout`));
+    expect(existsSync(join(a.root, 'second'))).toBe(false);
+  } finally {
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}, 60_000);
+
+it('a connection reset mid-upload makes that host UNREACHABLE, leaves no partial file, and the others finish', async () => {
+  const [a, b] = set.hosts;
+  const big = 'x'.repeat(64 * 1024 * 1024);
+  const dir = project({ 'files/big.bin': big, 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { src: big.bin, dest: "{{ root }}/big.bin" }\n` });
+  const pending = engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', `${a.name}:${b.name}`]);
+  // Once the upload to flt1 has begun (its temp file exists), its sessions are killed: a reset.
+  await waitFor(() => readdirSync(a.root).some((f) => f.startsWith('.big.bin.')), 60_000);
+  for (const pid of sessionProcesses(a)) process.kill(pid, 'SIGKILL');
+  const run = await pending;
+  expect(run.code, run.stdout + run.stderr).toBe(4);
+  expect(run.stderr).not.toMatch(/internal error|ECONNRESET/);
+  const r = recap(run.stdout);
+  expect(r[a.name]).toMatchObject({ unreachable: 1 });
+  expect(r[b.name]).toMatchObject({ ok: 1, changed: 1, unreachable: 0 });
+  expect(readFileSync(join(b.root, 'big.bin')).length).toBe(big.length);
+  expect(existsSync(join(a.root, 'big.bin'))).toBe(false);
+}, 120_000);
+
+it('timeout ends the task and its command on the host; a bad ansible_timeout fails that host with a message', async () => {
+  const [a, b] = set.hosts;
+  const marker = `30.${Date.now() % 100000}`;
+  const dir = project({
+    'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "sleep ${marker}"
+      timeout: 2
+`,
+  });
+  const started = Date.now();
+  const run = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory({ [b.name]: { ansible_timeout: 'abc' } }), '--limit', `${a.name}:${b.name}`]);
+  const elapsed = Date.now() - started;
+  expect(run.code, run.stdout).toBe(2);
+  expect(elapsed).toBeLessThan(25_000); // the sleep ran 30 s: the task ended well before it
+  expect(recap(run.stdout)[a.name]).toMatchObject({ failed: 1 });
+  expect(run.stdout).toMatch(/failed to execute in the expected time frame \(2\) and was terminated/);
+  expect(recap(run.stdout)[b.name]).toMatchObject({ failed: 1 });
+  expect(run.stdout).toMatch(/ansible_timeout must be a positive number of seconds, got 'abc'/);
+  // Nothing of the command is left running on the host.
+  const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(`sleep ${marker}`));
+  expect(left).toEqual([]);
+});
