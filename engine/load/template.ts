@@ -23,12 +23,30 @@ export function markUnsafe<T extends object>(value: T): T {
   return value;
 }
 
-/** Variables of one host at one task, each templated value rendered on first use. */
+/**
+ * Variables of one host at one task, each templated value rendered on first use. Names in
+ * `data` hold values that are final already (facts, registered results, set_fact values, loop
+ * items): they came from hosts or from a rendering, and are never templated again.
+ */
 export class VarScope {
   private readonly rendered = new Map<string, unknown>();
   private readonly resolving = new Set<string>();
 
-  constructor(readonly raw: Record<string, unknown>, private readonly templar: Templar) {}
+  constructor(readonly raw: Record<string, unknown>, private readonly templar: Templar, private readonly data: ReadonlySet<string> = new Set()) {}
+
+  /** A scope from layers of variables, lowest precedence first; `data` layers are final values. */
+  static layered(templar: Templar, layers: { vars: Record<string, unknown>; data?: boolean }[]): VarScope {
+    const raw: Record<string, unknown> = {};
+    const data = new Set<string>();
+    for (const layer of layers) {
+      for (const [name, value] of Object.entries(layer.vars)) {
+        raw[name] = value;
+        if (layer.data) data.add(name);
+        else data.delete(name);
+      }
+    }
+    return new VarScope(raw, templar, data);
+  }
 
   has(name: string): boolean {
     return name in this.raw;
@@ -37,6 +55,7 @@ export class VarScope {
   get(name: string): unknown {
     if (this.rendered.has(name)) return this.rendered.get(name);
     if (!(name in this.raw)) return undefined;
+    if (this.data.has(name)) return this.raw[name];
     if (this.resolving.has(name)) throw new InputError(`variable '${name}' refers to itself (${[...this.resolving, name].join(' -> ')})`);
     this.resolving.add(name);
     try {
@@ -48,9 +67,9 @@ export class VarScope {
     }
   }
 
-  /** A child scope with more variables on top (loop items, registered results). */
+  /** A child scope with more variables on top (loop items, registered results): final values. */
   with(extra: Record<string, unknown>): VarScope {
-    return new VarScope({ ...this.raw, ...extra }, this.templar);
+    return new VarScope({ ...this.raw, ...extra }, this.templar, new Set([...this.data, ...Object.keys(extra)]));
   }
 
   /** All variables rendered: for hostvars and debug output. */

@@ -9,6 +9,7 @@ import type { Play, Task, Vars } from '../load/types';
 import { resolvePattern } from '../plan/patterns';
 import { serialBatches } from '../plan/serial';
 import { selectTasks } from '../plan/tags';
+import { include_vars } from '../modules/include_vars';
 import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
 import { failureOf, type Result, runTaskOnHost, statusOf } from './task';
@@ -36,6 +37,15 @@ function fail(host: HostState): void {
   else host.stats.failed++;
 }
 
+/** set_fact values are final (rendered once, at the task); include_vars files stay templates. */
+function setHostFacts(host: HostState, facts: Vars, final: boolean): void {
+  for (const [name, value] of Object.entries(facts)) {
+    host.hostFacts[name] = value;
+    if (final) host.dataNames.add(name);
+    else host.dataNames.delete(name);
+  }
+}
+
 /** The host a task's facts belong to: the delegated one with delegate_facts, else its own. */
 function factsHost(play: PlayRun, host: HostState, task: Task, result: Result, scope: VarScope): HostState {
   const delegated = result.delegated_to as string | undefined;
@@ -49,12 +59,15 @@ function factsHost(play: PlayRun, host: HostState, task: Task, result: Result, s
 /** What a task's result leaves on a host: the registered variable, facts, notified handlers. */
 function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean, scope?: VarScope): void {
   const vars = scope ?? taskScope(play, host, task);
-  if (task.register) host.hostFacts[task.register] = markUnsafe(result);
+  if (task.register) {
+    host.hostFacts[task.register] = markUnsafe(result);
+    host.dataNames.add(task.register);
+  }
   const owner = facts.length ? factsHost(play, host, task, result, vars) : host;
   for (const f of facts) {
     const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
     if (gathered && task.module === setup) Object.assign(owner.facts, gathered);
-    else Object.assign(owner.hostFacts, gathered ?? {}, rest);
+    else setHostFacts(owner, { ...gathered, ...rest }, task.module !== include_vars);
   }
   if (!changed || !task.notify.length) return;
   for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, vars, `task '${task.name}' notify`, task.pos)));

@@ -21,6 +21,8 @@ export interface HostState {
   facts: Vars;
   /** set_fact, include_vars and registered results: they outlive the play. */
   hostFacts: Vars;
+  /** Names in hostFacts that hold final values (register, set_fact), never templated again. */
+  dataNames: Set<string>;
   failed: boolean;
   unreachable: boolean;
   /** Stopped by meta: end_host. */
@@ -75,6 +77,7 @@ export function newHost(name: string): HostState {
     name,
     facts: {},
     hostFacts: {},
+    dataNames: new Set(),
     failed: false,
     unreachable: false,
     ended: false,

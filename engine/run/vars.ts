@@ -74,42 +74,52 @@ function magic(play: PlayRun, host: HostState, task?: Task): Vars {
   };
 }
 
+/**
+ * set_fact, register and include_vars values of a host, as two layers of the same precedence:
+ * the first two are final values (data), include_vars files are templated like any vars file.
+ */
+function hostFactLayers(host: HostState): { vars: Vars; data?: boolean }[] {
+  const data: Vars = {};
+  const templated: Vars = {};
+  for (const [name, value] of Object.entries(host.hostFacts)) (host.dataNames?.has(name) ? data : templated)[name] = value;
+  return [{ vars: templated }, { vars: data, data: true }];
+}
+
 /** Variables of a host outside any task: for hostvars and connection settings. */
 export function hostScope(play: PlayRun, host: HostState): VarScope {
-  const raw = {
-    ...inventoryVars(play.run.inventory, host.name),
-    ...factVars(host.facts),
-    ...play.play.vars,
-    ...play.varsFiles,
-    ...host.hostFacts,
-    ...play.run.options.extraVars,
-    ...magic(play, host),
-  };
-  return new VarScope(raw, play.run.templar);
+  return VarScope.layered(play.run.templar, [
+    { vars: inventoryVars(play.run.inventory, host.name) },
+    { vars: factVars(host.facts), data: true },
+    { vars: play.play.vars },
+    { vars: play.varsFiles },
+    ...hostFactLayers(host),
+    { vars: play.run.options.extraVars },
+    { vars: magic(play, host), data: true },
+  ]);
 }
 
 /**
  * Variables of a host for one task, in precedence order. As in Ansible (private_role_vars off),
  * the defaults and vars of every role of the play are visible to all its tasks; the task's own
- * role wins over the others.
+ * role wins over the others. Facts, registered results and set_fact values are data: what a
+ * host sent back is never templated on the controller.
  */
 export function taskScope(play: PlayRun, host: HostState, task: Task): VarScope {
   const role = task.role;
   const roles = play.play.roles;
-  const raw = {
-    ...Object.assign({}, ...roles.map((r) => r.defaults)),
-    ...(role?.defaults ?? {}),
-    ...inventoryVars(play.run.inventory, host.name),
-    ...factVars(host.facts),
-    ...play.play.vars,
-    ...play.varsFiles,
-    ...Object.assign({}, ...roles.map((r) => r.vars)),
-    ...(role?.vars ?? {}),
-    ...task.vars,
-    ...host.hostFacts,
-    ...(role?.params ?? {}),
-    ...play.run.options.extraVars,
-    ...magic(play, host, task),
-  };
-  return new VarScope(raw, play.run.templar);
+  return VarScope.layered(play.run.templar, [
+    { vars: Object.assign({}, ...roles.map((r) => r.defaults)) },
+    { vars: role?.defaults ?? {} },
+    { vars: inventoryVars(play.run.inventory, host.name) },
+    { vars: factVars(host.facts), data: true },
+    { vars: play.play.vars },
+    { vars: play.varsFiles },
+    { vars: Object.assign({}, ...roles.map((r) => r.vars)) },
+    { vars: role?.vars ?? {} },
+    { vars: task.vars },
+    ...hostFactLayers(host),
+    { vars: role?.params ?? {} },
+    { vars: play.run.options.extraVars },
+    { vars: magic(play, host, task), data: true },
+  ]);
 }

@@ -86,9 +86,9 @@ function waitForPort(address: string, port: number, timeoutMs = 10000): Promise<
   });
 }
 
-const SSHD_CONFIG = (dir: string, address: string, port: number, keys: string) => `
+const SSHD_CONFIG = (dir: string, address: string, port: number, keys: string, keyTypes: string[]) => `
 ListenAddress ${address}:${port}
-HostKey ${dir}/ssh_host_ed25519_key
+${keyTypes.map((t) => `HostKey ${dir}/ssh_host_${t}_key`).join('\n')}
 PidFile ${dir}/sshd.pid
 AuthorizedKeysFile ${keys}
 PermitRootLogin no
@@ -102,8 +102,11 @@ LogLevel ERROR
 Subsystem sftp internal-sftp
 `;
 
-/** Starts n sshd hosts named prefix1..n. */
-export async function startHosts(n: number, prefix = 'node'): Promise<HostSet> {
+/**
+ * Starts n sshd hosts named prefix1..n. Each has a host key of every type in `keyTypes`;
+ * known_hosts records the first type only.
+ */
+export async function startHosts(n: number, prefix = 'node', keyTypes: string[] = ['ed25519']): Promise<HostSet> {
   cleanStale();
   ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true });
@@ -122,13 +125,13 @@ export async function startHosts(n: number, prefix = 'node'): Promise<HostSet> {
     const root = join(hostDir, 'root');
     mkdirSync(root, { recursive: true });
     execFileSync('chown', [`${TEST_USER}:`, root]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(hostDir, 'ssh_host_ed25519_key')]);
+    for (const type of keyTypes) execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(hostDir, `ssh_host_${type}_key`)]);
     const address = `127.${base[0]}.${base[1]}.${i}`;
     const port = 2222;
-    writeFileSync(join(hostDir, 'sshd_config'), SSHD_CONFIG(hostDir, address, port, authorized));
+    writeFileSync(join(hostDir, 'sshd_config'), SSHD_CONFIG(hostDir, address, port, authorized, keyTypes));
     const child = spawn('/usr/sbin/sshd', ['-D', '-f', join(hostDir, 'sshd_config')], { stdio: 'ignore', detached: false });
     hosts.push({ name: `${prefix}${i}`, address, port, root, pid: child.pid! });
-    known.push(`[${address}]:${port} ${readFileSync(join(hostDir, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}`);
+    known.push(`[${address}]:${port} ${readFileSync(join(hostDir, `ssh_host_${keyTypes[0]}_key.pub`), 'utf8').split(' ').slice(0, 2).join(' ')}`);
   }
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, known.join('\n') + '\n');

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { project, ROOT } from '../helpers/engine';
+import { engine, project, recap, ROOT } from '../helpers/engine';
 import { type HostSet, startHosts } from '../helpers/sshd';
 
 const USER = 'enginepw';
@@ -56,4 +56,20 @@ it('asks once and uses the password for every host', async () => {
   const wrong = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], 'not-it\r');
   expect(wrong.code).toBe(2);
   expect(existsSync(SUDOERS)).toBe(true);
+});
+
+it('the become password goes only to sudo\'s prompt, never to the command', async () => {
+  const [a, b] = set.hosts;
+  // pw1 logs in as a user whose sudo asks for the password; pw2 as one whose sudo does not ask.
+  const inventory = set.inventory({ [a.name]: { ansible_user: USER, ansible_become_password: PASSWORD }, [b.name]: { ansible_become_password: PASSWORD } });
+  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: cat\n      become_user: nobody\n      register: fed\n    - command: id -un\n      register: who\n    - assert: { that: ["fed.stdout == \'\'", "who.stdout == \'root\'"] }\n    - command: cat\n      args: { stdin: "typed input" }\n      register: piped\n    - assert: { that: ["piped.stdout == \'typed input\'"] }\n' });
+  const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '-v']);
+  expect(run.code, run.stdout).toBe(0);
+  expect(run.stdout).not.toContain(PASSWORD);
+  expect(recap(run.stdout)[a.name]).toMatchObject({ ok: 5, failed: 0 });
+  expect(recap(run.stdout)[b.name]).toMatchObject({ ok: 5, failed: 0 });
+  const wrong = set.inventory({ [a.name]: { ansible_user: USER, ansible_become_password: 'not-it' } });
+  const refused = await engine(['run', join(dir, 'play.yml'), '-i', wrong, '--limit', a.name]);
+  expect(refused.code).toBe(2);
+  expect(refused.stdout).toContain('incorrect become (sudo) password');
 });

@@ -77,3 +77,17 @@ it('reaches a host through ProxyJump and Host entries of an ssh config file', as
   // sshd on the target saw the connection coming from the jump host's tunnel (loopback), on its own address.
   expect(run.stdout).toMatch(new RegExp(`"via.stdout":"127\\.0\\.0\\.1 \\d+ ${target.address.replace(/\./g, '\\.')} 2222"`));
 });
+
+it('asks a host for the key type known_hosts holds, as OpenSSH does: one known by ECDSA only connects', async () => {
+  const ecdsa = await startHosts(1, 'ecd', ['ecdsa', 'ed25519']);
+  try {
+    const before = readFileSync(ecdsa.knownHosts, 'utf8');
+    expect(before).toContain('ecdsa-sha2-nistp256');
+    const run = await engine(['run', play, '-i', ecdsa.inventory(), '--accept-new-host-keys']);
+    expect(run.code, run.stdout).toBe(0);
+    // Nothing appended: the ECDSA key was asked for and matched.
+    expect(readFileSync(ecdsa.knownHosts, 'utf8')).toBe(before);
+  } finally {
+    await ecdsa.stop();
+  }
+});
