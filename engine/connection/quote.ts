@@ -11,3 +11,11 @@ export function quote(value: string | number): string {
 export function argvToShell(argv: (string | number)[]): string {
   return argv.map(quote).join(' ');
 }
+
+/**
+ * A path as one shell word that no command can read as an option: a relative path starting
+ * with '-' gets a './' in front (works for every command, with or without `--` support).
+ */
+export function quotePath(path: string): string {
+  return quote(path.startsWith('-') ? `./${path}` : path);
+}

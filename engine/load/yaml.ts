@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
 import { InputError, type SourcePos } from '../errors';
+import { rememberSecret, rememberSecretsIn } from './secrets';
 import { decryptVault, isVaultText } from './vault';
 
 export interface YamlSource {
@@ -31,7 +32,9 @@ const vaultTag: ScalarTag = {
   tag: '!vault',
   resolve: (text, onError) => {
     try {
-      return decryptVault(text);
+      const plain = decryptVault(text);
+      rememberSecret(plain);
+      return plain;
     } catch (err) {
       onError(`!vault value: ${(err as Error).message}`);
       return '';
@@ -50,7 +53,8 @@ export function readText(file: string, pos?: SourcePos): string {
 
 /** Parses YAML text as YAML 1.1, as Ansible does (yes/no are booleans, 0644 is octal); syntax errors become InputErrors with position, never stack traces. */
 export function parseYaml(text: string, file: string): { data: unknown; src: YamlSource } {
-  if (isVaultText(text)) {
+  const encrypted = isVaultText(text);
+  if (encrypted) {
     try {
       text = decryptVault(text);
     } catch (err) {
@@ -66,6 +70,7 @@ export function parseYaml(text: string, file: string): { data: unknown; src: Yam
     throw new InputError(problem.message.split('\n')[0], { file, line, col });
   }
   const data = doc.toJS({ maxAliasCount: 1000 });
+  if (encrypted) rememberSecretsIn(data);
   recordOrigins(data, src, []);
   return { data, src };
 }

@@ -1,7 +1,8 @@
 // apt: Debian packages present, absent or latest, with an optional cache refresh.
-import { argvToShell, quote } from '../connection/quote';
+import { argvToShell, quote, quotePath } from '../connection/quote';
 import type { Module, ModuleContext } from './types';
 import { mustRun, run } from './util/remote';
+import { checkName } from './util/names';
 
 interface AptArgs {
   name?: string | string[];
@@ -23,14 +24,14 @@ interface Found {
 
 function names(args: AptArgs): string[] {
   const list = Array.isArray(args.name) ? args.name : args.name ? String(args.name).split(',') : [];
-  return list.map((n) => n.trim()).filter(Boolean);
+  return list.map((n) => n.trim()).filter(Boolean).map((n) => checkName(n, 'package name'));
 }
 
 /** One round trip: installed versions, candidates (for latest) and the package cache age. */
 async function probeApt(args: AptArgs, ctx: ModuleContext): Promise<Found> {
   let debPackage: Found['debPackage'];
   if (args.deb) {
-    const res = await mustRun(ctx, `dpkg-deb -f ${quote(args.deb)} Package Version`);
+    const res = await mustRun(ctx, `dpkg-deb -f ${quotePath(args.deb)} Package Version`);
     const fields = Object.fromEntries(res.stdout.trim().split('\n').map((l) => l.split(': ')));
     debPackage = { name: fields.Package, version: fields.Version };
   }

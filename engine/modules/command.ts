@@ -1,6 +1,6 @@
 // command: run a program without a shell. Honest in check mode: creates/removes and a declared
 // read-only `probe` predict whether it would run, instead of reporting "skipped".
-import { argvToShell, quote } from '../connection/quote';
+import { argvToShell, quotePath } from '../connection/quote';
 import type { Module, ModuleContext, Outcome } from './types';
 import { run } from './util/remote';
 import { shlexSplit } from './util/shlex';
@@ -39,7 +39,7 @@ export const commandProperties = {
 /** Evaluates creates/removes/probe. Shared with shell. */
 export async function probeCommand(args: CommandArgs, ctx: ModuleContext): Promise<Found> {
   const found: Found = {};
-  const test = async (path: string) => (await run(ctx, `test -e ${quote(path)}`)).rc === 0;
+  const test = async (path: string) => (await run(ctx, `test -e ${quotePath(path)}`)).rc === 0;
   if (args.creates) found.createsExists = await test(args.creates);
   if (args.removes) found.removesExists = await test(args.removes);
   if (args.probe && !found.createsExists && found.removesExists !== false) {

@@ -1,5 +1,5 @@
 // file: directories, empty files, symlinks, absence, and their attributes.
-import { quote } from '../connection/quote';
+import { quotePath } from '../connection/quote';
 import type { Module, Outcome } from './types';
 import { attrChanges, attrProperties } from './util/attrs';
 import { type RemoteStat, mustRun, statRemote } from './util/remote';
@@ -45,7 +45,7 @@ export const file: Module<FileArgs, RemoteStat> = {
   probe: (args, ctx) => statRemote(ctx, args.path),
   plan(args, found, ctx): Outcome {
     const state = args.state ?? (found.exists ? found.type === 'directory' ? 'directory' : 'file' : 'file');
-    const p = quote(args.path);
+    const p = quotePath(args.path);
     const attrsOf = (stat: RemoteStat | undefined) => attrChanges(stat, args, args.path, args.recurse);
     const before = describe(found);
     const make = (why: string, commands: string[], after: string): Outcome => ({
@@ -78,7 +78,7 @@ export const file: Module<FileArgs, RemoteStat> = {
         if (found.exists && found.type !== 'link' && !args.force) return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}; set force: true to replace it` };
         const attrs = attrsOf(found.exists ? found : undefined);
         if (found.type === 'link' && found.linkTarget === args.src) return { changed: false, msg: 'link already points at src' };
-        return make(found.exists ? `link target differs (${found.linkTarget ?? found.type})` : 'link would be created', [`ln -sfn ${quote(args.src)} ${p}`, ...attrs.commands.map((c) => c.replace(/^ch(own|grp)/, 'ch$1 -h'))], `link -> ${args.src}\n`);
+        return make(found.exists ? `link target differs (${found.linkTarget ?? found.type})` : 'link would be created', [`ln -sfn ${quotePath(args.src)} ${p}`, ...attrs.commands.map((c) => c.replace(/^ch(own|grp)/, 'ch$1 -h'))], `link -> ${args.src}\n`);
       }
       default: {
         if (!found.exists) return { changed: false, failed: true, msg: `${args.path} does not exist (use state=touch to create it)` };

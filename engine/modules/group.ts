@@ -2,6 +2,7 @@
 import { argvToShell, quote } from '../connection/quote';
 import type { Module } from './types';
 import { mustRun, run } from './util/remote';
+import { checkName } from './util/names';
 
 interface GroupArgs {
   name: string;
@@ -26,7 +27,7 @@ export const group: Module<GroupArgs, { exists: boolean; gid?: number }> = {
     additionalProperties: false,
   },
   async probe(args, ctx) {
-    const res = await run(ctx, `getent group ${quote(args.name)}`);
+    const res = await run(ctx, `getent group ${quote(checkName(args.name, 'group name'))}`);
     return res.rc === 0 ? { exists: true, gid: Number(res.stdout.split(':')[2]) } : { exists: false };
   },
   plan(args, found, ctx) {

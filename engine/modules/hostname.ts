@@ -2,6 +2,7 @@
 import { quote } from '../connection/quote';
 import type { Module } from './types';
 import { mustRun } from './util/remote';
+import { checkName } from './util/names';
 
 export const hostname: Module<{ name: string }, { running: string; file: string; systemd: boolean }> = {
   name: 'hostname',
@@ -20,7 +21,7 @@ export const hostname: Module<{ name: string }, { running: string; file: string;
   },
   plan(args, found, ctx) {
     if (found.running === args.name && found.file === args.name) return { changed: false, msg: `hostname already ${args.name}` };
-    const n = quote(args.name);
+    const n = quote(checkName(args.name, 'host name'));
     const command = found.systemd ? `hostnamectl set-hostname ${n}` : `printf '%s\\n' ${n} > /etc/hostname && hostname ${n}`;
     return {
       changed: true,

@@ -10,6 +10,7 @@ import { command } from './command';
 import { assert, debug, fail, pause, set_fact } from './control';
 import { copy } from './copy';
 import { file } from './file';
+import { filesystem } from './filesystem';
 import { group } from './group';
 import { hostname } from './hostname';
 import { include_vars } from './include_vars';
@@ -25,7 +26,7 @@ import { user } from './user';
 import { wait_for } from './wait_for';
 
 export const modules: Module[] = [
-  command, shell, copy, template, file, lineinfile, blockinfile, stat, apt, service,
+  command, shell, copy, template, file, filesystem, lineinfile, blockinfile, stat, apt, service,
   sysctl, user, group, hostname, wait_for, cluster_cib, aws_cluster_check, aws_prepare, sip_probe, pbx_server, assert, fail, debug, set_fact, pause, include_vars, setup,
 ];
 
@@ -36,6 +37,7 @@ const otherNames: Record<string, string> = {
   'ansible.builtin.systemd': 'service',
   'ansible.builtin.systemd_service': 'service',
   'ansible.posix.sysctl': 'sysctl',
+  'community.general.filesystem': 'filesystem',
 };
 
 const registry = new Map<string, Module>();

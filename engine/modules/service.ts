@@ -3,6 +3,7 @@
 import { quote } from '../connection/quote';
 import type { Module, ModuleContext } from './types';
 import { mustRun } from './util/remote';
+import { checkName } from './util/names';
 
 interface ServiceArgs {
   name: string;
@@ -19,7 +20,7 @@ interface Found {
 }
 
 async function probeService(args: ServiceArgs, ctx: ModuleContext): Promise<Found> {
-  const n = quote(args.name);
+  const n = quote(checkName(args.name, 'service name'));
   const script = [
     `if [ -d /run/systemd/system ]; then echo systemd`,
     `  systemctl is-active --quiet ${n} && echo active || echo inactive`,

@@ -3,6 +3,7 @@ import { quote } from '../connection/quote';
 import type { Module, ModuleContext } from './types';
 import { mustRun, readRemoteText, run, writeAtomic } from './util/remote';
 import { fromLines, toLines } from './util/textedit';
+import { checkName } from './util/names';
 
 interface SysctlArgs {
   name: string;
@@ -52,7 +53,7 @@ export const sysctl: Module<SysctlArgs, Found> = {
     additionalProperties: false,
   },
   async probe(args, ctx: ModuleContext) {
-    const live = await run(ctx, `sysctl -n ${quote(args.name)}`);
+    const live = await run(ctx, `sysctl -n ${quote(checkName(args.name, 'sysctl key'))}`);
     const file = await readRemoteText(ctx, args.sysctl_file ?? '/etc/sysctl.conf');
     return { live: live.rc === 0 ? normalize(live.stdout) : undefined, text: file.text ?? '', fileExists: file.stat.exists };
   },

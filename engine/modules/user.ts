@@ -1,7 +1,8 @@
 // user: local accounts through useradd/usermod/userdel.
 import { argvToShell, quote } from '../connection/quote';
-import type { Module, ModuleContext } from './types';
+import { type Module, type ModuleContext, ModuleError } from './types';
 import { mustRun, run } from './util/remote';
+import { checkName } from './util/names';
 
 interface UserArgs {
   name: string;
@@ -31,7 +32,7 @@ interface Found {
 }
 
 async function probeUser(args: UserArgs, ctx: ModuleContext): Promise<Found> {
-  const n = quote(args.name);
+  const n = quote(checkName(args.name, 'user name'));
   const res = await run(ctx, `getent passwd ${n} || exit 2; id -gn ${n}; id -Gn ${n}; getent shadow ${n} | cut -d: -f2`);
   if (res.rc === 2) return { exists: false, groups: [] };
   const [passwd, primary, all, hash] = res.stdout.split('\n');
@@ -81,14 +82,16 @@ export const user: Module<UserArgs, Found> = {
     const want = (flag: string, key: string, wanted: unknown, have: unknown) => {
       if (wanted === undefined || (found.exists && wanted === have)) return;
       opts.push(flag, String(wanted));
-      changes.push(`${key}: ${have ?? '(none)'} -> ${key === 'password' ? '(hash)' : wanted}`);
+      changes.push(`${key}: ${have ?? '(none)'} -> ${wanted}`);
     };
     want('-u', 'uid', args.uid, found.uid);
     want('-g', 'group', args.group, found.group);
     want('-s', 'shell', args.shell, found.shell);
     want('-d', 'home', args.home, found.home);
     want('-c', 'comment', args.comment, found.comment);
-    want('-p', 'password', args.password, found.passwordHash);
+    // The hash goes to chpasswd on stdin, never into an argv that `ps` shows on the host.
+    const password = args.password !== undefined && args.password !== found.passwordHash ? checkHash(args.password) : undefined;
+    if (password !== undefined) changes.push(`password: ${found.passwordHash ? '(hash)' : '(none)'} -> (hash)`);
     if (wantGroups) {
       const missing = wantGroups.filter((g) => !found.groups.includes(g));
       const extra = args.append ? [] : found.groups.filter((g) => !wantGroups.includes(g));
@@ -97,15 +100,24 @@ export const user: Module<UserArgs, Found> = {
         changes.push(`groups: ${found.groups.join(',') || '(none)'} -> ${args.append ? [...found.groups, ...missing].join(',') : wantGroups.join(',')}`);
       }
     }
-    if (found.exists && !opts.length) return { changed: false, msg: 'user already as wanted' };
+    if (found.exists && !opts.length && password === undefined) return { changed: false, msg: 'user already as wanted' };
     const argv = found.exists
-      ? ['usermod', ...opts, args.name]
+      ? opts.length ? ['usermod', ...opts, args.name] : undefined
       : ['useradd', ...(args.system ? ['-r'] : []), ...(args.create_home === false ? ['-M'] : ['-m']), ...opts, args.name];
     return {
       changed: true,
       msg: found.exists ? `user would change (${changes.map((c) => c.split(':')[0]).join(', ')})` : 'user would be created',
       diff: [{ before: found.exists ? `user ${args.name}\n` : '', after: `user ${args.name}\n${changes.map((c) => `  ${c}\n`).join('')}`, beforeHeader: 'users', afterHeader: 'users' }],
-      apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+      apply: async () => {
+        if (argv) await mustRun(ctx, argvToShell(argv));
+        if (password !== undefined) await mustRun(ctx, 'chpasswd -e', `${args.name}:${password}\n`, 'chpasswd -e');
+      },
     };
   },
 };
+
+/** A crypt(3) hash as chpasswd -e reads it: one line, no field separator. */
+function checkHash(hash: string): string {
+  if (/[:\n\r]/.test(hash)) throw new ModuleError('password must be a crypt(3) hash: one line without \':\'');
+  return hash;
+}

@@ -1,8 +1,9 @@
 // wait_for: wait on the host until a TCP port opens/closes or a path appears/disappears.
 // The whole wait is one remote loop, so it costs one round trip, and it is read-only: it waits
 // in check mode too.
-import { quote } from '../connection/quote';
+import { quote, quotePath } from '../connection/quote';
 import type { Module } from './types';
+import { checkName } from './util/names';
 import { run } from './util/remote';
 
 interface WaitArgs {
@@ -19,11 +20,12 @@ interface WaitArgs {
 
 function condition(args: WaitArgs): string {
   if (args.port !== undefined) {
-    const host = args.host ?? '127.0.0.1';
-    const open = `timeout 2 bash -c ${quote(`exec 3<>/dev/tcp/${host}/${args.port}`)} 2>/dev/null`;
+    // Host and port are bash's positional parameters, never part of the script bash parses.
+    const host = checkName(args.host ?? '127.0.0.1', 'host');
+    const open = `timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' wait_for ${quote(host)} ${quote(String(Number(args.port)))} 2>/dev/null`;
     return args.state === 'stopped' ? `! ${open}` : open;
   }
-  const p = quote(args.path!);
+  const p = quotePath(args.path!);
   if (args.state === 'absent') return `[ ! -e ${p} ]`;
   if (args.search_regex) return `grep -Eq ${quote(args.search_regex)} ${p} 2>/dev/null`;
   return `[ -e ${p} ]`;

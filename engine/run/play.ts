@@ -16,7 +16,8 @@ import { failureOf, type Result, runTaskOnHost, statusOf } from './task';
 import { taskScope } from './vars';
 import { markUnsafe, VarScope } from '../load/template';
 import { inventoryVars } from '../load/inventory';
-import { validateAgainstModeline } from '../schema/validate';
+import { type SiteSchema, validateAgainstModeline } from '../schema/validate';
+import { checkSiteValues } from './site';
 import { toBool } from '../load/filters';
 import { dirname, join, isAbsolute } from 'node:path';
 
@@ -290,15 +291,21 @@ type VarsFileContext = Pick<RunContext, 'templar' | 'inventory' | 'playbookDir'>
 
 export function loadVarsFiles(run: VarsFileContext, play: Play, hosts: string[]): Vars {
   const vars: Vars = {};
+  const files: { file: string; data: Vars }[] = [];
+  const sites = new Map<string, SiteSchema>();
   for (const { path, pos } of play.varsFiles) {
     const rendered = hosts.map((h) => String(run.templar.renderValue(path, varsFileScope(run, play, h), 'vars_files', pos)));
     if (new Set(rendered).size > 1) throw new InputError(`vars_files entry '${path}' names different files for different hosts (${[...new Set(rendered)].join(', ')}); one play, one file`, pos);
     const file = isAbsolute(rendered[0]) ? rendered[0] : join(play.dir, rendered[0]);
     const { data, src } = loadYamlFile(file, pos);
     if (data !== null && (typeof data !== 'object' || Array.isArray(data))) throw new InputError('vars_files entry must hold a mapping', { file, line: 1, col: 1 });
-    validateAgainstModeline(data, src, file);
+    const site = validateAgainstModeline(data, src, file);
+    if (site) sites.set(site.file, site);
+    files.push({ file, data: (data ?? {}) as Vars });
     Object.assign(vars, data);
   }
+  const sources = { templar: run.templar, inventory: run.inventory, playbookDir: run.playbookDir, extraVars: run.options.extraVars, files };
+  for (const site of sites.values()) checkSiteValues(site, sources, play, hosts);
   return vars;
 }
 

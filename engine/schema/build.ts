@@ -97,6 +97,7 @@ export function buildTasksSchema(): Record<string, unknown> {
     systemd_service: { $ref: '#/definitions/module_service' },
     'ansible.builtin.systemd_service': { $ref: '#/definitions/module_service' },
     'ansible.posix.sysctl': { $ref: '#/definitions/module_sysctl' },
+    'community.general.filesystem': { $ref: '#/definitions/module_filesystem' },
   });
   const definitions: Record<string, unknown> = {
     taskList: { type: ['array', 'null'], items: { $ref: '#/definitions/task' } },

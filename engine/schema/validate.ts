@@ -81,32 +81,79 @@ export function validate(schema: SchemaName, data: unknown, src: YamlSource, bas
   report(compile()[schema], schema, data, src, basePath);
 }
 
-const userSchemas = new Map<string, ValidateFunction>();
+/**
+ * The schema a site's vars file names, for the values that reach the site from elsewhere too:
+ * inventory, play vars, -e, and each value after templating. Properties marked `writeOnly`
+ * (JSON Schema's word for a value that is set, never shown) are secrets.
+ */
+export interface SiteSchema {
+  file: string;
+  properties: string[];
+  /** Why the value breaks the schema, or undefined when it fits. */
+  problem(name: string, value: unknown): string | undefined;
+  /** The strings at writeOnly places of a value of property `name`. */
+  secretsIn(name: string, value: unknown): string[];
+}
+
+const siteSchemas = new Map<string, { check: ValidateFunction; site: SiteSchema }>();
+
+function compileSite(schemaFile: string, named: string, file: string): { check: ValidateFunction; site: SiteSchema } {
+  const hit = siteSchemas.get(schemaFile);
+  if (hit) return hit;
+  const Ajv = (require('ajv') as typeof import('ajv')).default;
+  let schema: { properties?: Record<string, object>; definitions?: Record<string, object> };
+  try {
+    schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
+  } catch (err) {
+    throw new InputError(`schema ${named} named in the file cannot be read: ${(err as Error).message}`, { file, line: 1, col: 1 });
+  }
+  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
+  const check = ajv.compile(schema);
+  // One value at a time: nothing is required and other variables are not the schema's business.
+  const single = ajv.compile({ ...schema, required: [], additionalProperties: true });
+  const site: SiteSchema = {
+    file: schemaFile,
+    properties: Object.keys(schema.properties ?? {}),
+    problem(name, value) {
+      if (single({ [name]: value })) return undefined;
+      return mostUseful(single.errors ?? []).map((e) => describe(e, 'vars').message).join('; ');
+    },
+    secretsIn: (name, value) => writeOnlyStrings(schema.properties?.[name], value, schema.definitions ?? {}),
+  };
+  const entry = { check, site };
+  siteSchemas.set(schemaFile, entry);
+  return entry;
+}
+
+type SchemaNode = { $ref?: string; writeOnly?: boolean; properties?: Record<string, SchemaNode>; items?: SchemaNode; anyOf?: SchemaNode[] };
+
+/** Strings of `value` that sit where the schema says writeOnly (local $refs and anyOf followed). */
+function writeOnlyStrings(node: SchemaNode | undefined, value: unknown, definitions: Record<string, SchemaNode>): string[] {
+  if (!node || value === null || value === undefined) return [];
+  if (node.$ref?.startsWith('#/definitions/')) return writeOnlyStrings(definitions[node.$ref.slice(14)], value, definitions);
+  if (node.writeOnly) return typeof value === 'string' ? [value] : [];
+  const out = (node.anyOf ?? []).flatMap((n) => writeOnlyStrings(n, value, definitions));
+  if (Array.isArray(value) && node.items) out.push(...value.flatMap((v) => writeOnlyStrings(node.items, v, definitions)));
+  if (value && typeof value === 'object' && !Array.isArray(value) && node.properties) {
+    for (const [k, v] of Object.entries(value)) out.push(...writeOnlyStrings(node.properties[k], v, definitions));
+  }
+  return out;
+}
 
 /**
  * A data file that names its schema the way editors understand
- * (`# yaml-language-server: $schema=vars.schema.json`) is held to it, with the same positioned errors.
+ * (`# yaml-language-server: $schema=vars.schema.json`) is held to it, with the same positioned
+ * errors. Returns the schema, so the values that override the file's are held to it too.
  */
-export function validateAgainstModeline(data: unknown, src: YamlSource, file: string): void {
+export function validateAgainstModeline(data: unknown, src: YamlSource, file: string): SiteSchema | undefined {
   // The comment lines at the top of the file (the YAML parser may attach them to the first key).
   const lines = readFileSync(file, 'utf8').split('\n');
   const end = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
   const m = /^#\s*yaml-language-server:\s*\$schema=(\S+)/m.exec(lines.slice(0, end < 0 ? undefined : end).join('\n'));
-  if (!m) return;
-  const schemaFile = resolve(dirname(file), m[1]);
-  let check = userSchemas.get(schemaFile);
-  if (!check) {
-    const Ajv = (require('ajv') as typeof import('ajv')).default;
-    let schema: object;
-    try {
-      schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
-    } catch (err) {
-      throw new InputError(`schema ${m[1]} named in the file cannot be read: ${(err as Error).message}`, { file, line: 1, col: 1 });
-    }
-    check = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true }).compile(schema);
-    userSchemas.set(schemaFile, check);
-  }
+  if (!m) return undefined;
+  const { check, site } = compileSite(resolve(dirname(file), m[1]), m[1], file);
   report(check, 'vars', data, src, []);
+  return site;
 }
 
 const inlineSchemas = new WeakMap<object, ValidateFunction>();

@@ -1,5 +1,6 @@
 // mode/owner/group: the shared attribute fragment of file-like modules, with its own diff lines.
-import { quote } from '../../connection/quote';
+import { quote, quotePath } from '../../connection/quote';
+import { checkName } from './names';
 import { ModuleError } from '../types';
 import type { RemoteStat } from './remote';
 
@@ -36,17 +37,17 @@ export function attrChanges(stat: RemoteStat | undefined, want: Attrs, path: str
   if (mode && stat?.mode !== mode) {
     before.push(`mode: ${stat?.mode ?? '(none)'}`);
     after.push(`mode: ${mode}`);
-    commands.push(`chmod ${r}${mode} ${quote(path)}`);
+    commands.push(`chmod ${r}${mode} ${quotePath(path)}`);
   }
   if (want.owner && stat?.owner !== want.owner) {
     before.push(`owner: ${stat?.owner ?? '(none)'}`);
     after.push(`owner: ${want.owner}`);
-    commands.push(`chown ${r}${quote(want.owner)} ${quote(path)}`);
+    commands.push(`chown ${r}${quote(checkName(want.owner, 'owner'))} ${quotePath(path)}`);
   }
   if (want.group && stat?.group !== want.group) {
     before.push(`group: ${stat?.group ?? '(none)'}`);
     after.push(`group: ${want.group}`);
-    commands.push(`chgrp ${r}${quote(want.group)} ${quote(path)}`);
+    commands.push(`chgrp ${r}${quote(checkName(want.group, 'group'))} ${quotePath(path)}`);
   }
   return { changed: commands.length > 0, before, after, commands };
 }

@@ -1,5 +1,5 @@
 // The shared core of copy and template: compare wanted content with the remote file, diff, write.
-import { quote } from '../../connection/quote';
+import { quotePath } from '../../connection/quote';
 import type { Diff, ModuleContext, Outcome } from '../types';
 import { type Attrs, attrChanges, attrProperties } from './attrs';
 import { type RemoteStat, mustRun, sha256, statRemote, writeAtomic } from './remote';
@@ -79,8 +79,8 @@ async function validateContent(ctx: ModuleContext, want: ContentWant): Promise<v
   const tmp = `${want.dest}.validate.${process.pid}`;
   await writeAtomic(ctx, tmp, want.content, { mode: '0600' });
   try {
-    await mustRun(ctx, want.validate!.replace('%s', quote(tmp)));
+    await mustRun(ctx, want.validate!.replace('%s', quotePath(tmp)));
   } finally {
-    await mustRun(ctx, `rm -f ${quote(tmp)}`);
+    await mustRun(ctx, `rm -f ${quotePath(tmp)}`);
   }
 }

@@ -1,6 +1,6 @@
 // Remote file probing and atomic writes, shared by copy, template, lineinfile, blockinfile, file.
 import { createHash } from 'node:crypto';
-import { quote } from '../../connection/quote';
+import { quote, quotePath } from '../../connection/quote';
 import { type ModuleContext, ModuleError } from '../types';
 
 export interface RemoteStat {
@@ -40,7 +40,7 @@ export async function mustRun(ctx: ModuleContext, command: string, stdin?: strin
  * sha256 and the content (base64, so binary files survive the text channel).
  */
 export async function statRemote(ctx: ModuleContext, path: string, want: { content?: boolean; contentLimit?: number; checksum?: boolean; follow?: boolean } = {}): Promise<RemoteStat> {
-  const p = quote(path);
+  const p = quotePath(path);
   const test = want.follow ? '' : `if [ -L ${p} ]; then t=link; el`;
   const script = [
     `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -b ${p} ]; then t=block; elif [ -c ${p} ]; then t=char; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else echo absent; exit 0; fi`,
@@ -80,11 +80,11 @@ export interface WriteOptions {
  * A dropped connection or a killed run leaves the old file intact and no partial one.
  */
 export async function writeAtomic(ctx: ModuleContext, path: string, content: Buffer, options: WriteOptions = {}): Promise<{ backupFile?: string }> {
-  const p = quote(path);
+  const p = quotePath(path);
   const backupName = `${path}.${new Date().toISOString().replace(/[:.]/g, '-')}~`;
   const script = [
     'set -e',
-    `t=$(mktemp ${quote(`${path.replace(/\/[^/]*$/, '') || '/'}/.${path.split('/').pop()}.XXXXXX`)})`,
+    `t=$(mktemp ${quotePath(`${path.replace(/\/[^/]*$/, '') || '/'}/.${path.split('/').pop()}.XXXXXX`)})`,
     `trap 'rm -f "$t"' EXIT`,
     // A dropped connection shows up as SIGPIPE/SIGHUP; exit through the EXIT trap, never mv.
     `trap 'exit 1' HUP INT TERM PIPE`,
@@ -93,7 +93,7 @@ export async function writeAtomic(ctx: ModuleContext, path: string, content: Buf
     `if [ -e ${p} ]; then chmod --reference=${p} "$t"; chown --reference=${p} "$t" 2>/dev/null || true; else chmod "$(printf '%o' $((0666 & ~$(umask))))" "$t"; fi`,
     options.mode ? `chmod ${quote(options.mode)} "$t"` : '',
     options.owner || options.group ? `chown ${quote(`${options.owner ?? ''}${options.group ? `:${options.group}` : ''}`)} "$t"` : '',
-    options.backup ? `if [ -f ${p} ]; then cp -p ${p} ${quote(backupName)}; fi` : '',
+    options.backup ? `if [ -f ${p} ]; then cp -p ${p} ${quotePath(backupName)}; fi` : '',
     `mv -f "$t" ${p}`,
     'trap - EXIT',
   ].filter(Boolean).join('\n');
