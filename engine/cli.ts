@@ -12,7 +12,7 @@ Commands:
   master              The node the PBX runs on
   restart pbx         Stop the PBX through the cluster, wait, start it again
   switchover [--to NODE]  Planned move of the PBX; prints how long SIP was unanswered on the VIP
-  verify failover [--mode kill|standby]
+  verify failover [--mode kill|standby] [--wait SECONDS]
                       Takes the active node away (lab: power cut), measures until SIP answers
                       on the VIP again, checks data written before, brings the node back
   extend run|start|stop|restart|rm|upgrade [-s TYPE] [-a IP] [-n NAME] [--yes]
@@ -71,6 +71,7 @@ const OPTIONS = {
   yes: { type: 'boolean' },
   draws: { type: 'string' },
   mode: { type: 'string' },
+  wait: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -102,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'restart':
       case 'switchover':
       case 'verify':
-        return await (await import('./ops')).opsCommand(command, rest, { inventory: values.inventory, json: values.json, to: values.to, mode: values.mode });
+        return await (await import('./ops')).opsCommand(command, rest, { inventory: values.inventory, json: values.json, to: values.to, mode: values.mode, wait: values.wait });
       case 'extend':
         return await (await import('./ops/extend')).extendCommand(rest, values);
       case 'srv':

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors';
 import { anyNode, type ClusterStatus, clusterStatus, connect, loadSite, type NodeLink, nodeOf, type Site } from './cluster';
+import { quote } from '../connection/quote';
 import { waitForSip } from './sip';
 
 export interface OpsOptions {
@@ -10,7 +11,15 @@ export interface OpsOptions {
   json?: boolean;
   to?: string;
   mode?: string;
+  /** Seconds to wait for each cluster transition. */
+  wait?: string;
 }
+
+/** An operation that did not complete (a transition that timed out): exit 2, after undoing itself. */
+class OperationFailed extends Error {}
+
+/** How long each transition may take: --wait seconds, 120 by default. */
+let transitionMs = 120_000;
 
 const PBX = 'pbx';
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -33,7 +42,7 @@ async function waitFor(link: NodeLink, ready: (s: ClusterStatus) => boolean, lim
   for (;;) {
     const status = await clusterStatus(link).catch(() => undefined);
     if (status && ready(status)) return status;
-    if (Date.now() > deadline) throw new InputError(`timed out after ${limitMs / 1000} s waiting until ${what}`);
+    if (Date.now() > deadline) throw new OperationFailed(`timed out after ${limitMs / 1000} s waiting until ${what}`);
     await sleep(200);
   }
 }
@@ -45,11 +54,15 @@ function sipTarget(site: Site): { host: string; port: number } {
 async function restart(link: NodeLink): Promise<void> {
   const started = Date.now();
   await link.run(`crm_resource --resource ${PBX} --meta --set-parameter target-role --parameter-value Stopped`);
-  await waitFor(link, (s) => !nodeOf(s, PBX), 120_000, 'the PBX stopped');
-  out(`pbx stopped after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  // Deleting target-role (rather than setting Started) leaves the configuration as declared.
-  await link.run(`crm_resource --resource ${PBX} --meta --delete-parameter target-role`);
-  const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)), 120_000, 'the PBX started');
+  try {
+    await waitFor(link, (s) => !nodeOf(s, PBX), transitionMs, 'the PBX stopped');
+    out(`pbx stopped after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    // Also when the stop failed: deleting target-role (rather than setting Started) leaves the
+    // configuration as declared, and the cluster keeps or brings the PBX up.
+    await link.run(`crm_resource --resource ${PBX} --meta --delete-parameter target-role`);
+  }
+  const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)), transitionMs, 'the PBX started');
   out(`pbx started on ${nodeOf(status, PBX)} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -61,11 +74,11 @@ async function switchover(site: Site, link: NodeLink, to: string | undefined): P
   const { host, port } = sipTarget(site);
   const started = Date.now();
   // A temporary location constraint moves the chain; cleared afterwards so stickiness keeps it there.
-  const move = to ? `crm_resource --move --resource ${PBX} --node ${to}` : `crm_resource --ban --resource ${PBX} --node ${before}`;
+  const move = to ? `crm_resource --move --resource ${PBX} --node ${quote(to)}` : `crm_resource --ban --resource ${PBX} --node ${quote(before)}`;
   const res = await link.run(move);
   if (res.rc !== 0) throw new InputError(`${move}: ${res.stderr.trim()}`);
   try {
-    const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== before, 120_000, 'the PBX runs on another node');
+    const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== before, transitionMs, 'the PBX runs on another node');
     const answered = await waitForSip(host, (line) => !line.endsWith(before), 60_000, started, port);
     const seconds = answered?.seconds ?? NaN;
     out(`switchover ${before} -> ${nodeOf(status, PBX)}: SIP answered on ${host}:${port} after ${seconds.toFixed(2)} s`);
@@ -96,26 +109,32 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string): Promise
   const datapath = String(site.vars.pbx_datapath ?? '/var/lib/pbx');
   const token = randomBytes(8).toString('hex');
   const active = await connect(site, from);
-  await active.run(`echo ${token} > ${datapath}/failover-check && sync`);
+  await active.run(`echo ${token} > ${quote(`${datapath}/failover-check`)} && sync`);
   await active.conn.close();
   const survivor = from === link.node ? await anyNode(site, [from]) : link;
   const started = Date.now();
-  if (mode === 'kill') await powerCutLabNode(from);
-  else await survivor.run(`crm_attribute --node ${from} --name standby --update on`);
-  const answered = await waitForSip(host, (line) => !line.endsWith(from), 120_000, started, port);
-  const after = await waitFor(survivor, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== from, 60_000, 'the PBX runs on another node');
-  const to = nodeOf(after, PBX)!;
-  const newActive = await connect(site, to);
-  const data = (await newActive.run(`cat ${datapath}/failover-check`)).stdout.trim();
-  await newActive.conn.close();
-  const report: FailoverReport = { mode, from, to, sipSeconds: answered?.seconds, answer: answered?.line, dataIntact: data === token };
-  if (mode === 'kill') {
-    report.fenced = (await survivor.run(`stonith_admin --history ${from} --verbose`)).stdout.includes('successful');
-    await waitFor(survivor, (s) => Boolean(s.nodes.find((n) => n.name === from)?.online), 120_000, `${from} rejoined`);
-    report.rejoinedSeconds = (Date.now() - started) / 1000;
-  } else await survivor.run(`crm_attribute --node ${from} --name standby --update off`);
-  if (survivor !== link) await survivor.conn.close();
-  return report;
+  const standby = (state: 'on' | 'off') => survivor.run(`crm_attribute --node ${quote(from)} --name standby --update ${state}`);
+  try {
+    if (mode === 'kill') await powerCutLabNode(from);
+    else await standby('on');
+    const answered = await waitForSip(host, (line) => !line.endsWith(from), transitionMs, started, port);
+    const after = await waitFor(survivor, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== from, transitionMs, 'the PBX runs on another node');
+    const to = nodeOf(after, PBX)!;
+    const newActive = await connect(site, to);
+    const data = (await newActive.run(`cat ${quote(`${datapath}/failover-check`)}`)).stdout.trim();
+    await newActive.conn.close();
+    const report: FailoverReport = { mode, from, to, sipSeconds: answered?.seconds, answer: answered?.line, dataIntact: data === token };
+    if (mode === 'kill') {
+      report.fenced = (await survivor.run(`stonith_admin --history ${quote(from)} --verbose`)).stdout.includes('successful');
+      await waitFor(survivor, (s) => Boolean(s.nodes.find((n) => n.name === from)?.online), transitionMs, `${from} rejoined`);
+      report.rejoinedSeconds = (Date.now() - started) / 1000;
+    }
+    return report;
+  } finally {
+    // Also when a wait failed: the node leaves standby again, the cluster is as it was.
+    if (mode === 'standby') await standby('off');
+    if (survivor !== link) await survivor.conn.close();
+  }
 }
 
 /** The lab's power cut (the same as `engine lab kill`); the cluster's fencing powers it on again. */
@@ -128,6 +147,11 @@ async function powerCutLabNode(name: string): Promise<void> {
 
 export async function opsCommand(command: string, args: string[], options: OpsOptions): Promise<number> {
   const site = await loadSite(options.inventory);
+  if (options.wait !== undefined) {
+    const seconds = Number(options.wait);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError(`--wait must be a positive number of seconds, got '${options.wait}'`);
+    transitionMs = seconds * 1000;
+  }
   const link = await anyNode(site);
   try {
     switch (command) {
@@ -166,6 +190,10 @@ export async function opsCommand(command: string, args: string[], options: OpsOp
       default:
         throw new InputError(`unknown operation '${command}'`);
     }
+  } catch (err) {
+    if (!(err instanceof OperationFailed)) throw err;
+    process.stderr.write(`error: ${command}: ${err.message} (undone: the cluster is as it was before)\n`);
+    return 2;
   } finally {
     await link.conn.close();
   }

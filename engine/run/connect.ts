@@ -3,6 +3,7 @@ import { LocalConnection } from '../connection/local';
 import { resolveSshTarget, SshConnection } from '../connection/ssh';
 import type { Connection } from '../connection/types';
 import type { Vars } from '../load/types';
+import { DEFAULT_LOCK_FILE, takeHostLock } from './lock';
 import type { RunContext } from './state';
 
 export function isLocal(host: string, vars: Vars, playConnection?: string): boolean {
@@ -19,17 +20,39 @@ export async function connectionFor(run: RunContext, host: string, vars: Vars, p
     conn = run.connections.get(host);
   }
   if (!conn) {
-    if (isLocal(host, vars, playConnection)) conn = Promise.resolve(new LocalConnection(host));
-    else {
-      const withUser = vars.ansible_user === undefined && remoteUser ? { ...vars, ansible_user: remoteUser } : vars;
-      const target = resolveSshTarget(host, withUser, { acceptNewHostKeys: run.options.acceptNewHostKeys, sshConfigFile: run.options.sshConfigFile, knownHostsFile: run.options.knownHostsFile });
-      conn = SshConnection.open(target);
-    }
+    conn = openLocked(run, host, vars, playConnection, remoteUser);
     // A failed connection is not cached as failed forever: a later play may retry.
     conn.catch(() => run.connections.delete(host));
     run.connections.set(host, conn);
   }
   return conn;
+}
+
+/** Opens the host's connection and takes its run lock; a held lock fails the host, never waits. */
+async function openLocked(run: RunContext, host: string, vars: Vars, playConnection?: string, remoteUser?: string): Promise<Connection> {
+  // The controller itself (local connection) is no cluster node: only remote hosts are locked.
+  if (isLocal(host, vars, playConnection)) return new LocalConnection(host);
+  const withUser = vars.ansible_user === undefined && remoteUser ? { ...vars, ansible_user: remoteUser } : vars;
+  const target = resolveSshTarget(host, withUser, { acceptNewHostKeys: run.options.acceptNewHostKeys, sshConfigFile: run.options.sshConfigFile, knownHostsFile: run.options.knownHostsFile });
+  const conn = await SshConnection.open(target);
+  let release: () => Promise<void>;
+  try {
+    release = await takeHostLock(conn, String(vars.engine_lock_file ?? DEFAULT_LOCK_FILE), run.lockOwner);
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+  // Closing at the end of the run releases the lock first, so the next run finds it free.
+  return {
+    host: conn.host,
+    user: conn.user,
+    run: (command, options) => conn.run(command, options),
+    isOpen: () => conn.isOpen(),
+    close: async () => {
+      if (conn.isOpen()) await release().catch(() => undefined);
+      await conn.close();
+    },
+  };
 }
 
 export async function closeAll(run: RunContext): Promise<void> {

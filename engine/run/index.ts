@@ -5,6 +5,7 @@ import { Templar } from '../load/template';
 import type { Playbook } from '../load/types';
 import type { Reporter } from '../output/events';
 import { closeAll } from './connect';
+import { lockOwner } from './lock';
 import { runPlay } from './play';
 import type { RunContext, RunOptions, Stats } from './state';
 
@@ -22,6 +23,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     hosts: new Map(),
     connections: new Map(),
     playbookDir: playbook.dir,
+    lockOwner: lockOwner(playbook.file),
     interrupted: false,
   };
   const onSigint = () => {

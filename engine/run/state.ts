@@ -58,6 +58,8 @@ export interface RunContext {
   hosts: Map<string, HostState>;
   connections: Map<string, Promise<Connection>>;
   playbookDir: string;
+  /** Who holds the hosts' run locks, as a second run is told. */
+  lockOwner: string;
   /** Set by SIGINT: no new task starts. */
   interrupted: boolean;
 }

@@ -127,7 +127,7 @@ async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: 
   return { result, facts: outcome.facts };
 }
 
-const CONNECTION_VARS = ['host', 'port', 'user', 'ssh_user', 'connection', 'ssh_private_key_file', 'private_key_file', 'password', 'ssh_pass', 'timeout', 'ssh_common_args', 'ssh_extra_args'].map((v) => `ansible_${v}`);
+const CONNECTION_VARS = [...['host', 'port', 'user', 'ssh_user', 'connection', 'ssh_private_key_file', 'private_key_file', 'password', 'ssh_pass', 'timeout', 'ssh_common_args', 'ssh_extra_args'].map((v) => `ansible_${v}`), 'engine_lock_file'];
 
 /** Connection-related variables of the host, resolved (ansible_host may be templated). */
 function connectionVars(scope: VarScope): Vars {

@@ -33,11 +33,14 @@ export function recap(stdout: string): Record<string, Record<string, number>> {
   return out;
 }
 
-/** Every file under dir with its sha256 and mtime, to prove a dry run touched nothing. */
+/**
+ * Every file under dir with its sha256 and mtime, to prove a dry run touched nothing. The run
+ * lock's info file (who holds the host now) is the engine's own bookkeeping and is left out.
+ */
 export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
+    for (const name of readdirSync(d).filter((n) => n !== 'engine.lock.info')) {
       const p = join(d, name);
       const st = statSync(p);
       if (st.isDirectory()) {

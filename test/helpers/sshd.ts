@@ -3,7 +3,7 @@
 // for tests is a private directory (hosts share this machine's filesystem). Processes are
 // killed by the PID we started, and leftovers of an interrupted run are cleaned the same way.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { isAlive } from '../../engine/process';
@@ -125,6 +125,11 @@ export async function startHosts(n: number, prefix = 'node', keyTypes: string[] 
     const root = join(hostDir, 'root');
     mkdirSync(root, { recursive: true });
     execFileSync('chown', [`${TEST_USER}:`, root]);
+    // The host's run lock (beside its root, so snapshots of the root do not see it).
+    for (const f of ['engine.lock', 'engine.lock.info']) {
+      writeFileSync(join(hostDir, f), '');
+      chmodSync(join(hostDir, f), 0o666);
+    }
     for (const type of keyTypes) execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(hostDir, `ssh_host_${type}_key`)]);
     const address = `127.${base[0]}.${base[1]}.${i}`;
     const port = 2222;
@@ -143,7 +148,8 @@ export async function startHosts(n: number, prefix = 'node', keyTypes: string[] 
     knownHosts,
     inventory(extra = {}, groups = {}) {
       const hostLines = hosts.map((h) => {
-        const vars = { ansible_host: h.address, ansible_port: h.port, ansible_user: TEST_USER, root: h.root, ...(extra[h.name] ?? {}) };
+        // Test hosts share this machine's /run/lock: each gets a run lock file of its own.
+        const vars = { ansible_host: h.address, ansible_port: h.port, ansible_user: TEST_USER, root: h.root, engine_lock_file: join(h.root, '..', 'engine.lock'), ...(extra[h.name] ?? {}) };
         return `    ${h.name}:\n${Object.entries(vars).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`).join('\n')}`;
       });
       const groupLines = Object.entries(groups).map(([g, members]) => `    ${g}:\n      hosts:\n${members.map((m) => `        ${m}:`).join('\n')}`);

@@ -17,7 +17,7 @@ const play = join(PLAY, 'play.yml');
 
 function inventory(hostVars: string, allVars: string): string {
   const file = join(set.dir, `inv-${Math.random().toString(36).slice(2)}.yml`);
-  writeFileSync(file, `all:\n  vars:\n${allVars}\n  hosts:\n${hostVars}\n`);
+  writeFileSync(file, `all:\n  vars:\n${allVars}\n    engine_lock_file: ${join(set.dir, set.hosts[0].name, 'engine.lock')}\n  hosts:\n${hostVars}\n`);
   return file;
 }
 

@@ -1,11 +1,11 @@
 // Faults are per host, never per run: an exception, an undefined variable, a hung or reset
 // connection fails or drops that host with the reason, and every other host finishes the play.
 // The same playbook gives the same exit code and recap on a terminal, in plain text and in --json.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engine, project, recap } from '../helpers/engine';
+import { engine, project, recap, ROOT } from '../helpers/engine';
 import { type Mode, runIn } from '../helpers/output';
 import { type HostSet, startHosts, type TestHost } from '../helpers/sshd';
 
@@ -147,3 +147,28 @@ it('timeout ends the task and its command on the host; a bad ansible_timeout fai
   const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(`sleep ${marker}`));
   expect(left).toEqual([]);
 });
+
+it('one run at a time per host: a second run is refused with the holder; a killed run leaves no lock behind', async () => {
+  const [a] = set.hosts;
+  const inv = set.inventory();
+  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 6\n' });
+  const pb = join(dir, 'play.yml');
+  const first = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', pb, '-i', inv, '--limit', a.name], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  try {
+    await waitFor(() => sessionProcesses(a).length > 0, 20_000);
+    await new Promise((r) => setTimeout(r, 1500)); // the lock is taken and the sleep runs
+    const second = await engine(['run', pb, '-i', inv, '--limit', a.name]);
+    expect(second.code, second.stdout).toBe(2);
+    expect(second.stdout).toMatch(new RegExp(`another run holds the lock .* run of ${pb.replace(/[/.]/g, '\\$&')} by \\S+ \\(pid ${first.pid}\\) since \\d{4}-`));
+  } finally {
+    first.kill('SIGKILL');
+  }
+  // The killed run's session ends, its watcher lets go: the next run gets the host.
+  const deadline = Date.now() + 10_000;
+  let third = await engine(['run', pb, '-i', inv, '--limit', a.name, '-e', 'unused=1']);
+  while (third.code !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    third = await engine(['run', pb, '-i', inv, '--limit', a.name]);
+  }
+  expect(third.code, third.stdout).toBe(0);
+}, 90_000);

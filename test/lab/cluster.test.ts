@@ -116,6 +116,22 @@ describe('PBX HA cluster in the lab', () => {
     expect(await sipOptions(VIP, 5060, 1000, 'nobody')).toMatch(/^SIP\/2\.0 404 Not registered/);
   }, 60_000);
 
+  it('operations undo themselves when a transition times out: no target-role left, no node left in standby', async () => {
+    const restart = await ops('restart', 'pbx', '--wait', '0.05');
+    expect(restart.code, restart.stdout + restart.stderr).toBe(2);
+    expect(restart.stderr).toMatch(/restart: timed out after 0\.05 s waiting until the PBX stopped \(undone/);
+    expect(onNode('pbx01', 'crm_resource --resource pbx --meta --get-parameter target-role 2>/dev/null || echo unset').trim()).toBe('unset');
+    await waitAllOnline(60_000);
+    const before = await master();
+    const standby = await ops('verify', 'failover', '--mode', 'standby', '--wait', '0.05');
+    expect(standby.code, standby.stdout + standby.stderr).toBe(2);
+    expect(standby.stderr).toMatch(/undone/);
+    for (const node of NODES) expect(onNode('pbx01', `crm_attribute --node ${node} --name standby --query --quiet 2>/dev/null || echo off`).trim()).toBe('off');
+    await waitAllOnline(60_000);
+    expect(NODES).toContain(before);
+    expect(await sipOptions(VIP, 5060, 2000)).toMatch(/^SIP\/2\.0 200/);
+  }, 240_000);
+
   it('a changed resource parameter shows exactly under --check --diff, changes nothing, then only it is applied', async () => {
     const vars = labVars(LAB, 'changed-vars.yml', (t) => t.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }'));
     const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
