@@ -2,7 +2,7 @@
 // directories beside the inventory file.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InputError } from '../errors';
+import { InputError, type SourcePos } from '../errors';
 import { validate } from '../schema/validate';
 import { loadYamlFile, positionOf } from './yaml';
 
@@ -22,6 +22,26 @@ export interface Inventory {
   hostVars: Map<string, Vars>;
   groups: Map<string, Group>;
   file?: string;
+  /** Where each host's and group's variable was written: `host NAME\0var` / `group NAME\0var`. */
+  varPositions?: Map<string, SourcePos>;
+}
+
+/** Remembers where the variables of a host or group were written, for error messages. */
+function notePositions(inv: Inventory, owner: string, vars: Vars): void {
+  for (const key of Object.keys(vars)) {
+    const pos = positionOf(vars, key);
+    if (pos) (inv.varPositions ??= new Map()).set(`${owner}\0${key}`, pos);
+  }
+}
+
+/** Where `name`'s value for `host` was written in the inventory (the host's own, then its groups'). */
+export function inventoryVarPosition(inv: Inventory, host: string, name: string): SourcePos | undefined {
+  const owners = [`host ${host}`, ...groupsOfHost(inv, host).reverse().map((g) => `group ${g.name}`)];
+  for (const owner of owners) {
+    const pos = inv.varPositions?.get(`${owner}\0${name}`);
+    if (pos) return pos;
+  }
+  return undefined;
 }
 
 function group(inv: Inventory, name: string): Group {
@@ -36,11 +56,13 @@ function addHost(inv: Inventory, name: string, vars: Vars): void {
     inv.hostVars.set(name, {});
   }
   Object.assign(inv.hostVars.get(name)!, vars);
+  notePositions(inv, `host ${name}`, vars);
 }
 
 function walkGroup(inv: Inventory, name: string, body: any): void {
   const g = group(inv, name);
   Object.assign(g.vars, body?.vars ?? {});
+  notePositions(inv, `group ${name}`, body?.vars ?? {});
   for (const [host, vars] of Object.entries(body?.hosts ?? {})) {
     addHost(inv, host, (vars as Vars) ?? {});
     g.hosts.add(host);

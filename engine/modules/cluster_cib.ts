@@ -169,6 +169,14 @@ function withoutEmptySets(node: El): El {
   return { ...node, children };
 }
 
+/** nvpairs whose values are secrets (fence agents' password, passwd, secret keys, tokens). */
+const SECRET_NVPAIR = /\bname="[^"]*(pass(word|wd)?|secret|token)[^"]*"/i;
+
+/** The configuration text as --diff shows it: secret nvpair values masked. */
+export function maskedCib(text: string): string {
+  return text.replace(/<nvpair\b[^>]*>/g, (tag) => (SECRET_NVPAIR.test(tag) ? tag.replace(/\bvalue="[^"]*"/, 'value="********"') : tag));
+}
+
 /** The managed part of a configuration, as text: what --diff shows and what is compared. */
 function managedText(configuration: El): string {
   return MANAGED_SECTIONS.map((name) => child(configuration, name))
@@ -280,11 +288,13 @@ export const cluster_cib: Module<CibArgs, Found> = {
     const result = { undeclared: found.undeclared };
     if (found.before === found.after) return { changed: false, msg: `cluster configuration as declared${report}`, result };
     if (!found.verify?.ok) return { changed: false, failed: true, msg: `crm_verify rejects the new configuration: ${found.verify?.output ?? ''}`, result };
+    const [before, after] = [maskedCib(found.before), maskedCib(found.after)];
+    const hidden = before === after ? ' (only secret parameters changed; their values are not shown)' : '';
     return {
       changed: true,
-      msg: `cluster configuration updated${report}`,
+      msg: `cluster configuration updated${report}${hidden}`,
       result,
-      diff: [{ before: found.before, after: found.after, beforeHeader: 'live CIB', afterHeader: 'declared CIB' }],
+      diff: [{ before, after, beforeHeader: 'live CIB', afterHeader: 'declared CIB' }],
       apply: async () => {
         // crm_diff exits 1 when there are differences; the patch is applied in one step.
         const wait = args.wait ?? 60;

@@ -3,7 +3,7 @@
 // writeOnly are remembered, so no output shows them.
 import { dirname } from 'node:path';
 import { InputError, type SourcePos } from '../errors';
-import { groupsOfHost, type Inventory, inventoryVars } from '../load/inventory';
+import { type Inventory, inventoryVarPosition, inventoryVars } from '../load/inventory';
 import { rememberSecret } from '../load/secrets';
 import { type Templar, VarScope } from '../load/template';
 import type { Play, Vars } from '../load/types';
@@ -25,9 +25,7 @@ function originOf(sources: SiteSources, play: Play, host: string, name: string):
   const file = [...sources.files].reverse().find((f) => name in f.data);
   if (file) return { pos: positionOf(file.data, name) ?? { file: file.file, line: 1, col: 1 } };
   if (name in play.vars) return { pos: positionOf(play.vars, name) ?? play.pos };
-  const holders = [...groupsOfHost(sources.inventory, host).map((g) => g.vars), sources.inventory.hostVars.get(host) ?? {}];
-  const holder = holders.reverse().find((v) => name in v);
-  const pos = holder ? positionOf(holder, name) : undefined;
+  const pos = inventoryVarPosition(sources.inventory, host, name);
   return pos ? { pos } : { label: `from the inventory${sources.inventory.file ? ` ${sources.inventory.file}` : ''} for ${host}` };
 }
 

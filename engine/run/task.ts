@@ -2,6 +2,7 @@
 // changed_when/failed_when, register and notify. Check mode skips apply and nothing else.
 import { InputError } from '../errors';
 import { toBool } from '../load/filters';
+import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template';
 import type { Task, Vars } from '../load/types';
 import type { ModuleContext, Outcome } from '../modules/types';
@@ -246,11 +247,11 @@ function resultReporter(play: PlayRun, host: HostState, task: Task, scope: VarSc
       task: task.name,
       host: host.name,
       status,
-      item: noLog && item !== undefined ? '(censored)' : item,
+      item: noLog && item !== undefined ? "(censored)" : maskSecrets(item),
       delegatedTo: result.delegated_to as string | undefined,
-      msg: noLog ? CENSORED : (result.msg as string | undefined),
-      diff: showDiff && !noLog ? (result.diff as never) : undefined,
-      result: noLog ? (options.verbosity > 0 ? { censored: CENSORED } : undefined) : visibleResult(result, status, options.verbosity, task.module?.showsResult),
+      msg: noLog ? CENSORED : maskSecrets(result.msg as string | undefined),
+      diff: showDiff && !noLog ? maskSecrets(result.diff as never) : undefined,
+      result: noLog ? (options.verbosity > 0 ? { censored: CENSORED } : undefined) : maskSecrets(visibleResult(result, status, options.verbosity, task.module?.showsResult)),
     });
   };
 }

@@ -2,7 +2,7 @@
 // corosync.conf template against pcs's own output, CIBs against crm_verify, vars.yml against its
 // schema, and the Jinja2 features the roles rely on.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +134,33 @@ describe('vars.yml', () => {
     expect(badIp.stderr).toContain(`vars.yml:${line}:6: field 'vip'`);
     const badEnum = await deployWith(good.replace('pbx_runtime: docker', 'pbx_runtime: dockr'));
     expect(badEnum.stderr).toMatch(/field 'pbx_runtime': must be one of: "docker", "podman", "service"/);
+  });
+
+  it('a site value that would inject is refused wherever it comes from: vars file, -e, inventory, or a template', async () => {
+    const good = readFileSync(join(ROOT, 'vars.yml'), 'utf8');
+    const marker = join(tmpdir(), `injected-${process.pid}-${Date.now()}`);
+    const evil = `/dev/sdb;touch ${marker}`;
+    const inFile = await deployWith(good.replace('pbx_datapath_disk: /dev/sdb', `pbx_datapath_disk: "${evil}"`));
+    expect(inFile.code).toBe(5);
+    expect(inFile.stderr).toMatch(/vars\.yml:\d+:\d+: field 'pbx_datapath_disk': must match/);
+    // From here on the vars file is good; the value comes from elsewhere.
+    writeFileSync(join(inFile.dir, 'vars.yml'), good.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`));
+    const viaE = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', join(inFile.dir, 'inv.yml'), '-e', `site_vars=${join(inFile.dir, 'vars.yml')}`, '-e', JSON.stringify({ pbx_datapath_disk: evil }), '--check']);
+    expect(viaE.code).toBe(5);
+    expect(viaE.stderr).toMatch(/field 'pbx_datapath_disk': given with -e: must match/);
+    const templated = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', join(inFile.dir, 'inv.yml'), '-e', `site_vars=${join(inFile.dir, 'vars.yml')}`, '-e', `{"vip_nic": "{{ nic_from_elsewhere }}", "nic_from_elsewhere": "eth0;reboot"}`, '--check']);
+    expect(templated.code).toBe(5);
+    expect(templated.stderr).toMatch(/field 'vip_nic': .*rendered for localhost: "eth0;reboot"/);
+    const invFile = join(inFile.dir, 'inv-evil.yml');
+    writeFileSync(invFile, `all:\n  children:\n    pbx:\n      hosts:\n        localhost:\n          ansible_connection: local\n          drbd_device: "${evil}"\n`);
+    // vars files beat inventory in Ansible's precedence: the inventory value must lose to vars.yml's
+    // drbd_device to be harmless; a site without it in vars.yml takes the inventory's, refused.
+    writeFileSync(join(inFile.dir, 'vars.yml'), good.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`).replace(/^drbd_device:.*$/m, ''));
+    const viaInventory = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', invFile, '-e', `site_vars=${join(inFile.dir, 'vars.yml')}`, '--check']);
+    expect(viaInventory.code).toBe(5);
+    expect(viaInventory.stderr).toMatch(/inv-evil\.yml:7:\d+: field 'drbd_device': must match/);
+    for (const run of [inFile, viaE, templated, viaInventory]) expect(run.stdout).not.toContain('TASK [');
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('preflight refuses a cluster that is not three nodes, with the reason', async () => {

@@ -1,6 +1,6 @@
 // Host data is data, and the task keywords we accept do what they say: throttle, delegate_facts,
 // ignore_unreachable and diff.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { engine, project, recap } from '../helpers/engine';
@@ -131,4 +131,38 @@ it('ignore_unreachable keeps an unreachable host in the play: counted ok and ign
   expect(recap(run.stdout)[a.name]).toMatchObject({ ok: 2, unreachable: 0 });
   // The second task was tried on the host again: two UNREACHABLE lines for it.
   expect(run.stdout.match(new RegExp(`fatal: \\[${c.name}\\]: UNREACHABLE!`, 'g'))).toHaveLength(2);
+});
+
+it('values that look like options never reach commands as options: owner, package, user; wait_for host is data', async () => {
+  const [a] = set.hosts;
+  const marker = join(set.dir, 'injected');
+  writeFileSync(join(a.root, 'target'), 'x\n');
+  const dir = project({
+    'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ root }}/target", owner: "--reference=/etc/shadow" }
+      ignore_errors: true
+      register: owner
+    - apt: { name: "-oDpkg::Pre-Invoke::=touch ${marker}" }
+      ignore_errors: true
+      register: pkg
+    - user: { name: "--badname" }
+      become: true
+      ignore_errors: true
+      register: usr
+    - wait_for: { host: "127.0.0.1/9;touch\${IFS}${marker};", port: 9, timeout: 1 }
+      ignore_errors: true
+      register: waited
+    - assert:
+        that:
+          - "owner is failed and 'invalid owner' in owner.msg"
+          - "pkg is failed and 'invalid package name' in pkg.msg"
+          - "usr is failed and 'invalid user name' in usr.msg"
+          - waited is failed
+`,
+  });
+  const run = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', a.name]);
+  expect(run.code, run.stdout).toBe(0);
+  expect(existsSync(marker)).toBe(false);
 });

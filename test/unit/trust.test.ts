@@ -1,0 +1,94 @@
+// Pure parts of the trust work: secrets masked, become handshake, names and paths never options,
+// host key algorithm order, site values held to the schema.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hostKeyAlgorithms } from '../../engine/connection/knownhosts';
+import { quotePath } from '../../engine/connection/quote';
+import { wrapCommand } from '../../engine/connection/wrap';
+import { MASK, maskSecrets, rememberSecret } from '../../engine/load/secrets';
+import { maskedCib } from '../../engine/modules/cluster_cib';
+import { filesystem, parseDeviceProbe } from '../../engine/modules/filesystem';
+import type { ModuleContext } from '../../engine/modules/types';
+import { checkName } from '../../engine/modules/util/names';
+import { parseYaml } from '../../engine/load/yaml';
+import { validateAgainstModeline } from '../../engine/schema/validate';
+
+describe('secrets', () => {
+  it('maskSecrets hides remembered values in strings, lists and mappings; short values are not remembered', () => {
+    rememberSecret('s3cr3t-value');
+    rememberSecret('abc');
+    expect(maskSecrets('token=s3cr3t-value;')).toBe(`token=${MASK};`);
+    expect(maskSecrets({ before: ['x s3cr3t-value'], n: 1 })).toEqual({ before: [`x ${MASK}`], n: 1 });
+    expect(maskSecrets('abc')).toBe('abc');
+  });
+
+  it('the CIB diff masks secret nvpairs of any fence agent, nothing else', () => {
+    const text = '<nvpair id="f-password" name="password" value="hunter2-ipmi"/>\n<nvpair id="f-ip" name="ip" value="10.0.0.11"/>\n<nvpair id="a-k" name="secret_key" value="AKIA/x"/>\n';
+    expect(maskedCib(text)).toBe('<nvpair id="f-password" name="password" value="********"/>\n<nvpair id="f-ip" name="ip" value="10.0.0.11"/>\n<nvpair id="a-k" name="secret_key" value="********"/>\n');
+  });
+
+  it('writeOnly properties of the site schema name the secrets, nested ones too', () => {
+    const file = resolve(__dirname, '../../vars.yml');
+    const { data, src } = parseYaml(readFileSync(file, 'utf8'), file);
+    const site = validateAgainstModeline(data, src, file)!;
+    const fence = [{ id: 'f1', agent: 'stonith:fence_ipmilan', params: { ip: '10.0.0.1', password: 'ipmi-pw-1' } }];
+    expect(site.secretsIn('hacluster_password', 'pw-of-hacluster')).toEqual(['pw-of-hacluster']);
+    expect(site.secretsIn('fence_devices', fence)).toEqual(['ipmi-pw-1']);
+    expect(site.secretsIn('vip', '10.0.0.9')).toEqual([]);
+    expect(site.problem('pbx_datapath_disk', '/dev/sdb;touch /tmp/x')).toMatch(/must match/);
+    expect(site.problem('pbx_datapath_disk', '/dev/sdb')).toBeUndefined();
+    expect(site.problem('fencing', 'sbd')).toMatch(/must be one of/);
+  });
+});
+
+describe('become', () => {
+  it('with a password, sudo gets a random prompt and the command prints a random ready line first', () => {
+    const a = wrapCommand('id -un', 'me', { become: { user: 'root', password: 'pw' } });
+    const b = wrapCommand('id -un', 'me', { become: { user: 'root', password: 'pw' } });
+    expect(a.handshake!.prompt).not.toBe(b.handshake!.prompt);
+    expect(a.script).toContain(`-p '${a.handshake!.prompt}'`);
+    expect(a.script).toContain(a.handshake!.ready);
+    expect(a.script).not.toContain('pw\n');
+    expect(wrapCommand('id', 'me', { become: { user: 'root' } }).handshake).toBeUndefined();
+  });
+
+  it('timeout wraps the whole command, sudo included', () => {
+    expect(wrapCommand('sleep 9', 'me', { become: { user: 'root' }, timeoutSec: 2.2 }).script).toMatch(/^timeout -k 5 3 sudo /);
+  });
+});
+
+describe('operands', () => {
+  it('a name starting with - is refused; a relative path starting with - gets ./', () => {
+    expect(() => checkName('--badname', 'user name')).toThrow(/invalid user name '--badname'/);
+    expect(() => checkName('-oDpkg::Pre-Invoke::=x', 'package name')).toThrow(/must not .* start with '-'/);
+    expect(checkName('pbx-kamailio', 'service name')).toBe('pbx-kamailio');
+    expect(quotePath('-n')).toBe('./-n');
+    expect(quotePath('/etc/x y')).toBe("'/etc/x y'");
+  });
+
+  it('host key algorithms: the known types first, in OpenSSH order otherwise', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kh-'));
+    const file = join(dir, 'known_hosts');
+    writeFileSync(file, '[10.0.0.1]:2222 ecdsa-sha2-nistp256 AAAA\n10.0.0.2 ssh-rsa AAAA\n');
+    expect(hostKeyAlgorithms([file], '[10.0.0.1]:2222').slice(0, 2)).toEqual(['ecdsa-sha2-nistp256', 'ssh-ed25519']);
+    expect(hostKeyAlgorithms([file], '10.0.0.2').slice(0, 3)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(hostKeyAlgorithms([file], 'unknown')[0]).toBe('ssh-ed25519');
+  });
+});
+
+describe('filesystem plan on fixture state', () => {
+  const ctx = {} as ModuleContext;
+  const plan = (probe: string, force = false) => filesystem.plan({ fstype: 'ext4', dev: '/dev/sdb', force }, parseDeviceProbe(probe), ctx) as { changed: boolean; failed?: boolean; msg: string };
+  it('mkfs only for blkid exit 2', () => {
+    expect(plan('rc=2\n')).toMatchObject({ changed: true });
+    expect(plan('rc=0\nTYPE=ext4\n')).toMatchObject({ changed: false });
+    expect(plan('rc=0\nTYPE=ext4\n').failed).toBeFalsy();
+    expect(plan('rc=0\nTYPE=xfs\n')).toMatchObject({ changed: false, failed: true });
+    expect(plan('rc=0\nTYPE=xfs\n', true)).toMatchObject({ changed: true });
+    expect(plan('rc=8\n', true)).toMatchObject({ changed: false, failed: true, msg: expect.stringContaining('ambivalent') });
+    expect(plan('rc=4\n', true)).toMatchObject({ failed: true, msg: expect.stringContaining('I/O error') });
+    expect(plan('missing')).toMatchObject({ failed: true, msg: 'device /dev/sdb not found' });
+  });
+});
