@@ -12,9 +12,11 @@ Commands:
   master              The node the PBX runs on
   restart pbx         Stop the PBX through the cluster, wait, start it again
   switchover [--to NODE]  Planned move of the PBX; prints how long SIP was unanswered on the VIP
-  verify failover [--mode kill|standby] [--wait SECONDS]
+  verify failover [--mode kill|standby]
                       Takes the active node away (lab: power cut), measures until SIP answers
                       on the VIP again, checks data written before, brings the node back
+                      (restart, switchover, verify: --wait SECONDS per cluster transition,
+                      default 120; a failed one is undone: exit 2)
   extend run|start|stop|restart|rm|upgrade [-s TYPE] [-a IP] [-n NAME] [--yes]
                       Extended servers (TYPE: media-server-only, queue-server-only,
                       meeting-server-only, ivr-server-only), with --check/--diff like run
@@ -39,6 +41,7 @@ Options for run and validate:
       --vault-password-file F  Decrypt ansible-vault (1.1) files and !vault values
   -K, --ask-become-pass      Ask for the sudo password once
       --accept-new-host-keys Record unknown ssh host keys in known_hosts (changed keys are always refused)
+      --yes                  Confirm what the roles otherwise refuse (removing an online node from the cluster)
       --json                 One JSON event per line instead of the live view
   -v, --verbose              Show task results (repeat for more)
   -h, --help                 This help

@@ -54,8 +54,15 @@ function readVaultPassword(file: string | undefined): void {
     executable = false;
   }
   // Like Ansible: an executable password file is a script that prints the password.
-  const text = executable ? execFileSync(resolve(file), { encoding: 'utf8' }) : readFileSync(file, 'utf8');
-  setVaultPassword(text.split('\n')[0]);
+  let text: string;
+  try {
+    text = executable ? execFileSync(resolve(file), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) : readFileSync(file, 'utf8');
+  } catch (err) {
+    const { status, stderr } = err as { status?: number; stderr?: Buffer | string };
+    throw new InputError(`--vault-password-file: ${file} failed (exit ${status ?? '?'})${stderr ? `: ${String(stderr).trim()}` : ''}`);
+  }
+  // The first line, without its line ending (CRLF as written on Windows, as ansible-vault accepts).
+  setVaultPassword(text.split('\n')[0].replace(/\r$/, ''));
 }
 
 async function askPassword(prompt: string): Promise<string> {
@@ -108,6 +115,7 @@ function options(values: CliValues): RunOptions {
     forks,
     verbosity: values.verbose?.length ?? 0,
     acceptNewHostKeys: Boolean(values['accept-new-host-keys']),
+    confirmed: Boolean(values.yes),
   };
 }
 

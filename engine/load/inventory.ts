@@ -50,13 +50,19 @@ function group(inv: Inventory, name: string): Group {
   return g;
 }
 
-function addHost(inv: Inventory, name: string, vars: Vars): void {
+/** Adds a host (or more vars for it); returns its name. */
+function addHost(inv: Inventory, entry: string, given: Vars): string {
+  // `web1:2222` is host web1 on port 2222, as Ansible's YAML inventory reads it.
+  const withPort = /^([^:\[\]]+):(\d+)$/.exec(entry);
+  const name = withPort ? withPort[1] : entry;
+  const vars = withPort && given.ansible_port === undefined ? { ...given, ansible_port: Number(withPort[2]) } : given;
   if (!inv.hostVars.has(name)) {
     inv.hosts.push(name);
     inv.hostVars.set(name, {});
   }
   Object.assign(inv.hostVars.get(name)!, vars);
-  notePositions(inv, `host ${name}`, vars);
+  notePositions(inv, `host ${name}`, given);
+  return name;
 }
 
 function walkGroup(inv: Inventory, name: string, body: any): void {
@@ -64,8 +70,7 @@ function walkGroup(inv: Inventory, name: string, body: any): void {
   Object.assign(g.vars, body?.vars ?? {});
   notePositions(inv, `group ${name}`, body?.vars ?? {});
   for (const [host, vars] of Object.entries(body?.hosts ?? {})) {
-    addHost(inv, host, (vars as Vars) ?? {});
-    g.hosts.add(host);
+    g.hosts.add(addHost(inv, host, (vars as Vars) ?? {}));
   }
   for (const [child, childBody] of Object.entries(body?.children ?? {})) {
     if (child === name) throw new InputError(`group '${name}' lists itself as a child`, positionOf(body.children, child));

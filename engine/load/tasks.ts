@@ -30,7 +30,13 @@ const conditions = (v: unknown): unknown[] => (v === undefined || v === null ? [
 export function parseKeyValue(text: string): { kv: Vars; rest: string[] } {
   const kv: Vars = {};
   const rest: string[] = [];
-  for (const word of shlexSplit(text, true)) {
+  let words: string[];
+  try {
+    words = shlexSplit(text, true);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  for (const word of words) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(word);
     if (m) kv[m[1]] = m[2];
     else rest.push(word);

@@ -69,7 +69,13 @@ export function parseYaml(text: string, file: string): { data: unknown; src: Yam
     const { line, col } = lines.linePos(problem.pos[0]);
     throw new InputError(problem.message.split('\n')[0], { file, line, col });
   }
-  const data = doc.toJS({ maxAliasCount: 1000 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    // yaml refuses alias expansion past maxAliasCount (a "billion laughs" file), with a ReferenceError.
+    throw new InputError(`cannot expand the YAML aliases: ${(err as Error).message}`, { file, line: 1, col: 1 });
+  }
   if (encrypted) rememberSecretsIn(data);
   recordOrigins(data, src, []);
   return { data, src };

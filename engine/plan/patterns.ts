@@ -8,7 +8,12 @@ function matchOne(inv: Inventory, term: string): string[] {
   if (inv.groups.has(term)) return inv.hosts.filter((h) => hostsOfGroup(inv, term).has(h));
   if (inv.hostVars.has(term) || ensureHost(inv, term)) return [term];
   if (term.startsWith('~')) {
-    const re = new RegExp(term.slice(1));
+    let re: RegExp;
+    try {
+      re = new RegExp(term.slice(1));
+    } catch (err) {
+      throw new InputError(`host pattern '${term}': ${(err as Error).message}`);
+    }
     return inv.hosts.filter((h) => re.test(h));
   }
   if (/[*?[]/.test(term)) {

@@ -1,5 +1,5 @@
 // Which tasks run: --tags/--skip-tags (with Ansible's always, never, tagged, untagged, all)
-// and --role (only that role's tasks).
+// and --role (only that role's tasks, and those tagged always).
 import type { Task } from '../load/types';
 
 interface Selection {
@@ -19,7 +19,9 @@ export function tagsMatch(taskTags: string[], sel: Selection): boolean {
 }
 
 function wanted(task: Task, sel: Selection): boolean {
-  if (sel.role && task.role?.name !== sel.role) return false;
+  // `always` means whatever the selection: --role keeps always-tagged tasks too (the preflight
+  // checks guard every re-run of a single role).
+  if (sel.role && task.role?.name !== sel.role && !(task.tags.includes('always') && !sel.skipTags.includes('always'))) return false;
   return tagsMatch(task.tags, sel);
 }
 

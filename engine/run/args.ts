@@ -6,6 +6,8 @@ import type { Module } from '../modules/types';
 
 const validators = new Map<string, ValidateFunction>();
 
+const BOOLEAN_WORDS = /^(yes|no|y|n|true|false|t|f|on|off|1|0)$/i;
+
 function validatorFor(module: Module): ValidateFunction {
   let v = validators.get(module.name);
   if (!v) {
@@ -21,7 +23,10 @@ export function checkArgs(module: Module, args: Record<string, unknown>): { args
   const out = { ...args };
   for (const [name, prop] of Object.entries(module.schema.properties)) {
     const types = [prop.type].flat();
-    if (types.includes('boolean') && typeof out[name] === 'string') out[name] = toBool(out[name]);
+    if (!types.includes('boolean') || typeof out[name] !== 'string' || types.includes('string')) continue;
+    // Ansible's boolean words only: anything else ('maybe') is an error, never quietly false.
+    if (!BOOLEAN_WORDS.test(String(out[name]).trim())) return { args: out, error: `argument '${name}' of ${module.name}: '${out[name]}' is not a boolean (yes/no, true/false, on/off, 1/0)` };
+    out[name] = toBool(out[name]);
   }
   const validate = validatorFor(module);
   if (validate(out)) return { args: out };

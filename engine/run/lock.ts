@@ -20,7 +20,7 @@ export function lockOwner(playbook: string): string {
 
 /**
  * The lock script. The watcher inherits the locked descriptor and polls the session process:
- * the sshd serving this connection, found up the process tree.
+ * the sshd serving this connection, found up the process tree. The sleeps do not hold the lock.
  */
 function lockScript(file: string, owner: string): string {
   const l = quote(file);
@@ -30,7 +30,8 @@ function lockScript(file: string, owner: string): string {
     `if ! flock -n 9; then printf 'held\\n'; cat ${quote(`${file}.info`)} 2>/dev/null; exit 0; fi`,
     `printf '%s\\n' ${quote(owner)} > ${quote(`${file}.info`)}`,
     findSession,
-    `( while kill -0 "$session" 2>/dev/null; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &`,
+    // Alive and not a zombie (an init that does not reap would keep a dead session "there").
+    `( while s=$(cut -d' ' -f3 /proc/"$session"/stat 2>/dev/null) && [ "$s" != Z ]; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &`,
     `printf 'locked %s\\n' $!`,
   ].join('\n');
 }

@@ -45,6 +45,8 @@ export interface RunOptions {
   forks?: number;
   verbosity: number;
   acceptNewHostKeys: boolean;
+  /** --yes: confirmations the roles ask for are given. */
+  confirmed: boolean;
   becomePassword?: string;
   sshConfigFile?: string;
   knownHostsFile?: string;

@@ -67,6 +67,8 @@ function magic(play: PlayRun, host: HostState, task?: Task): Vars {
     ansible_run_tags: play.run.options.tags.length ? play.run.options.tags : ['all'],
     ansible_skip_tags: play.run.options.skipTags,
     ansible_verbosity: play.run.options.verbosity,
+    // --yes: the operator confirmed what the roles would otherwise refuse (an online node leaving).
+    engine_confirmed: play.run.options.confirmed,
     playbook_dir: play.run.playbookDir,
     role_name: task?.role?.name,
     role_path: task?.role?.path,

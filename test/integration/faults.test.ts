@@ -1,7 +1,7 @@
 // Faults are per host, never per run: an exception, an undefined variable, a hung or reset
 // connection fails or drops that host with the reason, and every other host finishes the play.
 // The same playbook gives the same exit code and recap on a terminal, in plain text and in --json.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,9 @@ it('a host whose ssh session hangs mid-command is UNREACHABLE with the reason; t
         // already gone
       }
     }
+    // Thawed, the old session sees its connection gone and ends; its run lock goes within a second.
+    await waitFor(() => sessionProcesses(a).length === 0, 20_000);
+    await waitFor(() => spawnSync('flock', ['-n', join(a.root, '..', 'engine.lock'), 'true']).status === 0, 5_000);
   }
 }, 60_000);
 
@@ -109,9 +112,11 @@ it('a connection reset mid-upload makes that host UNREACHABLE, leaves no partial
   const [a, b] = set.hosts;
   const big = 'x'.repeat(64 * 1024 * 1024);
   const dir = project({ 'files/big.bin': big, 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { src: big.bin, dest: "{{ root }}/big.bin" }\n` });
-  const pending = engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', `${a.name}:${b.name}`]);
+  let finished: { code: number; stdout: string } | undefined;
+  const pending = engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', `${a.name}:${b.name}`]).then((r) => (finished = r));
   // Once the upload to flt1 has begun (its temp file exists), its sessions are killed: a reset.
-  await waitFor(() => readdirSync(a.root).some((f) => f.startsWith('.big.bin.')), 60_000);
+  await waitFor(() => finished !== undefined || readdirSync(a.root).some((f) => f.startsWith('.big.bin.')), 60_000);
+  expect(finished?.stdout, 'the run ended before the upload could be cut').toBeUndefined();
   for (const pid of sessionProcesses(a)) process.kill(pid, 'SIGKILL');
   const run = await pending;
   expect(run.code, run.stdout + run.stderr).toBe(4);

@@ -2,7 +2,7 @@
 // corosync, pacemaker and pcsd), then operated: re-runs, a declared change, SIP through the VIP,
 // a power cut of the active node, and a network partition.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
@@ -63,12 +63,33 @@ beforeAll(async () => {
 afterAll(() => removeLab(LAB), 120_000);
 
 describe('PBX HA cluster in the lab', () => {
-  it('deploys from bare nodes until SIP is answered on the VIP', async () => {
+  it('deploys from bare nodes until SIP is answered on the VIP; no secret is ever in an argv', async () => {
+    // The lab nodes' processes are this machine's processes too: every argv is sampled from /proc
+    // all through the deploy, looking for the site's secrets and for crypt hashes.
+    const secrets = ['lab-hacluster-secret', 'lab-pbx-api-token-0123456789'];
+    const seen = new Set<string>();
+    let samples = 0;
+    const sampler = setInterval(() => {
+      samples++;
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        let args = '';
+        try {
+          args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        } catch {
+          continue; // gone
+        }
+        if (secrets.some((x) => args.includes(x)) || /\$6\$[^ ]+\$/.test(args)) seen.add(args.slice(0, 200));
+      }
+    }, 50);
     const started = Date.now();
-    const run = await deploy();
+    const run = await deploy().finally(() => clearInterval(sampler));
     const seconds = (Date.now() - started) / 1000;
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    expect(Object.keys(recap(run.stdout))).toEqual(NODES);
     for (const s of Object.values(recap(run.stdout))) expect(s.failed).toBe(0);
+    expect(samples).toBeGreaterThan(100);
+    expect([...seen]).toEqual([]);
+    for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret);
     const answer = await sipOptions(VIP, 5060, 1000);
     expect(answer).toMatch(/^SIP\/2\.0 200 OK from pbx0[123]$/);
     console.log(`deploy from bare lab nodes to SIP on the VIP: ${seconds.toFixed(1)} s`);
@@ -80,11 +101,12 @@ describe('PBX HA cluster in the lab', () => {
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     for (const [host, s] of Object.entries(recap(run.stdout))) expect(s.changed, `${host} changed`).toBe(0);
     console.log(`re-run with nothing to change: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    // One role re-run (as for an upgrade of that part): only the pbx role's tasks, and the roles it includes.
+    // One role re-run (as for an upgrade of that part): only the pbx role's tasks, the roles it
+    // includes, and the preflight checks (tagged always: they guard every run).
     const pbxOnly = await deploy('--role', 'pbx');
     expect(pbxOnly.code, pbxOnly.stdout.slice(-3000)).toBe(0);
     const roles = new Set([...pbxOnly.stdout.matchAll(/^TASK \[(?:(\w+) : )?/gm)].map((m) => m[1] ?? '(play)'));
-    expect([...roles].sort()).toEqual(['(play)', 'container_runtime', 'pbx']);
+    expect([...roles].sort()).toEqual(['(play)', 'container_runtime', 'pbx', 'preflight']);
     expect(pbxOnly.stdout).toMatch(/TASK \[pbx : Stand-in PBX configuration/);
     for (const [host, s] of Object.entries(recap(pbxOnly.stdout))) expect(s.changed, `${host} changed`).toBe(0);
   }, 120_000);
@@ -362,12 +384,19 @@ vars:
     const conf = () => onNode('pbx01', 'cat /etc/corosync/corosync.conf');
     const before = conf();
 
-    const check = await engine(['run', DEPLOY, '-i', replaced, '--check', '--diff'], env);
+    // pbx03 still runs: its removal needs --yes, in a dry run as in a real one, and nothing changes.
+    for (const args of [['--check'], []]) {
+      const refused = await engine(['run', DEPLOY, '-i', replaced, ...args], env);
+      expect(refused.code, refused.stdout.slice(-3000)).toBe(2);
+      expect(refused.stdout).toContain('pbx03 is online: removing a running node from the cluster needs --yes');
+      expect(conf()).toBe(before);
+    }
+    const check = await engine(['run', DEPLOY, '-i', replaced, '--check', '--diff', '--yes'], env);
     expect(check.code, check.stdout.slice(-3000)).toBe(0);
     expect(check.stdout).toMatch(/-\s+ring0_addr: 172\.31\.16\.135\n-\s+name: pbx03\n\+\s+ring0_addr: 172\.31\.16\.136\n\+\s+name: pbx04/);
     expect(conf()).toBe(before);
 
-    const apply = await engine(['run', DEPLOY, '-i', replaced], env);
+    const apply = await engine(['run', DEPLOY, '-i', replaced, '--yes'], env);
     expect(apply.code, apply.stdout.slice(-12000)).toBe(0);
     const status = JSON.parse((await engine(['status', '--json', '-i', replaced], env)).stdout);
     expect(status.nodes.map((n: { name: string; online: boolean }) => `${n.name}:${n.online}`).sort()).toEqual(['pbx01:true', 'pbx02:true', 'pbx04:true']);

@@ -14,6 +14,10 @@ import type { ModuleContext } from '../../engine/modules/types';
 import { checkName } from '../../engine/modules/util/names';
 import { parseYaml } from '../../engine/load/yaml';
 import { validateAgainstModeline } from '../../engine/schema/validate';
+import { inventoryVars, loadInventory } from '../../engine/load/inventory';
+import { copy } from '../../engine/modules/copy';
+import { resolvePattern } from '../../engine/plan/patterns';
+import { checkArgs } from '../../engine/run/args';
 
 describe('secrets', () => {
   it('maskSecrets hides remembered values in strings, lists and mappings; short values are not remembered', () => {
@@ -90,5 +94,24 @@ describe('filesystem plan on fixture state', () => {
     expect(plan('rc=8\n', true)).toMatchObject({ changed: false, failed: true, msg: expect.stringContaining('ambivalent') });
     expect(plan('rc=4\n', true)).toMatchObject({ failed: true, msg: expect.stringContaining('I/O error') });
     expect(plan('missing')).toMatchObject({ failed: true, msg: 'device /dev/sdb not found' });
+  });
+});
+
+describe('input read as Ansible reads it, or refused', () => {
+  it('an inventory host `web1:2222` is host web1 on port 2222', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inv-'));
+    const file = join(dir, 'inv.yml');
+    writeFileSync(file, 'all:\n  children:\n    web:\n      hosts:\n        "web1:2222":\n        web2:\n');
+    const inv = loadInventory(file);
+    expect(inv.hosts).toEqual(['web1', 'web2']);
+    expect(inventoryVars(inv, 'web1').ansible_port).toBe(2222);
+    expect(resolvePattern(inv, 'web')).toEqual(['web1', 'web2']);
+  });
+
+  it('a boolean argument that is no boolean word is an error, not false', () => {
+    expect(checkArgs(copy, { dest: '/x', content: 'y', force: 'maybe' }).error).toMatch(/argument 'force' of copy: 'maybe' is not a boolean/);
+    const ok = checkArgs(copy, { dest: '/x', content: 'y', force: 'no' });
+    expect(ok.error).toBeUndefined();
+    expect(ok.args.force).toBe(false);
   });
 });
