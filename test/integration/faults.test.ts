@@ -126,6 +126,13 @@ it('a connection reset mid-upload makes that host UNREACHABLE, leaves no partial
   expect(r[b.name]).toMatchObject({ ok: 1, changed: 1, unreachable: 0 });
   expect(readFileSync(join(b.root, 'big.bin')).length).toBe(big.length);
   expect(existsSync(join(a.root, 'big.bin'))).toBe(false);
+  // A re-run converges: the whole file arrives, and the temp file the killed write left is gone.
+  const again = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', `${a.name}:${b.name}`]);
+  expect(again.code, again.stdout).toBe(0);
+  expect(recap(again.stdout)[a.name]).toMatchObject({ changed: 1 });
+  expect(recap(again.stdout)[b.name]).toMatchObject({ changed: 0 });
+  expect(readFileSync(join(a.root, 'big.bin')).length).toBe(big.length);
+  expect(readdirSync(a.root).filter((f) => f.startsWith('.big.bin.'))).toEqual([]);
 }, 120_000);
 
 it('timeout ends the task and its command on the host; a bad ansible_timeout fails that host with a message', async () => {

@@ -81,10 +81,15 @@ export interface WriteOptions {
  */
 export async function writeAtomic(ctx: ModuleContext, path: string, content: Buffer, options: WriteOptions = {}): Promise<{ backupFile?: string }> {
   const p = quotePath(path);
+  const tempPrefix = `${path.replace(/\/[^/]*$/, '') || '/'}/.${path.split('/').pop()}.engine-`;
+  const temp = quotePath(tempPrefix);
   const backupName = `${path}.${new Date().toISOString().replace(/[:.]/g, '-')}~`;
   const script = [
     'set -e',
-    `t=$(mktemp ${quotePath(`${path.replace(/\/[^/]*$/, '') || '/'}/.${path.split('/').pop()}.XXXXXX`)})`,
+    // A temp file a killed write left behind (its shell got no chance to clean up) goes first:
+    // one run at a time per host (the run lock), so no other write of this path is under way.
+    `rm -f -- ${temp}??????`,
+    `t=$(mktemp ${quotePath(`${tempPrefix}XXXXXX`)})`,
     `trap 'rm -f "$t"' EXIT`,
     // A dropped connection shows up as SIGPIPE/SIGHUP; exit through the EXIT trap, never mv.
     `trap 'exit 1' HUP INT TERM PIPE`,
