@@ -48,6 +48,7 @@ function loadPlay(raw: Vars, dir: string, pos: SourcePos): Play {
     gatherFacts: raw.gather_facts === undefined ? true : [true, 'yes', 'true', 'True'].includes(raw.gather_facts as string),
     anyErrorsFatal: [true, 'yes', 'true', 'True'].includes(raw.any_errors_fatal as string),
     maxFailPercentage: maxFail === undefined ? undefined : Number(String(maxFail).replace('%', '')),
+    order: raw.order as Play['order'],
     tags,
     environment: raw.environment,
     checkMode: raw.check_mode,

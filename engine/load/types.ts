@@ -81,6 +81,8 @@ export interface Play {
   gatherFacts: boolean;
   anyErrorsFatal: boolean;
   maxFailPercentage?: number;
+  /** The order hosts run in (inventory order by default). */
+  order?: 'inventory' | 'sorted' | 'reverse_inventory' | 'reverse_sorted';
   tags: string[];
   environment?: unknown;
   checkMode?: unknown;

@@ -318,6 +318,12 @@ function gatherTask(play: Play): Task {
   return { name: 'Gathering Facts', pos: play.pos, dir: play.dir, module: setup, moduleName: 'setup', args: {}, when: [], loopControl: {}, notify: [], listen: [], tags: ['always'], vars: {} };
 }
 
+/** The play's `order`: inventory order (as resolved), sorted by name, or either reversed. */
+function ordered(hosts: string[], order: Play['order']): string[] {
+  const sorted = order === 'sorted' || order === 'reverse_sorted' ? [...hosts].sort() : [...hosts];
+  return order === 'reverse_inventory' || order === 'reverse_sorted' ? sorted.reverse() : sorted;
+}
+
 export async function runPlay(run: RunContext, play: Play): Promise<void> {
   const tasks = { pre: selectTasks(play.preTasks, run.options), main: selectTasks(play.tasks, run.options), post: selectTasks(play.postTasks, run.options) };
   if (run.options.role && !tasks.main.length) return;
@@ -327,6 +333,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<void> {
     const limited = new Set(resolvePattern(run.inventory, run.options.limit));
     hosts = hosts.filter((h) => limited.has(h));
   }
+  hosts = ordered(hosts, play.order);
   for (const h of hosts) if (!run.hosts.has(h)) run.hosts.set(h, newHost(h));
   run.reporter.emit({ kind: 'play_start', name: play.name, hosts });
   if (!hosts.length) {

@@ -166,3 +166,16 @@ it('values that look like options never reach commands as options: owner, packag
   expect(run.code, run.stdout).toBe(0);
   expect(existsSync(marker)).toBe(false);
 });
+
+it('order: the play runs its hosts in the order asked, serial batches too', async () => {
+  const inv = set.inventory();
+  const seen = async (order: string) => {
+    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  order: ${order}\n  serial: 1\n  tasks:\n    - debug: { msg: "{{ inventory_hostname }}" }\n` });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inv]);
+    expect(run.code, run.stdout).toBe(0);
+    return [...run.stdout.matchAll(/^ok: \[(\w+)\]/gm)].map((m) => m[1]);
+  };
+  expect(await seen('inventory')).toEqual(['tru1', 'tru2', 'tru3']);
+  expect(await seen('reverse_inventory')).toEqual(['tru3', 'tru2', 'tru1']);
+  expect(await seen('reverse_sorted')).toEqual(['tru3', 'tru2', 'tru1']);
+});
