@@ -179,3 +179,23 @@ it('order: the play runs its hosts in the order asked, serial batches too', asyn
   expect(await seen('reverse_inventory')).toEqual(['tru3', 'tru2', 'tru1']);
   expect(await seen('reverse_sorted')).toEqual(['tru3', 'tru2', 'tru1']);
 });
+
+it('a vault password file written with CRLF decrypts, as ansible-vault accepts it; a failing password script is a clean error', async () => {
+  const { encryptVault } = await import('../../engine/load/vault');
+  const dir = project({
+    'secret.yml': encryptVault('vaulted_word: opened-by-crlf\n', 'pw-crlf'),
+    'pass.txt': 'pw-crlf\r\n',
+    'fail.sh': '#!/bin/sh\necho "no agent" >&2\nexit 3\n',
+    'play.yml': '- hosts: localhost\n  gather_facts: false\n  vars_files: [secret.yml]\n  tasks:\n    - assert: { that: "vaulted_word == \'opened-by-crlf\'" }\n    - debug: { msg: "{{ vaulted_word }}" }\n',
+  });
+  chmodSync(join(dir, 'fail.sh'), 0o755);
+  const run = await engine(['run', join(dir, 'play.yml'), '--vault-password-file', join(dir, 'pass.txt')]);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  // Decrypted, and as vault plaintext it is masked wherever it would be shown.
+  expect(run.stdout).toContain('"msg":"********"');
+  expect(run.stdout).not.toContain('opened-by-crlf');
+  const failed = await engine(['run', join(dir, 'play.yml'), '--vault-password-file', join(dir, 'fail.sh')]);
+  expect(failed.code).toBe(5);
+  expect(failed.stderr).toMatch(/--vault-password-file: .*fail\.sh failed \(exit 3\): no agent/);
+  expect(failed.stderr).not.toMatch(/internal error|at \S+\.ts/);
+});
