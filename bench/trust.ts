@@ -93,7 +93,7 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
   const timeout = await engine(['run', play('    - command: sleep 30\n      timeout: 2\n'), '-i', set.inventory()]);
   rows.push({ fault: 'timeout: 2 on a 30 s command', expectedExit: 2, exit: timeout.code, othersFinished: 'n/a (all time out)', halfWritten: halfWritten(set) });
 
-  const holder = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', play('    - command: sleep 5\n'), '-i', set.inventory()], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const holder = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', play('    - command: sleep 15\n'), '-i', set.inventory()], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
   await until(() => sessions(a).length > 0, 20_000);
   await new Promise((r) => setTimeout(r, 1500));
   const second = await engine(['run', play('    - command: "true"\n'), '-i', set.inventory()]);

@@ -10,6 +10,9 @@ import { ModuleError } from '../modules/types';
 
 export const DEFAULT_LOCK_FILE = '/run/lock/pbx-engine.lock';
 
+/** How long a run waits for a lock before it is refused. */
+const GRACE_SECONDS = 5;
+
 /** Raised when another run holds the host's lock: that host fails, with the holder named. */
 export class HostLocked extends ModuleError {}
 
@@ -27,7 +30,8 @@ function lockScript(file: string, owner: string): string {
   const findSession = `session=$$; while [ "$session" -gt 1 ] && [ "$(cat /proc/$session/comm 2>/dev/null)" != sshd ]; do session=$(cut -d' ' -f4 /proc/$session/stat); done`;
   return [
     `umask 000; exec 9>>${l} || { echo "cannot open the lock file ${file}" >&2; exit 3; }`,
-    `if ! flock -n 9; then printf 'held\\n'; cat ${quote(`${file}.info`)} 2>/dev/null; exit 0; fi`,
+    // A few seconds' grace: a run just killed or interrupted lets go once its session ends.
+    `if ! flock -w ${GRACE_SECONDS} 9; then printf 'held\\n'; cat ${quote(`${file}.info`)} 2>/dev/null; exit 0; fi`,
     `printf '%s\\n' ${quote(owner)} > ${quote(`${file}.info`)}`,
     findSession,
     // Alive and not a zombie (an init that does not reap would keep a dead session "there").

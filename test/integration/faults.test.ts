@@ -163,7 +163,8 @@ it('timeout ends the task and its command on the host; a bad ansible_timeout fai
 it('one run at a time per host: a second run is refused with the holder; a killed run leaves no lock behind', async () => {
   const [a] = set.hosts;
   const inv = set.inventory();
-  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 6\n' });
+  // Long enough that the second run's wait for the lock (a few seconds' grace) ends first.
+  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 15\n' });
   const pb = join(dir, 'play.yml');
   const first = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', pb, '-i', inv, '--limit', a.name], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
   try {

@@ -1,7 +1,7 @@
 // The PBX HA cluster deployed for real onto a fresh lab (three systemd-nspawn nodes running
 // corosync, pacemaker and pcsd), then operated: re-runs, a declared change, SIP through the VIP,
 // a power cut of the active node, and a network partition.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,43 @@ describe('PBX HA cluster in the lab', () => {
     expect(pbxOnly.stdout).toMatch(/TASK \[pbx : Stand-in PBX configuration/);
     for (const [host, s] of Object.entries(recap(pbxOnly.stdout))) expect(s.changed, `${host} changed`).toBe(0);
   }, 120_000);
+
+  it('faults during a deploy: the engine killed at seeded points, a node\'s sshd stopped; each re-run converges, the cluster is healthy, the data intact', async () => {
+    const active = await master();
+    const marker = `fault-${Date.now()}`;
+    onNode(active, `echo ${marker} > /var/lib/pbx/fault-marker && sync`);
+    // Each deploy carries a declared change (the token), so the killed run was writing.
+    const tokens = [1100, 1000, 1100];
+    const killAfterMs = [400, 1500, 2600]; // seeded points: early uploads, node tasks, the CIB patch
+    for (const [i, delay] of killAfterMs.entries()) {
+      const child = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', DEPLOY, '-i', INVENTORY, '-e', `corosync_token=${tokens[i]}`], { cwd: ROOT, env: { ...process.env, ...env, CI: 'true' }, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const converge = await deploy('-e', `corosync_token=${tokens[i]}`);
+      expect(converge.code, converge.stdout.slice(-3000)).toBe(0);
+      const again = await deploy('-e', `corosync_token=${tokens[i]}`);
+      for (const [host, st] of Object.entries(recap(again.stdout))) expect(st.changed, `${host} changed after killed run ${i}`).toBe(0);
+      for (const node of NODES) expect(onNode(node, 'ls -a /etc/corosync /etc/pbx 2>/dev/null | grep -c "\\.engine-" || true').trim(), `temp files on ${node}`).toBe('0');
+    }
+    // A node whose sshd is frozen is that node's failure (unreachable); the others finish.
+    onNode('pbx03', 'kill -STOP $(pidof sshd)');
+    let frozen;
+    try {
+      frozen = await deploy('-e', 'corosync_token=1000', '-e', 'ansible_timeout=3', '-e', 'ansible_ssh_extra_args="-o ServerAliveInterval=1 -o ServerAliveCountMax=3"');
+    } finally {
+      onNode('pbx03', 'kill -CONT $(pidof sshd)');
+    }
+    expect(frozen.code, frozen.stdout.slice(-3000)).toBe(4);
+    expect(recap(frozen.stdout).pbx03.unreachable).toBe(1);
+    const healed = await deploy('-e', 'corosync_token=1000');
+    expect(healed.code, healed.stdout.slice(-3000)).toBe(0);
+    await waitAllOnline(60_000);
+    expect((await ops('status')).code).toBe(0);
+    const now = await master();
+    expect(onNode(now, 'cat /var/lib/pbx/fault-marker').trim()).toBe(marker);
+    expect(await sipOptions(VIP, 5060, 2000)).toMatch(/^SIP\/2\.0 200/);
+  }, 420_000);
 
   it('status and master tell the truth: the VIP is in the master node\'s namespace only', async () => {
     const res = await ops('status', '--json');
