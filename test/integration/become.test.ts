@@ -24,7 +24,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await set?.stop();
   rmSync(SUDOERS, { force: true });
-  execFileSync('userdel', ['-r', USER], { stdio: 'ignore' });
+  // The user's last ssh sessions (and their run-lock watchers) end within a second or two.
+  for (const deadline = Date.now() + 15_000; ; await new Promise((r) => setTimeout(r, 250))) {
+    try {
+      execFileSync('userdel', ['-r', USER], { stdio: 'ignore' });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
 });
 
 /** Runs the engine under `script`, a pseudo-terminal, typing `typed` at it. */
