@@ -5,11 +5,11 @@
 // corpus by outcome. Bounded: every run has a deadline, the hosts stop at the end. Not a test.
 // Usage: npx ts-node bench/trust.ts
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { engine, project, recap } from '../test/helpers/engine';
 import { runFuzz } from '../test/helpers/fuzz-corpus';
-import { type HostSet, startHosts, type TestHost } from '../test/helpers/sshd';
+import { type HostSet, sessionProcesses, startHosts, type TestHost } from '../test/helpers/sshd';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -19,15 +19,6 @@ interface FaultRow {
   exit: number;
   othersFinished: string;
   halfWritten: number;
-}
-
-function sessions(host: TestHost): number[] {
-  const children = (pid: number): number[] => {
-    const file = `/proc/${pid}/task/${pid}/children`;
-    const direct = existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
-    return direct.flatMap((c) => [c, ...children(c)]);
-  };
-  return children(host.pid);
 }
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
@@ -57,9 +48,9 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
   const play = (tasks: string) => join(project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks}` }), 'play.yml');
 
   const hung = engine(['run', play('    - command: sleep 4\n    - copy: { content: "x\\n", dest: "{{ root }}/after-hang" }\n'), '-i', alive]);
-  await until(() => sessions(a).length > 0, 20_000);
+  await until(() => sessionProcesses(a).length > 0, 20_000);
   await new Promise((r) => setTimeout(r, 1000));
-  const frozen = sessions(a);
+  const frozen = sessionProcesses(a);
   frozen.forEach((p) => process.kill(p, 'SIGSTOP'));
   const hungRun = await hung;
   frozen.forEach((p) => {
@@ -69,7 +60,7 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
       // gone
     }
   });
-  await until(() => sessions(a).length === 0, 20_000);
+  await until(() => sessionProcesses(a).length === 0, 20_000);
   await new Promise((r) => setTimeout(r, 1500)); // its run lock goes with the session
   rows.push({ fault: 'ssh session hung mid-command', expectedExit: 4, exit: hungRun.code, othersFinished: finished(hungRun.stdout, others, { ok: 2, unreachable: 0 }), halfWritten: halfWritten(set) });
 
@@ -77,7 +68,7 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
   const uploadPlay = play(`    - copy: { src: ${big}, dest: "{{ root }}/big.bin" }\n`);
   const upload = engine(['run', uploadPlay, '-i', set.inventory()]);
   await until(() => readdirSync(a.root).some((f) => f.startsWith('.big.bin.')), 60_000);
-  sessions(a).forEach((p) => process.kill(p, 'SIGKILL'));
+  sessionProcesses(a).forEach((p) => process.kill(p, 'SIGKILL'));
   const reset = await upload;
   await new Promise((r) => setTimeout(r, 1500));
   rows.push({ fault: 'connection reset mid-upload', expectedExit: 4, exit: reset.code, othersFinished: finished(reset.stdout, others, { changed: 1, unreachable: 0 }), halfWritten: halfWritten(set) });
@@ -94,7 +85,7 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
   rows.push({ fault: 'timeout: 2 on a 30 s command', expectedExit: 2, exit: timeout.code, othersFinished: 'n/a (all time out)', halfWritten: halfWritten(set) });
 
   const holder = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', play('    - command: sleep 15\n'), '-i', set.inventory()], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
-  await until(() => sessions(a).length > 0, 20_000);
+  await until(() => sessionProcesses(a).length > 0, 20_000);
   await new Promise((r) => setTimeout(r, 1500));
   const second = await engine(['run', play('    - command: "true"\n'), '-i', set.inventory()]);
   rows.push({ fault: 'second run while one holds the hosts', expectedExit: 2, exit: second.code, othersFinished: 'n/a (refused)', halfWritten: halfWritten(set) });

@@ -181,3 +181,13 @@ export async function stopHost(host: TestHost): Promise<void> {
   if (isAlive(host.pid)) process.kill(host.pid, 'SIGTERM');
   while (isAlive(host.pid)) await new Promise((r) => setTimeout(r, 20));
 }
+
+/** The sshd processes serving connections to a host: descendants of the sshd we started. */
+export function sessionProcesses(host: TestHost): number[] {
+  const children = (pid: number): number[] => {
+    const file = `/proc/${pid}/task/${pid}/children`;
+    const direct = existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+    return direct.flatMap((c) => [c, ...children(c)]);
+  };
+  return children(host.pid);
+}

@@ -7,23 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, project, recap, ROOT } from '../helpers/engine';
 import { type Mode, runIn } from '../helpers/output';
-import { type HostSet, startHosts, type TestHost } from '../helpers/sshd';
+import { type HostSet, sessionProcesses, startHosts } from '../helpers/sshd';
 
 let set: HostSet;
 beforeAll(async () => {
   set = await startHosts(3, 'flt');
 });
 afterAll(async () => set?.stop());
-
-/** The sshd processes serving our connections to a host: children of the sshd we started. */
-function sessionProcesses(host: TestHost): number[] {
-  const children = (pid: number): number[] => {
-    const file = `/proc/${pid}/task/${pid}/children`;
-    const direct = existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
-    return direct.flatMap((c) => [c, ...children(c)]);
-  };
-  return children(host.pid);
-}
 
 async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
