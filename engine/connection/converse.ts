@@ -12,7 +12,7 @@ export interface CommandStreams {
   exited: Promise<{ code: number | null; signal?: string | null }>;
 }
 
-export const BAD_BECOME_PASSWORD = 'incorrect become (sudo) password';
+const BAD_BECOME_PASSWORD = 'incorrect become (sudo) password';
 
 /**
  * Sends stdin only once the command runs. With a become password, stderr is watched until sudo

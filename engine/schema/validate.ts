@@ -110,7 +110,8 @@ function compileSite(schemaFile: string, named: string, file: string): { check: 
   const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
   const check = ajv.compile(schema);
   // One value at a time: nothing is required and other variables are not the schema's business.
-  const single = ajv.compile({ ...schema, required: [], additionalProperties: true });
+  // `-e key=value` gives strings, as in Ansible: "1100" is a fine integer there (coerced).
+  const single = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, coerceTypes: true }).compile({ ...schema, required: [], additionalProperties: true });
   const site: SiteSchema = {
     file: schemaFile,
     properties: Object.keys(schema.properties ?? {}),

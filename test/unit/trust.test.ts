@@ -115,3 +115,14 @@ describe('input read as Ansible reads it, or refused', () => {
     expect(ok.args.force).toBe(false);
   });
 });
+
+describe('site values given with -e key=value', () => {
+  it('are strings, as in Ansible: a numeric string is a fine integer, a word is not', () => {
+    const file = resolve(__dirname, '../../vars.yml');
+    const { data, src } = parseYaml(readFileSync(file, 'utf8'), file);
+    const site = validateAgainstModeline(data, src, file)!;
+    expect(site.problem('corosync_token', '1100')).toBeUndefined();
+    expect(site.problem('corosync_token', 'fast')).toMatch(/must be integer/);
+    expect(site.problem('src_pkt_ip', 'true')).toBeUndefined();
+  });
+});
