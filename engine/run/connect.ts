@@ -28,7 +28,7 @@ export async function connectionFor(run: RunContext, host: string, vars: Vars, p
   return conn;
 }
 
-/** Opens the host's connection and takes its run lock; a held lock fails the host, never waits. */
+/** Opens the host's connection and takes its run lock; a lock still held after the grace fails the host. */
 async function openLocked(run: RunContext, host: string, vars: Vars, playConnection?: string, remoteUser?: string): Promise<Connection> {
   // The controller itself (local connection) is no cluster node: only remote hosts are locked.
   if (isLocal(host, vars, playConnection)) return new LocalConnection(host);
