@@ -3,7 +3,9 @@
 // elements replaced, the rest kept); the difference is the --diff output; `crm_verify` judges the
 // new CIB and `crm_diff` turns it into a patch even in check mode (both read-only); apply is one
 // `cibadmin --patch`, so the cluster sees one transition, never a half-built configuration.
-import type { Module, ModuleContext } from './types';
+// A dry run on bare nodes (the cluster would have been started by earlier tasks) compares with
+// an empty CIB (`cibadmin --empty`), so the first preview shows the whole configuration, verified.
+import { type Module, type ModuleContext, ModuleError } from './types';
 import { mustRun, run } from './util/remote';
 import { child, type El, el, parseXml, serialize } from './util/xml';
 
@@ -51,6 +53,8 @@ interface CibArgs {
 
 interface Found {
   liveXml: string;
+  /** No cluster runs yet (dry run): liveXml is an empty CIB. */
+  fromEmpty: boolean;
   before: string;
   after: string;
   newXml: string;
@@ -224,18 +228,29 @@ function withCibFiles(body: string): string {
   ].join('\n');
 }
 
+/** cibadmin's exit code when no CIB manager answers (Pacemaker not running): ENOTCONN. */
+const CIB_NOT_CONNECTED = 102;
+
+/** The live CIB; in a dry run whose earlier changes would have started the cluster, an empty one. */
+async function liveCib(ctx: ModuleContext): Promise<{ xml: string; fromEmpty: boolean }> {
+  const res = await run(ctx, 'cibadmin --query');
+  if (res.rc === 0) return { xml: res.stdout, fromEmpty: false };
+  if (res.rc === CIB_NOT_CONNECTED && ctx.predict) return { xml: (await mustRun(ctx, 'cibadmin --empty')).stdout, fromEmpty: true };
+  throw new ModuleError(`cibadmin --query: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr });
+}
+
 async function probeCib(args: CibArgs, ctx: ModuleContext): Promise<Found> {
-  const liveXml = (await mustRun(ctx, 'cibadmin --query')).stdout;
+  const { xml: liveXml, fromEmpty } = await liveCib(ctx);
   const live = parseXml(liveXml);
   const { cib, undeclared } = desiredCib(live, args);
   const before = managedText(configurationOf(live));
   const after = managedText(configurationOf(cib));
   const newXml = serialize(cib);
-  if (before === after) return { liveXml, before, after, newXml, undeclared };
+  if (before === after) return { liveXml, fromEmpty, before, after, newXml, undeclared };
   // Read-only judgement of the proposal, in check mode too: the cluster's own validator.
   const res = await run(ctx, withCibFiles('crm_verify --xml-file "$d/new.xml" -V 2>&1 && echo VERIFY-OK || true'), `${liveXml}\n${SPLIT}\n${newXml}`);
   const ok = /VERIFY-OK\s*$/.test(res.stdout);
-  return { liveXml, before, after, newXml, undeclared, verify: { ok, output: res.stdout.replace(/VERIFY-OK\s*$/, '').trim() } };
+  return { liveXml, fromEmpty, before, after, newXml, undeclared, verify: { ok, output: res.stdout.replace(/VERIFY-OK\s*$/, '').trim() } };
 }
 
 export const cluster_cib: Module<CibArgs, Found> = {
@@ -292,9 +307,9 @@ export const cluster_cib: Module<CibArgs, Found> = {
     const hidden = before === after ? ' (only secret parameters changed; their values are not shown)' : '';
     return {
       changed: true,
-      msg: `cluster configuration updated${report}${hidden}`,
+      msg: `cluster configuration ${ctx.check ? 'would be updated' : 'updated'} (crm_verify accepts it)${report}${hidden}`,
       result,
-      diff: [{ before, after, beforeHeader: 'live CIB', afterHeader: 'declared CIB' }],
+      diff: [{ before, after, beforeHeader: found.fromEmpty ? 'empty CIB (no cluster runs yet)' : 'live CIB', afterHeader: 'declared CIB' }],
       apply: async () => {
         // crm_diff exits 1 when there are differences; the patch is applied in one step.
         const wait = args.wait ?? 60;

@@ -1,7 +1,7 @@
 // Controller-side modules that only look at variables: assert, fail, debug, set_fact, pause.
 import type { Module } from './types';
 
-export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: string; success_msg?: string; quiet?: boolean }> = {
+export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: string; success_msg?: string; quiet?: boolean; warn_only?: boolean }> = {
   name: 'assert',
   controllerOnly: true,
   schema: {
@@ -13,6 +13,7 @@ export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: 
       msg: { type: 'string', description: 'Alias of fail_msg.' },
       success_msg: { type: 'string', description: 'Message when all hold.' },
       quiet: { type: 'boolean', description: 'Print less.' },
+      warn_only: { type: 'boolean', description: 'A false condition is a warning (its own status, counted in the recap), not a failure: for findings a site may waive. Not in Ansible.' },
     },
     required: ['that'],
     additionalProperties: false,
@@ -20,8 +21,10 @@ export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: 
   plan(args, _found, ctx) {
     const conditions = Array.isArray(args.that) ? args.that : [args.that];
     const failedOn = conditions.find((c) => !ctx.evaluate(String(c)));
-    if (failedOn !== undefined) return { changed: false, failed: true, msg: args.fail_msg ?? args.msg ?? `assertion failed: ${failedOn}`, result: { assertion: failedOn } };
-    return { changed: false, msg: args.success_msg ?? 'all assertions passed' };
+    if (failedOn === undefined) return { changed: false, msg: args.success_msg ?? 'all assertions passed' };
+    const msg = args.fail_msg ?? args.msg ?? `assertion failed: ${failedOn}`;
+    if (args.warn_only) return { changed: false, msg, result: { assertion: failedOn, warnings: [msg] } };
+    return { changed: false, failed: true, msg, result: { assertion: failedOn } };
   },
 };
 

@@ -1,5 +1,6 @@
 // sip_probe: is a PBX answering SIP on an address? Sends SIP OPTIONS over UDP from the controller
-// until an answer comes (or the timeout), for health checks between upgrade steps. Read-only.
+// until an answer comes (or the timeout), for health checks between upgrade steps. Read-only; in a
+// dry run after a change it did not make, one try, and no answer is a predicted wait.
 import type { Module } from './types';
 import { waitForSip } from '../ops/sip';
 
@@ -23,8 +24,9 @@ export const sip_probe: Module<ProbeArgs, { seconds: number; line: string } | un
     required: ['host'],
     additionalProperties: false,
   },
-  probe: (args) => waitForSip(args.host, () => true, (args.timeout ?? 30) * 1000, Date.now(), args.port ?? 5060),
-  plan(args, answer) {
+  probe: (args, ctx) => waitForSip(args.host, () => true, ctx.predict ? 0 : (args.timeout ?? 30) * 1000, Date.now(), args.port ?? 5060),
+  plan(args, answer, ctx) {
+    if (!answer && ctx.predict) return { changed: false, predicted: true, msg: `predicted, not polled: the real run waits up to ${args.timeout ?? 30} s for a SIP answer from ${args.host}:${args.port ?? 5060}` };
     if (!answer) return { changed: false, failed: true, msg: `no SIP answer from ${args.host}:${args.port ?? 5060} within ${args.timeout ?? 30} s` };
     return { changed: false, msg: `${answer.line} after ${answer.seconds.toFixed(2)} s`, result: { status_line: answer.line, seconds: answer.seconds } };
   },

@@ -23,6 +23,11 @@ export interface ModuleContext {
   conn: Connection;
   host: string;
   check: boolean;
+  /**
+   * A dry run after a change it did not make: a module that waits checks once, and when what it
+   * waits for is not there, returns `predicted` instead of polling for it (or failing).
+   */
+  predict: boolean;
   vars: Record<string, unknown>;
   become?: Become;
   env?: Record<string, string>;
@@ -41,6 +46,8 @@ export interface Outcome {
   /** Why: what would change, or why nothing needs to. */
   msg: string;
   failed?: boolean;
+  /** A wait not polled in a dry run (see ModuleContext.predict): msg says what it would wait for. */
+  predicted?: boolean;
   diff?: Diff[];
   /** Values returned to `register`. */
   result?: Record<string, unknown>;

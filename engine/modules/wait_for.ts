@@ -1,6 +1,7 @@
 // wait_for: wait on the host until a TCP port opens/closes or a path appears/disappears.
 // The whole wait is one remote loop, so it costs one round trip, and it is read-only: it waits
-// in check mode too.
+// in check mode too, except after a change the dry run did not make: then it looks once and
+// predicts the wait (what it waits for is likely what that change makes).
 import { quote, quotePath } from '../connection/quote';
 import type { Module } from './types';
 import { checkName } from './util/names';
@@ -52,7 +53,7 @@ export const wait_for: Module<WaitArgs, { rc: number; elapsed: number }> = {
   },
   async probe(args, ctx) {
     if (args.port === undefined && args.path === undefined) return { rc: 3, elapsed: 0 };
-    const timeout = args.timeout ?? 300;
+    const timeout = ctx.predict ? 0 : (args.timeout ?? 300);
     const script = [
       `sleep ${Number(args.delay ?? 0)}`,
       `end=$(( $(date +%s) + ${Number(timeout)} ))`,
@@ -62,10 +63,11 @@ export const wait_for: Module<WaitArgs, { rc: number; elapsed: number }> = {
     const res = await run(ctx, script);
     return { rc: res.rc, elapsed: (Date.now() - start) / 1000 };
   },
-  plan(args, found) {
+  plan(args, found, ctx) {
     if (found.rc === 3) return { changed: false, failed: true, msg: 'wait_for needs port or path' };
     const what = args.port !== undefined ? `port ${args.host ?? '127.0.0.1'}:${args.port}` : `path ${args.path}`;
     const result = { elapsed: found.elapsed };
+    if (found.rc !== 0 && ctx.predict) return { changed: false, predicted: true, result, msg: `predicted, not polled: the real run waits up to ${args.timeout ?? 300}s for ${what} to be ${args.state ?? 'started'}` };
     if (found.rc !== 0) return { changed: false, failed: true, result, msg: args.msg ?? `timeout after ${args.timeout ?? 300}s waiting for ${what} to be ${args.state ?? 'started'}` };
     return { changed: false, result, msg: `${what} ${args.state ?? 'started'} after ${found.elapsed.toFixed(1)}s` };
   },

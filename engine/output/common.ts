@@ -1,12 +1,12 @@
 // Pieces every text renderer shares: Ansible's line formats, the recap, and a forks limiter.
 import type { Stats } from '../run/state';
-import type { Event, HostStatus } from './events';
+import type { Change, Event, HostStatus } from './events';
 
 export function banner(title: string, width = 79): string {
   return `\n${title} ${'*'.repeat(Math.max(3, width - title.length - 1))}`;
 }
 
-const LABEL: Partial<Record<HostStatus, string>> = { ok: 'ok', changed: 'changed', skipped: 'skipping', rescued: 'ok' };
+const LABEL: Partial<Record<HostStatus, string>> = { ok: 'ok', changed: 'changed', warning: 'warning', skipped: 'skipping', rescued: 'ok' };
 
 /** `changed: [host] => (item=x)` / `fatal: [host]: FAILED! => {...}` like Ansible prints. */
 export function hostLine(e: Extract<Event, { kind: 'host_result' }>): string {
@@ -26,8 +26,27 @@ export function hostLine(e: Extract<Event, { kind: 'host_result' }>): string {
 export function recapLines(stats: Record<string, Stats>): string[] {
   const width = Math.max(...Object.keys(stats).map((h) => h.length), 10);
   return Object.entries(stats).map(
-    ([host, s]) => `${host.padEnd(width)} : ok=${s.ok}    changed=${s.changed}    unreachable=${s.unreachable}    failed=${s.failed}    skipped=${s.skipped}    rescued=${s.rescued}    ignored=${s.ignored}`,
+    ([host, s]) => `${host.padEnd(width)} : ok=${s.ok}    changed=${s.changed}    unreachable=${s.unreachable}    failed=${s.failed}    skipped=${s.skipped}    rescued=${s.rescued}    ignored=${s.ignored}    warnings=${s.warnings}`,
   );
+}
+
+/** `role 3, role 1`: how many tasks of each role changed, in the order they ran. */
+function perRole(changes: Change[]): string {
+  const counts = new Map<string, number>();
+  for (const c of changes) counts.set(c.role ?? '(play)', (counts.get(c.role ?? '(play)') ?? 0) + 1);
+  return [...counts].map(([role, n]) => `${role} ${n}`).join(', ');
+}
+
+/** The recap: Ansible's lines, and after a dry run what the real run would change, per host and role. */
+export function recapText(e: Extract<Event, { kind: 'recap' }>): string {
+  const lines = [banner('PLAY RECAP'), ...recapLines(e.stats)];
+  if (e.check) {
+    const width = Math.max(...Object.keys(e.changes).map((h) => h.length), 10);
+    lines.push(banner('WOULD CHANGE (check mode: nothing was changed)'));
+    // No ' : ' in these lines: tools that read Ansible's recap lines by it must not mistake them.
+    for (const [host, changes] of Object.entries(e.changes)) lines.push(`${host.padEnd(width)}   ${changes.length ? `${changes.length} task${changes.length === 1 ? "" : "s"}: ${perRole(changes)}` : 'nothing'}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export async function runLimited(hosts: string[], forks: number, run: (host: string) => Promise<unknown>): Promise<void> {

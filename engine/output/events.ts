@@ -3,7 +3,14 @@
 import type { Diff } from '../modules/types';
 import type { Stats } from '../run/state';
 
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'ignored' | 'rescued';
+/** `warning`: a finding the site may waive (preflight's resources check), shown and counted as such. */
+export type HostStatus = 'ok' | 'changed' | 'warning' | 'failed' | 'skipped' | 'unreachable' | 'ignored' | 'rescued';
+
+/** A task that changed a host (or, in check mode, would have): what a dry run's recap lists. */
+export interface Change {
+  role?: string;
+  task: string;
+}
 
 export type Event =
   | { kind: 'playbook_start'; file: string; check: boolean }
@@ -22,7 +29,7 @@ export type Event =
       result?: Record<string, unknown>;
     }
   | { kind: 'warning'; msg: string }
-  | { kind: 'recap'; stats: Record<string, Stats>; elapsed: number };
+  | { kind: 'recap'; stats: Record<string, Stats>; elapsed: number; check: boolean; changes: Record<string, Change[]> };
 
 export interface Reporter {
   emit(event: Event): void;

@@ -1,5 +1,5 @@
 // Plain text in Ansible's format, for CI logs and pipes (no TTY).
-import { banner, hostLine, recapLines, runLimited } from './common';
+import { banner, hostLine, recapText, runLimited } from './common';
 import { formatDiff } from './diff';
 import type { Event, Reporter } from './events';
 
@@ -22,7 +22,7 @@ export class PlainReporter implements Reporter {
       case 'warning':
         return this.write(`[WARNING]: ${e.msg}\n`);
       case 'recap':
-        return this.write(`${banner('PLAY RECAP')}\n${recapLines(e.stats).join('\n')}\n`);
+        return this.write(recapText(e));
     }
   }
 

@@ -1,10 +1,10 @@
 // The live view on a terminal: listr2 shows play → task → per-host state while hosts run;
 // diffs, failures and the recap are printed in Ansible's format once each task settles.
-import { banner, hostLine, recapLines } from './common';
+import { banner, hostLine, recapText } from './common';
 import { formatDiff } from './diff';
 import type { Event, HostStatus, Reporter } from './events';
 
-const SYMBOL: Record<HostStatus, string> = { ok: 'ok', changed: 'changed', skipped: 'skipped', failed: 'FAILED', unreachable: 'UNREACHABLE', ignored: 'failed (ignored)', rescued: 'rescued' };
+const SYMBOL: Record<HostStatus, string> = { ok: 'ok', changed: 'changed', skipped: 'skipped', warning: 'warning', failed: 'FAILED', unreachable: 'UNREACHABLE', ignored: 'failed (ignored)', rescued: 'rescued' };
 
 export class TtyReporter implements Reporter {
   private pending: string[] = [];
@@ -19,12 +19,12 @@ export class TtyReporter implements Reporter {
         return;
       case 'host_result':
         if (e.diff?.length) this.pending.push(`${hostLine(e)}\n${formatDiff(e.diff)}`);
-        else if (['failed', 'unreachable', 'ignored'].includes(e.status) || e.result) this.pending.push(hostLine(e));
+        else if (['failed', 'unreachable', 'ignored', 'warning'].includes(e.status) || e.result) this.pending.push(hostLine(e));
         return;
       case 'warning':
         return void process.stdout.write(`[WARNING]: ${e.msg}\n`);
       case 'recap':
-        return void process.stdout.write(`${banner('PLAY RECAP')}\n${recapLines(e.stats).join('\n')}\n`);
+        return void process.stdout.write(recapText(e));
       default:
         return;
     }

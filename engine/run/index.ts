@@ -43,7 +43,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     await closeAll(run);
   }
   const stats = Object.fromEntries([...run.hosts.entries()].map(([h, s]) => [h, s.stats]));
-  reporter.emit({ kind: 'recap', stats, elapsed: (Date.now() - started) / 1000 });
+  const changes = Object.fromEntries([...run.hosts.entries()].map(([h, s]) => [h, s.changes]));
+  reporter.emit({ kind: 'recap', stats, elapsed: (Date.now() - started) / 1000, check: options.check, changes });
   await reporter.close();
   const all = Object.values(stats);
   const exitCode = run.interrupted ? EXIT.interrupted : all.some((s) => s.failed) ? EXIT.hostFailed : all.some((s) => s.unreachable) ? EXIT.hostUnreachable : EXIT.ok;

@@ -21,9 +21,13 @@ import { checkSiteValues } from './site';
 import { toBool } from '../load/filters';
 import { dirname, join, isAbsolute } from 'node:path';
 
-function count(host: HostState, status: ReturnType<typeof statusOf>): void {
+function count(host: HostState, status: ReturnType<typeof statusOf>, task?: Task): void {
   if (status === 'changed') {
     host.stats.changed++;
+    host.stats.ok++;
+    if (task) host.changes.push({ role: task.role?.name, task: task.name });
+  } else if (status === 'warning') {
+    host.stats.warnings++;
     host.stats.ok++;
   } else if (status === 'ok') host.stats.ok++;
   else if (status === 'skipped') host.stats.skipped++;
@@ -88,7 +92,7 @@ function settle(play: PlayRun, host: HostState, task: Task, result: Result, fact
   }
   if (status === 'unreachable') host.unreachable = true;
   if (status === 'failed') fail(host);
-  else count(host, status);
+  else count(host, status, task);
   return status;
 }
 

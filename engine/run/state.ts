@@ -3,7 +3,7 @@ import type { Connection } from '../connection/types';
 import type { Inventory } from '../load/inventory';
 import type { Templar } from '../load/template';
 import type { Play, Vars } from '../load/types';
-import type { Reporter } from '../output/events';
+import type { Change, Reporter } from '../output/events';
 
 export interface Stats {
   ok: number;
@@ -13,6 +13,7 @@ export interface Stats {
   skipped: number;
   rescued: number;
   ignored: number;
+  warnings: number;
 }
 
 export interface HostState {
@@ -32,6 +33,8 @@ export interface HostState {
   pendingFailure: boolean;
   notified: Set<string>;
   stats: Stats;
+  /** Tasks that changed the host, in order (in check mode: would have). */
+  changes: Change[];
 }
 
 export interface RunOptions {
@@ -88,10 +91,19 @@ export function newHost(name: string): HostState {
     rescueDepth: 0,
     pendingFailure: false,
     notified: new Set(),
-    stats: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 },
+    stats: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0, warnings: 0 },
+    changes: [],
   };
 }
 
 export function isActive(host: HostState): boolean {
   return !host.failed && !host.unreachable && !host.ended;
+}
+
+/**
+ * A dry run that has already met a change it did not make: from here on what a task waits for
+ * may be exactly what that change would have made, so waits are predicted instead of polled.
+ */
+export function predicting(run: RunContext): boolean {
+  return run.options.check && [...run.hosts.values()].some((h) => h.changes.length > 0);
 }

@@ -12,7 +12,7 @@ import { type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
 import { connectionFor } from './connect';
 import { findLocal } from './files';
-import type { HostState, PlayRun } from './state';
+import { type HostState, type PlayRun, predicting } from './state';
 import { hostScope, taskScope } from './vars';
 
 export type Result = Record<string, unknown> & { changed?: boolean; failed?: boolean; skipped?: boolean; msg?: string; unreachable?: boolean };
@@ -109,6 +109,7 @@ async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: 
     conn: conn!,
     host: host.name,
     check,
+    predict: check && predicting(play.run),
     vars: scope.raw,
     become: becomeFor(play, scope, task),
     env: env === undefined ? undefined : (templar.renderValue(env, scope, where(task, 'environment'), task.pos) as Record<string, string>),
@@ -121,6 +122,7 @@ async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: 
   const outcome: Outcome = await module.plan(args, found, ctx);
   const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
   if (outcome.failed) result.failed = true;
+  if (outcome.predicted) result.predicted = true;
   if (outcome.diff?.length) result.diff = outcome.diff;
   if (delegate) result.delegated_to = delegate;
   if (!check && outcome.apply && !outcome.failed) Object.assign(result, (await outcome.apply()) ?? {});
@@ -163,9 +165,17 @@ async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarSco
     const bound = task.register ? scope.with({ [task.register]: markUnsafe(outcome.result) }) : scope;
     outcome.result.attempts = n;
     if (allTrue(play, bound, task, task.until, 'until')) return outcome;
+    if (predicting(play.run)) return { ...outcome, result: predictedWait(task, outcome.result, retries) };
     if (n > retries) return { ...outcome, result: { ...outcome.result, failed: true, msg: `retries exhausted (${n} attempts): ${outcome.result.msg ?? ''}` } };
     await new Promise((r) => setTimeout(r, delay * 1000));
   }
+}
+
+/** A dry run's answer for an until-loop whose condition the changes it did not make would bring about. */
+function predictedWait(task: Task, result: Result, retries: number): Result {
+  const { failed: _failed, ...rest } = result;
+  const condition = task.until!.map(String).join(' and ');
+  return { ...rest, changed: false, predicted: true, msg: `predicted, not polled: the real run waits until ${condition} (up to ${retries + 1} attempts), for what earlier changes make` };
 }
 
 /** Applies changed_when/failed_when with the result bound to the register name. */
@@ -195,11 +205,13 @@ function loopItems(play: PlayRun, task: Task, scope: VarScope): unknown[] | unde
 
 /**
  * What a host line shows: everything at -v; for a failure the fields that explain it (as Ansible
- * always prints them); for debug only its message or variable.
+ * always prints them); for a warning or a predicted wait its message; for debug only its message
+ * or variable.
  */
 function visibleResult(result: Result, status: HostStatus, verbosity: number, debugLike?: boolean): Record<string, unknown> | undefined {
   const { diff: _diff, ...rest } = result;
   if (verbosity > 0) return rest;
+  if (status === 'warning' || result.predicted) return { msg: result.msg };
   if (status === 'failed' || status === 'ignored') {
     return Object.fromEntries(Object.entries(rest).filter(([k, v]) => ['msg', 'rc', 'cmd', 'stderr', 'stdout'].includes(k) && v !== '' && v !== undefined));
   }
@@ -212,7 +224,8 @@ export function statusOf(result: Result, ignored: boolean): HostStatus {
   if (result.unreachable) return 'unreachable';
   if (result.failed) return ignored ? 'ignored' : 'failed';
   if (result.skipped) return 'skipped';
-  return result.changed ? 'changed' : 'ok';
+  if (result.changed) return 'changed';
+  return Array.isArray(result.warnings) && result.warnings.length ? 'warning' : 'ok';
 }
 
 /**

@@ -24,7 +24,7 @@ export function engine(args: string[], env: Record<string, string> = {}): Promis
 /** Parses the PLAY RECAP lines into numbers per host. */
 export function recap(stdout: string): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  const section = stdout.split('PLAY RECAP').pop() ?? '';
+  const section = (stdout.split('PLAY RECAP').pop() ?? '').split('WOULD CHANGE')[0];
   for (const line of section.split('\n')) {
     const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
     if (!m) continue;
@@ -62,4 +62,30 @@ export function project(files: Record<string, string>): string {
     writeFileSync(join(dir, path), content);
   }
   return dir;
+}
+
+/** `host | role : task` of every changed result in plain output, handlers included; sorted, once each. */
+export function changedTasks(stdout: string): string[] {
+  const changed = new Set<string>();
+  let task = '';
+  for (const line of stdout.split('\n')) {
+    const header = /^(?:TASK|RUNNING HANDLER) \[(.*)\] \*{3,}$/.exec(line);
+    if (header) task = header[1];
+    const host = /^changed: \[([^\]\s]+)/.exec(line);
+    if (host) changed.add(`${host[1]} | ${task}`);
+  }
+  return [...changed].sort();
+}
+
+/** The events of a `--json` run. */
+export function jsonEvents(stdout: string): Record<string, any>[] {
+  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+
+/** changedTasks() of a `--json` run, read from its recap's list of changes. */
+export function changedTasksOfJson(stdout: string): string[] {
+  const recapEvent = jsonEvents(stdout).find((e) => e.kind === 'recap');
+  if (!recapEvent) throw new Error('no recap in the JSON output');
+  const changes = recapEvent.changes as Record<string, { role?: string; task: string }[]>;
+  return [...new Set(Object.entries(changes).flatMap(([host, list]) => list.map((c) => `${host} | ${c.role ? `${c.role} : ` : ''}${c.task}`)))].sort();
 }

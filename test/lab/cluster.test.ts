@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
-import { engine, project, recap } from '../helpers/engine';
+import { changedTasks, changedTasksOfJson, engine, jsonEvents, project, recap } from '../helpers/engine';
 import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';
 import { AWS_TEST_ENV, seedPbxVpc, startMoto } from '../helpers/moto';
 
@@ -62,8 +62,71 @@ beforeAll(async () => {
 
 afterAll(() => removeLab(LAB), 120_000);
 
+/** What the dry run on the bare nodes said the deploy would change; the deploy test holds it to that. */
+let predicted: string[] = [];
+
 describe('PBX HA cluster in the lab', () => {
-  it('deploys from bare nodes until SIP is answered on the VIP; no secret is ever in an argv', async () => {
+  it('a preflight finding that stops the deploy stops its dry run too, with the same message', async () => {
+    const [dry, real] = [await deploy('--check', '-e', 'fencing=none'), await deploy('-e', 'fencing=none')];
+    const message = "fencing is 'none' with 1 devices: a cluster that cannot power off a lost node can end up running the PBX twice";
+    for (const run of [dry, real]) {
+      expect(run.code, run.stdout.slice(-2000)).toBe(2);
+      expect(run.stdout).toContain(message);
+      expect(changedTasks(run.stdout)).toEqual([]);
+    }
+  }, 120_000);
+
+  it('a dry run on the bare nodes previews the whole deploy, role by role, and changes nothing', async () => {
+    const started = Date.now();
+    const dry = await deploy('--check', '--diff', '--json');
+    console.log(`dry run of the deploy on bare lab nodes: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(dry.code, dry.stdout.slice(-3000)).toBe(0);
+    const events = jsonEvents(dry.stdout);
+    const results = events.filter((e) => e.kind === 'host_result');
+    const result = (task: string, host = 'pbx01', item?: string) => {
+      const found = results.find((e) => e.task === task && e.host === host && e.item === item);
+      expect(found, `${task} on ${host}`).toBeDefined();
+      return found!;
+    };
+    const end = events.find((e) => e.kind === 'recap')!;
+    expect(end.check).toBe(true);
+    expect(Object.keys(end.stats)).toEqual(NODES);
+    // Every role of the deploy shows its changes (the lab image has the packages already).
+    expect([...new Set(Object.values(end.changes as Record<string, { role: string }[]>).flat().map((c) => c.role))].sort()).toEqual(['container_runtime', 'corosync', 'dependencies', 'fencing', 'pbx', 'pcs_resources', 'storage']);
+    expect(result('Create the cluster (keys and configuration distributed by pcs)').status).toBe('changed');
+    const corosyncConf = result('corosync.conf', 'pbx02').diff[0].after;
+    expect(corosyncConf).toContain('cluster_name: pbx_lab');
+    for (const [i, node] of NODES.entries()) expect(corosyncConf).toContain(`ring0_addr: 172.31.16.${133 + i}\n        name: ${node}`);
+    for (const node of NODES) {
+      for (const unit of ['corosync', 'pacemaker']) expect(result('Corosync and Pacemaker run and start at boot', node, unit).diff[0].after).toBe(`${unit}: running, enabled\n`);
+      expect(result('Lab fence agent (asks the lab controller to power nodes off and on)', node).status).toBe('changed');
+      expect(result('Mount point of the PBX data', node).diff[0].after).toBe('directory mode: 0755\n');
+      expect(result('Image imported from the local archive (no registry needed)', node).status).toBe('changed');
+      // A waivable preflight finding is a warning, not an ignored failure.
+      expect(result('CPUs and memory', node).status).toBe('warning');
+      expect(end.stats[node]).toMatchObject({ warnings: 1, ignored: 0, failed: 0 });
+    }
+    expect(result('Filesystem on the shared device (made once, only where blkid finds no signature at all)').diff[0].after).toBe('/dev/xvdf: ext4\n');
+    // The whole Pacemaker configuration, from an empty CIB, judged by crm_verify.
+    const cib = result('Cluster configuration (one CIB patch; --diff shows it)');
+    expect(cib.msg).toMatch(/^cluster configuration would be updated \(crm_verify accepts it\)/);
+    expect(cib.diff[0].beforeHeader).toBe('empty CIB (no cluster runs yet)');
+    for (const id of ['fence_lab', 'datapath_fs', 'vip', 'pbx']) expect(cib.diff[0].after).toMatch(new RegExp(`<primitive [^>]*id="${id}"`));
+    expect(cib.diff[0].after).toContain('<rsc_order first="vip" first-action="start" id="order-vip-pbx-Mandatory"');
+    // Waits for what the run would create are predicted, not polled.
+    expect(result('Wait until the cluster has quorum and a designated controller').msg).toMatch(/^predicted, not polled: /);
+    expect(result('SIP port open on the VIP').msg).toMatch(/^predicted, not polled: .*172\.31\.16\.130:5060/);
+    // Nothing of it happened.
+    for (const node of NODES) {
+      expect(onNode(node, 'ls /etc/corosync/authkey /etc/pbx /usr/sbin/fence_lab 2>/dev/null || true').trim(), node).toBe('');
+      expect(onNode(node, 'systemctl is-active corosync pacemaker docker || true').trim().split('\n'), node).toEqual(['inactive', 'inactive', 'inactive']);
+    }
+    expect(onNode('pbx01', 'blkid /dev/xvdf || echo none').trim()).toBe('none');
+    predicted = changedTasksOfJson(dry.stdout);
+    expect(predicted.length).toBeGreaterThan(40);
+  }, 120_000);
+
+  it('deploys from bare nodes until SIP is answered on the VIP, changing what the dry run said; no secret is ever in an argv', async () => {
     // The lab nodes' processes are this machine's processes too: every argv is sampled from /proc
     // all through the deploy, looking for the site's secrets and for crypt hashes.
     const secrets = ['lab-hacluster-secret', 'lab-pbx-api-token-0123456789'];
@@ -87,6 +150,7 @@ describe('PBX HA cluster in the lab', () => {
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     expect(Object.keys(recap(run.stdout))).toEqual(NODES);
     for (const s of Object.values(recap(run.stdout))) expect(s.failed).toBe(0);
+    expect(changedTasks(run.stdout)).toEqual(predicted);
     expect(samples).toBeGreaterThan(100);
     expect([...seen]).toEqual([]);
     for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret);
