@@ -76,8 +76,17 @@ export function simulate(records: SrvRecord[], draws: number, down: Set<string> 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The report: per priority level, shares (computed and simulated); per target, where its load goes when it is down. */
-export function report(name: string, records: SrvRecord[], draws: number): { text: string; maxDeviation: number } {
+/** One target of a priority level: its computed share of the clients and the simulated one. */
+export interface TargetShare {
+  priority: number;
+  target: string;
+  share: number;
+  simulated: number;
+}
+
+export function report(name: string, records: SrvRecord[], draws: number, random: () => number = Math.random): { text: string; maxDeviation: number; shares: TargetShare[] } {
   const lines = [`${name}: ${records.length} SRV records`];
+  const shares: TargetShare[] = [];
   let maxDeviation = 0;
   const priorities = [...new Set(records.map((r) => r.priority))].sort((a, b) => a - b);
   for (const [i, priority] of priorities.entries()) {
@@ -85,25 +94,26 @@ export function report(name: string, records: SrvRecord[], draws: number): { tex
     const expected = expectedShares(reachable);
     // A lower level is used only when every target of the levels before it is down.
     const down = new Set(records.filter((r) => r.priority < priority).map(targetOf));
-    const seen = simulate(records, draws, down);
+    const seen = simulate(records, draws, down, random);
     lines.push(`priority ${priority}${i === 0 ? '' : ` (used when all of priority ${priorities.slice(0, i).join(', ')} are down)`}:`);
     for (const [target, share] of expected) {
       const got = seen.get(target) ?? 0;
       maxDeviation = Math.max(maxDeviation, Math.abs(got - share));
+      shares.push({ priority, target, share, simulated: got });
       lines.push(`  ${target.padEnd(32)} ${pct(share).padStart(6)}   simulated ${pct(got).padStart(6)}`);
     }
     if (i === 0 && expected.size > 1) {
       for (const target of expected.keys()) {
         const without = records.filter((r) => targetOf(r) !== target);
-        const moved = simulate(records, draws, new Set([target]));
-        const shares = expectedShares(without);
-        lines.push(`  if ${target} is down: ${[...shares].map(([t, s]) => `${t} ${pct(s)} (simulated ${pct(moved.get(t) ?? 0)})`).join(', ')}`);
+        const moved = simulate(records, draws, new Set([target]), random);
+        const remaining = expectedShares(without);
+        lines.push(`  if ${target} is down: ${[...remaining].map(([t, s]) => `${t} ${pct(s)} (simulated ${pct(moved.get(t) ?? 0)})`).join(', ')}`);
       }
     }
   }
   lines.push(`failover order: ${priorities.map((p) => `priority ${p} [${records.filter((r) => r.priority === p).map(targetOf).join(', ')}]`).join(' -> ')}`);
   lines.push(`simulation: ${draws} draws per case, largest difference from the computed shares ${pct(maxDeviation)}`);
-  return { text: lines.join('\n'), maxDeviation };
+  return { text: lines.join('\n'), maxDeviation, shares };
 }
 
 export async function srvCommand(args: string[], options: { server?: string; draws?: string; json?: boolean }): Promise<number> {
@@ -120,7 +130,7 @@ export async function srvCommand(args: string[], options: { server?: string; dra
   } catch (err) {
     throw new InputError(`no SRV records for ${name}${options.server ? ` at ${options.server}` : ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const { text, maxDeviation } = report(name, records, draws);
-  process.stdout.write(options.json ? `${JSON.stringify({ name, records, maxDeviation })}\n` : `${text}\n`);
+  const { text, maxDeviation, shares } = report(name, records, draws);
+  process.stdout.write(options.json ? `${JSON.stringify({ name, records, maxDeviation, shares })}\n` : `${text}\n`);
   return 0;
 }

@@ -21,8 +21,11 @@ export function engine(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
-/** Parses the PLAY RECAP lines into numbers per host. */
-export function recap(stdout: string): Record<string, Record<string, number>> {
+/**
+ * Parses the PLAY RECAP lines into numbers per host. No recap at all is an error (a loop over its
+ * hosts would pass without checking anything); with `hosts`, the recap must name exactly those.
+ */
+export function recap(stdout: string, hosts?: string[]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   const section = (stdout.split('PLAY RECAP').pop() ?? '').split('WOULD CHANGE')[0];
   for (const line of section.split('\n')) {
@@ -30,6 +33,9 @@ export function recap(stdout: string): Record<string, Record<string, number>> {
     if (!m) continue;
     out[m[1]] = Object.fromEntries([...m[2].matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1], Number(x[2])]));
   }
+  const found = Object.keys(out);
+  if (!found.length) throw new Error(`no PLAY RECAP in the output:\n${stdout.slice(-2000)}`);
+  if (hosts && [...found].sort().join(' ') !== [...hosts].sort().join(' ')) throw new Error(`the recap names ${found.join(', ')}, expected ${hosts.join(', ')}`);
   return out;
 }
 

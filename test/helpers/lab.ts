@@ -1,5 +1,6 @@
-// A lab per test file, in its own directory; labs left behind by an interrupted run are taken
-// down through their own pid files first (the lab's names are fixed: one lab at a time).
+// A lab per test file, in its own directory; labs left behind by an interrupted run (its test
+// process gone) are taken down through their own pid files first (the lab's names are fixed:
+// one lab at a time).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,29 @@ import { engine } from './engine';
 
 const ROOT = resolve(__dirname, '../..');
 
+/** Who made a test lab directory: the test process, so another run can tell whether it is alive. */
+const OWNER_FILE = 'test-owner.pid';
+
 export function newLabDir(): string {
-  return mkdtempSync(join(tmpdir(), 'pbx-lab-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-lab-test-'));
+  writeFileSync(join(dir, OWNER_FILE), `${process.pid}\n`);
+  return dir;
+}
+
+function ownerAlive(dir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+  } catch {
+    return false; // made before owners were recorded, or half-removed: nobody claims it
+  }
+  if (pid === process.pid) return false;
+  try {
+    // Alive and still a node process (a reused pid of something else does not count).
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    return false;
+  }
 }
 
 /** Takes the lab of a directory down (through its own pid files) and removes the directory. */
@@ -18,9 +40,13 @@ export async function removeLab(dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Takes down the labs of test runs that are gone (interrupted). A lab whose test process still
+ * runs is left alone: `lab up` then refuses, naming it, instead of pulling it from under that run.
+ */
 export async function takeDownStaleLabs(current: string): Promise<void> {
   for (const old of readdirSync(tmpdir()).filter((d) => d.startsWith('pbx-lab-test-')).map((d) => join(tmpdir(), d))) {
-    if (old !== current) await removeLab(old);
+    if (old !== current && !ownerAlive(old)) await removeLab(old);
   }
 }
 

@@ -16,17 +16,19 @@ export const HARNESS_DIR = '/tmp/engine-test-hosts';
  */
 export const TEST_USER = 'enginetest';
 
-/** Creates the test user and its sudo rule once (idempotent; .ci/run runs as root). */
+/**
+ * Creates the test user and its sudo rule once (idempotent; .ci/run runs as root). Test files start
+ * in parallel: one at a time does this, under a lock, so no two `useradd` race.
+ */
 export function ensureTestUser(): void {
-  try {
-    execFileSync('id', [TEST_USER], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['--system', '--create-home', '--home-dir', `/var/lib/${TEST_USER}`, '--shell', '/bin/sh', TEST_USER]);
-  }
-  // '!' (locked) makes sshd refuse key logins when UsePAM is off; '*' means no password, unlocked.
-  execFileSync('usermod', ['-p', '*', TEST_USER]);
   const rule = `/etc/sudoers.d/${TEST_USER}`;
-  if (!existsSync(rule)) writeFileSync(rule, `${TEST_USER} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
+  const script = [
+    `id ${TEST_USER} >/dev/null 2>&1 || useradd --system --create-home --home-dir /var/lib/${TEST_USER} --shell /bin/sh ${TEST_USER}`,
+    // '!' (locked) makes sshd refuse key logins when UsePAM is off; '*' means no password, unlocked.
+    `usermod -p '*' ${TEST_USER}`,
+    `[ -e ${rule} ] || { printf '%s ALL=(ALL) NOPASSWD: ALL\\n' ${TEST_USER} > ${rule}.new && chmod 0440 ${rule}.new && mv ${rule}.new ${rule}; }`,
+  ].join('\n');
+  execFileSync('flock', ['/run/lock/pbx-engine-test-user.lock', 'sh', '-ec', script]);
 }
 
 export interface TestHost {

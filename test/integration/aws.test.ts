@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { findProblems } from '../../engine/modules/aws_cluster_check';
-import { engine, project, recap } from '../helpers/engine';
+import { changedTasks, engine, project, recap } from '../helpers/engine';
 import { isAlive } from '../../engine/process';
 import { AWS_TEST_ENV, type Moto, permission, runInstance, SEED_PERMISSIONS, seedPbxVpc, startMoto } from '../helpers/moto';
 
@@ -175,19 +175,26 @@ describe('aws-prepare', () => {
     expect(plan.stdout).toContain('+create Elastic IP tagged Cluster=newcluster');
     expect(plan.stdout).toContain('+create EBS volume newcluster-data, 256 GB gp3 in us-east-1a');
     expect(plan.stdout).toContain('+create IAM policy pbx-ha-newcluster');
+    // Check mode made none of it: no rule, no Elastic IP, no volume, no IAM policy of this cluster.
+    const iam = await import('@aws-sdk/client-iam');
+    const iamClient = new iam.IAMClient({ region: REGION, endpoint: moto.endpoint });
+    const clusterTag = [{ Name: 'tag:Cluster', Values: ['newcluster'] }];
+    const policies = async () => ((await iamClient.send(new iam.ListPoliciesCommand({ Scope: 'Local' }))).Policies ?? []).filter((p) => p.PolicyName === 'pbx-ha-newcluster');
     expect(await rules()).toEqual([]);
+    expect((await client.send(new ec2.DescribeAddressesCommand({ Filters: clusterTag }))).Addresses).toEqual([]);
+    expect((await client.send(new ec2.DescribeVolumesCommand({ Filters: [{ Name: 'tag:Name', Values: ['newcluster-data'] }] }))).Volumes).toEqual([]);
+    expect(await policies()).toEqual([]);
 
     const first = await run();
     expect(first.code, first.stdout).toBe(0);
     expect(recap(first.stdout).localhost.changed).toBe(1);
+    expect(changedTasks(first.stdout)).toEqual(changedTasks(plan.stdout));
     const ids_ = /eip_address: (\S+)\s+eip_allocation_id: (\S+)\s+ebs_volume_id: (\S+)"/.exec(first.stdout)!;
     expect(ids_).not.toBeNull();
     expect(first.stdout).toContain('ec2:AttachVolume');
     expect(await findProblems({ region: REGION, endpoint: moto.endpoint, instance_ids: ids, vip: '172.31.16.131', eip_allocation_id: ids_[2], volume_id: ids_[3] })).toEqual([]);
 
-    const iam = await import('@aws-sdk/client-iam');
-    const iamClient = new iam.IAMClient({ region: REGION, endpoint: moto.endpoint });
-    const policy = (await iamClient.send(new iam.ListPoliciesCommand({ Scope: 'Local' }))).Policies!.find((p) => p.PolicyName === 'pbx-ha-newcluster')!;
+    const [policy] = await policies();
     const version = await iamClient.send(new iam.GetPolicyVersionCommand({ PolicyArn: policy.Arn, VersionId: policy.DefaultVersionId }));
     expect(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!))).toEqual(JSON.parse(readFileSync(join(ROOT, 'playbooks/files/aws-iam-policy.json'), 'utf8')));
 

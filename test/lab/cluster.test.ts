@@ -148,8 +148,8 @@ describe('PBX HA cluster in the lab', () => {
     const run = await deploy().finally(() => clearInterval(sampler));
     const seconds = (Date.now() - started) / 1000;
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
-    expect(Object.keys(recap(run.stdout))).toEqual(NODES);
-    for (const s of Object.values(recap(run.stdout))) expect(s.failed).toBe(0);
+    expect(Object.keys(recap(run.stdout, NODES))).toEqual(NODES);
+    for (const s of Object.values(recap(run.stdout, NODES))) expect(s.failed).toBe(0);
     expect(changedTasks(run.stdout)).toEqual(predicted);
     expect(samples).toBeGreaterThan(100);
     expect([...seen]).toEqual([]);
@@ -163,7 +163,7 @@ describe('PBX HA cluster in the lab', () => {
     const started = Date.now();
     const run = await deploy();
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
-    for (const [host, s] of Object.entries(recap(run.stdout))) expect(s.changed, `${host} changed`).toBe(0);
+    for (const [host, s] of Object.entries(recap(run.stdout, NODES))) expect(s.changed, `${host} changed`).toBe(0);
     console.log(`re-run with nothing to change: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     // One role re-run (as for an upgrade of that part): only the pbx role's tasks, the roles it
     // includes, and the preflight checks (tagged always: they guard every run).
@@ -172,7 +172,7 @@ describe('PBX HA cluster in the lab', () => {
     const roles = new Set([...pbxOnly.stdout.matchAll(/^TASK \[(?:(\w+) : )?/gm)].map((m) => m[1] ?? '(play)'));
     expect([...roles].sort()).toEqual(['(play)', 'container_runtime', 'pbx', 'preflight']);
     expect(pbxOnly.stdout).toMatch(/TASK \[pbx : Stand-in PBX configuration/);
-    for (const [host, s] of Object.entries(recap(pbxOnly.stdout))) expect(s.changed, `${host} changed`).toBe(0);
+    for (const [host, s] of Object.entries(recap(pbxOnly.stdout, NODES))) expect(s.changed, `${host} changed`).toBe(0);
   }, 120_000);
 
   it('faults during a deploy: the engine killed at seeded points, a node\'s sshd frozen, a node\'s cable pulled; each re-run converges, the cluster is healthy, the data intact', async () => {
@@ -190,7 +190,7 @@ describe('PBX HA cluster in the lab', () => {
       const converge = await deploy('-e', `corosync_token=${tokens[i]}`);
       expect(converge.code, converge.stdout.slice(-3000)).toBe(0);
       const again = await deploy('-e', `corosync_token=${tokens[i]}`);
-      for (const [host, st] of Object.entries(recap(again.stdout))) expect(st.changed, `${host} changed after killed run ${i}`).toBe(0);
+      for (const [host, st] of Object.entries(recap(again.stdout, NODES))) expect(st.changed, `${host} changed after killed run ${i}`).toBe(0);
       for (const node of NODES) expect(onNode(node, 'ls -a /etc/corosync /etc/pbx 2>/dev/null | grep -c "\\.engine-" || true').trim(), `temp files on ${node}`).toBe('0');
     }
     // A node whose sshd is frozen is that node's failure (unreachable); the others finish.
@@ -311,8 +311,7 @@ describe('PBX HA cluster in the lab', () => {
     expect(report.to).not.toBe(from);
     expect(report.dataIntact).toBe(true);
     expect(report.fenced).toBe(true);
-    // The bound asserted here is generous (a loaded CI machine); the benchmark reports the median.
-    expect(report.sipSeconds).toBeLessThan(20);
+    // How fast is the benchmark's business (bench/); here: it answered again, from the new node.
     expect(report.answer).toBe(`SIP/2.0 200 OK from ${report.to}`);
     expect(readFileSync(join(LAB, 'fenced.log'), 'utf8')).toMatch(new RegExp(`reboot ${from} from pbx0\\d: rc 0`));
     expect(await master()).toBe(report.to);
@@ -328,19 +327,18 @@ describe('PBX HA cluster in the lab', () => {
     expect((await lab('partition', isolated)).code).toBe(0);
     const samples: string[][] = [];
     let answeredBy: string | undefined;
-    while (Date.now() - cut < 30_000) {
+    // Where the VIP is, sampled until another node answers and at least 20 times (also after the
+    // answer), however fast the move is.
+    while (Date.now() - cut < 30_000 && !(answeredBy && samples.length >= 20)) {
       const holders = vipHolders();
       samples.push(holders);
       expect(holders.length, `VIP on ${holders.join(' and ')}`).toBeLessThanOrEqual(1);
-      const answer = await sipOptions(VIP, 5060, 200);
-      if (answer && !answer.endsWith(isolated)) {
-        answeredBy = answer;
-        break;
-      }
+      const answer = answeredBy ? undefined : await sipOptions(VIP, 5060, 200);
+      if (answer && !answer.endsWith(isolated)) answeredBy = answer;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(answeredBy).toMatch(/^SIP\/2\.0 200 OK from pbx0/);
-    expect(samples.length).toBeGreaterThan(5);
+    expect(samples.length).toBeGreaterThanOrEqual(20);
     // The isolated node noticed that it had lost quorum (its own Pacemaker log, kept on its disk).
     const logFile = join(LAB, 'nodes', isolated, 'upper/var/log/pacemaker/pacemaker.log');
     const deadline = Date.now() + 20_000;
@@ -381,7 +379,8 @@ describe('PBX HA cluster in the lab', () => {
     let running = true;
     const answers: (string | undefined)[] = [];
     const client = (async () => {
-      while (running) {
+      // At least 30 queries, however fast the upgrade is.
+      while (running || answers.length < 30) {
         answers.push(await sipOptions(VIP, 5060, 200));
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -390,6 +389,7 @@ describe('PBX HA cluster in the lab', () => {
     running = false;
     await client;
     expect(run.code, run.stdout.slice(-4000)).toBe(0);
+    expect(changedTasks(run.stdout)).toEqual(changedTasks(plan.stdout));
     expect(image()).toBe('pbx-kamailio:lab2');
     const after = await master();
     expect(after).not.toBe(before);
@@ -398,12 +398,12 @@ describe('PBX HA cluster in the lab', () => {
     expect(onNode('pbx01', "cibadmin --query --xpath \"//rsc_location[starts-with(@id, 'cli-')]\" >/dev/null 2>&1 || echo none").trim()).toBe('none');
     const failed = answers.filter((a) => !a).length;
     console.log(`upgrade: ${failed} of ${answers.length} SIP queries to the VIP unanswered (one every ~0.1 s plus up to 0.2 s wait), answered by ${[...new Set(answers.filter(Boolean).map((a) => a!.split(' ').pop()))].join(' then ')}`);
-    expect(answers.length).toBeGreaterThan(30);
+    expect(answers.length).toBeGreaterThanOrEqual(30);
     expect(failed).toBeLessThan(answers.length / 4);
     // The site now says lab2 everywhere: deploy agrees and changes nothing.
     const deployAfter = await deploy('-e', `site_vars=${vars}`);
     expect(deployAfter.code).toBe(0);
-    for (const [host, st] of Object.entries(recap(deployAfter.stdout))) expect(st.changed, `${host} changed`).toBe(0);
+    for (const [host, st] of Object.entries(recap(deployAfter.stdout, NODES))) expect(st.changed, `${host} changed`).toBe(0);
     // Back to the lab's declared image, so the next tests start from the declared cluster.
     const restore = await deploy();
     expect(restore.code, restore.stdout.slice(-2000)).toBe(0);
@@ -501,7 +501,10 @@ vars:
     const vars = labVars(LAB, 'replaced-vars.yml', (t) => t.replace('pbx03_hostname: pbx03', 'pbx03_hostname: pbx04').replace('pbx03_private_ip: 172.31.16.135', 'pbx03_private_ip: 172.31.16.136').replace('"pbx01 pbx02 pbx03"', '"pbx01 pbx02 pbx04"'));
     const replaced = join(LAB, 'replaced.yml');
     writeFileSync(replaced, readFileSync(LAB_INVENTORY, 'utf8').split('\n').filter((l) => !l.includes('pbx03:')).map((l) => l.replace(/site_vars: .*/, `site_vars: ${vars}`)).join('\n'));
+    // The node replaced is a standby, so the running PBX's checks below always apply.
+    if ((await master()) === 'pbx03') expect((await ops('switchover', '--to', 'pbx01')).code).toBe(0);
     const active = await master();
+    expect(active).not.toBe('pbx03');
     const pbxStarted = () => onNode(active, "docker inspect -f '{{.State.StartedAt}}' pbx").trim();
     const startedBefore = pbxStarted();
     const conf = () => onNode('pbx01', 'cat /etc/corosync/corosync.conf');
@@ -526,15 +529,13 @@ vars:
     expect(onNode('pbx04', 'cat /etc/corosync/corosync.conf')).toBe(conf());
     expect(conf()).toContain('name: pbx04');
     // The cluster was not created again: its configuration and the running PBX stayed.
-    if (active !== 'pbx03') {
-      expect((await engine(['master', '-i', replaced], env)).stdout.trim()).toBe(active);
-      // The new node got the PBX's files; the running PBX elsewhere was not restarted for that.
-      expect(pbxStarted()).toBe(startedBefore);
-    }
+    expect((await engine(['master', '-i', replaced], env)).stdout.trim()).toBe(active);
+    // The new node got the PBX's files; the running PBX elsewhere was not restarted for that.
+    expect(pbxStarted()).toBe(startedBefore);
     expect(await sipOptions(VIP, 5060, 1000)).toMatch(/^SIP\/2\.0 200 OK from pbx0[124]$/);
 
     const again = await engine(['run', DEPLOY, '-i', replaced], env);
     expect(again.code).toBe(0);
-    for (const [host, s] of Object.entries(recap(again.stdout))) expect(s.changed, `${host} changed`).toBe(0);
+    for (const [host, s] of Object.entries(recap(again.stdout, ["pbx01", "pbx02", "pbx04"]))) expect(s.changed, `${host} changed`).toBe(0);
   }, 300_000);
 });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engine, recap } from '../helpers/engine';
+import { changedTasks, engine, recap } from '../helpers/engine';
 import { newLabDir, removeLab, takeDownStaleLabs } from '../helpers/lab';
 
 const LAB = newLabDir();
@@ -34,9 +34,15 @@ beforeAll(async () => {
 afterAll(() => removeLab(LAB), 120_000);
 
 describe('DNS SRV pools', () => {
-  it('serves the two-pool layout: dig and engine srv check see what the role wrote; a second run changes nothing', async () => {
+  it('serves the two-pool layout: dig and engine srv check see what the role wrote, after a dry run that said so; a second run changes nothing', async () => {
+    const dry = await dns('-e', `@${VARS}`, '--check', '--diff');
+    expect(dry.code, dry.stdout.slice(-3000)).toBe(0);
+    expect(dry.stdout).toMatch(/^\+_sip\._udp\.pbxA\s.*SRV\s+10 10 5060 voip1$/m);
+    expect(dig('_sip._udp.pbxA.example.com')).toEqual([]);
     const first = await dns('-e', `@${VARS}`);
     expect(first.code, first.stdout.slice(-3000)).toBe(0);
+    expect(changedTasks(first.stdout)).toEqual(changedTasks(dry.stdout));
+    expect(changedTasks(first.stdout).length).toBeGreaterThan(2);
     expect(dig('_sip._udp.pbxA.example.com')).toEqual(['10 10 5060 voip1.example.com.', '20 10 5060 voip2.example.com.']);
     expect(dig('_sip._udp.pbxB.example.com')).toEqual(['10 10 5060 voip2.example.com.', '20 10 5060 voip1.example.com.']);
 
@@ -49,7 +55,13 @@ describe('DNS SRV pools', () => {
     const shared = await engine(['srv', 'check', '_sip._udp.pbx.example.com', '--server', SERVER, '--json']);
     const parsed = JSON.parse(shared.stdout);
     expect(parsed.records).toHaveLength(2);
-    expect(parsed.maxDeviation).toBeLessThan(0.02);
+    // Weights 60 and 40, r uniform in [0, 100], either order: (61 + 60) / 2 of 101 draws for voip1.
+    const expected: Record<string, number> = { 'voip1.example.com:5060': 60.5 / 101, 'voip2.example.com:5060': 40.5 / 101 };
+    for (const [target, share] of Object.entries(expected)) {
+      const got = parsed.shares.find((s: { target: string }) => s.target === target);
+      expect(got.share, target).toBeCloseTo(share, 10);
+      expect(Math.abs(got.simulated - share), target).toBeLessThan(0.02);
+    }
 
     const again = await dns('-e', `@${VARS}`);
     expect(again.code).toBe(0);

@@ -62,9 +62,14 @@ describe('load errors', () => {
     const unknownFlag = await engine(['run', 'x.yml', '--chekc']);
     expect(unknownFlag.code).toBe(5);
     expect(unknownFlag.stderr).toContain("Unknown option '--chekc'");
-    const forks = await engine(['run', 'playbooks/none.yml', '--forks', 'zero']);
-    expect(forks.code).toBe(5);
+    // A playbook that exists, so the exit code can only come from the flag.
+    for (const bad of ['zero', '0', '-1', '1.5']) {
+      const forks = await engine(['run', 'playbooks/deploy.yml', '-i', 'inventory/lan.yml', '--check', '--forks', bad]);
+      expect(forks.code, bad).toBe(5);
+      expect(forks.stderr, bad).toMatch(/--forks/);
+    }
     const missing = await engine(['run', 'nowhere.yml']);
+    expect(missing.code).toBe(5);
     expect(missing.stderr).toContain('file not found: nowhere.yml');
   });
 
