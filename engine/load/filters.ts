@@ -60,6 +60,8 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   subset: (a: unknown[], b: unknown[]) => a.every((x) => b.includes(x)),
   superset: (a: unknown[], b: unknown[]) => b.every((x) => a.includes(x)),
   boolean: (v: unknown) => typeof v === 'boolean',
+  integer: (v: unknown) => typeof v === 'number' && Number.isInteger(v),
+  float: (v: unknown) => typeof v === 'number' && !Number.isInteger(v),
   mapping: (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v),
   iterable: (v: unknown) => Array.isArray(v) || typeof v === 'string',
   abs: (v: string) => posix.isAbsolute(v),

@@ -83,7 +83,10 @@ export async function ec2InventoryData(raw: Vars, src: YamlSource): Promise<Vars
         const name = hostnameOf(vars, config.hostnames ?? ['tag:Name', 'private-ip-address', 'instance-id']);
         if (!name) continue;
         if (hosts[name]) throw new InputError(`${src.file}: two instances are both named '${name}' (${hosts[name].instance_id}, ${vars.instance_id}); make the Name tags unique`);
-        hosts[name] = { ...vars, ansible_host: vars[config.connect_to ?? 'private_ip_address'] };
+        const address = vars[config.connect_to ?? 'private_ip_address'];
+        // Connecting to nothing (an instance without a public address) would fail later, obscurely.
+        if (!address) throw new InputError(`${src.file}: instance ${name} (${vars.instance_id}) has no ${config.connect_to ?? 'private_ip_address'} to connect to (connect_to)`);
+        hosts[name] = { ...vars, ansible_host: address };
       }
       token = page.NextToken;
     } while (token);

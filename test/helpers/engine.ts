@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AWS_TEST_SECRET } from './moto';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
@@ -13,9 +14,27 @@ export interface EngineRun {
   stderr: string;
 }
 
+/**
+ * The secrets the test sites use (the lab's site file, moto's credentials). No engine output of
+ * any test may contain one: every run is scanned, whatever the test itself asserts.
+ */
+const SITE_SECRETS: Record<string, string> = {
+  hacluster_password: siteValue('hacluster_password'),
+  pbx_api_token: siteValue('pbx_api_token'),
+  'AWS secret key': AWS_TEST_SECRET,
+};
+
+function siteValue(name: string): string {
+  const found = new RegExp(`^${name}: (.+)$`, 'm').exec(readFileSync(join(ROOT, 'inventory/lab-vars.yml'), 'utf8'));
+  if (!found) throw new Error(`inventory/lab-vars.yml has no ${name}`);
+  return found[1].trim();
+}
+
 export function engine(args: string[], env: Record<string, string> = {}): Promise<EngineRun> {
-  return new Promise((done) => {
+  return new Promise((done, fail) => {
     execFile(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const leaked = Object.entries(SITE_SECRETS).filter(([, value]) => stdout.includes(value) || stderr.includes(value));
+      if (leaked.length) return fail(new Error(`engine ${args.join(' ')} printed the secret ${leaked.map(([name]) => name).join(', ')}`));
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

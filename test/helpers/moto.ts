@@ -7,7 +7,9 @@ import { join, resolve } from 'node:path';
 
 const MOTO = join(resolve(__dirname, '../..'), '.venv-moto/bin/moto_server');
 
-export const AWS_TEST_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true', AWS_DEFAULT_REGION: 'us-east-1' };
+/** moto takes any credentials; the secret key is distinctive so a test can tell it was never printed. */
+export const AWS_TEST_SECRET = 'moto-secret-key-never-printed-7f3a';
+export const AWS_TEST_ENV = { AWS_ACCESS_KEY_ID: 'AKIAMOTOTEST00000000', AWS_SECRET_ACCESS_KEY: AWS_TEST_SECRET, AWS_EC2_METADATA_DISABLED: 'true', AWS_DEFAULT_REGION: 'us-east-1' };
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {

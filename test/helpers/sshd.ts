@@ -88,13 +88,13 @@ function waitForPort(address: string, port: number, timeoutMs = 10000): Promise<
   });
 }
 
-const SSHD_CONFIG = (dir: string, address: string, port: number, keys: string, keyTypes: string[]) => `
+const SSHD_CONFIG = (dir: string, address: string, port: number, keys: string, keyTypes: string[], passwordLogin: boolean) => `
 ListenAddress ${address}:${port}
 ${keyTypes.map((t) => `HostKey ${dir}/ssh_host_${t}_key`).join('\n')}
 PidFile ${dir}/sshd.pid
 AuthorizedKeysFile ${keys}
 PermitRootLogin no
-PasswordAuthentication no
+PasswordAuthentication ${passwordLogin ? 'yes' : 'no'}
 KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
@@ -108,7 +108,7 @@ Subsystem sftp internal-sftp
  * Starts n sshd hosts named prefix1..n. Each has a host key of every type in `keyTypes`;
  * known_hosts records the first type only.
  */
-export async function startHosts(n: number, prefix = 'node', keyTypes: string[] = ['ed25519']): Promise<HostSet> {
+export async function startHosts(n: number, prefix = 'node', keyTypes: string[] = ['ed25519'], options: { passwordLogin?: boolean } = {}): Promise<HostSet> {
   cleanStale();
   ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true });
@@ -135,7 +135,7 @@ export async function startHosts(n: number, prefix = 'node', keyTypes: string[] 
     for (const type of keyTypes) execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(hostDir, `ssh_host_${type}_key`)]);
     const address = `127.${base[0]}.${base[1]}.${i}`;
     const port = 2222;
-    writeFileSync(join(hostDir, 'sshd_config'), SSHD_CONFIG(hostDir, address, port, authorized, keyTypes));
+    writeFileSync(join(hostDir, 'sshd_config'), SSHD_CONFIG(hostDir, address, port, authorized, keyTypes, options.passwordLogin ?? false));
     const child = spawn('/usr/sbin/sshd', ['-D', '-f', join(hostDir, 'sshd_config')], { stdio: 'ignore', detached: false });
     hosts.push({ name: `${prefix}${i}`, address, port, root, pid: child.pid! });
     known.push(`[${address}]:${port} ${readFileSync(join(hostDir, `ssh_host_${keyTypes[0]}_key.pub`), 'utf8').split(' ').slice(0, 2).join(' ')}`);

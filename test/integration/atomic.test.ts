@@ -1,10 +1,10 @@
 // A run killed in the middle of writing a file leaves the old file whole and no partial one.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { project, ROOT } from '../helpers/engine';
+import { engine, project, ROOT } from '../helpers/engine';
 import { type HostSet, startHosts } from '../helpers/sshd';
 
 let set: HostSet;
@@ -39,4 +39,21 @@ it('killing the engine mid-upload never leaves a half-written file', async () =>
   expect(sha(readFileSync(dest))).toBe(sha(old));
   expect(temp()).toBeUndefined();
   expect(existsSync(dest)).toBe(true);
+});
+
+it('an upload whose checksum does not match on the host is refused; the old file stays, no temp file is left', async () => {
+  const host = set.hosts[0];
+  const dest = join(host.root, 'checked.conf');
+  writeFileSync(dest, 'old\n');
+  // This host's sha256sum answers wrongly: what arrived cannot be shown to be what was sent.
+  const bin = join(host.root, 'liarbin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'sha256sum'), `#!/bin/sh\ncat >/dev/null\necho ${'0'.repeat(64)}  -\n`);
+  chmodSync(join(bin, 'sha256sum'), 0o755);
+  const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  environment: { PATH: "${bin}:/usr/bin:/bin" }\n  tasks:\n    - copy: { content: "new\\n", dest: "{{ root }}/checked.conf" }\n` });
+  const run = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory()]);
+  expect(run.code, run.stdout).toBe(2);
+  expect(run.stdout).toContain('upload incomplete, file left unchanged');
+  expect(readFileSync(dest, 'utf8')).toBe('old\n');
+  expect(readdirSync(host.root).filter((f) => f.includes('.engine-'))).toEqual([]);
 });

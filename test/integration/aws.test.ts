@@ -70,6 +70,29 @@ vars:
     expect(run.stdout).not.toContain('other');
   });
 
+  it('AWS_ENDPOINT_URL_EC2 stands for the endpoint setting; connect_to: public_ip_address connects to the public address, and an instance without one is named', async () => {
+    const inventoryFor = (cluster: string) => project({
+      'aws.yml': `plugin: aws_ec2\nregions: [${REGION}]\nfilters:\n  tag:Cluster: ${cluster}\n  instance-state-name: running\nhostnames: [tag:Name]\nconnect_to: public_ip_address\n`,
+    });
+    const out = project({});
+    const play = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n    - copy: { dest: "${out}/{{ inventory_hostname }}", content: "{{ ansible_host }}" }\n` });
+    const env = { ...AWS_TEST_ENV, AWS_ENDPOINT_URL_EC2: moto.endpoint };
+    // A subnet that gives its instances public addresses.
+    const subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.64.0/20', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    await client.send(new ec2.ModifySubnetAttributeCommand({ SubnetId: subnet, MapPublicIpOnLaunch: { Value: true } }));
+    const id = await instance('pub01', subnet, '172.31.64.10', 'public-test');
+    const run = await engine(['run', join(play, 'play.yml'), '-i', join(inventoryFor('public-test'), 'aws.yml')], env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const publicIp = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0].PublicIpAddress!;
+    expect(publicIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(readFileSync(join(out, 'pub01'), 'utf8')).toBe(publicIp);
+    // The cluster's instances have private addresses only.
+    const none = await engine(['run', join(play, 'play.yml'), '-i', join(inventoryFor('pbx-ha'), 'aws.yml')], env);
+    expect(none.code).toBe(5);
+    expect(none.stderr).toMatch(/instance pbx0\d \(i-[0-9a-f]+\) has no public_ip_address to connect to/);
+    await client.send(new ec2.TerminateInstancesCommand({ InstanceIds: [id] }));
+  });
+
   it('a bad plugin setting is named with file, line and field', async () => {
     const dir = project({ 'aws.yml': `plugin: aws_ec2\nregions: [${REGION}]\nfilter:\n  tag:Cluster: pbx-ha\n`, 'play.yml': '- hosts: all\n  tasks: []\n' });
     const run = await engine(['validate', join(dir, 'play.yml'), '-i', join(dir, 'aws.yml')], AWS_TEST_ENV);

@@ -19,7 +19,7 @@ beforeAll(async () => {
   }
   execFileSync('chpasswd', { input: `${USER}:${PASSWORD}\n` });
   writeFileSync(SUDOERS, `${USER} ALL=(ALL) ALL\n`, { mode: 0o440 });
-  set = await startHosts(2, 'pw');
+  set = await startHosts(2, 'pw', ['ed25519'], { passwordLogin: true });
 });
 afterAll(async () => {
   await set?.stop();
@@ -80,4 +80,18 @@ it('the become password goes only to sudo\'s prompt, never to the command', asyn
   const refused = await engine(['run', join(dir, 'play.yml'), '-i', wrong, '--limit', a.name]);
   expect(refused.code).toBe(2);
   expect(refused.stdout).toContain('incorrect become (sudo) password');
+});
+
+it('ansible_password logs in by password where no key is accepted; a wrong one makes the host unreachable', async () => {
+  const [a] = set.hosts;
+  const stranger = join(set.dir, 'stranger_key');
+  if (!existsSync(stranger)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      register: who\n    - assert: { that: ["who.stdout == login"] }\n' });
+  const login = (password: string) => engine(['run', join(dir, 'play.yml'), '-i', set.inventory({ [a.name]: { ansible_user: USER, ansible_password: password, ansible_ssh_private_key_file: stranger } }), '--limit', a.name, '-e', `login=${USER}`], { SSH_AUTH_SOCK: '' });
+  const ok = await login(PASSWORD);
+  expect(ok.code, ok.stdout).toBe(0);
+  expect(recap(ok.stdout, [a.name])[a.name].failed).toBe(0);
+  const wrong = await login('not-the-password');
+  expect(wrong.code, wrong.stdout).toBe(4);
+  for (const run of [ok, wrong]) expect(run.stdout + run.stderr).not.toContain(PASSWORD);
 });

@@ -82,9 +82,27 @@ describe('cluster_cib', () => {
   });
 
   it('keeps what it does not manage, reports undeclared resources, removes them only when asked', () => {
-    const live = desiredCib(empty(), { properties: { 'dc-version': '2.1.5' }, resources: [...LAB_RESOURCES, { id: 'legacy', agent: 'ocf:heartbeat:Dummy' }], constraints: [...CHAIN, { location: { rsc: 'pbx', node: 'pbx01', score: 50 } }] }).cib;
-    // crm_resource --move leaves cli-prefer-* constraints; they belong to the operator's move.
-    live.children[0].children.find((c) => c.name === 'constraints')!.children.push({ name: 'rsc_location', attrs: { id: 'cli-prefer-pbx', rsc: 'pbx', node: 'pbx02', score: 'INFINITY' }, children: [] });
+    // A live CIB written by hand (not by the code under test): a property Pacemaker set, a resource
+    // and a constraint nobody declared, and the cli-prefer-* constraint crm_resource --move leaves
+    // (it belongs to the operator's move).
+    const live = parseXml(`<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="7" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="cib-bootstrap-options-dc-version" name="dc-version" value="2.1.5"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes/>
+    <resources>
+      <primitive id="legacy" class="ocf" provider="heartbeat" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_location id="location-pbx-pbx01-50" rsc="pbx" node="pbx01" score="50"/>
+      <rsc_location id="cli-prefer-pbx" rsc="pbx" node="pbx02" score="INFINITY"/>
+    </constraints>
+  </configuration>
+  <status/>
+</cib>`);
     const kept = desiredCib(live, { properties: { 'stonith-enabled': true }, resources: LAB_RESOURCES, constraints: CHAIN });
     expect(kept.undeclared).toEqual(['primitive legacy', 'rsc_location location-pbx-pbx01-50']);
     const keptXml = serialize(kept.cib);
@@ -95,6 +113,18 @@ describe('cluster_cib', () => {
     expect(removed).not.toContain('id="legacy"');
     expect(removed).not.toContain('location-pbx-pbx01-50');
     expect(removed).toContain('cli-prefer-pbx');
+  });
+
+  it('a parameter value that looks like XML stays one attribute value (escaped), never more CIB', () => {
+    const evil = '"/><primitive id="evil" class="ocf" provider="heartbeat" type="Dummy"/><x a="&amp; <\'>';
+    const cib = desiredCib(empty(), { resources: [{ id: 'vip', agent: 'ocf:heartbeat:IPaddr2', params: { ip: evil } }] }).cib;
+    const xml = serialize(cib);
+    const back = parseXml(xml);
+    const resources = back.children.find((c) => c.name === 'configuration')!.children.find((c) => c.name === 'resources')!;
+    expect(resources.children.map((r) => r.attrs.id)).toEqual(['vip']);
+    const pair = resources.children[0].children[0].children[0];
+    expect(pair.attrs).toMatchObject({ name: 'ip', value: evil });
+    expect(crmVerify(xml).output).not.toMatch(/evil/);
   });
 
   it('changing one parameter changes one line of the configuration', () => {

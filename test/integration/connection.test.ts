@@ -44,6 +44,26 @@ it('refuses an unknown host key with its fingerprint, and records it only when a
   expect(changed.stdout).toContain('HOST KEY CHANGED');
 });
 
+it('ansible_ssh_extra_args are read: StrictHostKeyChecking=accept-new there records an unknown key', async () => {
+  const h = set.hosts[1];
+  const known = join(set.dir, 'extra_known_hosts');
+  writeFileSync(known, '');
+  const inv = inventory(
+    `    ${h.name}: { ansible_host: "${h.address}", ansible_port: ${h.port} }`,
+    `    ansible_user: ${TEST_USER}\n    ansible_ssh_private_key_file: "${set.keyFile}"\n    ansible_ssh_extra_args: "-o UserKnownHostsFile=${known} -o StrictHostKeyChecking=accept-new"`,
+  );
+  const run = await engine(['run', play, '-i', inv]);
+  expect(run.code, run.stdout).toBe(0);
+  expect(readFileSync(known, 'utf8')).toContain(`[${h.address}]:2222 ssh-ed25519 `);
+});
+
+it('become_user runs the command as that user', async () => {
+  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_user: nobody\n      register: who\n    - assert: { that: ["who.stdout == \'nobody\'"] }\n' });
+  const run = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory()]);
+  expect(run.code, run.stdout).toBe(0);
+  expect(recap(run.stdout, set.hosts.map((h) => h.name))[set.hosts[0].name].failed).toBe(0);
+});
+
 it('authenticates through ssh-agent when no key file is given', async () => {
   const h = set.hosts[0];
   const socket = join(set.dir, 'agent.sock');

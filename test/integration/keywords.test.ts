@@ -281,6 +281,42 @@ describe('hostile values', () => {
     expect(readFileSync(join(hostileDir, 'out'), 'utf8')).toBe(hostile);
     expect(readFileSync(join(hostileDir, 'lines'), 'utf8')).toBe(`${hostile}\n`);
   });
+
+  it('the same holds for file, template, user, service, apt and become_user: values are data or refused, never run', async () => {
+    const root = set.hosts[0].root;
+    // Each payload tries to create a file by absolute path; none may appear.
+    const evil = `x$(touch ${root}/PWN1)\`touch ${root}/PWN2\`;touch ${root}/PWN3'"`;
+    const yaml = `
+- hosts: kw1
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ root }}/data", state: directory }
+    - file: { path: "{{ root }}/data/{{ evil | replace('/', '_') }}", state: touch }
+    - template: { src: t.j2, dest: "{{ root }}/data/t-{{ evil | replace('/', '_') }}" }
+    - user: { name: enginehostile, comment: "{{ evil | replace(':', '_') }}", create_home: false, shell: /bin/sh }
+      become: true
+    - user: { name: enginehostile, state: absent }
+      become: true
+    - service: { name: "{{ evil }}", state: started }
+      become: true
+      ignore_errors: true
+    - apt: { name: "{{ evil }}", state: present }
+      become: true
+      ignore_errors: true
+    - command: id -un
+      become: true
+      become_user: "{{ evil }}"
+      ignore_errors: true
+`;
+    const dir = project({ 'play.yml': yaml, 'templates/t.j2': '{{ evil }}\n', 'vars.yml': `evil: ${JSON.stringify(evil)}\n` });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '-e', `@${join(dir, 'vars.yml')}`]);
+    expect(run.code, run.stdout).toBe(0);
+    expect(recap(run.stdout).kw1).toMatchObject({ failed: 0, ignored: 3 });
+    expect(readdirSync(root).filter((f) => f.startsWith('PWN'))).toEqual([]);
+    const name = evil.replace(/\//g, '_');
+    expect(readFileSync(join(root, 'data', name), 'utf8')).toBe('');
+    expect(readFileSync(join(root, 'data', `t-${name}`), 'utf8')).toBe(`${evil}\n`);
+  });
 });
 
 describe('selection, failure budget and secrets', () => {

@@ -3,7 +3,7 @@
 // built-in server turned off only once an extended one checks in, back on when it is ignored,
 // refusals, deregistration, and a wrong token.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,17 @@ describe('pbx_server against the stand-in PBX API', () => {
     const changed = await task({ ...media1, max_concurrent_sessions: 3000 }, ['--diff']);
     expect(changed.stdout).toContain('-max_concurrent_sessions: 4000\n+max_concurrent_sessions: 3000');
     expect((await get('media_servers')).find((s) => s.name === 'media1')).toMatchObject({ ipv4: '10.0.0.5', max_concurrent_sessions: 3000, type: 'EXTENDED', status: 'OFFLINE' });
+  });
+
+  it('a server name with quotes and SQL reaches the PBX as data, round-trips exactly, and harms nothing', async () => {
+    const name = `q1'; DROP TABLE servers; --"\\ $(touch /tmp/pbx-api-pwned)`;
+    const run = await task({ kind: 'queue', name, ipv4: '10.0.0.9' });
+    expect(run.code, run.stdout).toBe(0);
+    expect((await get('call_queue_servers')).filter((s) => s.type === 'EXTENDED').map((s) => s.name)).toEqual([name]);
+    expect((await get('media_servers')).map((s) => s.name)).toEqual(['BUILT_IN_MEDIA_SERVER', 'media1']);
+    expect(existsSync('/tmp/pbx-api-pwned')).toBe(false);
+    expect(recap((await task({ kind: 'queue', name, state: 'absent' })).stdout).localhost.changed).toBe(1);
+    expect((await get('call_queue_servers')).filter((s) => s.type === 'EXTENDED')).toEqual([]);
   });
 
   it('turns the built-in server off only once an extended one is ONLINE, and on again when it is leaving', async () => {

@@ -66,6 +66,35 @@ afterAll(() => removeLab(LAB), 120_000);
 let predicted: string[] = [];
 
 describe('PBX HA cluster in the lab', () => {
+  it('preflight refuses, naming the rule and the node: hostnames, addresses, DHCP, OS, resources, VIP in use', async () => {
+    // Only the checks run (tagged always; no task has this tag), in a dry run: nothing else happens.
+    const preflight = (...args: string[]) => deploy('--check', '--tags', 'preflight-only', ...args);
+    const cases: [string[], string | RegExp][] = [
+      [['-e', 'pbx02_hostname=pbx09'], "pbx02 reports hostname 'pbx02'; the cluster nodes are pbx01, pbx09, pbx03"],
+      [['-e', 'pbx02_private_ip=172.31.16.140'], 'pbx02 does not have the address vars.yml gives it (172.31.16.140)'],
+      [['-e', '{"preflight_os": {"id": "Ubuntu", "version": "24.04"}}'], 'pbx01 runs Debian 12; all nodes must run Ubuntu 24.04'],
+      [['-e', 'preflight_resources_warn_only=false', '-e', 'preflight_min_vcpus=1000'], /pbx01 has \d+ CPUs and \d+ MB; the PBX needs at least 1000 CPUs/],
+      [['-e', 'vip=172.31.16.135'], '172.31.16.135 already answers on the network (arping found it)'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await preflight(...args);
+      expect(run.code, `${args.join(' ')}: ${run.stdout.slice(-2000)}`).toBe(2);
+      expect(run.stdout, args.join(' ')).toMatch(message);
+    }
+    // An address leased by DHCP (the kernel shows it as dynamic) is refused too.
+    onNode('pbx02', 'ip addr change 172.31.16.134/20 dev eth0 valid_lft 3600 preferred_lft 3600');
+    try {
+      const leased = await preflight();
+      expect(leased.code, leased.stdout.slice(-2000)).toBe(2);
+      expect(leased.stdout).toContain('pbx02: the cluster address is assigned by DHCP; give it a static address');
+    } finally {
+      onNode('pbx02', 'ip addr change 172.31.16.134/20 dev eth0 valid_lft forever preferred_lft forever');
+    }
+    const clean = await preflight();
+    expect(clean.code, clean.stdout.slice(-2000)).toBe(0);
+    expect(changedTasks(clean.stdout)).toEqual([]);
+  }, 180_000);
+
   it('a preflight finding that stops the deploy stops its dry run too, with the same message', async () => {
     const [dry, real] = [await deploy('--check', '-e', 'fencing=none'), await deploy('-e', 'fencing=none')];
     const message = "fencing is 'none' with 1 devices: a cluster that cannot power off a lost node can end up running the PBX twice";
@@ -175,6 +204,20 @@ describe('PBX HA cluster in the lab', () => {
     for (const [host, s] of Object.entries(recap(pbxOnly.stdout, NODES))) expect(s.changed, `${host} changed`).toBe(0);
   }, 120_000);
 
+  it('a changed corosync token reaches the running corosync by a reload, never a restart', async () => {
+    const since = () => NODES.map((n) => onNode(n, 'systemctl show -p ExecMainStartTimestampMonotonic --value corosync pacemaker').trim());
+    const runtimeToken = () => NODES.map((n) => onNode(n, 'corosync-cmapctl -g runtime.config.totem.token').trim().split(' = ')[1]);
+    const before = since();
+    expect(runtimeToken()).toEqual(['1000', '1000', '1000']);
+    for (const token of ['1100', '1000']) {
+      const run = await deploy('-e', `corosync_token=${token}`);
+      expect(run.code, run.stdout.slice(-3000)).toBe(0);
+      expect(run.stdout).toContain('RUNNING HANDLER [corosync : reload corosync]');
+      expect(runtimeToken()).toEqual([token, token, token]);
+    }
+    expect(since()).toEqual(before);
+  }, 120_000);
+
   it('faults during a deploy: the engine killed at seeded points, a node\'s sshd frozen, a node\'s cable pulled; each re-run converges, the cluster is healthy, the data intact', async () => {
     const active = await master();
     const marker = `fault-${Date.now()}`;
@@ -277,6 +320,46 @@ describe('PBX HA cluster in the lab', () => {
     expect(await sipOptions(VIP, 5060, 2000)).toMatch(/^SIP\/2\.0 200/);
   }, 240_000);
 
+  it('operations: restart pbx restarts it in place; switchover --to moves it and removes its constraint; verify failover --mode standby; status exits 2 on failed actions', async () => {
+    const active = await master();
+    const started = () => onNode(active, "docker inspect -f '{{.State.StartedAt}}' pbx").trim();
+    const before = started();
+    const restart = await ops('restart', 'pbx');
+    expect(restart.code, restart.stdout + restart.stderr).toBe(0);
+    expect(await master()).toBe(active);
+    expect(started()).not.toBe(before);
+    expect(await sipOptions(VIP, 5060, 2000)).toBe(`SIP/2.0 200 OK from ${active}`);
+
+    const target = NODES.find((n) => n !== active)!;
+    const moved = await ops('switchover', '--to', target);
+    expect(moved.code, moved.stdout + moved.stderr).toBe(0);
+    expect(moved.stdout).toContain(`switchover ${active} -> ${target}: SIP answered`);
+    expect(await master()).toBe(target);
+    expect(onNode('pbx01', "cibadmin --query --xpath \"//rsc_location[starts-with(@id, 'cli-')]\" >/dev/null 2>&1 || echo none").trim()).toBe('none');
+
+    const standby = await ops('verify', 'failover', '--mode', 'standby', '--json');
+    expect(standby.code, standby.stdout + standby.stderr).toBe(0);
+    const report = JSON.parse(standby.stdout);
+    expect(report.from).toBe(target);
+    expect(report.to).not.toBe(target);
+    expect(report.dataIntact).toBe(true);
+    for (const node of NODES) expect(onNode('pbx01', `crm_attribute --node ${node} --name standby --query --quiet 2>/dev/null || echo off`).trim()).toBe('off');
+    await waitAllOnline(90_000);
+
+    // A failed action makes status exit 2 (and name it) until it is cleaned up.
+    onNode('pbx01', 'crm_resource --fail --resource vip --node pbx01 >/dev/null 2>&1 || true');
+    try {
+      const deadline = Date.now() + 20_000;
+      let status = await ops('status');
+      while (status.code !== 2 && Date.now() < deadline) status = await ops('status');
+      expect(status.code, status.stdout).toBe(2);
+    } finally {
+      onNode('pbx01', 'crm_resource --cleanup --resource vip >/dev/null 2>&1 || true');
+    }
+    await waitAllOnline(90_000);
+    expect((await ops('status')).code).toBe(0);
+  }, 300_000);
+
   it('a changed resource parameter shows exactly under --check --diff, changes nothing, then only it is applied', async () => {
     const vars = labVars(LAB, 'changed-vars.yml', (t) => t.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }'));
     const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
@@ -319,6 +402,8 @@ describe('PBX HA cluster in the lab', () => {
     expect(await sipOptions(VIP, 5060, 1000, 'alice')).toBe(`SIP/2.0 200 OK registered ${report.to}`);
     console.log(`crash failover: SIP answered again after ${report.sipSeconds.toFixed(2)} s; ${from} back after ${report.rejoinedSeconds.toFixed(1)} s`);
     await waitAllOnline(90_000);
+    // Stickiness: the node that came back does not take the PBX back.
+    expect(await master()).toBe(report.to);
   }, 240_000);
 
   it('a partitioned active node loses quorum; the VIP is never on two nodes; service continues elsewhere', async () => {
@@ -369,6 +454,20 @@ describe('PBX HA cluster in the lab', () => {
     const upgrade = (...args: string[]) => engine(['run', join(ROOT, 'playbooks/upgrade.yml'), '-i', INVENTORY, '-e', `site_vars=${vars}`, ...args], env);
     const image = () => onNode('pbx01', 'crm_resource --resource pbx --get-parameter image').trim();
     const before = await master();
+
+    // An unclean cluster (a node offline) is refused before anything changes.
+    const standby = NODES.find((n) => n !== before && n !== 'pbx01')!; // pbx01 runs the check
+    onNode(standby, 'systemctl stop pacemaker');
+    try {
+      const refused = await upgrade();
+      expect(refused.code, refused.stdout.slice(-3000)).toBe(2);
+      expect(refused.stdout).toContain('a node is offline');
+      expect(changedTasks(refused.stdout)).toEqual([]);
+      expect(image()).toBe('pbx-kamailio:lab');
+    } finally {
+      onNode(standby, 'systemctl start pacemaker');
+    }
+    await waitAllOnline(90_000);
 
     const plan = await upgrade('--check');
     expect(plan.code, plan.stdout.slice(-3000)).toBe(0);

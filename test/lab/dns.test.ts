@@ -88,4 +88,42 @@ describe('DNS SRV pools', () => {
     const again = await dns('-e', `@${vars}`);
     expect(recap(again.stdout).ext01.changed).toBe(0);
   }, 120_000);
+
+  it('a zone named-checkzone rejects is not installed: the old one goes on serving', async () => {
+    const vars = join(LAB, 'bad-dns-vars.yml');
+    // A label of 70 characters: a name by its letters, too long for DNS.
+    writeFileSync(vars, readFileSync(VARS, 'utf8').replace('{ priority: 10, weight: 10, port: 5060, target: voip1 }', `{ priority: 10, weight: 10, port: 5060, target: ${'a'.repeat(70)} }`));
+    const before = dig('_sip._udp.pbxA.example.com');
+    expect(before.length).toBe(2);
+    const run = await dns('-e', `@${vars}`);
+    expect(run.code, run.stdout.slice(-2000)).toBe(2);
+    expect(run.stdout).toMatch(/named-checkzone[^\n]*label too long/);
+    expect(changedTasks(run.stdout)).toEqual([]);
+    expect(dig('_sip._udp.pbxA.example.com')).toEqual(before);
+  }, 60_000);
+
+  it('a value that would add records to the zone (a newline in a target) is refused before anything is written', async () => {
+    const vars = join(LAB, 'injected-dns-vars.yml');
+    writeFileSync(vars, readFileSync(VARS, 'utf8').replace('{ priority: 10, weight: 10, port: 5060, target: voip1 }', '{ priority: 10, weight: 10, port: 5060, target: "voip1\\nevil\\tIN\\tA\\t172.31.16.99" }'));
+    const run = await dns('-e', `@${vars}`);
+    expect(run.code, run.stdout.slice(-2000)).toBe(2);
+    expect(run.stdout).toContain('hold names (letters, digits');
+    expect(changedTasks(run.stdout)).toEqual([]);
+    expect(spawnSync('dig', [`@${SERVER}`, '+short', '+time=2', '+tries=1', 'A', 'evil.example.com'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+  }, 60_000);
+
+  it('answers only for its zone: no recursion for other names', () => {
+    const res = spawnSync('dig', [`@${SERVER}`, '+time=2', '+tries=1', 'A', 'www.example.org'], { encoding: 'utf8' });
+    expect(res.stdout).toMatch(/status: REFUSED/);
+    expect(res.stdout).not.toMatch(/ANSWER: [1-9]/);
+  });
+
+  it('srv check simulates --draws clients per case, and refuses fewer than 100', async () => {
+    const check = await engine(['srv', 'check', '_sip._udp.pbx.example.com', '--server', SERVER, '--draws', '500']);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toContain('simulation: 500 draws per case');
+    const few = await engine(['srv', 'check', '_sip._udp.pbx.example.com', '--server', SERVER, '--draws', '50']);
+    expect(few.code).toBe(5);
+    expect(few.stderr).toContain('--draws must be an integer of at least 100');
+  });
 });

@@ -36,6 +36,8 @@ describe('templating', () => {
     expect(render('{{ m | dict2items | map(attribute="key") | list }}', d)).toEqual(['b', 'a']);
     expect(render('{{ m | dict2items | items2dict }}', d)).toEqual({ b: 2, a: 1 });
     expect(render('{{ l | unique }}', d)).toEqual([3, 1]);
+    expect(render("{{ [5, '5', 2.5, true] | select('integer') | list }}", d)).toEqual([5]);
+    expect(render("{{ [5, '5', 2.5] | select('float') | list }}", d)).toEqual([2.5]);
     expect(render('{{ s | regex_replace("(\\\\w+) (\\\\w+)", "\\\\2 \\\\1") }}', d)).toBe('World Hello');
     expect(render('{{ s | lower | replace("world", "pbx") }}', d)).toBe('hello pbx');
     expect(render("{{ 'yes' | bool }} {{ '42' | int + 1 }} {{ '/a/b.c' | basename }}", d)).toBe('true 43 b.c');
