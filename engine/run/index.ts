@@ -25,6 +25,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     playbookDir: playbook.dir,
     lockOwner: lockOwner(playbook.file),
     interrupted: false,
+    stopped: false,
   };
   const onSigint = () => {
     run.interrupted = true;
@@ -35,7 +36,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   reporter.emit({ kind: 'playbook_start', file: playbook.file, check: options.check });
   try {
     for (const play of playbook.plays) {
-      if (run.interrupted) break;
+      if (run.interrupted || run.stopped) break;
       await runPlay(run, play);
     }
   } finally {

@@ -155,8 +155,14 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
     return status;
   }, concurrency(play, task, hosts, targets.length));
   const fatal = task.anyErrorsFatal !== undefined ? toBool(task.anyErrorsFatal) : play.play.anyErrorsFatal;
-  if (anyFailed && fatal && !hosts.some((h) => h.rescueDepth > 0)) play.aborted = true;
+  if (anyFailed && fatal && !hosts.some((h) => h.rescueDepth > 0)) stopRun(play);
   checkMaxFail(play);
+}
+
+/** This play ends, and so does the playbook (no later batch, no later play). */
+function stopRun(play: PlayRun): void {
+  play.aborted = true;
+  play.run.stopped = true;
 }
 
 function checkMaxFail(play: PlayRun): void {
@@ -166,7 +172,7 @@ function checkMaxFail(play: PlayRun): void {
     const s = play.run.hosts.get(h)!;
     return s.failed || s.unreachable;
   }).length;
-  if ((failed / play.batch.length) * 100 > max) play.aborted = true;
+  if ((failed / play.batch.length) * 100 > max) stopRun(play);
 }
 
 type IncludeGroups = Map<string, { tasks: () => Task[]; hosts: HostState[] }>;

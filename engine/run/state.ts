@@ -67,6 +67,11 @@ export interface RunContext {
   lockOwner: string;
   /** Set by SIGINT: no new task starts. */
   interrupted: boolean;
+  /**
+   * Set by any_errors_fatal or max_fail_percentage: as in Ansible, the rest of the playbook does
+   * not run (later batches and plays would act on a half-done change).
+   */
+  stopped: boolean;
 }
 
 export interface PlayRun {

@@ -11,16 +11,27 @@ export interface ModeRun {
   recap: Record<string, Record<string, number>>;
 }
 
-/** Runs the CLI on a real pseudo-terminal (util-linux `script`), as an operator's shell would. */
-export function onTerminal(args: string[], timeoutMs = 120_000): Promise<{ code: number; output: string }> {
+/**
+ * Runs the CLI on a real pseudo-terminal (util-linux `script`), as an operator's shell would;
+ * `answer` types its text once the output shows the prompt.
+ */
+export function onTerminal(args: string[], options: { timeoutMs?: number; answer?: { prompt: string; typed: string }; env?: Record<string, string> } = {}): Promise<{ code: number; output: string }> {
   const command = [join(ROOT, 'node_modules/.bin/ts-node'), join(ROOT, 'engine'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((done) => {
-    const env = { ...process.env };
+    const env: Record<string, string | undefined> = { ...process.env };
     delete env.CI;
+    Object.assign(env, options.env);
     const child = spawn('script', ['-qec', `stty cols 160 rows 50; ${command}`, '/dev/null'], { cwd: ROOT, env });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let answer = options.answer;
+    child.stdout.on('data', (d: Buffer) => {
+      output += d;
+      if (answer && output.includes(answer.prompt)) {
+        child.stdin.write(answer.typed);
+        answer = undefined;
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       done({ code: code ?? 1, output });

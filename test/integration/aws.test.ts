@@ -167,6 +167,15 @@ describe('AWS preflight', () => {
       await client.send(new ec2.UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: world.otherEni, PrivateIpAddresses: ['172.31.16.130'] }));
     }
     expect(await check({ eip_allocation_id: 'eipalloc-00000000' })).toEqual(['Elastic IP allocation eipalloc-00000000 does not exist']);
+    // The Elastic IP held by an instance outside the cluster.
+    const association = (await client.send(new ec2.AssociateAddressCommand({ AllocationId: world.allocation, InstanceId: world.other }))).AssociationId!;
+    try {
+      const eip = (await client.send(new ec2.DescribeAddressesCommand({ AllocationIds: [world.allocation] }))).Addresses![0].PublicIp;
+      expect(await check()).toEqual([`Elastic IP ${eip} is associated with ${world.other}, outside the cluster`]);
+    } finally {
+      await client.send(new ec2.DisassociateAddressCommand({ AssociationId: association }));
+    }
+    expect(await check()).toEqual([]);
   });
 
   it('refuses a stopped instance and an unknown one', async () => {

@@ -1,9 +1,10 @@
 // -K asks the sudo password once, on a real terminal, for a user whose sudo needs it.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { engine, project, recap, ROOT } from '../helpers/engine';
+import { engine, project, recap } from '../helpers/engine';
+import { onTerminal } from '../helpers/output';
 import { type HostSet, startHosts } from '../helpers/sshd';
 
 const USER = 'enginepw';
@@ -35,33 +36,16 @@ afterAll(async () => {
   }
 });
 
-/** Runs the engine under `script`, a pseudo-terminal, typing `typed` at it. */
-function onTerminal(args: string[], typed: string): Promise<{ code: number; output: string }> {
-  const command = [join(ROOT, 'node_modules/.bin/ts-node'), join(ROOT, 'engine'), ...args].map((a) => `'${a}'`).join(' ');
-  return new Promise((done) => {
-    const child = spawn('script', ['-qec', `stty cols 120 rows 40; CI=1 ${command}`, '/dev/null'], { cwd: ROOT });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d;
-      if (output.includes('BECOME password:') && typed) {
-        child.stdin.write(typed);
-        typed = '';
-      }
-    });
-    child.on('close', (code) => done({ code: code ?? 1, output }));
-  });
-}
-
 it('asks once and uses the password for every host', async () => {
   const inventory = set.inventory(Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_user: USER }])));
   const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: id -un\n      register: who\n    - assert: { that: ["who.stdout == \'root\'"] }\n' });
-  const run = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], `${PASSWORD}\r`);
+  const run = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], { answer: { prompt: 'BECOME password:', typed: `${PASSWORD}\r` }, env: { CI: '1' } });
   expect(run.output.match(/BECOME password:/g)).toHaveLength(1);
   expect(run.output).not.toContain(PASSWORD);
   expect(run.output, run.output).toMatch(/pw1\s+: ok=2\s+changed=1\s+unreachable=0\s+failed=0/);
   expect(run.output).toMatch(/pw2\s+: ok=2\s+changed=1\s+unreachable=0\s+failed=0/);
   expect(run.code).toBe(0);
-  const wrong = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], 'not-it\r');
+  const wrong = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], { answer: { prompt: 'BECOME password:', typed: 'not-it\r' }, env: { CI: '1' } });
   expect(wrong.code).toBe(2);
   expect(existsSync(SUDOERS)).toBe(true);
 });

@@ -145,7 +145,7 @@ describe('task keywords', () => {
     expect(exists(0, 'other')).toBe(false);
   });
 
-  it('serial batches hosts and any_errors_fatal stops the play', async () => {
+  it('serial batches hosts; any_errors_fatal stops the play and the rest of the playbook', async () => {
     const serial = await play(`
 - hosts: all
   gather_facts: false
@@ -165,9 +165,29 @@ describe('task keywords', () => {
     - command: /bin/false
       when: inventory_hostname == 'kw2'
     - copy: { content: "x", dest: "{{ root }}/after-fatal" }
+
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { content: "x", dest: "{{ root }}/next-play" }
 `);
     expect(fatal.code).toBe(2);
     expect(exists(0, 'after-fatal')).toBe(false);
+    // As in Ansible: a later play would act on a half-done change, so it does not run either.
+    expect([exists(0, 'next-play'), exists(1, 'next-play')]).toEqual([false, false]);
+    // With serial, the later batches do not run.
+    const batches = await play(`
+- hosts: all
+  gather_facts: false
+  serial: 1
+  any_errors_fatal: true
+  tasks:
+    - command: /bin/false
+      when: inventory_hostname == 'kw1'
+    - copy: { content: "x", dest: "{{ root }}/later-batch" }
+`);
+    expect(batches.code).toBe(2);
+    expect([exists(0, 'later-batch'), exists(1, 'later-batch')]).toEqual([false, false]);
   });
 
   it('become runs as root through sudo; environment reaches the command', async () => {
@@ -351,9 +371,15 @@ describe('selection, failure budget and secrets', () => {
     - command: /bin/false
       when: inventory_hostname == 'kw1'
     - copy: { content: "x", dest: "{{ root }}/after-budget" }
+
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { content: "x", dest: "{{ root }}/after-budget-play" }
 `);
     expect(run.code).toBe(2);
     expect(exists(1, 'after-budget')).toBe(false);
+    expect(exists(1, 'after-budget-play')).toBe(false);
   });
 
   it('decrypts a vaulted vars file with --vault-password-file', async () => {

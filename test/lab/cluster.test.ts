@@ -5,8 +5,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveSshTarget, SshConnection } from '../../engine/connection/ssh';
+import { cluster_cib } from '../../engine/modules/cluster_cib';
+import type { ModuleContext } from '../../engine/modules/types';
 import { sipOptions } from '../../engine/ops/sip';
-import { changedTasks, changedTasksOfJson, engine, jsonEvents, project, recap } from '../helpers/engine';
+import { changedTasks, changedTasksOfJson, engine, jsonEvents, LAB_DRBD_SECRET, project, recap } from '../helpers/engine';
 import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';
 import { AWS_TEST_ENV, seedPbxVpc, startMoto } from '../helpers/moto';
 
@@ -358,7 +361,23 @@ describe('PBX HA cluster in the lab', () => {
     }
     await waitAllOnline(90_000);
     expect((await ops('status')).code).toBe(0);
-  }, 300_000);
+
+    // Without quorum (two nodes' cluster stack stopped cleanly: nothing to fence) status exits 2.
+    const others = ['pbx02', 'pbx03'];
+    for (const n of others) onNode(n, 'systemctl stop pacemaker corosync');
+    try {
+      const alone = await ops('status', '--json');
+      expect(alone.code, alone.stdout).toBe(2);
+      expect(JSON.parse(alone.stdout).quorate).toBe(false);
+    } finally {
+      for (const n of others) onNode(n, 'systemctl start corosync pacemaker');
+    }
+    await waitAllOnline(120_000);
+    const deadline = Date.now() + 60_000;
+    let answer: string | undefined;
+    while (!answer && Date.now() < deadline) answer = await sipOptions(VIP, 5060, 500);
+    expect(answer).toMatch(/^SIP\/2\.0 200 OK from pbx0/);
+  }, 360_000);
 
   it('a changed resource parameter shows exactly under --check --diff, changes nothing, then only it is applied', async () => {
     const vars = labVars(LAB, 'changed-vars.yml', (t) => t.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }'));
@@ -384,6 +403,29 @@ describe('PBX HA cluster in the lab', () => {
     expect(back.code).toBe(0);
     expect(recap(back.stdout).pbx01.changed).toBe(1);
   }, 180_000);
+
+  it('cluster_cib refuses to patch a CIB that changed after it was read, and changes nothing', async () => {
+    // The module itself over a real ssh connection to a node, so the CIB can change between its
+    // probe and its apply (a run never leaves that gap open long enough to hit).
+    const target = resolveSshTarget('pbx01', { ansible_host: '172.31.16.133', ansible_user: 'root', ansible_ssh_private_key_file: join(LAB, 'id_lab'), ansible_ssh_common_args: `-o UserKnownHostsFile=${join(LAB, 'known_hosts')}` }, { acceptNewHostKeys: false });
+    const conn = await SshConnection.open(target);
+    const unused = () => {
+      throw new Error('not used by cluster_cib');
+    };
+    const ctx: ModuleContext = { conn, host: 'pbx01', check: false, predict: false, vars: {}, renderText: unused, evaluate: unused, expression: unused, findLocal: unused };
+    const timeout = () => onNode('pbx01', 'crm_attribute --type op_defaults --name timeout --query --quiet').trim();
+    try {
+      const args = { op_defaults: { timeout: '61s' } };
+      const outcome = await cluster_cib.plan(args, await cluster_cib.probe!(args, ctx), ctx);
+      expect(outcome.changed).toBe(true);
+      onNode('pbx01', 'crm_attribute --type rsc_defaults --name engine-race --update 1');
+      await expect(outcome.apply!()).rejects.toThrow('the cluster configuration changed since it was read; run again');
+      expect(timeout()).toBe('60s');
+    } finally {
+      onNode('pbx01', 'crm_attribute --type rsc_defaults --name engine-race --delete >/dev/null 2>&1 || true');
+      await conn.close();
+    }
+  }, 60_000);
 
   it('a power cut of the active node: fenced, VIP + storage + PBX move, SIP answers again, data and registrations survive', async () => {
     const from = await master();
@@ -469,6 +511,15 @@ describe('PBX HA cluster in the lab', () => {
     }
     await waitAllOnline(90_000);
 
+    // The first failure (the new image cannot be imported on the first standby) stops the run
+    // there, with the cluster serving on the old image.
+    const broken = await upgrade('-e', 'pbx_image_archive=/var/lib/lab-images/missing.tar');
+    expect(broken.code, broken.stdout.slice(-3000)).toBe(2);
+    expect(broken.stdout).not.toContain('TASK [Move the PBX and switch it to the new image in one step]');
+    expect(image()).toBe('pbx-kamailio:lab');
+    expect(await master()).toBe(before);
+    expect(await sipOptions(VIP, 5060, 2000)).toBe(`SIP/2.0 200 OK from ${before}`);
+
     const plan = await upgrade('--check');
     expect(plan.code, plan.stdout.slice(-3000)).toBe(0);
     expect(plan.stdout).toContain(`image pbx-kamailio:lab2: standby nodes ${NODES.filter((n) => n !== before).join(', ')} one at a time, then a switchover away from ${before} onto the new image, then ${before}`);
@@ -521,7 +572,7 @@ describe('PBX HA cluster in the lab', () => {
     drbd_resource: pbxdata
     drbd_device: /dev/drbd0
     drbd_port: 7789
-    drbd_shared_secret: lab-drbd-secret
+    drbd_shared_secret: ${LAB_DRBD_SECRET}
   tasks:
     - include_role: { name: storage, tasks_from: drbd_config }
 `,
@@ -536,7 +587,7 @@ describe('PBX HA cluster in the lab', () => {
     expect(bad.stdout).toMatch(/validat/i);
     expect(onNode('pbx02', 'cat /etc/drbd.d/pbxdata.res')).toContain('on pbx03 {');
 
-    const plan = await deploy('--check', '--diff', '--role', 'pcs_resources', '-e', 'storage=drbd', '-e', 'drbd_shared_secret=lab-drbd-secret');
+    const plan = await deploy('--check', '--diff', '--role', 'pcs_resources', '-e', 'storage=drbd', '-e', `drbd_shared_secret=${LAB_DRBD_SECRET}`);
     expect(plan.code, plan.stdout.slice(-3000)).toBe(0);
     expect(plan.stdout).toContain('+  <clone id="drbd_data-clone">');
     expect(plan.stdout).toContain('name="promotable" value="true"');

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sipOptions } from '../../engine/ops/sip';
 import { changedTasks, engine, recap } from '../helpers/engine';
+import { onTerminal } from '../helpers/output';
 import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';
 
 const LAB = newLabDir();
@@ -87,19 +88,26 @@ beforeAll(async () => {
 afterAll(() => removeLab(LAB), 120_000);
 
 describe('extended servers', () => {
-  it('refuses before anything runs: a server with two roles, a duplicate name, too little disk, an installed PostgreSQL', async () => {
+  it('refuses before anything runs: a server with two roles, a duplicate name or address, too little disk (also for recording), another OS version, an installed PostgreSQL', async () => {
     const strict = siteVars('strict.yml', 'extend_min_disk_gb: 100000\n');
-    const cases: [string, string, RegExp][] = [
-      ['two-roles.yml', 'two', /ext01 is in media_servers and queue_servers: one role per server/],
-      ['dup-name.yml', 'dup', /ext02: server_name 'media1' is missing or used by another extended server/],
-      ['disk.yml', 'disk', /ext03: \/ has [\d.]+ GB; a meeting-server-only needs 100000 GB/],
+    const recording = siteVars('recording.yml', 'extend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 100000\n');
+    const otherOs = siteVars('other-os.yml', 'extend_min_disk_gb: 1\n');
+    writeFileSync(otherOs, readFileSync(otherOs, 'utf8').replace('preflight_os: { id: Debian, version: "12" }', 'preflight_os: { id: Debian, version: "11" }'));
+    const site = join(LAB, 'vars.yml');
+    const cases: [string, string, (t: string) => string, RegExp][] = [
+      ['two-roles.yml', site, (t) => t.replace('    queue_servers:\n      hosts:\n', '    queue_servers:\n      hosts:\n        ext01: {}\n'), /ext01 is in media_servers and queue_servers: one role per server/],
+      ['dup-name.yml', site, (t) => t.replace('server_name: queue1', 'server_name: media1'), /ext02: server_name 'media1' is missing or used by another extended server/],
+      ['dup-address.yml', site, (t) => t.replace('ansible_host: 172.31.16.151', 'ansible_host: 172.31.16.150'), /ext02: address 172\.31\.16\.150 is used by another extended server/],
+      ['disk.yml', strict, (t) => t, /ext03: \/ has [\d.]+ GB; a meeting-server-only needs 100000 GB/],
+      ['recording.yml', recording, (t) => t.replace('server_name: media1', 'server_name: media1, recording: true'), /ext01: \/ has [\d.]+ GB; a media-server-only needs 100000 GB/],
+      ['other-os.yml', otherOs, (t) => t, /ext01 runs Debian 12; the PBX nodes run Debian 11/],
+      ['no-sudo.yml', site, (t) => t.replace('ext01: { ansible_host', 'ext01: { ansible_user: nosudo, ansible_host'), /TASK \[extend : The login user may use sudo\][^\n]*\nfatal: \[ext01\]: FAILED! => [^\n]*sudo -n true/],
     ];
-    for (const [file, kind, message] of cases) {
-      const inv = inventory(file, kind === 'disk' ? strict : join(LAB, 'vars.yml'), (t) =>
-        kind === 'two' ? t.replace('    queue_servers:\n      hosts:\n', '    queue_servers:\n      hosts:\n        ext01: {}\n') : kind === 'dup' ? t.replace('server_name: queue1', 'server_name: media1') : t,
-      );
-      const run = await engine(['extend', 'run', '--check', '-i', inv], env);
-      expect(run.code, `${kind}: ${run.stdout.slice(-1500)}`).toBe(2);
+    // A login user that may not use sudo, with the lab's key.
+    onNode('ext01', 'id nosudo >/dev/null 2>&1 || useradd -m -s /bin/sh nosudo; usermod -p "*" nosudo; install -d -o nosudo -m 700 /home/nosudo/.ssh; install -o nosudo -m 600 /root/.ssh/authorized_keys /home/nosudo/.ssh/authorized_keys');
+    for (const [file, vars, edit, message] of cases) {
+      const run = await engine(['extend', 'run', '--check', '-i', inventory(file, vars, edit)], env);
+      expect(run.code, `${file}: ${run.stdout.slice(-1500)}`).toBe(2);
       expect(run.stdout).toMatch(message);
     }
     // An installed PostgreSQL package (a stub, so the rule is proven whatever this machine has).
@@ -131,7 +139,8 @@ describe('extended servers', () => {
     const run = await extend('run');
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     expect(changedTasks(run.stdout)).toEqual(changedTasks(preview.stdout));
-    expect(run.stdout).toContain('WARNING ext01: max_call_sessions 6000 is above 5000');
+    expect(run.stdout).toContain('warning: [ext01] => {"msg":"ext01: max_call_sessions 6000 is above 5000');
+    expect(recap(run.stdout).ext01.warnings).toBe(1);
     for (const s of SERVERS) {
       expect(running(s.host), s.host).toBe(true);
       expect(await sipOptions(s.ip, 5060, 1000)).toBe(`SIP/2.0 200 OK ${s.name} ${s.type} for 172.31.16.130`);
@@ -152,6 +161,17 @@ describe('extended servers', () => {
     expect(await builtinServers(['im'])).toEqual(['im']);
     await expect(registry('media_servers', 'wrong-token')).rejects.toThrow('401');
   }, 60_000);
+
+  it('pbx_builtin_servers: keep turns the built-in servers back on and leaves them on, extended servers ONLINE or not', async () => {
+    const keepVars = labVars(LAB, 'keep-vars.yml', (t) => `${t.replace('pbx_builtin_servers: auto', 'pbx_builtin_servers: keep')}extend_skip_checks: [postgresql]\nextend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 1\n`);
+    const keep = await engine(['extend', 'run', '-i', inventory('keep.yml', keepVars)], env);
+    expect(keep.code, keep.stdout.slice(-2000)).toBe(0);
+    expect(await builtinServers(['media', 'queue', 'meeting', 'ivr', 'im'])).toEqual(['media', 'queue', 'meeting', 'ivr', 'im']);
+    // Back to the guide's auto: off again while the extended servers serve.
+    const auto = await extend('run');
+    expect(auto.code, auto.stdout.slice(-2000)).toBe(0);
+    expect(await builtinServers(['im'])).toEqual(['im']);
+  }, 120_000);
 
   it('a changed server setting shows under --check --diff and changes nothing until applied', async () => {
     const lower = inventory('lower.yml', join(LAB, 'vars.yml'), (t) => t.replace('max_call_sessions: 6000', 'max_call_sessions: 4000'));
@@ -191,6 +211,11 @@ describe('extended servers', () => {
     const refused = await extend('rm', '-s', 'ivr-server-only');
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain('rm removes the servers on ext04: confirm on a terminal or pass --yes');
+    expect(running('ext04')).toBe(true);
+    // On a terminal it asks; anything but yes keeps the server.
+    const declined = await onTerminal(['extend', 'rm', '-s', 'ivr-server-only', '-i', INVENTORY], { answer: { prompt: 'remove the extended server container on ext04? [y/N]', typed: 'n\r' }, env });
+    expect(declined.output).toContain('remove the extended server container on ext04? [y/N]');
+    expect(declined.code, declined.output).toBe(5);
     expect(running('ext04')).toBe(true);
     expect((await extend('rm', '-s', 'ivr-server-only', '--yes')).code).toBe(0);
     expect(imageOf('ext04')).toBe('none');
