@@ -90,8 +90,8 @@ afterAll(() => removeLab(LAB), 120_000);
 describe('extended servers', () => {
   it('refuses before anything runs: a server with two roles, a duplicate name or address, too little disk (also for recording), another OS version, an installed PostgreSQL', async () => {
     const strict = siteVars('strict.yml', 'extend_min_disk_gb: 100000\n');
-    const recording = siteVars('recording.yml', 'extend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 100000\n');
-    const otherOs = siteVars('other-os.yml', 'extend_min_disk_gb: 1\n');
+    const recording = siteVars('recording-vars.yml', 'extend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 100000\n');
+    const otherOs = siteVars('other-os-vars.yml', 'extend_min_disk_gb: 1\n');
     writeFileSync(otherOs, readFileSync(otherOs, 'utf8').replace('preflight_os: { id: Debian, version: "12" }', 'preflight_os: { id: Debian, version: "11" }'));
     const site = join(LAB, 'vars.yml');
     const cases: [string, string, (t: string) => string, RegExp][] = [
@@ -101,7 +101,7 @@ describe('extended servers', () => {
       ['disk.yml', strict, (t) => t, /ext03: \/ has [\d.]+ GB; a meeting-server-only needs 100000 GB/],
       ['recording.yml', recording, (t) => t.replace('server_name: media1', 'server_name: media1, recording: true'), /ext01: \/ has [\d.]+ GB; a media-server-only needs 100000 GB/],
       ['other-os.yml', otherOs, (t) => t, /ext01 runs Debian 12; the PBX nodes run Debian 11/],
-      ['no-sudo.yml', site, (t) => t.replace('ext01: { ansible_host', 'ext01: { ansible_user: nosudo, ansible_host'), /TASK \[extend : The login user may use sudo\][^\n]*\nfatal: \[ext01\]: FAILED! => [^\n]*sudo -n true/],
+      ['no-sudo.yml', site, (t) => t.replace('ext01: { ansible_host', 'ext01: { ansible_user: nosudo, ansible_host'), /fatal: \[ext01\]: FAILED! => \{"msg":"non-zero return code 1","cmd":"sudo -n true"[^\n]*a password is required/],
     ];
     // A login user that may not use sudo, with the lab's key.
     onNode('ext01', 'id nosudo >/dev/null 2>&1 || useradd -m -s /bin/sh nosudo; usermod -p "*" nosudo; install -d -o nosudo -m 700 /home/nosudo/.ssh; install -o nosudo -m 600 /root/.ssh/authorized_keys /home/nosudo/.ssh/authorized_keys');
