@@ -75,7 +75,6 @@ export function simulate(records: SrvRecord[], draws: number, down: Set<string> 
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** The report: per priority level, shares (computed and simulated); per target, where its load goes when it is down. */
 /** One target of a priority level: its computed share of the clients and the simulated one. */
 export interface TargetShare {
   priority: number;
@@ -84,6 +83,10 @@ export interface TargetShare {
   simulated: number;
 }
 
+/**
+ * The report: per priority level, shares (computed and simulated); per target, where its load
+ * goes when it is down. `random` is the simulation's source (seeded in tests).
+ */
 export function report(name: string, records: SrvRecord[], draws: number, random: () => number = Math.random): { text: string; maxDeviation: number; shares: TargetShare[] } {
   const lines = [`${name}: ${records.length} SRV records`];
   const shares: TargetShare[] = [];

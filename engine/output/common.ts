@@ -44,7 +44,7 @@ export function recapText(e: Extract<Event, { kind: 'recap' }>): string {
     const width = Math.max(...Object.keys(e.changes).map((h) => h.length), 10);
     lines.push(banner('WOULD CHANGE (check mode: nothing was changed)'));
     // No ' : ' in these lines: tools that read Ansible's recap lines by it must not mistake them.
-    for (const [host, changes] of Object.entries(e.changes)) lines.push(`${host.padEnd(width)}   ${changes.length ? `${changes.length} task${changes.length === 1 ? "" : "s"}: ${perRole(changes)}` : 'nothing'}`);
+    for (const [host, changes] of Object.entries(e.changes)) lines.push(`${host.padEnd(width)}   ${changes.length ? `${changes.length} task${changes.length === 1 ? '' : 's'}: ${perRole(changes)}` : 'nothing'}`);
   }
   return `${lines.join('\n')}\n`;
 }
