@@ -14,13 +14,13 @@ export interface EngineRun {
   stderr: string;
 }
 
+/** The DRBD shared secret the lab's DRBD test declares (the lab's site file has no DRBD). */
+export const LAB_DRBD_SECRET = 'lab-drbd-secret-5c9e';
+
 /**
  * The secrets the test sites use (the lab's site file, moto's credentials). No engine output of
  * any test may contain one: every run is scanned, whatever the test itself asserts.
  */
-/** The DRBD shared secret the lab's DRBD test declares (the lab's site file has no DRBD). */
-export const LAB_DRBD_SECRET = 'lab-drbd-secret-5c9e';
-
 const SITE_SECRETS: Record<string, string> = {
   hacluster_password: siteValue('hacluster_password'),
   pbx_api_token: siteValue('pbx_api_token'),

@@ -1,7 +1,7 @@
 // The three output modes of one run, parsed to the same shape: exit code and recap per host.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { engine, recap, ROOT } from './engine';
+import { engine, jsonEvents, recap, ROOT } from './engine';
 
 export type Mode = 'plain' | 'json' | 'tty';
 
@@ -41,8 +41,7 @@ export function onTerminal(args: string[], options: { timeoutMs?: number; answer
 
 /** The recap of a --json run: the stats of its recap event. */
 function jsonRecap(stdout: string): Record<string, Record<string, number>> {
-  const events = stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { kind: string; stats?: Record<string, Record<string, number>> });
-  return events.find((e) => e.kind === 'recap')?.stats ?? {};
+  return jsonEvents(stdout).find((e) => e.kind === 'recap')?.stats ?? {};
 }
 
 export async function runIn(mode: Mode, args: string[], env: Record<string, string> = {}): Promise<ModeRun> {
