@@ -1,5 +1,6 @@
-// Entry point of `ts-node engine ...`: everything else is loaded lazily by the command it needs.
-import { main } from './cli';
+// Entry point of `ts-node engine ...`: the shipped engine's command line.
+import './shipped';
+import { main } from './core/cli';
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -4,13 +4,13 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../engine/cli';
-import { InputError } from '../../engine/errors';
-import { loadInventory } from '../../engine/load/inventory';
-import { loadPlaybook } from '../../engine/load/playbook';
-import { encryptVault, setVaultPassword } from '../../engine/load/vault';
-import { loadYamlFile } from '../../engine/load/yaml';
-import { validateAgainstModeline } from '../../engine/schema/validate';
+import { main } from '../../engine/core/cli';
+import { InputError } from '../../engine/core/errors';
+import { loadInventory } from '../../engine/core/load/inventory';
+import { loadPlaybook } from '../../engine/core/load/playbook';
+import { encryptVault, setVaultPassword } from '../../engine/core/load/vault';
+import { loadYamlFile } from '../../engine/core/load/yaml';
+import { validateAgainstModeline } from '../../engine/core/load/validate';
 
 const ROOT = resolve(__dirname, '../..');
 

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { isAlive } from '../../engine/process';
+import { isAlive } from '../../engine/core/process';
 
 export const HARNESS_DIR = '/tmp/engine-test-hosts';
 /**

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { findProblems } from '../../engine/modules/aws_cluster_check';
+import { findProblems } from '../../engine/cluster/modules/aws_cluster_check';
 import { changedTasks, engine, project, recap } from '../helpers/engine';
-import { isAlive } from '../../engine/process';
+import { isAlive } from '../../engine/core/process';
 import { AWS_TEST_ENV, type Moto, permission, runInstance, SEED_PERMISSIONS, seedPbxVpc, startMoto } from '../helpers/moto';
 
 const REGION = 'us-east-1';

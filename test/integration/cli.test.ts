@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { schemaFiles } from '../../engine/schema/write';
+import '../../engine/shipped';
+import { schemaFiles } from '../../engine/core/schema/write';
 import { engine, project, recap, ROOT } from '../helpers/engine';
 import { type HostSet, startHosts } from '../helpers/sshd';
 

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Templar, VarScope } from '../../engine/load/template';
-import { desiredCib, type ResourceSpec } from '../../engine/modules/cluster_cib';
-import { parseXml, serialize } from '../../engine/modules/util/xml';
+import { Templar, VarScope } from '../../engine/core/load/template';
+import { desiredCib, type ResourceSpec } from '../../engine/cluster/cib/build';
+import { parseXml, serialize } from '../../engine/cluster/cib/xml';
 import { engine, project, recap } from '../helpers/engine';
 
 const ROOT = resolve(__dirname, '../..');

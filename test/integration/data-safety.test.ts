@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parseDeviceProbe } from '../../engine/modules/filesystem';
+import { parseDeviceProbe } from '../../engine/core/modules/filesystem';
 import { engine, project, recap, ROOT } from '../helpers/engine';
 import { type HostSet, startHosts } from '../helpers/sshd';
 

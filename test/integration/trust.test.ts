@@ -181,7 +181,7 @@ it('order: the play runs its hosts in the order asked, serial batches too', asyn
 });
 
 it('a vault password file written with CRLF decrypts, as ansible-vault accepts it; a failing password script is a clean error', async () => {
-  const { encryptVault } = await import('../../engine/load/vault');
+  const { encryptVault } = await import('../../engine/core/load/vault');
   const dir = project({
     'secret.yml': encryptVault('vaulted_word: opened-by-crlf\n', 'pw-crlf'),
     'pass.txt': 'pw-crlf\r\n',

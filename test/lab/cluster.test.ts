@@ -5,10 +5,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveSshTarget, SshConnection } from '../../engine/connection/ssh';
-import { cluster_cib } from '../../engine/modules/cluster_cib';
-import type { ModuleContext } from '../../engine/modules/types';
-import { sipOptions } from '../../engine/ops/sip';
+import { resolveSshTarget, SshConnection } from '../../engine/core/connection/ssh';
+import { cluster_cib } from '../../engine/cluster/modules/cluster_cib';
+import type { ModuleContext } from '../../engine/core/modules/types';
+import { sipOptions } from '../../engine/cluster/sip/options';
 import { changedTasks, changedTasksOfJson, engine, jsonEvents, LAB_DRBD_SECRET, project, recap } from '../helpers/engine';
 import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';
 import { AWS_TEST_ENV, seedPbxVpc, startMoto } from '../helpers/moto';
@@ -396,7 +396,7 @@ describe('PBX HA cluster in the lab', () => {
     const unused = () => {
       throw new Error('not used by cluster_cib');
     };
-    const ctx: ModuleContext = { conn, host: 'pbx01', check: false, predict: false, vars: {}, renderText: unused, evaluate: unused, expression: unused, findLocal: unused };
+    const ctx: ModuleContext = { conn, host: 'pbx01', check: false, predict: false, vars: {}, renderText: unused, evaluate: unused, expression: unused, findLocal: unused, readYaml: unused };
     const timeout = () => onNode('pbx01', 'crm_attribute --type op_defaults --name timeout --query --quiet').trim();
     try {
       const args = { op_defaults: { timeout: '61s' } };

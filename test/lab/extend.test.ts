@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sipOptions } from '../../engine/ops/sip';
+import { sipOptions } from '../../engine/cluster/sip/options';
 import { changedTasks, engine, recap } from '../helpers/engine';
 import { onTerminal } from '../helpers/output';
 import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';

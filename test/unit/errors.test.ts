@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { engine, project } from '../helpers/engine';
-import { schemaFiles } from '../../engine/schema/write';
+import '../../engine/shipped';
+import { schemaFiles } from '../../engine/core/schema/write';
 import { readFileSync } from 'node:fs';
 
 async function validate(files: Record<string, string>, inventory?: string) {

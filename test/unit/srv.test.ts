@@ -1,7 +1,7 @@
 // RFC 2782 selection: the computed shares, the order of priority levels, and agreement with a
 // simulation of many clients (a seeded generator, so the numbers are the same every run).
 import { describe, expect, it } from 'vitest';
-import { expectedShares, report, rfc2782Order, simulate, type SrvRecord } from '../../engine/ops/srv';
+import { expectedShares, report, rfc2782Order, simulate, type SrvRecord } from '../../engine/cluster/ops/srv';
 
 const SEED: SrvRecord[] = [
   { priority: 10, weight: 60, port: 5060, name: 'bigbox' },

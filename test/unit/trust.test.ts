@@ -4,20 +4,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostKeyAlgorithms } from '../../engine/connection/knownhosts';
-import { quotePath } from '../../engine/connection/quote';
-import { wrapCommand } from '../../engine/connection/wrap';
-import { MASK, maskSecrets, rememberSecret } from '../../engine/load/secrets';
-import { maskedCib } from '../../engine/modules/cluster_cib';
-import { filesystem, parseDeviceProbe } from '../../engine/modules/filesystem';
-import type { ModuleContext } from '../../engine/modules/types';
-import { checkName } from '../../engine/modules/util/names';
-import { parseYaml } from '../../engine/load/yaml';
-import { validateAgainstModeline } from '../../engine/schema/validate';
-import { inventoryVars, loadInventory } from '../../engine/load/inventory';
-import { copy } from '../../engine/modules/copy';
-import { resolvePattern } from '../../engine/plan/patterns';
-import { checkArgs } from '../../engine/run/args';
+import { hostKeyAlgorithms } from '../../engine/core/connection/knownhosts';
+import { quotePath } from '../../engine/core/connection/quote';
+import { wrapCommand } from '../../engine/core/connection/wrap';
+import { MASK, maskSecrets, rememberSecret } from '../../engine/core/load/secrets';
+import { maskedCib } from '../../engine/cluster/cib/build';
+import { filesystem, parseDeviceProbe } from '../../engine/core/modules/filesystem';
+import type { ModuleContext } from '../../engine/core/modules/types';
+import { checkName } from '../../engine/core/modules/util/names';
+import { parseYaml } from '../../engine/core/load/yaml';
+import { validateAgainstModeline } from '../../engine/core/load/validate';
+import { inventoryVars, loadInventory } from '../../engine/core/load/inventory';
+import { copy } from '../../engine/core/modules/copy';
+import { resolvePattern } from '../../engine/core/plan/patterns';
+import { checkArgs } from '../../engine/core/run/args';
 
 describe('secrets', () => {
   it('maskSecrets hides remembered values in strings, lists and mappings; short values are not remembered', () => {

@@ -1,0 +1,165 @@
+// The commands behind the CLI: they load input, build options and call the runner.
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Flags } from './command';
+import { EXIT, InputError } from './errors';
+import { loadInventoryAsync } from './load/inventory';
+import { loadPlaybook } from './load/playbook';
+import { parseKeyValue } from './load/tasks';
+import type { Vars } from './load/types';
+import { setVaultPassword } from './load/vault';
+import { loadYamlFile } from './load/yaml';
+import type { Reporter } from './output/events';
+import { checkHandlers } from './plan/check';
+import { checkLimit } from './plan/patterns';
+import { flatten, selectTasks } from './plan/tags';
+import type { RunOptions } from './run/state';
+
+function splitList(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** -e key=value, -e '{"json": 1}', -e @file.yml; later ones win. */
+export function parseExtraVars(specs: string[] | undefined): Vars {
+  const vars: Vars = {};
+  for (const spec of specs ?? []) {
+    if (spec.startsWith('@')) {
+      const { data } = loadYamlFile(spec.slice(1));
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new InputError(`-e ${spec}: file must hold a mapping`);
+      Object.assign(vars, data);
+    } else if (spec.trim().startsWith('{')) {
+      try {
+        Object.assign(vars, JSON.parse(spec));
+      } catch (err) {
+        throw new InputError(`-e: invalid JSON: ${(err as Error).message}`);
+      }
+    } else {
+      const { kv, rest } = parseKeyValue(spec);
+      if (rest.length) throw new InputError(`-e '${spec}': expected key=value, @file or JSON`);
+      Object.assign(vars, kv);
+    }
+  }
+  return vars;
+}
+
+function readVaultPassword(file: string | undefined): void {
+  if (!file) return;
+  if (!existsSync(file)) throw new InputError(`--vault-password-file: ${file} not found`);
+  let executable = false;
+  try {
+    accessSync(file, constants.X_OK);
+    executable = true;
+  } catch {
+    executable = false;
+  }
+  // Like Ansible: an executable password file is a script that prints the password.
+  let text: string;
+  try {
+    text = executable ? execFileSync(resolve(file), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) : readFileSync(file, 'utf8');
+  } catch (err) {
+    const { status, stderr } = err as { status?: number; stderr?: Buffer | string };
+    throw new InputError(`--vault-password-file: ${file} failed (exit ${status ?? '?'})${stderr ? `: ${String(stderr).trim()}` : ''}`);
+  }
+  // The first line, without its line ending (CRLF as written on Windows, as ansible-vault accepts).
+  setVaultPassword(text.split('\n')[0].replace(/\r$/, ''));
+}
+
+async function askPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new InputError('-K needs a terminal to ask for the password; set ansible_become_password (vaulted) instead');
+  // No echo before the prompt shows: a password typed (or pasted) early must not appear.
+  process.stdin.setRawMode(true);
+  process.stderr.write(prompt);
+  return new Promise((resolvePw) => {
+    let pw = '';
+    const onData = (buf: Buffer) => {
+      for (const ch of buf.toString()) {
+        if (ch === '\r' || ch === '\n') {
+          process.stdin.setRawMode(false);
+          process.stdin.removeListener('data', onData);
+          process.stdin.pause();
+          process.stderr.write('\n');
+          return resolvePw(pw);
+        }
+        if (ch === '\u0003') process.exit(EXIT.interrupted);
+        pw = ch === '\u007f' ? pw.slice(0, -1) : pw + ch;
+      }
+    };
+    process.stdin.on('data', onData).resume();
+  });
+}
+
+async function load(positionals: string[], flags: Flags) {
+  const [file, extra] = positionals;
+  if (!file) throw new InputError('missing PLAYBOOK argument');
+  if (extra) throw new InputError(`unexpected argument '${extra}'`);
+  readVaultPassword(flags.string('vault-password-file'));
+  const inventory = await loadInventoryAsync(flags.string('inventory'));
+  const playbook = loadPlaybook(file);
+  playbook.plays.forEach(checkHandlers);
+  const limit = flags.string('limit');
+  if (limit) checkLimit(inventory, limit);
+  return { inventory, playbook };
+}
+
+function options(flags: Flags): RunOptions {
+  const forksFlag = flags.string('forks');
+  const forks = forksFlag === undefined ? undefined : Number(forksFlag);
+  if (forks !== undefined && (!Number.isInteger(forks) || forks < 1)) throw new InputError(`--forks must be a positive integer, got '${forksFlag}'`);
+  return {
+    check: flags.bool('check'),
+    diff: flags.bool('diff'),
+    limit: flags.string('limit'),
+    tags: splitList(flags.list('tags')),
+    skipTags: splitList(flags.list('skip-tags')),
+    role: flags.string('role'),
+    extraVars: parseExtraVars(flags.list('extra-vars')),
+    forks,
+    verbosity: flags.count('verbose'),
+    acceptNewHostKeys: flags.bool('accept-new-host-keys'),
+    confirmed: flags.bool('yes'),
+  };
+}
+
+async function reporterFor(flags: Flags): Promise<Reporter> {
+  if (flags.bool('json')) return new (await import('./output/json')).JsonReporter();
+  if (process.stdout.isTTY && !process.env.CI) return new (await import('./output/tty')).TtyReporter();
+  return new (await import('./output/plain')).PlainReporter();
+}
+
+export async function runCommand(positionals: string[], flags: Flags): Promise<number> {
+  const { inventory, playbook } = await load(positionals, flags);
+  const opts = options(flags);
+  if (opts.role && !playbook.plays.some((p) => selectTasks(p.tasks, opts).length)) {
+    const roles = [...new Set(playbook.plays.flatMap((p) => p.roles.map((r) => r.name)))];
+    throw new InputError(`--role ${opts.role}: no play of ${playbook.file} runs that role (roles: ${roles.join(', ') || 'none'})`);
+  }
+  if (flags.bool('ask-become-pass')) opts.becomePassword = await askPassword('BECOME password: ');
+  const { runPlaybook } = await import('./run');
+  const summary = await runPlaybook(playbook, inventory, opts, await reporterFor(flags));
+  return summary.exitCode;
+}
+
+export async function validateCommand(positionals: string[], flags: Flags): Promise<number> {
+  const { inventory, playbook } = await load(positionals, flags);
+  const extraVars = parseExtraVars(flags.list('extra-vars'));
+  // vars_files as a run loads them (named through inventory and extra vars), held to their schemas.
+  const { loadVarsFiles } = await import('./plan/vars-files');
+  const { Templar } = await import('./load/template');
+  const { resolvePattern } = await import('./plan/patterns');
+  const context = { templar: new Templar(), inventory, playbookDir: playbook.dir, options: { extraVars } };
+  for (const play of playbook.plays) {
+    const hosts = resolvePattern(inventory, play.hosts);
+    if (hosts.length) loadVarsFiles(context, play, hosts);
+  }
+  const tasks = playbook.plays.reduce((n, p) => n + flatten([...p.preTasks, ...p.tasks, ...p.postTasks, ...p.handlers]).length, 0);
+  process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} play(s), ${tasks} task(s); inventory: ${inventory.hosts.length} host(s))\n`);
+  return EXIT.ok;
+}
+
+export function schemaCommand(flags: Flags): number {
+  const { writeSchemas } = require('./schema/write') as typeof import('./schema/write');
+  if (!flags.bool('write')) throw new InputError('schema: pass --write to regenerate engine/schema/*.schema.json');
+  for (const file of writeSchemas()) process.stdout.write(`wrote ${file}\n`);
+  return EXIT.ok;
+}

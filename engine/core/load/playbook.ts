@@ -1,0 +1,80 @@
+// Playbooks: a list of plays (or import_playbook), validated, with roles and tasks loaded.
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { InputError, type SourcePos } from '../errors';
+import { validate } from './validate';
+import { importRoleFor, loadRole, type RoleLoader, roleSpec } from './roles';
+import { normalizeTasks, type TaskContext } from './tasks';
+import type { Play, Playbook, Task, Vars } from './types';
+import { loadYamlFile, positionOf } from './yaml';
+
+const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()));
+
+function loadPlay(raw: Vars, dir: string, pos: SourcePos): Play {
+  const tags = list(raw.tags);
+  const inherited: Partial<Task> = {
+    tags,
+    become: raw.become,
+    becomeUser: raw.become_user,
+    noLog: raw.no_log,
+    ignoreErrors: raw.ignore_errors,
+    ignoreUnreachable: raw.ignore_unreachable,
+    environment: raw.environment,
+    checkMode: raw.check_mode,
+    anyErrorsFatal: raw.any_errors_fatal,
+  };
+  const loader: RoleLoader & { handlers: Task[] } = { playbookDir: dir, seen: new Map(), handlers: [] };
+  const ctx: TaskContext = { dir, inherited, importing: [], importRole: importRoleFor(loader) };
+  const roles = ((raw.roles as unknown[]) ?? []).flatMap((entry) => loadRole(roleSpec(entry, pos), loader, inherited));
+  const tasks = (key: string) => normalizeTasks(raw[key], ctx);
+  const preTasks = tasks('pre_tasks');
+  const playTasks = tasks('tasks');
+  const postTasks = tasks('post_tasks');
+  const handlers = [...roles.flatMap((r) => r.handlers), ...loader.handlers, ...normalizeTasks(raw.handlers, { ...ctx, inherited: {} })];
+  const maxFail = raw.max_fail_percentage;
+  return {
+    name: String(raw.name ?? raw.hosts ?? ''),
+    pos,
+    hosts: (raw.hosts as string | string[]) ?? [],
+    vars: (raw.vars as Vars) ?? {},
+    varsFiles: ((raw.vars_files as string[]) ?? []).map((f, i) => ({ path: f, pos: positionOf(raw.vars_files as object, i) ?? pos })),
+    roles: roles.map((r) => r.instance),
+    preTasks,
+    tasks: [...roles.flatMap((r) => r.tasks), ...playTasks],
+    postTasks,
+    handlers,
+    serial: raw.serial,
+    become: raw.become,
+    becomeUser: raw.become_user,
+    gatherFacts: raw.gather_facts === undefined ? true : [true, 'yes', 'true', 'True'].includes(raw.gather_facts as string),
+    anyErrorsFatal: [true, 'yes', 'true', 'True'].includes(raw.any_errors_fatal as string),
+    maxFailPercentage: maxFail === undefined ? undefined : Number(String(maxFail).replace('%', '')),
+    order: raw.order as Play['order'],
+    tags,
+    environment: raw.environment,
+    checkMode: raw.check_mode,
+    remoteUser: raw.remote_user as string | undefined,
+    connection: raw.connection as string | undefined,
+    dir,
+  };
+}
+
+export function loadPlaybook(file: string, trail: string[] = []): Playbook {
+  const path = resolve(file);
+  if (trail.includes(path)) throw new InputError(`import_playbook cycle: ${[...trail, path].join(' -> ')}`);
+  const { data, src } = loadYamlFile(file);
+  if (data === null || data === undefined) throw new InputError('playbook is empty: expected a list of plays', { file, line: 1, col: 1 });
+  validate('playbook', data, src);
+  const dir = dirname(path);
+  const plays: Play[] = [];
+  for (const raw of data as Vars[]) {
+    const pos = positionOf(raw) ?? { file, line: 1, col: 1 };
+    if (raw.import_playbook !== undefined) {
+      const target = String(raw.import_playbook);
+      plays.push(...loadPlaybook(isAbsolute(target) ? target : join(dir, target), [...trail, path]).plays);
+      continue;
+    }
+    if (raw.hosts === undefined) throw new InputError("a play needs 'hosts'", pos, 'hosts');
+    plays.push(loadPlay(raw, dir, pos));
+  }
+  return { file, dir, plays };
+}

@@ -1,0 +1,200 @@
+// Normalizes raw task mappings: finds the module, reads free-form arguments, checks them against
+// the module's schema, and pushes block keywords (when, tags, vars, become...) down to tasks.
+import { dirname, isAbsolute, join } from 'node:path';
+import { InputError, suggestion, type SourcePos } from '../errors';
+import { findModule, moduleNames } from '../modules';
+import type { Module } from '../modules/types';
+import { shlexSplit } from '../connection/shlex';
+import { taskKeywords } from '../schema/build';
+import { validate } from './validate';
+import type { RoleInstance, Task, Vars } from './types';
+import { loadYamlFile, positionOf } from './yaml';
+
+const KEYWORDS = new Set(Object.keys(taskKeywords));
+
+export interface TaskContext {
+  dir: string;
+  role?: RoleInstance;
+  /** Inherited from enclosing blocks, includes and plays. */
+  inherited: Partial<Task>;
+  /** Files being imported, to refuse import cycles. */
+  importing: string[];
+  /** Loads a role's tasks for import_role (provided by the role loader, avoids an import cycle). */
+  importRole?: (name: string, tasksFrom: string | undefined, pos: SourcePos, ctx: TaskContext) => Task[];
+}
+
+const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()));
+const conditions = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+
+/** `src=a dest="b c"` into { src: 'a', dest: 'b c' }; words without = are the free-form part. */
+export function parseKeyValue(text: string): { kv: Vars; rest: string[] } {
+  const kv: Vars = {};
+  const rest: string[] = [];
+  let words: string[];
+  try {
+    words = shlexSplit(text, true);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  for (const word of words) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(word);
+    if (m) kv[m[1]] = m[2];
+    else rest.push(word);
+  }
+  return { kv, rest };
+}
+
+function moduleArgs(module: Module, raw: unknown, extra: Vars, pos: SourcePos): Vars {
+  let args: Vars;
+  if (raw === null || raw === undefined) args = {};
+  else if (typeof raw === 'string') {
+    if (module.freeForm === 'cmd') {
+      // Leading creates=/removes=/chdir= words are options, the rest is the command line as written.
+      const m = /^((?:\s*(?:creates|removes|chdir|executable|stdin)=(?:"[^"]*"|'[^']*'|\S+))*)\s*([\s\S]*)$/.exec(raw)!;
+      args = { ...parseKeyValue(m[1]).kv, cmd: m[2] };
+    } else if (module.freeForm === 'kv') {
+      const { kv, rest } = parseKeyValue(raw);
+      // `include_vars: file.yml`: one bare word is the module's main argument.
+      if (rest.length === 1 && module.bareWordArg && !(module.bareWordArg in kv)) kv[module.bareWordArg] = rest.pop()!;
+      if (rest.length) throw new InputError(`module '${module.name}' takes key=value arguments; cannot read '${rest.join(' ')}'`, pos, module.name);
+      args = kv;
+    } else throw new InputError(`module '${module.name}' needs a mapping of arguments`, pos, module.name);
+  } else args = { ...(raw as Vars) };
+  args = { ...extra, ...args };
+  for (const [alias, target] of Object.entries(module.argAliases ?? {})) {
+    if (alias in args) {
+      if (!(target in args)) args[target] = args[alias];
+      delete args[alias];
+    }
+  }
+  return args;
+}
+
+/** Checks argument names and required ones now; types are checked after templating. */
+function checkArgs(module: Module, args: Vars, pos: SourcePos): void {
+  const props = module.schema.properties;
+  if (module.schema.additionalProperties !== false) return;
+  for (const key of Object.keys(args)) {
+    if (!(key in props)) throw new InputError(`unknown argument '${key}' for module '${module.name}'${suggestion(key, Object.keys(props))}`, pos, `${module.name}.${key}`);
+  }
+  for (const key of module.schema.required ?? []) {
+    if (!(key in args)) throw new InputError(`module '${module.name}' needs argument '${key}'`, pos, module.name);
+  }
+}
+
+function findModuleKey(raw: Vars, pos: SourcePos): { key?: string; module?: Module } {
+  const candidates = Object.keys(raw).filter((k) => !KEYWORDS.has(k));
+  if (candidates.length > 1) throw new InputError(`a task takes one module, found: ${candidates.join(', ')}`, pos);
+  const key = candidates[0];
+  if (key === undefined) return {};
+  const module = findModule(key);
+  if (!module) throw new InputError(`unknown module '${key}'${suggestion(key, moduleNames())}`, positionOf(raw, key) ?? pos, key);
+  return { key, module };
+}
+
+function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
+  const up = ctx.inherited;
+  const has = (k: string) => raw[k] !== undefined;
+  return {
+    name: raw.name !== undefined ? String(raw.name) : '',
+    pos,
+    dir: ctx.dir,
+    role: ctx.role,
+    args: {},
+    when: [...(up.when ?? []), ...conditions(raw.when)],
+    loopControl: (raw.loop_control as Task['loopControl']) ?? {},
+    register: raw.register as string | undefined,
+    notify: list(raw.notify),
+    listen: list(raw.listen),
+    tags: [...new Set([...(up.tags ?? []), ...list(raw.tags)])],
+    vars: { ...(up.vars ?? {}), ...((raw.vars as Vars) ?? {}) },
+    become: has('become') ? raw.become : up.become,
+    becomeUser: has('become_user') ? raw.become_user : up.becomeUser,
+    delegateTo: has('delegate_to') ? raw.delegate_to : up.delegateTo,
+    runOnce: has('run_once') ? raw.run_once : up.runOnce,
+    noLog: has('no_log') ? raw.no_log : up.noLog,
+    checkMode: has('check_mode') ? raw.check_mode : up.checkMode,
+    ignoreErrors: has('ignore_errors') ? raw.ignore_errors : up.ignoreErrors,
+    ignoreUnreachable: has('ignore_unreachable') ? raw.ignore_unreachable : up.ignoreUnreachable,
+    environment: has('environment') ? raw.environment : up.environment,
+    anyErrorsFatal: has('any_errors_fatal') ? raw.any_errors_fatal : up.anyErrorsFatal,
+    changedWhen: has('changed_when') ? conditions(raw.changed_when) : undefined,
+    failedWhen: has('failed_when') ? conditions(raw.failed_when) : undefined,
+    until: has('until') ? conditions(raw.until) : undefined,
+    retries: raw.retries,
+    delay: raw.delay,
+    timeout: has('timeout') ? raw.timeout : up.timeout,
+    throttle: has('throttle') ? raw.throttle : up.throttle,
+    delegateFacts: has('delegate_facts') ? raw.delegate_facts : up.delegateFacts,
+    diff: has('diff') ? raw.diff : up.diff,
+  };
+}
+
+/** Keywords a block passes down to its tasks. */
+function inheritFrom(task: Task): Partial<Task> {
+  const { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal, timeout, throttle, delegateFacts, diff } = task;
+  return { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal, timeout, throttle, delegateFacts, diff };
+}
+
+export function normalizeTasks(raw: unknown, ctx: TaskContext): Task[] {
+  if (raw === null || raw === undefined) return [];
+  return (raw as Vars[]).flatMap((item) => normalizeTask(item, ctx));
+}
+
+function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
+  const pos = positionOf(raw) ?? { file: ctx.dir, line: 0, col: 0 };
+  const task = base(raw, pos, ctx);
+  const child = (c: TaskContext['inherited']) => ({ ...ctx, inherited: c });
+  if (raw.block !== undefined) {
+    const inner = child(inheritFrom(task));
+    return [{ ...task, block: normalizeTasks(raw.block, inner), rescue: normalizeTasks(raw.rescue, inner), always: normalizeTasks(raw.always, inner) }];
+  }
+  const get = (k: string) => raw[k] ?? raw[`ansible.builtin.${k}`];
+  if (get('import_tasks') !== undefined) {
+    const file = resolveTaskFile(String(get('import_tasks')), ctx, pos);
+    if (ctx.importing.includes(file)) throw new InputError(`import cycle: ${[...ctx.importing, file].join(' -> ')}`, pos);
+    return loadTaskFile(file, { ...child(inheritFrom(task)), dir: dirname(file), importing: [...ctx.importing, file] });
+  }
+  if (get('import_role') !== undefined) {
+    const spec = get('import_role') as Vars;
+    if (!ctx.importRole) throw new InputError('import_role is not available here', pos);
+    return ctx.importRole(String(spec.name), spec.tasks_from as string | undefined, pos, child(inheritFrom(task)));
+  }
+  if (get('include_tasks') !== undefined) {
+    const spec = get('include_tasks');
+    const file = typeof spec === 'string' ? spec : String((spec as Vars).file);
+    return [{ ...task, name: task.name || `include_tasks ${file}`, include: { kind: 'include_tasks', file }, ...loopOf(raw) }];
+  }
+  if (get('include_role') !== undefined) {
+    const spec = get('include_role') as Vars;
+    return [{ ...task, name: task.name || `include_role ${spec.name}`, include: { kind: 'include_role', role: String(spec.name), tasksFrom: spec.tasks_from as string | undefined }, ...loopOf(raw) }];
+  }
+  if (get('meta') !== undefined) return [{ ...task, name: task.name || `meta: ${get('meta')}`, meta: String(get('meta')) }];
+  const { key, module } = findModuleKey(raw, pos);
+  if (!module) throw new InputError('task has no module (and no block or include)', pos, task.name || undefined);
+  const args = moduleArgs(module, raw[key!], (raw.args as Vars) ?? {}, positionOf(raw, key!) ?? pos);
+  checkArgs(module, args, positionOf(raw, key!) ?? pos);
+  return [{ ...task, name: task.name || `${module.name}`, module, moduleName: key, args, ...loopOf(raw) }];
+}
+
+function loopOf(raw: Vars): Partial<Task> {
+  if (raw.loop !== undefined) return { loop: raw.loop };
+  if (raw.with_items !== undefined) return { loop: raw.with_items, loopFlatten: true };
+  return {};
+}
+
+export function resolveTaskFile(name: string, ctx: { dir: string; role?: RoleInstance }, pos: SourcePos): string {
+  if (isAbsolute(name)) return name;
+  const candidates = [join(ctx.dir, name), ...(ctx.role ? [join(ctx.role.path, 'tasks', name)] : [])];
+  const { existsSync } = require('node:fs') as typeof import('node:fs');
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new InputError(`task file not found: ${name} (looked in ${candidates.join(', ')})`, pos);
+  return found;
+}
+
+/** Loads a task file (role tasks, handlers, included files), validated against the schema. */
+export function loadTaskFile(file: string, ctx: TaskContext, pos?: SourcePos): Task[] {
+  const { data, src } = loadYamlFile(file, pos);
+  validate('tasks', data ?? [], src);
+  return normalizeTasks(data, { ...ctx, dir: dirname(file) });
+}

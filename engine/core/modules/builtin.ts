@@ -1,0 +1,38 @@
+// The core's modules: Ansible's builtin ones the engine implements, under Ansible's names.
+import { apt } from './apt';
+import { blockinfile } from './blockinfile';
+import { command } from './command';
+import { assert, debug, fail, pause, set_fact } from './control';
+import { copy } from './copy';
+import { file } from './file';
+import { filesystem } from './filesystem';
+import { group } from './group';
+import { hostname } from './hostname';
+import { include_vars } from './include_vars';
+import { lineinfile } from './lineinfile';
+import { service } from './service';
+import { setup } from './setup';
+import { shell } from './shell';
+import { stat } from './stat';
+import { sysctl } from './sysctl';
+import type { Module } from './types';
+import { template } from './template';
+import { user } from './user';
+import { wait_for } from './wait_for';
+
+export const builtin: Module[] = [
+  command, shell, copy, template, file, filesystem, lineinfile, blockinfile, stat, apt, service,
+  sysctl, user, group, hostname, wait_for, assert, fail, debug, set_fact, pause, include_vars, setup,
+];
+
+/** Ansible's other names for the core's modules (and ansible.builtin.<name> for each). */
+export const builtinAliases: Record<string, string> = {
+  ...Object.fromEntries(builtin.map((m) => [`ansible.builtin.${m.name}`, m.name])),
+  systemd: 'service',
+  systemd_service: 'service',
+  'ansible.builtin.systemd': 'service',
+  'ansible.builtin.systemd_service': 'service',
+  'ansible.posix.sysctl': 'sysctl',
+  'community.general.filesystem': 'filesystem',
+};
+

@@ -1,0 +1,333 @@
+// Runs plays the way Ansible's linear strategy does: each task on all active hosts of the batch
+// in parallel (up to --forks), then the next task; blocks with rescue/always; handlers at the
+// flush points; serial batches; any_errors_fatal and max_fail_percentage.
+import { InputError } from '../errors';
+import { loadRole } from '../load/roles';
+import { loadTaskFile, resolveTaskFile } from '../load/tasks';
+import type { Play, Task, Vars } from '../load/types';
+import { resolvePattern } from '../plan/patterns';
+import { serialBatches } from '../plan/serial';
+import { selectTasks } from '../plan/tags';
+import { include_vars } from '../modules/include_vars';
+import { setup } from '../modules/setup';
+import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
+import { failureOf, type Result, runTaskOnHost, statusOf } from './task';
+import { runLimited } from './pool';
+import { taskScope } from './vars';
+import { markUnsafe, VarScope } from '../load/template';
+import { loadVarsFiles } from '../plan/vars-files';
+import { toBool } from '../load/filters';
+
+function count(host: HostState, status: ReturnType<typeof statusOf>, task?: Task): void {
+  if (status === 'changed') {
+    host.stats.changed++;
+    host.stats.ok++;
+    if (task) host.changes.push({ role: task.role?.name, task: task.name });
+  } else if (status === 'warning') {
+    host.stats.warnings++;
+    host.stats.ok++;
+  } else if (status === 'ok') host.stats.ok++;
+  else if (status === 'skipped') host.stats.skipped++;
+  else if (status === 'ignored') host.stats.ignored++;
+  else if (status === 'unreachable') host.stats.unreachable++;
+}
+
+/** Records a failure: counted now, or held for the rescue of an enclosing block. */
+function fail(host: HostState): void {
+  host.failed = true;
+  if (host.rescueDepth > 0) host.pendingFailure = true;
+  else host.stats.failed++;
+}
+
+/** set_fact values are final (rendered once, at the task); include_vars files stay templates. */
+function setHostFacts(host: HostState, facts: Vars, final: boolean): void {
+  for (const [name, value] of Object.entries(facts)) {
+    host.hostFacts[name] = value;
+    if (final) host.dataNames.add(name);
+    else host.dataNames.delete(name);
+  }
+}
+
+/** The host a task's facts belong to: the delegated one with delegate_facts, else its own. */
+function factsHost(play: PlayRun, host: HostState, task: Task, result: Result, scope: VarScope): HostState {
+  const delegated = result.delegated_to as string | undefined;
+  if (!delegated || task.delegateFacts === undefined) return host;
+  if (!toBool(play.run.templar.renderValue(task.delegateFacts, scope, `task '${task.name}' delegate_facts`, task.pos))) return host;
+  if (!play.run.inventory.hostVars.has(delegated)) return host;
+  if (!play.run.hosts.has(delegated)) play.run.hosts.set(delegated, newHost(delegated));
+  return play.run.hosts.get(delegated)!;
+}
+
+/** What a task's result leaves on a host: the registered variable, facts, notified handlers. */
+function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean, scope?: VarScope): void {
+  const vars = scope ?? taskScope(play, host, task);
+  if (task.register) {
+    host.hostFacts[task.register] = markUnsafe(result);
+    host.dataNames.add(task.register);
+  }
+  const owner = facts.length ? factsHost(play, host, task, result, vars) : host;
+  for (const f of facts) {
+    const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
+    if (gathered && task.module === setup) Object.assign(owner.facts, gathered);
+    else setHostFacts(owner, { ...gathered, ...rest }, task.module !== include_vars);
+  }
+  if (!changed || !task.notify.length) return;
+  for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, vars, `task '${task.name}' notify`, task.pos)));
+}
+
+/** Status and counters after a task finished on a host, plus what the result leaves behind. */
+function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
+  const scope = taskScope(play, host, task);
+  const keyword = (value: unknown, name: string) => value !== undefined && toBool(play.run.templar.renderValue(value, scope, `task '${task.name}' ${name}`, task.pos));
+  const status = statusOf(result, !result.unreachable && keyword(task.ignoreErrors, 'ignore_errors'));
+  absorb(play, host, task, result, facts, status === 'changed', scope);
+  // ignore_unreachable: the host stays in the play (as in Ansible it counts as ok and ignored).
+  if (status === 'unreachable' && keyword(task.ignoreUnreachable, 'ignore_unreachable')) {
+    host.stats.ok++;
+    host.stats.ignored++;
+    return 'ignored';
+  }
+  if (status === 'unreachable') host.unreachable = true;
+  if (status === 'failed') fail(host);
+  else count(host, status, task);
+  return status;
+}
+
+/** settle(), where a keyword that cannot be evaluated (undefined variable) fails this host only. */
+function settleSafely(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
+  try {
+    return settle(play, host, task, result, facts);
+  } catch (err) {
+    return failOn(play, host, task, err);
+  }
+}
+
+/** An error met while running a task on a host fails that host, reported like a task result. */
+function failOn(play: PlayRun, host: HostState, task: Task, err: unknown): 'failed' {
+  play.run.reporter.emit({ kind: 'host_result', task: task.name, host: host.name, status: 'failed', msg: String(failureOf(err).msg) });
+  fail(host);
+  return 'failed';
+}
+
+function batchHosts(play: PlayRun): HostState[] {
+  return play.batch.map((h) => play.run.hosts.get(h)!).filter(isActive);
+}
+
+/** A task keyword evaluated once for the whole task (with the first host's variables). */
+function taskWide(play: PlayRun, task: Task, hosts: HostState[], value: unknown, name: string): unknown {
+  if (value === undefined || !hosts.length) return undefined;
+  return play.run.templar.renderValue(value, taskScope(play, hosts[0], task), `task '${task.name}' ${name}`, task.pos);
+}
+
+/** How many hosts run the task at once: --forks, lowered by the task's throttle. */
+function concurrency(play: PlayRun, task: Task, hosts: HostState[], targets: number): number {
+  const forks = play.run.options.forks ?? targets;
+  const throttle = taskWide(play, task, hosts, task.throttle, 'throttle');
+  if (throttle === undefined) return forks;
+  const n = Number(throttle);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`throttle must be a whole number, got '${String(throttle)}'`, task.pos, 'throttle');
+  return n === 0 ? forks : Math.min(forks, n);
+}
+
+async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], handler = false): Promise<void> {
+  const { run } = play;
+  const runOnce = toBool(taskWide(play, task, hosts, task.runOnce, 'run_once') ?? false);
+  const targets = runOnce ? hosts.slice(0, 1) : hosts;
+  run.reporter.emit({ kind: 'task_start', name: task.name, role: task.role?.name, hosts: targets.map((h) => h.name), handler });
+  let anyFailed = false;
+  await runLimited(targets.map((h) => h.name), concurrency(play, task, hosts, targets.length), async (name) => {
+    if (run.interrupted) return;
+    const host = run.hosts.get(name)!;
+    run.reporter.emit({ kind: 'host_start', task: task.name, host: name });
+    const { result, facts } = await runTaskOnHost(play, host, task);
+    const status = settleSafely(play, host, task, result, facts);
+    if (status === 'failed') anyFailed = true;
+    // run_once: the one result counts for the host that ran it and is shared with the others;
+    // as in Ansible, its failure fails them all.
+    if (runOnce) {
+      for (const other of hosts.slice(1)) {
+        absorb(play, other, task, result, facts, status === 'changed');
+        if (status === 'failed') fail(other);
+      }
+    }
+  });
+  await run.reporter.emit({ kind: 'task_end', name: task.name });
+  const fatal = task.anyErrorsFatal !== undefined ? toBool(task.anyErrorsFatal) : play.play.anyErrorsFatal;
+  if (anyFailed && fatal && !hosts.some((h) => h.rescueDepth > 0)) stopRun(play);
+  checkMaxFail(play);
+}
+
+/** This play ends, and so does the playbook (no later batch, no later play). */
+function stopRun(play: PlayRun): void {
+  play.aborted = true;
+  play.run.stopped = true;
+}
+
+function checkMaxFail(play: PlayRun): void {
+  const max = play.play.maxFailPercentage;
+  if (max === undefined) return;
+  const failed = play.batch.filter((h) => {
+    const s = play.run.hosts.get(h)!;
+    return s.failed || s.unreachable;
+  }).length;
+  if ((failed / play.batch.length) * 100 > max) stopRun(play);
+}
+
+type IncludeGroups = Map<string, { tasks: () => Task[]; hosts: HostState[] }>;
+
+/** Adds a host to the group of hosts that resolve the include to the same file (or skips it). */
+function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: IncludeGroups): void {
+  const scope = taskScope(play, host, task);
+  if (!task.when.every((c) => play.run.templar.evaluate(c, scope, `task '${task.name}' when`, task.pos))) {
+    count(host, 'skipped');
+    return;
+  }
+  const inherited = { tags: task.tags, when: [], vars: task.vars, become: task.become, becomeUser: task.becomeUser, environment: task.environment, noLog: task.noLog, ignoreErrors: task.ignoreErrors };
+  const inc = task.include!;
+  if (inc.kind === 'include_tasks') {
+    const file = resolveTaskFile(String(play.run.templar.renderValue(inc.file, scope, `task '${task.name}'`, task.pos)), task, task.pos);
+    const key = `tasks:${file}`;
+    if (!groups.has(key)) groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
+    groups.get(key)!.hosts.push(host);
+  } else {
+    const name = String(play.run.templar.renderValue(inc.role, scope, `task '${task.name}'`, task.pos));
+    const tasksFrom = inc.tasksFrom === undefined ? undefined : String(play.run.templar.renderValue(inc.tasksFrom, scope, `task '${task.name}' tasks_from`, task.pos));
+    const key = `role:${name}:${tasksFrom ?? ''}`;
+    if (!groups.has(key)) groups.set(key, {
+      tasks: () => {
+        const loaded = loadRole({ name, params: {}, tags: [], when: [], pos: task.pos }, { playbookDir: play.run.playbookDir, seen: new Map() }, inherited, [], tasksFrom);
+        play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
+        return loaded.flatMap((l) => l.tasks);
+      },
+      hosts: [],
+    });
+    groups.get(key)!.hosts.push(host);
+  }
+}
+
+async function runInclude(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
+  // Hosts that resolve the include to the same file run it together, so ordering stays linear.
+  const groups: IncludeGroups = new Map();
+  for (const host of hosts) {
+    try {
+      addToIncludeGroup(play, task, host, groups);
+    } catch (err) {
+      failOn(play, host, task, err);
+    }
+  }
+  for (const group of groups.values()) {
+    // The include itself was selected; what it brings in (another role's tasks too) is part of
+    // it, so --role does not filter it out again. Tags still do.
+    let tasks: Task[];
+    try {
+      tasks = selectTasks(group.tasks(), { ...play.run.options, role: undefined });
+    } catch (err) {
+      // A broken included file fails the hosts that include it, as any other task error would.
+      group.hosts.forEach((h) => failOn(play, h, task, err));
+      continue;
+    }
+    await runTasks(play, tasks, group.hosts);
+  }
+}
+
+async function runBlock(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
+  const hasRescue = (task.rescue?.length ?? 0) > 0;
+  if (hasRescue) hosts.forEach((h) => h.rescueDepth++);
+  await runTasks(play, task.block ?? [], hosts);
+  if (hasRescue) hosts.forEach((h) => h.rescueDepth--);
+  const rescued = hosts.filter((h) => h.pendingFailure && !h.unreachable && h.rescueDepth === 0);
+  for (const h of rescued) {
+    h.pendingFailure = false;
+    h.failed = false;
+    h.stats.rescued++;
+  }
+  if (rescued.length) await runTasks(play, task.rescue ?? [], rescued);
+  if (task.always?.length) {
+    const wasFailed = hosts.filter((h) => h.failed && !h.unreachable);
+    wasFailed.forEach((h) => (h.failed = false));
+    await runTasks(play, task.always, hosts.filter((h) => !h.unreachable && !h.ended));
+    wasFailed.forEach((h) => (h.failed = true));
+  }
+}
+
+async function runMeta(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
+  switch (task.meta) {
+    case 'flush_handlers':
+      return flushHandlers(play);
+    case 'end_play':
+      play.aborted = true;
+      return;
+    case 'end_host':
+      hosts.forEach((h) => (h.ended = true));
+      return;
+    case 'clear_host_errors':
+      play.batch.forEach((n) => (play.run.hosts.get(n)!.failed = false));
+      return;
+    default:
+      return;
+  }
+}
+
+export async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[]): Promise<void> {
+  for (const task of tasks) {
+    if (play.aborted || play.run.interrupted) return;
+    const active = hosts.filter(isActive);
+    if (!active.length) return;
+    if (task.block) await runBlock(play, task, active);
+    else if (task.include) await runInclude(play, task, active);
+    else if (task.meta) await runMeta(play, task, active);
+    else await runSimpleTask(play, task, active);
+  }
+}
+
+export async function flushHandlers(play: PlayRun): Promise<void> {
+  if (play.aborted || play.run.interrupted) return;
+  for (const handler of play.play.handlers) {
+    const names = [handler.name, ...handler.listen];
+    const hosts = batchHosts(play).filter((h) => names.some((n) => h.notified.has(n)));
+    if (!hosts.length) continue;
+    await runSimpleTask(play, handler, hosts, true);
+  }
+  for (const h of batchHosts(play)) h.notified.clear();
+}
+
+function gatherTask(play: Play): Task {
+  return { name: 'Gathering Facts', pos: play.pos, dir: play.dir, module: setup, moduleName: 'setup', args: {}, when: [], loopControl: {}, notify: [], listen: [], tags: ['always'], vars: {} };
+}
+
+/** The play's `order`: inventory order (as resolved), sorted by name, or either reversed. */
+function ordered(hosts: string[], order: Play['order']): string[] {
+  const sorted = order === 'sorted' || order === 'reverse_sorted' ? [...hosts].sort() : [...hosts];
+  return order === 'reverse_inventory' || order === 'reverse_sorted' ? sorted.reverse() : sorted;
+}
+
+export async function runPlay(run: RunContext, play: Play): Promise<void> {
+  const tasks = { pre: selectTasks(play.preTasks, run.options), main: selectTasks(play.tasks, run.options), post: selectTasks(play.postTasks, run.options) };
+  if (run.options.role && !tasks.main.length) return;
+  const unknown: string[] = [];
+  let hosts = resolvePattern(run.inventory, play.hosts, unknown);
+  if (run.options.limit) {
+    const limited = new Set(resolvePattern(run.inventory, run.options.limit));
+    hosts = hosts.filter((h) => limited.has(h));
+  }
+  hosts = ordered(hosts, play.order);
+  for (const h of hosts) if (!run.hosts.has(h)) run.hosts.set(h, newHost(h));
+  run.reporter.emit({ kind: 'play_start', name: play.name, hosts });
+  if (!hosts.length) {
+    run.reporter.emit({ kind: 'warning', msg: `play '${play.name}': no hosts matched '${[play.hosts].flat().join(',')}'` });
+    return;
+  }
+  const varsFiles = loadVarsFiles(run, play, hosts);
+  for (const batch of serialBatches(play.serial, hosts, run.templar, { ...play.vars, ...run.options.extraVars })) {
+    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false };
+    const batchStates = () => batch.map((h) => run.hosts.get(h)!);
+    if (play.gatherFacts) await runSimpleTask(state, gatherTask(play), batchStates().filter(isActive));
+    await runTasks(state, tasks.pre, batchStates());
+    await flushHandlers(state);
+    await runTasks(state, tasks.main, batchStates());
+    await flushHandlers(state);
+    await runTasks(state, tasks.post, batchStates());
+    await flushHandlers(state);
+    if (state.aborted || run.interrupted) break;
+  }
+}

@@ -1,0 +1,317 @@
+// Runs one task on one host: when, loop, retries/until, the module's probe → plan → apply,
+// changed_when/failed_when, register and notify. Check mode skips apply and nothing else.
+import { InputError } from '../errors';
+import { toBool } from '../load/filters';
+import { maskSecrets } from '../load/secrets';
+import { markUnsafe, type VarScope } from '../load/template';
+import type { Task, Vars } from '../load/types';
+import type { ModuleContext, Outcome } from '../modules/types';
+import { ModuleError } from '../modules/types';
+import { CENSORED, type HostStatus } from '../output/events';
+import { type Connection, UnreachableError } from '../connection/types';
+import { checkArgs } from './args';
+import { connectionFor } from './connect';
+import { findLocal } from './files';
+import { loadYamlFile } from '../load/yaml';
+import { type HostState, type PlayRun, predicting } from './state';
+import { hostScope, taskScope } from './vars';
+
+export type Result = Record<string, unknown> & { changed?: boolean; failed?: boolean; skipped?: boolean; msg?: string; unreachable?: boolean };
+
+function where(task: Task, field: string): string {
+  return `task '${task.name}' ${field}`;
+}
+
+function flag(play: PlayRun, scope: VarScope, task: Task, value: unknown, field: string): boolean {
+  if (value === undefined) return false;
+  return toBool(play.run.templar.renderValue(value, scope, where(task, field), task.pos));
+}
+
+function allTrue(play: PlayRun, scope: VarScope, task: Task, conditions: unknown[], field: string): boolean {
+  return conditions.every((c) => play.run.templar.evaluate(c, scope, where(task, field), task.pos));
+}
+
+/** Resolves become for the task: task/block/play keyword, then ansible_become* host vars. */
+function becomeFor(play: PlayRun, scope: VarScope, task: Task) {
+  const want = task.become ?? play.play.become ?? scope.get('ansible_become');
+  if (!toBool(play.run.templar.renderValue(want ?? false, scope, where(task, 'become'), task.pos))) return undefined;
+  const user = String(play.run.templar.renderValue(task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? 'root', scope, where(task, 'become_user'), task.pos));
+  const password = (scope.get('ansible_become_password') ?? scope.get('ansible_become_pass') ?? play.run.options.becomePassword) as string | undefined;
+  return { user, password };
+}
+
+/** Raised when a task's `timeout` is up; its remote command has been ended by then. */
+class TaskTimeout extends ModuleError {}
+
+function timeoutMessage(task: Task, seconds: number): string {
+  return `The ${task.moduleName ?? 'task'} action failed to execute in the expected time frame (${seconds}) and was terminated`;
+}
+
+/** Every command of the task gets what is left of its time, and is ended on the host after it. */
+function withDeadline(conn: Connection, deadline: number, message: string): Connection {
+  return {
+    host: conn.host,
+    user: conn.user,
+    isOpen: () => conn.isOpen(),
+    close: () => conn.close(),
+    async run(command, options = {}) {
+      const left = (deadline - Date.now()) / 1000;
+      if (left <= 0) throw new TaskTimeout(message);
+      const res = await conn.run(command, { ...options, timeoutSec: left });
+      // 124: `timeout` ended it (the command's own 124 before the deadline stays a result).
+      if (res.rc === 124 && Date.now() >= deadline - 1000) throw new TaskTimeout(message);
+      return res;
+    },
+  };
+}
+
+/** The task's `timeout` in seconds, or undefined; anything but a positive number is an error. */
+function timeoutOf(play: PlayRun, scope: VarScope, task: Task): number | undefined {
+  if (task.timeout === undefined) return undefined;
+  const seconds = Number(play.run.templar.renderValue(task.timeout, scope, where(task, 'timeout'), task.pos));
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError(`timeout must be a positive number of seconds, got '${String(task.timeout)}'`, task.pos, 'timeout');
+  return seconds;
+}
+
+async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
+  const seconds = timeoutOf(play, scope, task);
+  if (seconds === undefined) return runModuleOnce(play, host, task, scope);
+  const message = timeoutMessage(task, seconds);
+  const work = runModuleOnce(play, host, task, scope, { deadline: Date.now() + seconds * 1000, message });
+  let timer: NodeJS.Timeout | undefined;
+  // Controller-side work (pause, a wait on the controller) has no remote command to end: the
+  // task fails when its time is up; what it still does afterwards is ignored.
+  const expired = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new TaskTimeout(message)), seconds * 1000 + 2000)));
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: VarScope, limit?: { deadline: number; message: string }): Promise<{ result: Result; facts?: Vars }> {
+  const module = task.module!;
+  const rendered = play.run.templar.renderValue(task.args, scope, where(task, 'arguments'), task.pos) as Vars;
+  const { args, error } = checkArgs(module, rendered);
+  if (error) return { result: { failed: true, changed: false, msg: error } };
+  const templar = play.run.templar;
+  const check = task.checkMode === undefined ? play.run.options.check : flag(play, scope, task, task.checkMode, 'check_mode');
+  const delegate = task.delegateTo === undefined ? undefined : String(templar.renderValue(task.delegateTo, scope, where(task, 'delegate_to'), task.pos));
+  const target = delegate ?? host.name;
+  let conn: ModuleContext['conn'] | undefined;
+  if (!module.controllerOnly) {
+    const targetVars = delegate && play.run.inventory.hostVars.has(delegate) ? hostScope(play, play.run.hosts.get(delegate) ?? host).resolveAll() : delegate ? { ansible_connection: delegate === 'localhost' || delegate === '127.0.0.1' ? 'local' : 'ssh', ansible_host: delegate } : connectionVars(scope);
+    conn = await connectionFor(play.run, target, targetVars, play.play.connection, play.play.remoteUser);
+    if (limit) conn = withDeadline(conn, limit.deadline, limit.message);
+  }
+  const env = task.environment ?? play.play.environment;
+  const ctx: ModuleContext = {
+    conn: conn!,
+    host: host.name,
+    check,
+    predict: check && predicting(play.run),
+    vars: scope.raw,
+    become: becomeFor(play, scope, task),
+    env: env === undefined ? undefined : (templar.renderValue(env, scope, where(task, 'environment'), task.pos) as Record<string, string>),
+    renderText: (text, file) => templar.renderFile(text, scope, file ?? task.pos.file),
+    evaluate: (expr) => templar.evaluate(expr, scope, where(task, 'condition'), task.pos),
+    expression: (expr) => templar.expression(expr, scope, where(task, 'expression'), task.pos),
+    findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
+    readYaml: (path) => loadYamlFile(path).data,
+  };
+  const found = module.probe ? await module.probe(args, ctx) : undefined;
+  const outcome: Outcome = await module.plan(args, found, ctx);
+  const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
+  if (outcome.failed) result.failed = true;
+  if (outcome.predicted) result.predicted = true;
+  if (outcome.diff?.length) result.diff = outcome.diff;
+  if (delegate) result.delegated_to = delegate;
+  if (!check && outcome.apply && !outcome.failed) Object.assign(result, (await outcome.apply()) ?? {});
+  if (check) result.check_mode = true;
+  return { result, facts: outcome.facts };
+}
+
+const CONNECTION_VARS = [...['host', 'port', 'user', 'ssh_user', 'connection', 'ssh_private_key_file', 'private_key_file', 'password', 'ssh_pass', 'timeout', 'ssh_common_args', 'ssh_extra_args'].map((v) => `ansible_${v}`), 'engine_lock_file'];
+
+/** Connection-related variables of the host, resolved (ansible_host may be templated). */
+function connectionVars(scope: VarScope): Vars {
+  return Object.fromEntries(CONNECTION_VARS.filter((key) => scope.has(key)).map((key) => [key, scope.get(key)]));
+}
+
+/**
+ * Any exception inside a task is that host's failed result, with its message: a module's own
+ * error, bad input met at run time (an undefined variable), or a bug (with its stack at -v).
+ */
+export function failureOf(err: unknown): Result {
+  if (err instanceof UnreachableError) return { unreachable: true, failed: true, changed: false, msg: err.message };
+  if (err instanceof ModuleError) return { failed: true, changed: false, msg: err.message, ...err.result };
+  if (err instanceof InputError) return { failed: true, changed: false, msg: err.describe() };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { failed: true, changed: false, msg: `${e.name}: ${e.message}`, exception: e.stack };
+}
+
+/** One attempt, or several for retries/until; errors become failed results. */
+async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
+  const retries = task.until ? Number(play.run.templar.renderValue(task.retries ?? 3, scope, where(task, 'retries'), task.pos)) : 0;
+  const delay = Number(play.run.templar.renderValue(task.delay ?? 5, scope, where(task, 'delay'), task.pos));
+  for (let n = 1; ; n++) {
+    let outcome: { result: Result; facts?: Vars };
+    try {
+      outcome = await runModule(play, host, task, scope);
+    } catch (err) {
+      if (err instanceof UnreachableError) return { result: { unreachable: true, failed: true, changed: false, msg: err.message } };
+      outcome = { result: failureOf(err) };
+    }
+    if (!task.until) return outcome;
+    const bound = task.register ? scope.with({ [task.register]: markUnsafe(outcome.result) }) : scope;
+    outcome.result.attempts = n;
+    if (allTrue(play, bound, task, task.until, 'until')) return outcome;
+    if (predicting(play.run)) return { ...outcome, result: predictedWait(task, outcome.result, retries) };
+    if (n > retries) return { ...outcome, result: { ...outcome.result, failed: true, msg: `retries exhausted (${n} attempts): ${outcome.result.msg ?? ''}` } };
+    await new Promise((r) => setTimeout(r, delay * 1000));
+  }
+}
+
+/** A dry run's answer for an until-loop whose condition the changes it did not make would bring about. */
+function predictedWait(task: Task, result: Result, retries: number): Result {
+  const { failed: _failed, ...rest } = result;
+  const condition = task.until!.map(String).join(' and ');
+  return { ...rest, changed: false, predicted: true, msg: `predicted, not polled: the real run waits until ${condition} (up to ${retries + 1} attempts), for what earlier changes make` };
+}
+
+/** Applies changed_when/failed_when with the result bound to the register name. */
+function judge(play: PlayRun, task: Task, scope: VarScope, result: Result): void {
+  if (result.unreachable) return;
+  const data = markUnsafe(result);
+  const bound = scope.with({ ...(task.register ? { [task.register]: data } : {}), result: data });
+  try {
+    if (task.changedWhen) result.changed = allTrue(play, bound, task, task.changedWhen, 'changed_when');
+    if (task.failedWhen) result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;
+  } catch (err) {
+    Object.assign(result, failureOf(err));
+  }
+}
+
+function itemLabel(play: PlayRun, task: Task, scope: VarScope, item: unknown): string {
+  const label = task.loopControl.label === undefined ? item : play.run.templar.renderValue(task.loopControl.label, scope, where(task, 'loop_control.label'), task.pos);
+  return typeof label === 'string' ? label : JSON.stringify(label);
+}
+
+function loopItems(play: PlayRun, task: Task, scope: VarScope): unknown[] | undefined {
+  if (task.loop === undefined) return undefined;
+  const items = play.run.templar.renderValue(task.loop, scope, where(task, 'loop'), task.pos);
+  if (!Array.isArray(items)) throw new InputError(`loop must be a list, got ${typeof items}`, task.pos, 'loop');
+  return task.loopFlatten ? items.flat(1) : items;
+}
+
+/**
+ * What a host line shows: everything at -v; for a failure the fields that explain it (as Ansible
+ * always prints them); for a warning or a predicted wait its message; for debug only its message
+ * or variable.
+ */
+function visibleResult(result: Result, status: HostStatus, verbosity: number, debugLike?: boolean): Record<string, unknown> | undefined {
+  const { diff: _diff, ...rest } = result;
+  if (verbosity > 0) return rest;
+  if (status === 'warning' || result.predicted) return { msg: result.msg };
+  if (status === 'failed' || status === 'ignored') {
+    return Object.fromEntries(Object.entries(rest).filter(([k, v]) => ['msg', 'rc', 'cmd', 'stderr', 'stdout'].includes(k) && v !== '' && v !== undefined));
+  }
+  if (!debugLike) return undefined;
+  const { changed: _c, failed: _f, check_mode: _m, msg, ...vars } = rest;
+  return Object.keys(vars).length ? vars : { msg };
+}
+
+export function statusOf(result: Result, ignored: boolean): HostStatus {
+  if (result.unreachable) return 'unreachable';
+  if (result.failed) return ignored ? 'ignored' : 'failed';
+  if (result.skipped) return 'skipped';
+  if (result.changed) return 'changed';
+  return Array.isArray(result.warnings) && result.warnings.length ? 'warning' : 'ok';
+}
+
+/**
+ * Runs a (non-block, non-include) task on one host; returns the aggregated result. Whatever
+ * goes wrong on the way (an undefined variable in `when`, a bad loop) is this host's failure,
+ * reported like any other result; the other hosts go on.
+ */
+export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task): Promise<{ result: Result; facts: Vars[] }> {
+  let noLog = true; // until no_log is known, nothing of the task is shown
+  let reporter: ((result: Result, item?: string) => void) | undefined;
+  try {
+    const scope = taskScope(play, host, task);
+    noLog = flag(play, scope, task, task.noLog, 'no_log');
+    const report = (reporter = resultReporter(play, host, task, scope, noLog));
+    return await runOnHost(play, host, task, scope, report);
+  } catch (err) {
+    const result = failureOf(err);
+    (reporter ?? resultReporter(play, host, task, undefined, noLog))(result);
+    return { result, facts: [] };
+  }
+}
+
+/** Emits one host result (or one item's), censored for no_log, with the diff when it is shown. */
+function resultReporter(play: PlayRun, host: HostState, task: Task, scope: VarScope | undefined, noLog: boolean) {
+  const { options } = play.run;
+  const showDiff = scope && task.diff !== undefined ? flag(play, scope, task, task.diff, 'diff') : options.diff;
+  return (result: Result, item?: string) => {
+    const ignored = scope !== undefined && !result.unreachable && flag(play, scope, task, task.ignoreErrors, 'ignore_errors');
+    const status = statusOf(result, ignored);
+    play.run.reporter.emit({
+      kind: 'host_result',
+      task: task.name,
+      host: host.name,
+      status,
+      item: noLog && item !== undefined ? "(censored)" : maskSecrets(item),
+      delegatedTo: result.delegated_to as string | undefined,
+      msg: noLog ? CENSORED : maskSecrets(result.msg as string | undefined),
+      diff: showDiff && !noLog ? maskSecrets(result.diff as never) : undefined,
+      result: noLog ? (options.verbosity > 0 ? { censored: CENSORED } : undefined) : maskSecrets(visibleResult(result, status, options.verbosity, task.module?.showsResult)),
+    });
+  };
+}
+
+async function runOnHost(play: PlayRun, host: HostState, task: Task, scope: VarScope, report: (result: Result, item?: string) => void): Promise<{ result: Result; facts: Vars[] }> {
+  const items = loopItems(play, task, scope);
+  if (items === undefined) {
+    if (!allTrue(play, scope, task, task.when, 'when')) {
+      const skipped = { skipped: true, changed: false, msg: 'conditional result was false' };
+      report(skipped);
+      return { result: skipped, facts: [] };
+    }
+    const { result, facts } = await attempt(play, host, task, scope);
+    judge(play, task, scope, result);
+    report(result);
+    return { result, facts: facts ? [facts] : [] };
+  }
+  const loopVar = task.loopControl.loop_var ?? 'item';
+  const results: Result[] = [];
+  const facts: Vars[] = [];
+  for (const [index, item] of items.entries()) {
+    const itemScope = scope.with({ [loopVar]: item, ansible_loop_var: loopVar, ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}), ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length } });
+    const label = itemLabel(play, task, itemScope, item);
+    if (!allTrue(play, itemScope, task, task.when, 'when')) {
+      results.push({ skipped: true, changed: false, item, [loopVar]: item });
+      report({ skipped: true }, label);
+      continue;
+    }
+    const outcome = await attempt(play, host, task, itemScope);
+    judge(play, task, itemScope, outcome.result);
+    const r = { ...outcome.result, item, [loopVar]: item };
+    results.push(r);
+    if (outcome.facts) facts.push(outcome.facts);
+    report(r, label);
+    if (r.unreachable) break;
+    if (task.loopControl.pause) await new Promise((res) => setTimeout(res, Number(task.loopControl.pause) * 1000));
+  }
+  const ran = results.filter((r) => !r.skipped);
+  const aggregated: Result = {
+    changed: ran.some((r) => r.changed),
+    failed: ran.some((r) => r.failed),
+    unreachable: ran.some((r) => r.unreachable),
+    skipped: ran.length === 0,
+    msg: ran.some((r) => r.failed) ? 'one or more items failed' : `${ran.length} item(s)`,
+    results,
+  };
+  return { result: aggregated, facts };
+}
