@@ -14,7 +14,12 @@ const runs = Number(process.argv[2] ?? 5);
 
 function engine(...args: string[]): { code: number; stdout: string; seconds: number } {
   const started = Date.now();
-  const res = spawnSync(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PBX_LAB_DIR: LAB, CI: 'true' }, maxBuffer: 64 << 20 });
+  const res = spawnSync(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, PBX_LAB_DIR: LAB, CI: 'true' },
+    maxBuffer: 64 << 20,
+  });
   if (res.status !== 0) process.stderr.write(`engine ${args.join(' ')} exited ${res.status}:\n${(res.stdout ?? '').slice(-2000)}${res.stderr}\n`);
   return { code: res.status ?? 1, stdout: res.stdout ?? '', seconds: (Date.now() - started) / 1000 };
 }

@@ -63,7 +63,8 @@ function measure(command: string, args: string[], env: Record<string, string> = 
 }
 
 const tools = {
-  engine: (inventory: string, extra: string[], hosts: number) => measure(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', PLAYBOOK, '-i', inventory, '-f', String(hosts), ...extra]),
+  engine: (inventory: string, extra: string[], hosts: number) =>
+    measure(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', PLAYBOOK, '-i', inventory, '-f', String(hosts), ...extra]),
   ansible: (inventory: string, extra: string[], hosts: number) =>
     measure('ansible-playbook', [PLAYBOOK, '-i', inventory, '-f', String(hosts), ...extra], { ANSIBLE_CONFIG: join(__dirname, 'site/ansible.cfg') }),
 };
@@ -106,14 +107,18 @@ async function main(): Promise<void> {
       for (const phase of ['first', 'noop', 'check']) {
         const e = result.engine[phase];
         const a = result.ansible[phase];
-        rows.push(`| ${n} | ${phase} | ${e.seconds.toFixed(2)} s | ${a.seconds.toFixed(2)} s | ${(a.seconds / e.seconds).toFixed(1)}x | ${e.peakMiB.toFixed(0)} MiB | ${a.peakMiB.toFixed(0)} MiB |`);
+        rows.push(
+          `| ${n} | ${phase} | ${e.seconds.toFixed(2)} s | ${a.seconds.toFixed(2)} s | ${(a.seconds / e.seconds).toFixed(1)}x | ${e.peakMiB.toFixed(0)} MiB | ${a.peakMiB.toFixed(0)} MiB |`,
+        );
       }
       console.log(rows.slice(-3).join('\n'));
     } finally {
       await set.stop();
     }
   }
-  console.log(`\n| hosts | run | engine | ansible (tuned) | speed-up | engine peak RSS | ansible peak RSS |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}`);
+  console.log(
+    `\n| hosts | run | engine | ansible (tuned) | speed-up | engine peak RSS | ansible peak RSS |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}`,
+  );
 }
 
 main().catch((err) => {

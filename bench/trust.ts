@@ -44,14 +44,16 @@ function finished(stdout: string, hosts: TestHost[], want: Record<string, number
 async function faults(set: HostSet): Promise<FaultRow[]> {
   const [a, ...others] = set.hosts;
   const rows: FaultRow[] = [];
-  const alive = set.inventory(Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_ssh_extra_args: '-o ServerAliveInterval=1 -o ServerAliveCountMax=2' }])));
+  const alive = set.inventory(
+    Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_ssh_extra_args: '-o ServerAliveInterval=1 -o ServerAliveCountMax=2' }])),
+  );
   const play = (tasks: string) => join(project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks}` }), 'play.yml');
 
   const hung = engine(['run', play('    - command: sleep 4\n    - copy: { content: "x\\n", dest: "{{ root }}/after-hang" }\n'), '-i', alive]);
   await until(() => sessionProcesses(a).length > 0, 20_000);
   await new Promise((r) => setTimeout(r, 1000));
   const frozen = sessionProcesses(a);
-  frozen.forEach((p) => process.kill(p, 'SIGSTOP'));
+  for (const p of frozen) process.kill(p, 'SIGSTOP');
   const hungRun = await hung;
   frozen.forEach((p) => {
     try {
@@ -62,38 +64,100 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
   });
   await until(() => sessionProcesses(a).length === 0, 20_000);
   await new Promise((r) => setTimeout(r, 1500)); // its run lock goes with the session
-  rows.push({ fault: 'ssh session hung mid-command', expectedExit: 4, exit: hungRun.code, othersFinished: finished(hungRun.stdout, others, { ok: 2, unreachable: 0 }), halfWritten: halfWritten(set) });
+  rows.push({
+    fault: 'ssh session hung mid-command',
+    expectedExit: 4,
+    exit: hungRun.code,
+    othersFinished: finished(hungRun.stdout, others, { ok: 2, unreachable: 0 }),
+    halfWritten: halfWritten(set),
+  });
 
   const big = join(project({ 'big.bin': 'x'.repeat(64 * 1024 * 1024) }), 'big.bin');
   const uploadPlay = play(`    - copy: { src: ${big}, dest: "{{ root }}/big.bin" }\n`);
   const upload = engine(['run', uploadPlay, '-i', set.inventory()]);
   await until(() => readdirSync(a.root).some((f) => f.startsWith('.big.bin.')), 60_000);
-  sessionProcesses(a).forEach((p) => process.kill(p, 'SIGKILL'));
+  for (const p of sessionProcesses(a)) process.kill(p, 'SIGKILL');
   const reset = await upload;
   await new Promise((r) => setTimeout(r, 1500));
-  rows.push({ fault: 'connection reset mid-upload', expectedExit: 4, exit: reset.code, othersFinished: finished(reset.stdout, others, { changed: 1, unreachable: 0 }), halfWritten: halfWritten(set) });
+  rows.push({
+    fault: 'connection reset mid-upload',
+    expectedExit: 4,
+    exit: reset.code,
+    othersFinished: finished(reset.stdout, others, { changed: 1, unreachable: 0 }),
+    halfWritten: halfWritten(set),
+  });
   const rerun = await engine(['run', uploadPlay, '-i', set.inventory()]);
-  rows.push({ fault: '(re-run after the reset: converges)', expectedExit: 0, exit: rerun.code, othersFinished: finished(rerun.stdout, others, { changed: 0 }), halfWritten: halfWritten(set) });
+  rows.push({
+    fault: '(re-run after the reset: converges)',
+    expectedExit: 0,
+    exit: rerun.code,
+    othersFinished: finished(rerun.stdout, others, { changed: 0 }),
+    halfWritten: halfWritten(set),
+  });
 
-  const exception = await engine(['run', play('    - lineinfile: { path: "{{ root }}/f", regexp: "{{ rx | default(\'^x$\') }}", line: x, create: true }\n'), '-i', set.inventory({ [a.name]: { rx: '(' } })]);
-  rows.push({ fault: 'exception in a task (regexp "(")', expectedExit: 2, exit: exception.code, othersFinished: finished(exception.stdout, others, { failed: 0, ok: 1 }), halfWritten: halfWritten(set) });
+  const exception = await engine([
+    'run',
+    play('    - lineinfile: { path: "{{ root }}/f", regexp: "{{ rx | default(\'^x$\') }}", line: x, create: true }\n'),
+    '-i',
+    set.inventory({ [a.name]: { rx: '(' } }),
+  ]);
+  rows.push({
+    fault: 'exception in a task (regexp "(")',
+    expectedExit: 2,
+    exit: exception.code,
+    othersFinished: finished(exception.stdout, others, { failed: 0, ok: 1 }),
+    halfWritten: halfWritten(set),
+  });
 
-  const undef = await engine(['run', play('    - debug: { msg: x }\n      when: flag\n'), '-i', set.inventory(Object.fromEntries(others.map((h) => [h.name, { flag: true }])))]);
-  rows.push({ fault: 'undefined variable in when (one host)', expectedExit: 2, exit: undef.code, othersFinished: finished(undef.stdout, others, { failed: 0, ok: 1 }), halfWritten: halfWritten(set) });
+  const undef = await engine([
+    'run',
+    play('    - debug: { msg: x }\n      when: flag\n'),
+    '-i',
+    set.inventory(Object.fromEntries(others.map((h) => [h.name, { flag: true }]))),
+  ]);
+  rows.push({
+    fault: 'undefined variable in when (one host)',
+    expectedExit: 2,
+    exit: undef.code,
+    othersFinished: finished(undef.stdout, others, { failed: 0, ok: 1 }),
+    halfWritten: halfWritten(set),
+  });
 
   const timeout = await engine(['run', play('    - command: sleep 30\n      timeout: 2\n'), '-i', set.inventory()]);
-  rows.push({ fault: 'timeout: 2 on a 30 s command', expectedExit: 2, exit: timeout.code, othersFinished: 'n/a (all time out)', halfWritten: halfWritten(set) });
+  rows.push({
+    fault: 'timeout: 2 on a 30 s command',
+    expectedExit: 2,
+    exit: timeout.code,
+    othersFinished: 'n/a (all time out)',
+    halfWritten: halfWritten(set),
+  });
 
-  const holder = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', play('    - command: sleep 15\n'), '-i', set.inventory()], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const holder = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', play('    - command: sleep 15\n'), '-i', set.inventory()], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true' },
+    stdio: 'ignore',
+  });
   await until(() => sessionProcesses(a).length > 0, 20_000);
   await new Promise((r) => setTimeout(r, 1500));
   const second = await engine(['run', play('    - command: "true"\n'), '-i', set.inventory()]);
-  rows.push({ fault: 'second run while one holds the hosts', expectedExit: 2, exit: second.code, othersFinished: 'n/a (refused)', halfWritten: halfWritten(set) });
+  rows.push({
+    fault: 'second run while one holds the hosts',
+    expectedExit: 2,
+    exit: second.code,
+    othersFinished: 'n/a (refused)',
+    halfWritten: halfWritten(set),
+  });
   holder.kill('SIGKILL');
   const started = Date.now();
   let after = await engine(['run', play('    - command: "true"\n'), '-i', set.inventory()]);
   while (after.code !== 0 && Date.now() - started < 10_000) after = await engine(['run', play('    - command: "true"\n'), '-i', set.inventory()]);
-  rows.push({ fault: `run killed (SIGKILL); next run after ${((Date.now() - started) / 1000).toFixed(1)} s`, expectedExit: 0, exit: after.code, othersFinished: finished(after.stdout, set.hosts, { failed: 0 }), halfWritten: halfWritten(set) });
+  rows.push({
+    fault: `run killed (SIGKILL); next run after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    expectedExit: 0,
+    exit: after.code,
+    othersFinished: finished(after.stdout, set.hosts, { failed: 0 }),
+    halfWritten: halfWritten(set),
+  });
   return rows;
 }
 
@@ -101,7 +165,13 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
 async function argvSecrets(set: HostSet): Promise<{ samples: number; seen: number }> {
   const password = `bench-pw-${process.pid}`;
   const inv = set.inventory(Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_become_password: password }])));
-  const pb = join(project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: id -un\n    - user: { name: nobody, password: "$6$benchsalt$abcdefghijklmnopqrstuvwxyz" }\n      check_mode: true\n' }), 'play.yml');
+  const pb = join(
+    project({
+      'play.yml':
+        '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: id -un\n    - user: { name: nobody, password: "$6$benchsalt$abcdefghijklmnopqrstuvwxyz" }\n      check_mode: true\n',
+    }),
+    'play.yml',
+  );
   let samples = 0;
   let seen = 0;
   const timer = setInterval(() => {
@@ -135,8 +205,13 @@ async function main(): Promise<void> {
     await set.stop();
   }
   const fuzz = await runFuzz(20261201, 60);
-  console.log(`\nfuzz: ${fuzz.mutants} mutants, slowest ${fuzz.slowestMs} ms; stack traces ${fuzz.traces.length}; errors without position outside CLI/vault ${fuzz.withoutPosition.length}`);
-  for (const [kind, c] of Object.entries(fuzz.counts)) console.log(`  ${kind.padEnd(9)} loaded ${c.loaded}, error with position ${c['error with position']}, without position ${c['error without position']}, stack traces ${c['stack trace']}`);
+  console.log(
+    `\nfuzz: ${fuzz.mutants} mutants, slowest ${fuzz.slowestMs} ms; stack traces ${fuzz.traces.length}; errors without position outside CLI/vault ${fuzz.withoutPosition.length}`,
+  );
+  for (const [kind, c] of Object.entries(fuzz.counts))
+    console.log(
+      `  ${kind.padEnd(9)} loaded ${c.loaded}, error with position ${c['error with position']}, without position ${c['error without position']}, stack traces ${c['stack trace']}`,
+    );
 }
 
 main().catch((err) => {

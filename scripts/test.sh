@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up, type check, unit and real-sshd integration tests.
+# The whole test suite: set-up, type check, lint, unit, real-sshd integration and lab tests.
 # Ends with one plain line "N passed, N failed" for CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +7,13 @@ bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 if ! node_modules/.bin/tsc --noEmit; then
   echo "type check failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# Formatting and lint rules (biome), and no file, export or dependency without a user (knip).
+if ! node_modules/.bin/biome check . || ! node_modules/.bin/knip; then
+  echo "lint failed (npm run lint; npm run format fixes the formatting)"
   echo "0 passed, 1 failed"
   exit 1
 fi

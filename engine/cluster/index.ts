@@ -8,13 +8,28 @@ const wait: Record<string, OptionSpec> = { wait: { type: 'string' } };
 
 async function operation(name: string, args: string[], flags: Flags): Promise<number> {
   const { opsCommand } = await import('./ops');
-  return opsCommand(name, args, { inventory: flags.string('inventory'), json: flags.bool('json'), to: flags.string('to'), mode: flags.string('mode'), wait: flags.string('wait') });
+  return opsCommand(name, args, {
+    inventory: flags.string('inventory'),
+    json: flags.bool('json'),
+    to: flags.string('to'),
+    mode: flags.string('mode'),
+    wait: flags.string('wait'),
+  });
 }
 
 const commands: CommandSpec[] = [
-  { name: 'status', help: 'status [--json]      The cluster: quorum, DC, nodes, every resource and where it runs, failures', run: (a, f) => operation('status', a, f) },
+  {
+    name: 'status',
+    help: 'status [--json]      The cluster: quorum, DC, nodes, every resource and where it runs, failures',
+    run: (a, f) => operation('status', a, f),
+  },
   { name: 'master', help: 'master              The node the PBX runs on', run: (a, f) => operation('master', a, f) },
-  { name: 'restart', help: 'restart pbx         Stop the PBX through the cluster, wait, start it again', options: wait, run: (a, f) => operation('restart', a, f) },
+  {
+    name: 'restart',
+    help: 'restart pbx         Stop the PBX through the cluster, wait, start it again',
+    options: wait,
+    run: (a, f) => operation('restart', a, f),
+  },
   {
     name: 'switchover',
     help: 'switchover [--to NODE]  Planned move of the PBX; prints how long SIP was unanswered on the VIP',
@@ -47,7 +62,7 @@ const commands: CommandSpec[] = [
     name: 'srv',
     help: [
       'srv check NAME [--server IP[:PORT]] [--draws N]',
-      '                    SRV records of NAME as the DNS server serves them: each target\'s share',
+      "                    SRV records of NAME as the DNS server serves them: each target's share",
       '                    under RFC 2782 per priority, where the load goes when a target is down,',
       '                    the failover order; checked by simulating many clients',
     ].join('\n'),
@@ -69,5 +84,7 @@ const commands: CommandSpec[] = [
 export const clusterKit: Extension = {
   modules: { modules: clusterModules },
   commands,
-  inventoryPlugins: [{ names: ['aws_ec2', 'amazon.aws.aws_ec2'], plugin: async (config, src) => (await import('./aws/inventory')).ec2InventoryData(config, src) }],
+  inventoryPlugins: [
+    { names: ['aws_ec2', 'amazon.aws.aws_ec2'], plugin: async (config, src) => (await import('./aws/inventory')).ec2InventoryData(config, src) },
+  ],
 };

@@ -81,7 +81,9 @@ function allOptions(): Record<string, OptionSpec> {
   const all = { ...OPTIONS };
   for (const c of commands) {
     for (const [name, spec] of Object.entries(c.options ?? {})) {
-      const clash = Object.entries(all).find(([n, s]) => (n === name && JSON.stringify(s) !== JSON.stringify(spec)) || (n !== name && spec.short && s.short === spec.short));
+      const clash = Object.entries(all).find(
+        ([n, s]) => (n === name && JSON.stringify(s) !== JSON.stringify(spec)) || (n !== name && spec.short && s.short === spec.short),
+      );
       if (clash) throw new Error(`option --${name} of '${c.name}' clashes with --${clash[0]}`);
       all[name] = spec;
     }
@@ -90,7 +92,7 @@ function allOptions(): Record<string, OptionSpec> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options: allOptions(), allowPositionals: true, strict: true });
   } catch (err) {

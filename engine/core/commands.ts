@@ -17,7 +17,10 @@ import { flatten, selectTasks } from './plan/tags';
 import type { RunOptions } from './run/state';
 
 function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** -e key=value, -e '{"json": 1}', -e @file.yml; later ones win. */
@@ -145,7 +148,7 @@ export async function validateCommand(positionals: string[], flags: Flags): Prom
   const extraVars = parseExtraVars(flags.list('extra-vars'));
   // vars_files as a run loads them (named through inventory and extra vars), held to their schemas.
   const { loadVarsFiles } = await import('./plan/vars-files');
-  const { Templar } = await import('./load/template');
+  const { Templar } = await import('./load/template/templar');
   const { resolvePattern } = await import('./plan/patterns');
   const context = { templar: new Templar(), inventory, playbookDir: playbook.dir, options: { extraVars } };
   for (const play of playbook.plays) {
@@ -157,8 +160,8 @@ export async function validateCommand(positionals: string[], flags: Flags): Prom
   return EXIT.ok;
 }
 
-export function schemaCommand(flags: Flags): number {
-  const { writeSchemas } = require('./schema/write') as typeof import('./schema/write');
+export async function schemaCommand(flags: Flags): Promise<number> {
+  const { writeSchemas } = await import('./schema/write');
   if (!flags.bool('write')) throw new InputError('schema: pass --write to regenerate engine/schema/*.schema.json');
   for (const file of writeSchemas()) process.stdout.write(`wrote ${file}\n`);
   return EXIT.ok;

@@ -16,13 +16,17 @@ export interface SourcePos {
   col: number;
 }
 
-export function formatPos(pos?: SourcePos): string {
+function formatPos(pos?: SourcePos): string {
   return pos ? `${pos.file}:${pos.line}:${pos.col}` : '<unknown>';
 }
 
 /** Bad playbook, inventory, vars or CLI flags. Printed without a stack trace. */
 export class InputError extends Error {
-  constructor(message: string, readonly pos?: SourcePos, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly pos?: SourcePos,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'InputError';
   }
@@ -35,7 +39,7 @@ export class InputError extends Error {
 }
 
 /** Levenshtein distance, used to suggest the nearest known name for a typo. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0];
@@ -49,7 +53,7 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-export function nearest(name: string, known: Iterable<string>, max = 3): string[] {
+function nearest(name: string, known: Iterable<string>, max = 3): string[] {
   const short = name.replace(/^ansible\.builtin\./, '');
   return [...known]
     .map((k) => ({ k, d: editDistance(short, k) }))

@@ -36,11 +36,16 @@ function siteValue(name: string): string {
 
 export function engine(args: string[], env: Record<string, string> = {}): Promise<EngineRun> {
   return new Promise((done, fail) => {
-    execFile(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const leaked = Object.entries(SITE_SECRETS).filter(([, value]) => stdout.includes(value) || stderr.includes(value));
-      if (leaked.length) return fail(new Error(`engine ${args.join(' ')} printed the secret ${leaked.map(([name]) => name).join(', ')}`));
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      join(ROOT, 'node_modules/.bin/ts-node'),
+      [join(ROOT, 'engine'), ...args],
+      { cwd: ROOT, env: { ...process.env, CI: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const leaked = Object.entries(SITE_SECRETS).filter(([, value]) => stdout.includes(value) || stderr.includes(value));
+        if (leaked.length) return fail(new Error(`engine ${args.join(' ')} printed the secret ${leaked.map(([name]) => name).join(', ')}`));
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -58,7 +63,8 @@ export function recap(stdout: string, hosts?: string[]): Record<string, Record<s
   }
   const found = Object.keys(out);
   if (!found.length) throw new Error(`no PLAY RECAP in the output:\n${stdout.slice(-2000)}`);
-  if (hosts && [...found].sort().join(' ') !== [...hosts].sort().join(' ')) throw new Error(`the recap names ${found.join(', ')}, expected ${hosts.join(', ')}`);
+  if (hosts && [...found].sort().join(' ') !== [...hosts].sort().join(' '))
+    throw new Error(`the recap names ${found.join(', ')}, expected ${hosts.join(', ')}`);
   return out;
 }
 
@@ -108,7 +114,10 @@ export function changedTasks(stdout: string): string[] {
 
 /** The events of a `--json` run. */
 export function jsonEvents(stdout: string): Record<string, any>[] {
-  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 }
 
 /** changedTasks() of a `--json` run, read from its recap's list of changes. */

@@ -14,9 +14,9 @@ import { validateAgainstModeline } from '../../engine/core/load/validate';
 
 const ROOT = resolve(__dirname, '../..');
 
-export type Outcome = 'loaded' | 'error with position' | 'error without position' | 'stack trace';
+type Outcome = 'loaded' | 'error with position' | 'error without position' | 'stack trace';
 
-export interface Mutant {
+interface Mutant {
   kind: string;
   text: string;
   flags: string[];
@@ -90,11 +90,68 @@ const INVENTORY = `all:
         web:
 `;
 
-const VARS = readFileSync(resolve(__dirname, '../../inventory/lab-vars.yml'), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+const VARS = readFileSync(resolve(__dirname, '../../inventory/lab-vars.yml'), 'utf8')
+  .split('\n')
+  .filter((l) => !l.startsWith('#'))
+  .join('\n');
 
-const TOKENS = [':', ': ', '{', '}', '[', ']', '-', '- ', '"', "'", '\n', '  ', '\t', '*', '&', '!', '|', '>', '#', '{{', '}}', '{%', '~[', '(', '%', '@', '`', '\\', '\u0000', '?', ',', 'yes', 'null', '0777'];
-const VALUES = ['{{', '{{ undefined_x }}', '~[', '"("', '*nope', '&a [*a, *a]', '!vault |\n  garbage', '-1', 'null', '[]', '{}', '"{{ lookup(\'nope\') }}"', "'{% if %}'", '1e999', '"\\u0000"', 'web1:2222', '!!binary AAA'];
-const ALIAS_BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n';
+const TOKENS = [
+  ':',
+  ': ',
+  '{',
+  '}',
+  '[',
+  ']',
+  '-',
+  '- ',
+  '"',
+  "'",
+  '\n',
+  '  ',
+  '\t',
+  '*',
+  '&',
+  '!',
+  '|',
+  '>',
+  '#',
+  '{{',
+  '}}',
+  '{%',
+  '~[',
+  '(',
+  '%',
+  '@',
+  '`',
+  '\\',
+  '\u0000',
+  '?',
+  ',',
+  'yes',
+  'null',
+  '0777',
+];
+const VALUES = [
+  '{{',
+  '{{ undefined_x }}',
+  '~[',
+  '"("',
+  '*nope',
+  '&a [*a, *a]',
+  '!vault |\n  garbage',
+  '-1',
+  'null',
+  '[]',
+  '{}',
+  '"{{ lookup(\'nope\') }}"',
+  "'{% if %}'",
+  '1e999',
+  '"\\u0000"',
+  'web1:2222',
+  '!!binary AAA',
+];
+const ALIAS_BOMB =
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n';
 
 function mutate(text: string, rnd: () => number): string {
   const pick = <T>(list: T[]) => list[Math.floor(rnd() * list.length)];
@@ -123,7 +180,9 @@ function mutate(text: string, rnd: () => number): string {
       return lines.join('\n');
     }
     default:
-      return rnd() < 0.5 ? ALIAS_BOMB + text : text.replace(/^(\s*)(\w+):/m, `$1${pick(['when', 'loop', 'hosts', 'tasks', 'become', 'vars', 'serial', 'copyy', 'with_items'])}:`);
+      return rnd() < 0.5
+        ? ALIAS_BOMB + text
+        : text.replace(/^(\s*)(\w+):/m, `$1${pick(['when', 'loop', 'hosts', 'tasks', 'become', 'vars', 'serial', 'copyy', 'with_items'])}:`);
   }
 }
 
@@ -131,7 +190,7 @@ function mutateVault(text: string, rnd: () => number): string {
   const lines = text.split('\n');
   const choice = Math.floor(rnd() * 5);
   if (choice === 0) lines[0] = ['$ANSIBLE_VAULT;9.9;AES256', '$ANSIBLE_VAULT;1.1;AES128', '$ANSIBLE_VAULT', '$ANSIBLE_VAULT;1.1'][Math.floor(rnd() * 4)];
-  else if (choice === 1) lines[1 + Math.floor(rnd() * (lines.length - 2))] = 'zz' + 'g'.repeat(Math.floor(rnd() * 70));
+  else if (choice === 1) lines[1 + Math.floor(rnd() * (lines.length - 2))] = `zz${'g'.repeat(Math.floor(rnd() * 70))}`;
   else if (choice === 2) return lines.slice(0, 1 + Math.floor(rnd() * (lines.length - 1))).join('\n');
   else if (choice === 3) return text.replace(/\n/g, '\r\n');
   else lines.splice(1, 1);
@@ -140,25 +199,50 @@ function mutateVault(text: string, rnd: () => number): string {
 
 function cliFlags(rnd: () => number, files: { passwordScript: string; passwordFile: string }): string[] {
   const options: string[][] = [
-    ['--limit', '~['], ['--limit', 'a:!b'], ['--limit', 'web:&a'], ['--limit', 'nope'], ['--limit', ''],
-    ['--forks', 'zero'], ['--forks', '-1'], ['--forks', '2'],
-    ['-e', '{bad json'], ['-e', '@/nonexistent.yml'], ['-e', 'k=v'], ['-e', 'novalue'], ['-e', '{"a": 1}'], ['-e', 'a="unterminated'],
-    ['--tags', ''], ['--tags', 'a,,b'], ['--skip-tags', 'x'], ['--role', 'missing'],
-    ['--vault-password-file', files.passwordScript], ['--vault-password-file', files.passwordFile], ['--vault-password-file', '/nonexistent'],
-    ['--unknown-flag'], ['-x'], ['--check', '--diff'], ['-v', '-v', '-v'], ['--json'], ['extra-positional'],
+    ['--limit', '~['],
+    ['--limit', 'a:!b'],
+    ['--limit', 'web:&a'],
+    ['--limit', 'nope'],
+    ['--limit', ''],
+    ['--forks', 'zero'],
+    ['--forks', '-1'],
+    ['--forks', '2'],
+    ['-e', '{bad json'],
+    ['-e', '@/nonexistent.yml'],
+    ['-e', 'k=v'],
+    ['-e', 'novalue'],
+    ['-e', '{"a": 1}'],
+    ['-e', 'a="unterminated'],
+    ['--tags', ''],
+    ['--tags', 'a,,b'],
+    ['--skip-tags', 'x'],
+    ['--role', 'missing'],
+    ['--vault-password-file', files.passwordScript],
+    ['--vault-password-file', files.passwordFile],
+    ['--vault-password-file', '/nonexistent'],
+    ['--unknown-flag'],
+    ['-x'],
+    ['--check', '--diff'],
+    ['-v', '-v', '-v'],
+    ['--json'],
+    ['extra-positional'],
   ];
   const n = 1 + Math.floor(rnd() * 3);
   return Array.from({ length: n }, () => options[Math.floor(rnd() * options.length)]).flat();
 }
 
 /** The unmutated inputs: each must load cleanly, or the mutants prove little. */
-export function fuzzBases(vaultText: string): Mutant[] {
-  return [...Object.entries(BASES).map(([kind, text]) => ({ kind, text, flags: [] })), { kind: 'vault', text: vaultText, flags: [] }, { kind: 'cli', text: '', flags: ['--check'] }];
+function fuzzBases(vaultText: string): Mutant[] {
+  return [
+    ...Object.entries(BASES).map(([kind, text]) => ({ kind, text, flags: [] })),
+    { kind: 'vault', text: vaultText, flags: [] },
+    { kind: 'cli', text: '', flags: ['--check'] },
+  ];
 }
 
 const BASES: Record<string, string> = { playbook: PLAYBOOK, tasks: TASKS, inventory: INVENTORY, vars: VARS };
 
-export function fuzzCorpus(seed: number, perKind: number, files: { vaultText: string; passwordScript: string; passwordFile: string }): Mutant[] {
+function fuzzCorpus(seed: number, perKind: number, files: { vaultText: string; passwordScript: string; passwordFile: string }): Mutant[] {
   const rnd = random(seed);
   const out: Mutant[] = [];
   const bases = BASES;
@@ -214,7 +298,10 @@ async function quiet(fn: () => Promise<number>): Promise<number> {
   const err = process.stderr.write.bind(process.stderr);
   lastStderr = '';
   process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((lastStderr += chunk), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string) => {
+    lastStderr += chunk;
+    return true;
+  }) as typeof process.stderr.write;
   try {
     return await fn();
   } finally {
@@ -224,11 +311,11 @@ async function quiet(fn: () => Promise<number>): Promise<number> {
 }
 
 function verdict(kind: Kind, err: unknown): Outcome {
-  if (err === undefined) return kind === 'cli' && lastStderr.startsWith('error:') ? (/:\d+:\d+: /.test(lastStderr) ? 'error with position' : 'error without position') : 'loaded';
+  if (err === undefined)
+    return kind === 'cli' && lastStderr.startsWith('error:') ? (/:\d+:\d+: /.test(lastStderr) ? 'error with position' : 'error without position') : 'loaded';
   if (err instanceof InputError) return err.pos ? 'error with position' : 'error without position';
   return 'stack trace';
 }
-
 
 export interface FuzzReport {
   mutants: number;
@@ -275,10 +362,12 @@ export async function runFuzz(seed: number, perKind: number): Promise<FuzzReport
   for (const mutant of corpus) {
     const { outcome, err, ms } = await attempt(mutant);
     report.slowestMs = Math.max(report.slowestMs, ms);
-    (report.counts[mutant.kind] ??= { loaded: 0, 'error with position': 0, 'error without position': 0, 'stack trace': 0 })[outcome]++;
+    report.counts[mutant.kind] ??= { loaded: 0, 'error with position': 0, 'error without position': 0, 'stack trace': 0 };
+    report.counts[mutant.kind][outcome]++;
     const input = `--- input:\n${mutant.text}${mutant.flags.join(' ')}`;
     if (outcome === 'stack trace') report.traces.push(`${mutant.kind}: ${(err as Error)?.stack?.split('\n').slice(0, 3).join(' | ')}\n${input}`);
-    if (outcome === 'error without position' && !['cli', 'vault'].includes(mutant.kind)) report.withoutPosition.push(`${mutant.kind}: ${err instanceof InputError ? err.describe() : lastStderr}\n${input}`);
+    if (outcome === 'error without position' && !['cli', 'vault'].includes(mutant.kind))
+      report.withoutPosition.push(`${mutant.kind}: ${err instanceof InputError ? err.describe() : lastStderr}\n${input}`);
   }
   return report;
 }

@@ -45,7 +45,9 @@ export async function removeLab(dir: string): Promise<void> {
  * runs is left alone: `lab up` then refuses, naming it, instead of pulling it from under that run.
  */
 export async function takeDownStaleLabs(current: string): Promise<void> {
-  for (const old of readdirSync(tmpdir()).filter((d) => d.startsWith('pbx-lab-test-')).map((d) => join(tmpdir(), d))) {
+  for (const old of readdirSync(tmpdir())
+    .filter((d) => d.startsWith('pbx-lab-test-'))
+    .map((d) => join(tmpdir(), d))) {
     if (old !== current && !ownerAlive(old)) await removeLab(old);
   }
 }

@@ -9,7 +9,12 @@ const MOTO = join(resolve(__dirname, '../..'), '.venv-moto/bin/moto_server');
 
 /** moto takes any credentials; the secret key is distinctive so a test can tell it was never printed. */
 export const AWS_TEST_SECRET = 'moto-secret-key-never-printed-7f3a';
-export const AWS_TEST_ENV = { AWS_ACCESS_KEY_ID: 'AKIAMOTOTEST00000000', AWS_SECRET_ACCESS_KEY: AWS_TEST_SECRET, AWS_EC2_METADATA_DISABLED: 'true', AWS_DEFAULT_REGION: 'us-east-1' };
+export const AWS_TEST_ENV = {
+  AWS_ACCESS_KEY_ID: 'AKIAMOTOTEST00000000',
+  AWS_SECRET_ACCESS_KEY: AWS_TEST_SECRET,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_DEFAULT_REGION: 'us-east-1',
+};
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -57,11 +62,24 @@ type Client = import('@aws-sdk/client-ec2').EC2Client;
 
 /** The seed's security group table as EC2 permissions: protocol, ports, source. */
 export const SEED_PERMISSIONS: [string, number, number, string][] = [
-  ['udp', 5060, 5060, '0.0.0.0/0'], ['tcp', 5061, 5061, '0.0.0.0/0'], ['tcp', 5063, 5063, '0.0.0.0/0'], ['udp', 35000, 65000, '0.0.0.0/0'],
-  ['tcp', 8882, 8900, '0.0.0.0/0'], ['tcp', 10443, 10443, '0.0.0.0/0'], ['tcp', 80, 80, '0.0.0.0/0'], ['tcp', 443, 443, '0.0.0.0/0'],
-  ['tcp', 22, 22, '0.0.0.0/0'], ['tcp', 0, 65535, '172.31.0.0/16'], ['udp', 0, 65535, '172.31.0.0/16'],
+  ['udp', 5060, 5060, '0.0.0.0/0'],
+  ['tcp', 5061, 5061, '0.0.0.0/0'],
+  ['tcp', 5063, 5063, '0.0.0.0/0'],
+  ['udp', 35000, 65000, '0.0.0.0/0'],
+  ['tcp', 8882, 8900, '0.0.0.0/0'],
+  ['tcp', 10443, 10443, '0.0.0.0/0'],
+  ['tcp', 80, 80, '0.0.0.0/0'],
+  ['tcp', 443, 443, '0.0.0.0/0'],
+  ['tcp', 22, 22, '0.0.0.0/0'],
+  ['tcp', 0, 65535, '172.31.0.0/16'],
+  ['udp', 0, 65535, '172.31.0.0/16'],
 ];
-export const permission = ([IpProtocol, FromPort, ToPort, CidrIp]: (typeof SEED_PERMISSIONS)[number]) => ({ IpProtocol, FromPort, ToPort, IpRanges: [{ CidrIp }] });
+export const permission = ([IpProtocol, FromPort, ToPort, CidrIp]: (typeof SEED_PERMISSIONS)[number]) => ({
+  IpProtocol,
+  FromPort,
+  ToPort,
+  IpRanges: [{ CidrIp }],
+});
 
 export interface PbxVpc {
   image: string;
@@ -78,7 +96,8 @@ export interface PbxVpc {
 export async function seedPbxVpc(ec2: Ec2, client: Client): Promise<PbxVpc> {
   const image = (await client.send(new ec2.DescribeImagesCommand({}))).Images![0].ImageId!;
   const vpc = (await client.send(new ec2.CreateVpcCommand({ CidrBlock: '172.31.0.0/16' }))).Vpc!.VpcId!;
-  const subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '172.31.16.0/20', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  const subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: vpc, CidrBlock: '172.31.16.0/20', AvailabilityZone: 'us-east-1a' }))).Subnet!
+    .SubnetId!;
   const sg = (await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: 'pbx-ha', Description: 'PBX HA', VpcId: vpc }))).GroupId!;
   await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: sg, IpPermissions: SEED_PERMISSIONS.map(permission) }));
   const ids: string[] = [];
@@ -88,10 +107,34 @@ export async function seedPbxVpc(ec2: Ec2, client: Client): Promise<PbxVpc> {
   return { image, vpc, subnet, sg, ids, allocation: address.AllocationId!, eip: address.PublicIp!, volume };
 }
 
-export async function runInstance(ec2: Ec2, client: Client, at: { image: string; subnet: string; sg: string }, name: string, ip?: string, cluster = 'pbx-ha'): Promise<string> {
-  const res = await client.send(new ec2.RunInstancesCommand({
-    ImageId: at.image, MinCount: 1, MaxCount: 1, InstanceType: 't3.large', SubnetId: at.subnet, PrivateIpAddress: ip, SecurityGroupIds: [at.sg],
-    TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }, { Key: 'Cluster', Value: cluster }, { Key: 'Role', Value: cluster === 'pbx-ha' ? 'pbx' : 'other' }] }],
-  }));
+export async function runInstance(
+  ec2: Ec2,
+  client: Client,
+  at: { image: string; subnet: string; sg: string },
+  name: string,
+  ip?: string,
+  cluster = 'pbx-ha',
+): Promise<string> {
+  const res = await client.send(
+    new ec2.RunInstancesCommand({
+      ImageId: at.image,
+      MinCount: 1,
+      MaxCount: 1,
+      InstanceType: 't3.large',
+      SubnetId: at.subnet,
+      PrivateIpAddress: ip,
+      SecurityGroupIds: [at.sg],
+      TagSpecifications: [
+        {
+          ResourceType: 'instance',
+          Tags: [
+            { Key: 'Name', Value: name },
+            { Key: 'Cluster', Value: cluster },
+            { Key: 'Role', Value: cluster === 'pbx-ha' ? 'pbx' : 'other' },
+          ],
+        },
+      ],
+    }),
+  );
   return res.Instances![0].InstanceId!;
 }

@@ -15,7 +15,10 @@ export interface ModeRun {
  * Runs the CLI on a real pseudo-terminal (util-linux `script`), as an operator's shell would;
  * `answer` types its text once the output shows the prompt.
  */
-export function onTerminal(args: string[], options: { timeoutMs?: number; answer?: { prompt: string; typed: string }; env?: Record<string, string> } = {}): Promise<{ code: number; output: string }> {
+export function onTerminal(
+  args: string[],
+  options: { timeoutMs?: number; answer?: { prompt: string; typed: string }; env?: Record<string, string> } = {},
+): Promise<{ code: number; output: string }> {
   const command = [join(ROOT, 'node_modules/.bin/ts-node'), join(ROOT, 'engine'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((done) => {
     const env: Record<string, string | undefined> = { ...process.env };
@@ -47,7 +50,7 @@ function jsonRecap(stdout: string): Record<string, Record<string, number>> {
 export async function runIn(mode: Mode, args: string[], env: Record<string, string> = {}): Promise<ModeRun> {
   if (mode === 'tty') {
     const run = await onTerminal(args);
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
     const text = run.output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
     return { code: run.code, output: text, recap: recap(text) };
   }

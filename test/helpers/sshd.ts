@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { isAlive } from '../../engine/core/process';
 
-export const HARNESS_DIR = '/tmp/engine-test-hosts';
+const HARNESS_DIR = '/tmp/engine-test-hosts';
 /**
  * Tests log in as this unprivileged user (shell /bin/sh, clean home) and use become (sudo) for
  * root work, as on real servers. Root's login on this machine sources a .bashrc that runs
@@ -20,7 +20,7 @@ export const TEST_USER = 'enginetest';
  * Creates the test user and its sudo rule once (idempotent; .ci/run runs as root). Test files start
  * in parallel: one at a time does this, under a lock, so no two `useradd` race.
  */
-export function ensureTestUser(): void {
+function ensureTestUser(): void {
   const rule = `/etc/sudoers.d/${TEST_USER}`;
   const script = [
     `id ${TEST_USER} >/dev/null 2>&1 || useradd --system --create-home --home-dir /var/lib/${TEST_USER} --shell /bin/sh ${TEST_USER}`,
@@ -50,9 +50,8 @@ export interface HostSet {
   stop(): Promise<void>;
 }
 
-
 /** Kills sshd processes an interrupted earlier run left behind: only PIDs from our pidfiles. */
-export function cleanStale(): void {
+function cleanStale(): void {
   if (!existsSync(HARNESS_DIR)) return;
   for (const run of readdirSync(HARNESS_DIR)) {
     const dir = join(HARNESS_DIR, run);
@@ -138,10 +137,15 @@ export async function startHosts(n: number, prefix = 'node', keyTypes: string[] 
     writeFileSync(join(hostDir, 'sshd_config'), SSHD_CONFIG(hostDir, address, port, authorized, keyTypes, options.passwordLogin ?? false));
     const child = spawn('/usr/sbin/sshd', ['-D', '-f', join(hostDir, 'sshd_config')], { stdio: 'ignore', detached: false });
     hosts.push({ name: `${prefix}${i}`, address, port, root, pid: child.pid! });
-    known.push(`[${address}]:${port} ${readFileSync(join(hostDir, `ssh_host_${keyTypes[0]}_key.pub`), 'utf8').split(' ').slice(0, 2).join(' ')}`);
+    known.push(
+      `[${address}]:${port} ${readFileSync(join(hostDir, `ssh_host_${keyTypes[0]}_key.pub`), 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ')}`,
+    );
   }
   const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, known.join('\n') + '\n');
+  writeFileSync(knownHosts, `${known.join('\n')}\n`);
   await Promise.all(hosts.map((h) => waitForPort(h.address, h.port)));
   return {
     dir,
@@ -151,8 +155,17 @@ export async function startHosts(n: number, prefix = 'node', keyTypes: string[] 
     inventory(extra = {}, groups = {}) {
       const hostLines = hosts.map((h) => {
         // Test hosts share this machine's /run/lock: each gets a run lock file of its own.
-        const vars = { ansible_host: h.address, ansible_port: h.port, ansible_user: TEST_USER, root: h.root, engine_lock_file: join(h.root, '..', 'engine.lock'), ...(extra[h.name] ?? {}) };
-        return `    ${h.name}:\n${Object.entries(vars).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`).join('\n')}`;
+        const vars = {
+          ansible_host: h.address,
+          ansible_port: h.port,
+          ansible_user: TEST_USER,
+          root: h.root,
+          engine_lock_file: join(h.root, '..', 'engine.lock'),
+          ...(extra[h.name] ?? {}),
+        };
+        return `    ${h.name}:\n${Object.entries(vars)
+          .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`)
+          .join('\n')}`;
       });
       const groupLines = Object.entries(groups).map(([g, members]) => `    ${g}:\n      hosts:\n${members.map((m) => `        ${m}:`).join('\n')}`);
       const text = [
@@ -166,7 +179,7 @@ export async function startHosts(n: number, prefix = 'node', keyTypes: string[] 
         ...(groupLines.length ? ['  children:', ...groupLines] : []),
       ].join('\n');
       const file = join(dir, `inventory-${Date.now()}-${Math.random().toString(36).slice(2)}.yml`);
-      writeFileSync(file, text + '\n');
+      writeFileSync(file, `${text}\n`);
       return file;
     },
     async stop() {

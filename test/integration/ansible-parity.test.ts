@@ -21,8 +21,19 @@ afterAll(async () => set?.stop());
 /** Ansible's ssh masters linger for ControlPersist after the run: 5 s here, so the test leaves none behind. */
 function ansible(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((done) => {
-    execFile('ansible-playbook', [PLAYBOOK, '-i', inventory, ...args], { env: { ...process.env, ANSIBLE_CONFIG: join(ROOT, 'bench/site/ansible.cfg'), ANSIBLE_NOCOLOR: '1', ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s' }, maxBuffer: 1 << 26 }, (err, stdout) =>
-      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+    execFile(
+      'ansible-playbook',
+      [PLAYBOOK, '-i', inventory, ...args],
+      {
+        env: {
+          ...process.env,
+          ANSIBLE_CONFIG: join(ROOT, 'bench/site/ansible.cfg'),
+          ANSIBLE_NOCOLOR: '1',
+          ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s',
+        },
+        maxBuffer: 1 << 26,
+      },
+      (err, stdout) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
     );
   });
 }
@@ -48,7 +59,9 @@ function result(): Record<string, string> {
   return out;
 }
 
-const wipe = () => set.hosts.forEach((h) => rmSync(join(h.root, 'b'), { recursive: true, force: true }));
+const wipe = () => {
+  for (const h of set.hosts) rmSync(join(h.root, 'b'), { recursive: true, force: true });
+};
 
 it('produces the same files as ansible-playbook, and each tool sees the other as converged', async () => {
   const byAnsible = await ansible([]);
@@ -58,7 +71,13 @@ it('produces the same files as ansible-playbook, and each tool sees the other as
 
   const oursOnAnsibles = await engine(['run', PLAYBOOK, '-i', inventory]);
   expect(oursOnAnsibles.code).toBe(0);
-  for (const s of Object.values(recap(oursOnAnsibles.stdout, set.hosts.map((h) => h.name)))) expect(s.changed).toBe(0);
+  for (const s of Object.values(
+    recap(
+      oursOnAnsibles.stdout,
+      set.hosts.map((h) => h.name),
+    ),
+  ))
+    expect(s.changed).toBe(0);
 
   wipe();
   const byEngine = await engine(['run', PLAYBOOK, '-i', inventory]);
@@ -67,5 +86,11 @@ it('produces the same files as ansible-playbook, and each tool sees the other as
 
   const ansibleOnOurs = await ansible([]);
   expect(ansibleOnOurs.code).toBe(0);
-  for (const s of Object.values(recap(ansibleOnOurs.stdout, set.hosts.map((h) => h.name)))) expect(s.changed).toBe(0);
+  for (const s of Object.values(
+    recap(
+      ansibleOnOurs.stdout,
+      set.hosts.map((h) => h.name),
+    ),
+  ))
+    expect(s.changed).toBe(0);
 }, 180_000);

@@ -25,7 +25,11 @@ it('killing the engine mid-upload never leaves a half-written file', async () =>
   const big = Buffer.alloc(200 * 1024 * 1024, 'x');
   require('node:fs').mkdirSync(join(dir, 'files'), { recursive: true });
   writeFileSync(join(dir, 'files', 'big.bin'), big);
-  const child = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', join(dir, 'play.yml'), '-i', set.inventory()], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const child = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', join(dir, 'play.yml'), '-i', set.inventory()], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true' },
+    stdio: 'ignore',
+  });
   // Wait until the temp file exists and is growing on the host, then kill the whole engine.
   const deadline = Date.now() + 30000;
   const temp = () => readdirSync(host.root).find((f) => f.startsWith('.big.bin.'));
@@ -50,7 +54,9 @@ it('an upload whose checksum does not match on the host is refused; the old file
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'sha256sum'), `#!/bin/sh\ncat >/dev/null\necho ${'0'.repeat(64)}  -\n`);
   chmodSync(join(bin, 'sha256sum'), 0o755);
-  const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  environment: { PATH: "${bin}:/usr/bin:/bin" }\n  tasks:\n    - copy: { content: "new\\n", dest: "{{ root }}/checked.conf" }\n` });
+  const dir = project({
+    'play.yml': `- hosts: all\n  gather_facts: false\n  environment: { PATH: "${bin}:/usr/bin:/bin" }\n  tasks:\n    - copy: { content: "new\\n", dest: "{{ root }}/checked.conf" }\n`,
+  });
   const run = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory()]);
   expect(run.code, run.stdout).toBe(2);
   expect(run.stdout).toContain('upload incomplete, file left unchanged');

@@ -15,19 +15,36 @@ const ROOT = resolve(__dirname, '../..');
 let moto: Moto;
 let ec2: typeof import('@aws-sdk/client-ec2');
 let client: EC2Client;
-const world = {} as { vpc: string; subnet: string; otherSubnet: string; smallSubnet: string; sg: string; ids: string[]; other: string; otherEni: string; allocation: string; eip: string; volume: string; image: string };
+const world = {} as {
+  vpc: string;
+  subnet: string;
+  otherSubnet: string;
+  smallSubnet: string;
+  sg: string;
+  ids: string[];
+  other: string;
+  otherEni: string;
+  allocation: string;
+  eip: string;
+  volume: string;
+  image: string;
+};
 
-const instance = (name: string, subnet: string, ip?: string, cluster = 'pbx-ha') => runInstance(ec2, client, { image: world.image, subnet, sg: world.sg }, name, ip, cluster);
+const instance = (name: string, subnet: string, ip?: string, cluster = 'pbx-ha') =>
+  runInstance(ec2, client, { image: world.image, subnet, sg: world.sg }, name, ip, cluster);
 
 beforeAll(async () => {
   moto = await startMoto();
   ec2 = await import('@aws-sdk/client-ec2');
   client = new ec2.EC2Client({ region: REGION, endpoint: moto.endpoint });
   Object.assign(world, await seedPbxVpc(ec2, client));
-  world.otherSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.32.0/20', AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
-  world.smallSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.48.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  world.otherSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.32.0/20', AvailabilityZone: 'us-east-1b' })))
+    .Subnet!.SubnetId!;
+  world.smallSubnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.48.0/24', AvailabilityZone: 'us-east-1a' })))
+    .Subnet!.SubnetId!;
   world.other = await instance('other', world.subnet, '172.31.16.140', 'someone-else');
-  world.otherEni = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [world.other] }))).Reservations![0].Instances![0].NetworkInterfaces![0].NetworkInterfaceId!;
+  world.otherEni = (await client.send(new ec2.DescribeInstancesCommand({ InstanceIds: [world.other] }))).Reservations![0].Instances![0].NetworkInterfaces![0]
+    .NetworkInterfaceId!;
 }, 60_000);
 
 afterAll(async () => {
@@ -35,7 +52,15 @@ afterAll(async () => {
 });
 
 const check = (over: Partial<Parameters<typeof findProblems>[0]> = {}) =>
-  findProblems({ region: REGION, endpoint: moto.endpoint, instance_ids: world.ids, vip: '172.31.16.130', eip_allocation_id: world.allocation, volume_id: world.volume, ...over });
+  findProblems({
+    region: REGION,
+    endpoint: moto.endpoint,
+    instance_ids: world.ids,
+    vip: '172.31.16.130',
+    eip_allocation_id: world.allocation,
+    volume_id: world.volume,
+    ...over,
+  });
 
 describe('EC2 inventory', () => {
   it('finds the cluster instances by tag, names them, and gives them their instance facts and groups', async () => {
@@ -71,14 +96,18 @@ vars:
   });
 
   it('AWS_ENDPOINT_URL_EC2 stands for the endpoint setting; connect_to: public_ip_address connects to the public address, and an instance without one is named', async () => {
-    const inventoryFor = (cluster: string) => project({
-      'aws.yml': `plugin: aws_ec2\nregions: [${REGION}]\nfilters:\n  tag:Cluster: ${cluster}\n  instance-state-name: running\nhostnames: [tag:Name]\nconnect_to: public_ip_address\n`,
-    });
+    const inventoryFor = (cluster: string) =>
+      project({
+        'aws.yml': `plugin: aws_ec2\nregions: [${REGION}]\nfilters:\n  tag:Cluster: ${cluster}\n  instance-state-name: running\nhostnames: [tag:Name]\nconnect_to: public_ip_address\n`,
+      });
     const out = project({});
-    const play = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n    - copy: { dest: "${out}/{{ inventory_hostname }}", content: "{{ ansible_host }}" }\n` });
+    const play = project({
+      'play.yml': `- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n    - copy: { dest: "${out}/{{ inventory_hostname }}", content: "{{ ansible_host }}" }\n`,
+    });
     const env = { ...AWS_TEST_ENV, AWS_ENDPOINT_URL_EC2: moto.endpoint };
     // A subnet that gives its instances public addresses.
-    const subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.64.0/20', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const subnet = (await client.send(new ec2.CreateSubnetCommand({ VpcId: world.vpc, CidrBlock: '172.31.64.0/20', AvailabilityZone: 'us-east-1a' }))).Subnet!
+      .SubnetId!;
     await client.send(new ec2.ModifySubnetAttributeCommand({ SubnetId: subnet, MapPublicIpOnLaunch: { Value: true } }));
     const id = await instance('pub01', subnet, '172.31.64.10', 'public-test');
     const run = await engine(['run', join(play, 'play.yml'), '-i', join(inventoryFor('public-test'), 'aws.yml')], env);
@@ -134,7 +163,9 @@ describe('AWS preflight', () => {
     expect(problems.some((p) => p.startsWith('the instances are in different subnets'))).toBe(true);
     expect(problems.some((p) => p.startsWith('the instances are in different availability zones'))).toBe(true);
     const volume = (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: 'us-east-1b', Size: 10 }))).VolumeId!;
-    expect(await check({ volume_id: volume })).toEqual([`EBS volume ${volume} is in us-east-1b, the instances in us-east-1a; a volume attaches only within its zone`]);
+    expect(await check({ volume_id: volume })).toEqual([
+      `EBS volume ${volume} is in us-east-1b, the instances in us-east-1a; a volume attaches only within its zone`,
+    ]);
   });
 
   it('refuses a volume attached to an instance outside the cluster, and a missing one', async () => {
@@ -148,13 +179,17 @@ describe('AWS preflight', () => {
   });
 
   it('lists the inbound rules the security group lacks', async () => {
-    await client.send(new ec2.RevokeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: [permission(SEED_PERMISSIONS[1]), permission(SEED_PERMISSIONS[3])] }));
+    await client.send(
+      new ec2.RevokeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: [permission(SEED_PERMISSIONS[1]), permission(SEED_PERMISSIONS[3])] }),
+    );
     try {
       const problems = await check();
       expect(problems).toHaveLength(3);
       for (const p of problems) expect(p).toMatch(/lack inbound tcp\/5061 from 0\.0\.0\.0\/0 \(SIP\/TLS\); udp\/35000-65000 from 0\.0\.0\.0\/0 \(RTP\)$/);
     } finally {
-      await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: [permission(SEED_PERMISSIONS[1]), permission(SEED_PERMISSIONS[3])] }));
+      await client.send(
+        new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: world.sg, IpPermissions: [permission(SEED_PERMISSIONS[1]), permission(SEED_PERMISSIONS[3])] }),
+      );
     }
   });
 
@@ -185,7 +220,9 @@ describe('AWS preflight', () => {
     } finally {
       await client.send(new ec2.StartInstancesCommand({ InstanceIds: [world.ids[2]] }));
     }
-    expect(await check({ instance_ids: [world.ids[0], world.ids[1], 'i-0000000000000dead'] })).toContain(`instance i-0000000000000dead does not exist in ${REGION}`);
+    expect(await check({ instance_ids: [world.ids[0], world.ids[1], 'i-0000000000000dead'] })).toContain(
+      `instance i-0000000000000dead does not exist in ${REGION}`,
+    );
   });
 });
 
@@ -198,7 +235,8 @@ describe('aws-prepare', () => {
       'inv.yml': 'all:\n  children:\n    pbx:\n      hosts:\n        localhost: { ansible_connection: local }\n',
       'vars.yml': `aws_region: ${REGION}\naws_endpoint: ${moto.endpoint}\ncluster_name: newcluster\naws_iam_policy_name: pbx-ha-newcluster\n${ids.map((id, i) => `pbx0${i + 1}_instance_id: ${id}\n`).join('')}`,
     });
-    const run = (...extra: string[]) => engine(['run', join(ROOT, 'playbooks/aws-prepare.yml'), '-i', join(dir, 'inv.yml'), '-e', `site_vars=${join(dir, 'vars.yml')}`, ...extra], AWS_TEST_ENV);
+    const run = (...extra: string[]) =>
+      engine(['run', join(ROOT, 'playbooks/aws-prepare.yml'), '-i', join(dir, 'inv.yml'), '-e', `site_vars=${join(dir, 'vars.yml')}`, ...extra], AWS_TEST_ENV);
     const rules = async () => (await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [bare] }))).SecurityGroups![0].IpPermissions ?? [];
 
     const plan = await run('--check', '--diff');
@@ -211,7 +249,8 @@ describe('aws-prepare', () => {
     const iam = await import('@aws-sdk/client-iam');
     const iamClient = new iam.IAMClient({ region: REGION, endpoint: moto.endpoint });
     const clusterTag = [{ Name: 'tag:Cluster', Values: ['newcluster'] }];
-    const policies = async () => ((await iamClient.send(new iam.ListPoliciesCommand({ Scope: 'Local' }))).Policies ?? []).filter((p) => p.PolicyName === 'pbx-ha-newcluster');
+    const policies = async () =>
+      ((await iamClient.send(new iam.ListPoliciesCommand({ Scope: 'Local' }))).Policies ?? []).filter((p) => p.PolicyName === 'pbx-ha-newcluster');
     expect(await rules()).toEqual([]);
     expect((await client.send(new ec2.DescribeAddressesCommand({ Filters: clusterTag }))).Addresses).toEqual([]);
     expect((await client.send(new ec2.DescribeVolumesCommand({ Filters: [{ Name: 'tag:Name', Values: ['newcluster-data'] }] }))).Volumes).toEqual([]);
@@ -224,11 +263,15 @@ describe('aws-prepare', () => {
     const ids_ = /eip_address: (\S+)\s+eip_allocation_id: (\S+)\s+ebs_volume_id: (\S+)"/.exec(first.stdout)!;
     expect(ids_).not.toBeNull();
     expect(first.stdout).toContain('ec2:AttachVolume');
-    expect(await findProblems({ region: REGION, endpoint: moto.endpoint, instance_ids: ids, vip: '172.31.16.131', eip_allocation_id: ids_[2], volume_id: ids_[3] })).toEqual([]);
+    expect(
+      await findProblems({ region: REGION, endpoint: moto.endpoint, instance_ids: ids, vip: '172.31.16.131', eip_allocation_id: ids_[2], volume_id: ids_[3] }),
+    ).toEqual([]);
 
     const [policy] = await policies();
     const version = await iamClient.send(new iam.GetPolicyVersionCommand({ PolicyArn: policy.Arn, VersionId: policy.DefaultVersionId }));
-    expect(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!))).toEqual(JSON.parse(readFileSync(join(ROOT, 'playbooks/files/aws-iam-policy.json'), 'utf8')));
+    expect(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!))).toEqual(
+      JSON.parse(readFileSync(join(ROOT, 'playbooks/files/aws-iam-policy.json'), 'utf8')),
+    );
 
     const second = await run();
     expect(second.code).toBe(0);
@@ -248,7 +291,19 @@ describe('awsebs resource agent (OCF, shipped by the storage role)', () => {
     const res = spawnSync('sh', [AGENT, action], {
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, ...AWS_TEST_ENV, OCF_ROOT: '/usr/lib/ocf', OCF_RESKEY_volume_id: world.volume, OCF_RESKEY_region: REGION, OCF_RESKEY_endpoint: moto.endpoint, OCF_RESKEY_instance_map: nodes(), OCF_RESKEY_CRM_meta_on_node: node, OCF_RESKEY_wait_device: 'false', OCF_RESKEY_CRM_meta_timeout: '40000', ...over },
+      env: {
+        ...process.env,
+        ...AWS_TEST_ENV,
+        OCF_ROOT: '/usr/lib/ocf',
+        OCF_RESKEY_volume_id: world.volume,
+        OCF_RESKEY_region: REGION,
+        OCF_RESKEY_endpoint: moto.endpoint,
+        OCF_RESKEY_instance_map: nodes(),
+        OCF_RESKEY_CRM_meta_on_node: node,
+        OCF_RESKEY_wait_device: 'false',
+        OCF_RESKEY_CRM_meta_timeout: '40000',
+        ...over,
+      },
     });
     return { rc: res.status, out: res.stdout + res.stderr };
   };
@@ -285,7 +340,8 @@ describe('awsebs resource agent (OCF, shipped by the storage role)', () => {
     expect(await owner()).toBeUndefined();
     expect(agent('stop', 'pbx03').rc).toBe(0);
     expect(agent('monitor', 'pbx03').rc).toBe(7);
-  });
+    // Thirteen agent runs, each a few AWS CLI calls (Python start-up): ~40 s alone, more under load.
+  }, 150_000);
 
   it('reports an unanswered API as an error, never as stopped', () => {
     const dead = { OCF_RESKEY_endpoint: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' };
@@ -304,16 +360,29 @@ describe("resource-agents' awsvip and awseip, in a namespace of the test's own w
   };
 
   beforeAll(() => {
-    for (const ns of ip('netns', 'list').stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith('pbxaws-'))) {
+    for (const ns of ip('netns', 'list')
+      .stdout.split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((n) => n.startsWith('pbxaws-'))) {
       if (!isAlive(Number(ns.slice('pbxaws-'.length)))) killNamespace(ns);
     }
-    for (const args of [['netns', 'add', NS], ['-n', NS, 'link', 'set', 'lo', 'up'], ['-n', NS, 'addr', 'add', '169.254.169.254/32', 'dev', 'lo']]) expect(ip(...args).status).toBe(0);
+    for (const args of [
+      ['netns', 'add', NS],
+      ['-n', NS, 'link', 'set', 'lo', 'up'],
+      ['-n', NS, 'addr', 'add', '169.254.169.254/32', 'dev', 'lo'],
+    ])
+      expect(ip(...args).status).toBe(0);
   });
 
   afterAll(() => killNamespace(NS));
 
   it('move the VIP (secondary private IP) and the Elastic IP between instances with the right OCF exit codes, also away from a stopped owner', () => {
-    const res = spawnSync('ip', ['netns', 'exec', NS, join(ROOT, 'node_modules/.bin/ts-node'), join(ROOT, 'test/fixtures/aws-agents/scenario.ts')], { encoding: 'utf8', timeout: 180_000, cwd: ROOT, env: { ...process.env, ...AWS_TEST_ENV } });
+    const res = spawnSync('ip', ['netns', 'exec', NS, join(ROOT, 'node_modules/.bin/ts-node'), join(ROOT, 'test/fixtures/aws-agents/scenario.ts')], {
+      encoding: 'utf8',
+      timeout: 180_000,
+      cwd: ROOT,
+      env: { ...process.env, ...AWS_TEST_ENV },
+    });
     expect(res.status, res.stderr).toBe(0);
     const steps = Object.fromEntries((JSON.parse(res.stdout) as { step: string; rc: number; owners: unknown }[]).map((s) => [s.step, [s.rc, s.owners]]));
     // Real EC2 moves a reassigned address off the old interface; moto 5.2 leaves it there too,

@@ -38,23 +38,35 @@ afterAll(async () => {
 
 it('asks once and uses the password for every host', async () => {
   const inventory = set.inventory(Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_user: USER }])));
-  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: id -un\n      register: who\n    - assert: { that: ["who.stdout == \'root\'"] }\n' });
-  const run = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], { answer: { prompt: 'BECOME password:', typed: `${PASSWORD}\r` }, env: { CI: '1' } });
+  const dir = project({
+    'play.yml':
+      '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: id -un\n      register: who\n    - assert: { that: ["who.stdout == \'root\'"] }\n',
+  });
+  const run = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], {
+    answer: { prompt: 'BECOME password:', typed: `${PASSWORD}\r` },
+    env: { CI: '1' },
+  });
   expect(run.output.match(/BECOME password:/g)).toHaveLength(1);
   expect(run.output).not.toContain(PASSWORD);
   expect(run.output, run.output).toMatch(/pw1\s+: ok=2\s+changed=1\s+unreachable=0\s+failed=0/);
   expect(run.output).toMatch(/pw2\s+: ok=2\s+changed=1\s+unreachable=0\s+failed=0/);
   expect(run.code).toBe(0);
-  const wrong = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], { answer: { prompt: 'BECOME password:', typed: 'not-it\r' }, env: { CI: '1' } });
+  const wrong = await onTerminal(['run', join(dir, 'play.yml'), '-i', inventory, '-K'], {
+    answer: { prompt: 'BECOME password:', typed: 'not-it\r' },
+    env: { CI: '1' },
+  });
   expect(wrong.code).toBe(2);
   expect(existsSync(SUDOERS)).toBe(true);
 });
 
-it('the become password goes only to sudo\'s prompt, never to the command', async () => {
+it("the become password goes only to sudo's prompt, never to the command", async () => {
   const [a, b] = set.hosts;
   // pw1 logs in as a user whose sudo asks for the password; pw2 as one whose sudo does not ask.
   const inventory = set.inventory({ [a.name]: { ansible_user: USER, ansible_become_password: PASSWORD }, [b.name]: { ansible_become_password: PASSWORD } });
-  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: cat\n      become_user: nobody\n      register: fed\n    - command: id -un\n      register: who\n    - assert: { that: ["fed.stdout == \'\'", "who.stdout == \'root\'"] }\n    - command: cat\n      args: { stdin: "typed input" }\n      register: piped\n    - assert: { that: ["piped.stdout == \'typed input\'"] }\n' });
+  const dir = project({
+    'play.yml':
+      '- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - command: cat\n      become_user: nobody\n      register: fed\n    - command: id -un\n      register: who\n    - assert: { that: ["fed.stdout == \'\'", "who.stdout == \'root\'"] }\n    - command: cat\n      args: { stdin: "typed input" }\n      register: piped\n    - assert: { that: ["piped.stdout == \'typed input\'"] }\n',
+  });
   const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '-v']);
   expect(run.code, run.stdout).toBe(0);
   expect(run.stdout).not.toContain(PASSWORD);
@@ -70,8 +82,23 @@ it('ansible_password logs in by password where no key is accepted; a wrong one m
   const [a] = set.hosts;
   const stranger = join(set.dir, 'stranger_key');
   if (!existsSync(stranger)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
-  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      register: who\n    - assert: { that: ["who.stdout == login"] }\n' });
-  const login = (password: string) => engine(['run', join(dir, 'play.yml'), '-i', set.inventory({ [a.name]: { ansible_user: USER, ansible_password: password, ansible_ssh_private_key_file: stranger } }), '--limit', a.name, '-e', `login=${USER}`], { SSH_AUTH_SOCK: '' });
+  const dir = project({
+    'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      register: who\n    - assert: { that: ["who.stdout == login"] }\n',
+  });
+  const login = (password: string) =>
+    engine(
+      [
+        'run',
+        join(dir, 'play.yml'),
+        '-i',
+        set.inventory({ [a.name]: { ansible_user: USER, ansible_password: password, ansible_ssh_private_key_file: stranger } }),
+        '--limit',
+        a.name,
+        '-e',
+        `login=${USER}`,
+      ],
+      { SSH_AUTH_SOCK: '' },
+    );
   const ok = await login(PASSWORD);
   expect(ok.code, ok.stdout).toBe(0);
   expect(recap(ok.stdout, [a.name])[a.name].failed).toBe(0);

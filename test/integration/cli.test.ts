@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import '../../engine/shipped';
 import { schemaFiles } from '../../engine/core/schema/write';
 import { engine, project, recap, ROOT } from '../helpers/engine';
+import { runIn } from '../helpers/output';
 import { type HostSet, startHosts } from '../helpers/sshd';
 
 let set: HostSet;
@@ -26,7 +27,10 @@ it('Ctrl-C: the running task finishes on every host, no new task starts, the rec
     - file: { path: "{{ root }}/second", state: touch }
 `,
   });
-  const child = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', join(dir, 'play.yml'), '-i', set.inventory()], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
+  const child = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', join(dir, 'play.yml'), '-i', set.inventory()], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true' },
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   // Interrupt once the first task is running on the hosts.
@@ -44,7 +48,9 @@ it('Ctrl-C: the running task finishes on every host, no new task starts, the rec
 });
 
 it('one host failed and another unreachable: exit 2 (a failure wins); only unreachable: exit 4', async () => {
-  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "{{ \'false\' if inventory_hostname == bad else \'true\' }}"\n' });
+  const dir = project({
+    'play.yml': "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: \"{{ 'false' if inventory_hostname == bad else 'true' }}\"\n",
+  });
   const [a, b] = set.hosts;
   // A host whose port nobody listens on: unreachable.
   const gone = { [b.name]: { ansible_port: 1 } };
@@ -82,7 +88,8 @@ it('--forks bounds how many hosts run a task at once', async () => {
 it('--limit takes a:b and ~regex patterns', async () => {
   const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: hi }\n' });
   const [a, b, c] = names();
-  const hostsOf = async (pattern: string) => Object.keys(recap((await engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', pattern])).stdout)).sort();
+  const hostsOf = async (pattern: string) =>
+    Object.keys(recap((await engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', pattern])).stdout)).sort();
   expect(await hostsOf(`${a}:${c}`)).toEqual([a, c]);
   expect(await hostsOf(`~^cli[23]$`)).toEqual([b, c]);
   expect(await hostsOf(`all:!${b}`)).toEqual([a, c]);
@@ -90,7 +97,9 @@ it('--limit takes a:b and ~regex patterns', async () => {
 
 it('command with removes: runs only while the path exists, in check mode predicted the same way', async () => {
   const [a] = set.hosts;
-  const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "rm {{ root }}/lock"\n      args: { removes: "{{ root }}/lock" }\n` });
+  const dir = project({
+    'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "rm {{ root }}/lock"\n      args: { removes: "{{ root }}/lock" }\n`,
+  });
   const run = (...args: string[]) => engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', a.name, ...args]);
   writeFileSync(join(a.root, 'lock'), '');
   expect(recap((await run('--check')).stdout, [a.name])[a.name].changed).toBe(1);
@@ -121,4 +130,33 @@ it('engine schema --write writes the schemas the modules describe (the committed
     expect(res.stdout).toContain(`wrote ${join(ROOT, 'engine/schema', name)}`);
     expect(readFileSync(join(ROOT, 'engine/schema', name), 'utf8'), name).toBe(content);
   }
+});
+
+it("on a terminal, each finished task is one line with its hosts' counts; failures and diffs stay below it", async () => {
+  const dir = project({
+    'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: write a file
+      copy: { content: "live view\\n", dest: "{{ root }}/live.txt" }
+    - name: fails on one host
+      command: "{{ 'false' if inventory_hostname == '${names()[0]}' else 'true' }}"
+      ignore_errors: true
+    - name: nothing to do
+      stat: { path: "{{ root }}/live.txt" }
+`,
+  });
+  const run = await runIn('tty', ['run', join(dir, 'play.yml'), '-i', set.inventory(), '--diff']);
+  expect(run.code, run.output).toBe(0);
+  const lines = run.output.split('\n').map((l) => l.trim());
+  // The line each task leaves once it is done (listr2 marks it ✔), with every host counted.
+  const final = (name: string) => lines.filter((l) => l.startsWith(`✔ ${name}  `)).pop();
+  expect(final('write a file')).toBe('✔ write a file  changed=3');
+  expect(final('fails on one host')).toBe('✔ fails on one host  changed=2 ignored=1');
+  expect(final('nothing to do')).toBe('✔ nothing to do  ok=3');
+  // Below the lines: the failure in Ansible's format, and the diffs.
+  expect(run.output).toContain(`fatal: [${names()[0]}]: FAILED!`);
+  expect(run.output).toContain(`+++ ${set.hosts[0].root}/live.txt`);
+  // No per-host tree: no line is a host with its status.
+  for (const host of names()) expect(lines.filter((l) => new RegExp(`^\\S*\\s*${host}: (ok|changed|failed)`).test(l))).toEqual([]);
 });

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Templar, VarScope } from '../../engine/core/load/template';
+import { Templar } from '../../engine/core/load/template/templar';
+import { VarScope } from '../../engine/core/load/template/scope';
 import { desiredCib, type ResourceSpec } from '../../engine/cluster/cib/build';
 import { parseXml, serialize } from '../../engine/cluster/cib/xml';
 import { engine, project, recap } from '../helpers/engine';
@@ -25,8 +26,18 @@ describe('corosync.conf', () => {
       const dir = mkdtempSync(join(tmpdir(), 'corosync-'));
       const nodeArgs = NODES.flatMap((n) => [n.name, `addr=${n.addr}`]);
       const totem = ['totem', 'token=1500', ...(coefficient === undefined ? [] : [`token_coefficient=${coefficient}`])];
-      execFileSync('pcs', ['cluster', 'setup', 'pbx_lab', ...nodeArgs, 'transport', 'knet', ...totem, '--no-cluster-uuid', '--corosync_conf', join(dir, 'pcs.conf')], { stdio: 'pipe' });
-      const vars = { cluster_name: 'pbx_lab', corosync_transport: 'knet', corosync_token: 1500, corosync_token_coefficient: coefficient ?? null, cluster_nodes: NODES };
+      execFileSync(
+        'pcs',
+        ['cluster', 'setup', 'pbx_lab', ...nodeArgs, 'transport', 'knet', ...totem, '--no-cluster-uuid', '--corosync_conf', join(dir, 'pcs.conf')],
+        { stdio: 'pipe' },
+      );
+      const vars = {
+        cluster_name: 'pbx_lab',
+        corosync_transport: 'knet',
+        corosync_token: 1500,
+        corosync_token_coefficient: coefficient ?? null,
+        cluster_nodes: NODES,
+      };
       const p = project({
         'inv.yml': LOCAL_INVENTORY,
         'play.yml': `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - template: { src: ${ROOT}/roles/corosync/templates/corosync.conf.j2, dest: ${dir}/ours.conf }\n`,
@@ -40,7 +51,12 @@ describe('corosync.conf', () => {
 
 const LAB_RESOURCES: ResourceSpec[] = [
   { id: 'fence_lab', agent: 'stonith:fence_lab', params: { pcmk_host_list: 'pbx01 pbx02 pbx03' } },
-  { id: 'datapath_fs', agent: 'ocf:heartbeat:Filesystem', params: { device: '/dev/xvdf', directory: '/var/lib/pbx', fstype: 'ext4' }, ops: [{ name: 'monitor', interval: '10s' }] },
+  {
+    id: 'datapath_fs',
+    agent: 'ocf:heartbeat:Filesystem',
+    params: { device: '/dev/xvdf', directory: '/var/lib/pbx', fstype: 'ext4' },
+    ops: [{ name: 'monitor', interval: '10s' }],
+  },
   { id: 'vip', agent: 'ocf:heartbeat:IPaddr2', params: { ip: '172.31.16.130', cidr_netmask: 20 }, ops: [{ name: 'monitor', interval: '5s' }] },
   { id: 'pbx', agent: 'ocf:heartbeat:anything', params: { binfile: '/usr/local/sbin/pbx-run' }, ops: [{ name: 'monitor', interval: '5s' }] },
 ];
@@ -62,12 +78,33 @@ describe('cluster_cib', () => {
   const empty = () => parseXml(execFileSync('cibadmin', ['--empty'], { encoding: 'utf8' }));
 
   it('builds the lab layout and the DRBD layout as CIBs crm_verify accepts', () => {
-    const lab = desiredCib(empty(), { properties: { 'stonith-enabled': true, 'no-quorum-policy': 'stop' }, resource_defaults: { 'resource-stickiness': 100 }, resources: LAB_RESOURCES, constraints: CHAIN });
+    const lab = desiredCib(empty(), {
+      properties: { 'stonith-enabled': true, 'no-quorum-policy': 'stop' },
+      resource_defaults: { 'resource-stickiness': 100 },
+      resources: LAB_RESOURCES,
+      constraints: CHAIN,
+    });
     expect(crmVerify(serialize(lab.cib))).toEqual({ ok: true, output: '' });
     const drbd = desiredCib(empty(), {
       properties: { 'stonith-enabled': true },
-      resources: [{ id: 'drbd_data', agent: 'ocf:linbit:drbd', params: { drbd_resource: 'pbxdata' }, ops: [{ name: 'monitor', interval: '29s', role: 'Promoted' }, { name: 'monitor', interval: '31s', role: 'Unpromoted' }], promotable: { 'promoted-max': 1, notify: true } }, ...LAB_RESOURCES],
-      constraints: [{ colocation: { rsc: 'datapath_fs', with: 'drbd_data-clone', with_role: 'Promoted' } }, { order: { first: 'drbd_data-clone', first_action: 'promote', then: 'datapath_fs' } }, ...CHAIN],
+      resources: [
+        {
+          id: 'drbd_data',
+          agent: 'ocf:linbit:drbd',
+          params: { drbd_resource: 'pbxdata' },
+          ops: [
+            { name: 'monitor', interval: '29s', role: 'Promoted' },
+            { name: 'monitor', interval: '31s', role: 'Unpromoted' },
+          ],
+          promotable: { 'promoted-max': 1, notify: true },
+        },
+        ...LAB_RESOURCES,
+      ],
+      constraints: [
+        { colocation: { rsc: 'datapath_fs', with: 'drbd_data-clone', with_role: 'Promoted' } },
+        { order: { first: 'drbd_data-clone', first_action: 'promote', then: 'datapath_fs' } },
+        ...CHAIN,
+      ],
     });
     const xml = serialize(drbd.cib);
     expect(xml).toContain('<clone id="drbd_data-clone">');
@@ -113,6 +150,15 @@ describe('cluster_cib', () => {
     expect(removed).not.toContain('id="legacy"');
     expect(removed).not.toContain('location-pbx-pbx01-50');
     expect(removed).toContain('cli-prefer-pbx');
+    // absent drops exactly the elements it names (never a cli-* one), with or without a declaration.
+    const upgraded = serialize(desiredCib(live, { constraints: CHAIN, absent: ['location-pbx-pbx01-50', 'cli-prefer-pbx'] }).cib);
+    expect(upgraded).not.toContain('location-pbx-pbx01-50');
+    expect(upgraded).toContain('cli-prefer-pbx');
+    expect(upgraded).toContain('id="legacy"');
+    const onlyAbsent = serialize(desiredCib(live, { absent: ['legacy'] }).cib);
+    expect(onlyAbsent).not.toContain('id="legacy"');
+    expect(onlyAbsent).toContain('location-pbx-pbx01-50');
+    expect(() => desiredCib(live, { resources: LAB_RESOURCES, absent: [LAB_RESOURCES[0].id] })).toThrow(/declared and absent at once/);
   });
 
   it('a parameter value that looks like XML stays one attribute value (escaped), never more CIB', () => {
@@ -132,13 +178,18 @@ describe('cluster_cib', () => {
     const changed = LAB_RESOURCES.map((r) => (r.id === 'vip' ? { ...r, params: { ...r.params, cidr_netmask: 24 } } : r));
     const after = serialize(desiredCib(empty(), { resources: changed, constraints: CHAIN }).cib).split('\n');
     expect(after.length).toBe(before.length);
-    expect(after.filter((line, i) => line !== before[i]).map((l) => l.trim())).toEqual(['<nvpair id="vip-instance_attributes-cidr_netmask" name="cidr_netmask" value="24"/>']);
+    expect(after.filter((line, i) => line !== before[i]).map((l) => l.trim())).toEqual([
+      '<nvpair id="vip-instance_attributes-cidr_netmask" name="cidr_netmask" value="24"/>',
+    ]);
   });
 });
 
 describe('vars.yml', () => {
   async function deployWith(varsText: string) {
-    const dir = project({ 'inv.yml': 'all:\n  children:\n    pbx:\n      hosts:\n        localhost: { ansible_connection: local }\n', 'vars.yml': varsText.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`) });
+    const dir = project({
+      'inv.yml': 'all:\n  children:\n    pbx:\n      hosts:\n        localhost: { ansible_connection: local }\n',
+      'vars.yml': varsText.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`),
+    });
     const run = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', join(dir, 'inv.yml'), '-e', `site_vars=${join(dir, 'vars.yml')}`, '--check']);
     return { ...run, dir };
   }
@@ -175,14 +226,37 @@ describe('vars.yml', () => {
     expect(inFile.stderr).toMatch(/vars\.yml:\d+:\d+: field 'pbx_datapath_disk': must match/);
     // From here on the vars file is good; the value comes from elsewhere.
     writeFileSync(join(inFile.dir, 'vars.yml'), good.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`));
-    const viaE = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', join(inFile.dir, 'inv.yml'), '-e', `site_vars=${join(inFile.dir, 'vars.yml')}`, '-e', JSON.stringify({ pbx_datapath_disk: evil }), '--check']);
+    const viaE = await engine([
+      'run',
+      join(ROOT, 'playbooks/deploy.yml'),
+      '-i',
+      join(inFile.dir, 'inv.yml'),
+      '-e',
+      `site_vars=${join(inFile.dir, 'vars.yml')}`,
+      '-e',
+      JSON.stringify({ pbx_datapath_disk: evil }),
+      '--check',
+    ]);
     expect(viaE.code).toBe(5);
     expect(viaE.stderr).toMatch(/field 'pbx_datapath_disk': given with -e: must match/);
-    const templated = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', join(inFile.dir, 'inv.yml'), '-e', `site_vars=${join(inFile.dir, 'vars.yml')}`, '-e', `{"vip_nic": "{{ nic_from_elsewhere }}", "nic_from_elsewhere": "eth0;reboot"}`, '--check']);
+    const templated = await engine([
+      'run',
+      join(ROOT, 'playbooks/deploy.yml'),
+      '-i',
+      join(inFile.dir, 'inv.yml'),
+      '-e',
+      `site_vars=${join(inFile.dir, 'vars.yml')}`,
+      '-e',
+      `{"vip_nic": "{{ nic_from_elsewhere }}", "nic_from_elsewhere": "eth0;reboot"}`,
+      '--check',
+    ]);
     expect(templated.code).toBe(5);
     expect(templated.stderr).toMatch(/field 'vip_nic': .*rendered for localhost: "eth0;reboot"/);
     const invFile = join(inFile.dir, 'inv-evil.yml');
-    writeFileSync(invFile, `all:\n  children:\n    pbx:\n      hosts:\n        localhost:\n          ansible_connection: local\n          drbd_device: "${evil}"\n`);
+    writeFileSync(
+      invFile,
+      `all:\n  children:\n    pbx:\n      hosts:\n        localhost:\n          ansible_connection: local\n          drbd_device: "${evil}"\n`,
+    );
     // vars files beat inventory in Ansible's precedence: the inventory value must lose to vars.yml's
     // drbd_device to be harmless; a site without it in vars.yml takes the inventory's, refused.
     writeFileSync(join(inFile.dir, 'vars.yml'), good.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`).replace(/^drbd_device:.*$/m, ''));
@@ -209,10 +283,24 @@ describe('Jinja2 features the roles use', () => {
     expect(render("{{ {'a': {'b': [1, {'c': 2}]}} }}")).toEqual({ a: { b: [1, { c: 2 }] } });
     expect(render("x={% set d = {'a': {'b': 1}} %}{{ d.a.b }}")).toBe('x=1');
     expect(render("{{ '}}' }}")).toBe('}}');
-    expect(render("{{ a }}{{ b }}", { a: 1, b: 2 })).toBe('12');
+    expect(render('{{ a }}{{ b }}', { a: 1, b: 2 })).toBe('12');
     expect(render('{{ a + b }}', { a: [1], b: [2, 3] })).toEqual([1, 2, 3]);
     expect(render('{{ n + 1 }}', { n: 2 })).toBe(3);
-    expect(t.evaluate("nodes | selectattr('name', 'equalto', 'b') | map(attribute='ip') | first == '2'", new VarScope({ nodes: [{ name: 'a', ip: '1' }, { name: 'b', ip: '2' }] }, t), 'test')).toBe(true);
+    expect(
+      t.evaluate(
+        "nodes | selectattr('name', 'equalto', 'b') | map(attribute='ip') | first == '2'",
+        new VarScope(
+          {
+            nodes: [
+              { name: 'a', ip: '1' },
+              { name: 'b', ip: '2' },
+            ],
+          },
+          t,
+        ),
+        'test',
+      ),
+    ).toBe(true);
   });
 
   it('extract, hash and password_hash (the same crypt(3) string as openssl)', () => {

@@ -37,7 +37,10 @@ it('refuses an unknown host key with its fingerprint, and records it only when a
   expect(accepted.code).toBe(0);
   expect(readFileSync(known, 'utf8')).toContain(`[${h.address}]:2222 ssh-ed25519 `);
   // A different key for the same name is then refused, whatever the flag says.
-  const other = readFileSync(join(set.dir, set.hosts[1].name, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  const other = readFileSync(join(set.dir, set.hosts[1].name, 'ssh_host_ed25519_key.pub'), 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
   writeFileSync(known, `[${h.address}]:2222 ${other}\n`);
   const changed = await engine(['run', play, '-i', inv, '--accept-new-host-keys']);
   expect(changed.code).toBe(4);
@@ -58,10 +61,18 @@ it('ansible_ssh_extra_args are read: StrictHostKeyChecking=accept-new there reco
 });
 
 it('become_user runs the command as that user', async () => {
-  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_user: nobody\n      register: who\n    - assert: { that: ["who.stdout == \'nobody\'"] }\n' });
+  const dir = project({
+    'play.yml':
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_user: nobody\n      register: who\n    - assert: { that: ["who.stdout == \'nobody\'"] }\n',
+  });
   const run = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory()]);
   expect(run.code, run.stdout).toBe(0);
-  expect(recap(run.stdout, set.hosts.map((h) => h.name))[set.hosts[0].name].failed).toBe(0);
+  expect(
+    recap(
+      run.stdout,
+      set.hosts.map((h) => h.name),
+    )[set.hosts[0].name].failed,
+  ).toBe(0);
 });
 
 it('authenticates through ssh-agent when no key file is given', async () => {
@@ -71,7 +82,10 @@ it('authenticates through ssh-agent when no key file is given', async () => {
   try {
     for (let i = 0; i < 100 && !require('node:fs').existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
     execFileSync('ssh-add', [set.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
-    const inv = inventory(`    ${h.name}: { ansible_host: "${h.address}", ansible_port: ${h.port} }`, `    ansible_user: ${TEST_USER}\n    ansible_ssh_common_args: "-o UserKnownHostsFile=${set.knownHosts}"`);
+    const inv = inventory(
+      `    ${h.name}: { ansible_host: "${h.address}", ansible_port: ${h.port} }`,
+      `    ansible_user: ${TEST_USER}\n    ansible_ssh_common_args: "-o UserKnownHostsFile=${set.knownHosts}"`,
+    );
     const withAgent = await engine(['run', play, '-i', inv], { SSH_AUTH_SOCK: socket });
     expect(withAgent.code).toBe(0);
     const without = await engine(['run', play, '-i', inv], { SSH_AUTH_SOCK: '' });
@@ -90,7 +104,9 @@ it('reaches a host through ProxyJump and Host entries of an ssh config file', as
       `Host ${jump.address} behind\n  IdentityFile ${set.keyFile}\n  UserKnownHostsFile ${set.knownHosts}\n`,
   );
   const inv = inventory('    behind:', `    ansible_ssh_common_args: "-F ${config}"`);
-  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: echo "$SSH_CONNECTION"\n      register: via\n    - debug: { var: via.stdout }\n' });
+  const dir = project({
+    'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - shell: echo "$SSH_CONNECTION"\n      register: via\n    - debug: { var: via.stdout }\n',
+  });
   const run = await engine(['run', join(dir, 'play.yml'), '-i', inv]);
   expect(run.code, run.stdout).toBe(0);
   expect(recap(run.stdout).behind.failed).toBe(0);

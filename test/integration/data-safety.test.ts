@@ -40,7 +40,9 @@ function fileInImage(file: string): string {
 }
 
 async function makeFs(dev: string, fstype: string, extra = '', env = ''): Promise<{ code: number; stdout: string }> {
-  const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - filesystem: { fstype: ${fstype}, dev: "${dev}"${extra} }\n${env}` });
+  const dir = project({
+    'play.yml': `- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - filesystem: { fstype: ${fstype}, dev: "${dev}"${extra} }\n${env}`,
+  });
   return engine(['run', join(dir, 'play.yml'), '-i', set.inventory()]);
 }
 
@@ -104,12 +106,16 @@ async function drbdMetadataOn(img: string, wrapperBody?: string): Promise<{ code
   const bin = join(set.hosts[0].root, `drbd-bin-${Math.random().toString(36).slice(2)}`);
   mkdirSync(bin, { recursive: true });
   const log = join(bin, 'calls.log');
-  const body = wrapperBody ?? `case "$1" in\n  dump-md) exec drbdmeta 0 v09 ${img} internal dump-md ;;\n  create-md) exec drbdmeta 0 v09 ${img} internal create-md 1 ;;\nesac\nexit 20`;
+  const body =
+    wrapperBody ??
+    `case "$1" in\n  dump-md) exec drbdmeta 0 v09 ${img} internal dump-md ;;\n  create-md) exec drbdmeta 0 v09 ${img} internal create-md 1 ;;\nesac\nexit 20`;
   writeFileSync(join(bin, 'drbdadm'), `#!/bin/sh\necho "$*" >> ${log}\n${body}\n`);
   chmodSync(join(bin, 'drbdadm'), 0o755);
   writeFileSync(log, '');
   const tasks = resolve(ROOT, 'roles/storage/tasks/drbd_metadata.yml');
-  const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  become: true\n  environment: { PATH: "${bin}:/usr/sbin:/usr/bin:/sbin:/bin" }\n  vars: { drbd_resource: r0 }\n  tasks:\n    - include_tasks: ${tasks}\n` });
+  const dir = project({
+    'play.yml': `- hosts: all\n  gather_facts: false\n  become: true\n  environment: { PATH: "${bin}:/usr/sbin:/usr/bin:/sbin:/bin" }\n  vars: { drbd_resource: r0 }\n  tasks:\n    - include_tasks: ${tasks}\n`,
+  });
   const run = await engine(['run', join(dir, 'play.yml'), '-i', set.inventory()]);
   return { ...run, log: readFileSync(log, 'utf8') };
 }

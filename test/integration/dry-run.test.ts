@@ -38,8 +38,14 @@ it('a dry run predicts the waits for what an earlier change would have made, and
   const dry = await run('--check', '-e', 'make=yes', '-e', 'wait=30', '--json');
   expect(dry.code, dry.stdout).toBe(0);
   const results = jsonEvents(dry.stdout).filter((e) => e.kind === 'host_result');
-  expect(results.find((e) => e.task === 'wait for the file')).toMatchObject({ status: 'ok', msg: expect.stringMatching(/^predicted, not polled: the real run waits up to 30s for path .*ready to be started$/) });
-  expect(results.find((e) => e.task === 'poll for the file')).toMatchObject({ status: 'ok', msg: expect.stringMatching(/^predicted, not polled: the real run waits until ready\.rc == 0 \(up to 31 attempts\)/) });
+  expect(results.find((e) => e.task === 'wait for the file')).toMatchObject({
+    status: 'ok',
+    msg: expect.stringMatching(/^predicted, not polled: the real run waits up to 30s for path .*ready to be started$/),
+  });
+  expect(results.find((e) => e.task === 'poll for the file')).toMatchObject({
+    status: 'ok',
+    msg: expect.stringMatching(/^predicted, not polled: the real run waits until ready\.rc == 0 \(up to 31 attempts\)/),
+  });
   expect(existsSync(join(a.root, 'ready'))).toBe(false);
 
   // Nothing would have changed before them: the waits are real ones, and fail.
@@ -99,14 +105,19 @@ it("a dry run's recap says what would change per host and per role; --json carri
   const run = (...args: string[]) => engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '-e', `first=${a.name}`, ...args]);
   const plain = await run('--check');
   expect(plain.code, plain.stdout).toBe(0);
-  expect(plain.stdout).toMatch(new RegExp(`^WOULD CHANGE \\(check mode: nothing was changed\\) \\*+\\n${a.name}\\s+3 tasks: web 2, \\(play\\) 1\\n${b.name}\\s+2 tasks: web 2$`, 'm'));
+  expect(plain.stdout).toMatch(
+    new RegExp(`^WOULD CHANGE \\(check mode: nothing was changed\\) \\*+\\n${a.name}\\s+3 tasks: web 2, \\(play\\) 1\\n${b.name}\\s+2 tasks: web 2$`, 'm'),
+  );
   expect(Object.keys(recap(plain.stdout))).toEqual([a.name, b.name]);
 
   const json = await run('--check', '--diff', '--json');
   const events = jsonEvents(json.stdout);
   const end = events.find((e) => e.kind === 'recap')!;
   expect(end.check).toBe(true);
-  expect(end.changes[b.name]).toEqual([{ role: 'web', task: 'site config' }, { role: 'web', task: 'site docs' }]);
+  expect(end.changes[b.name]).toEqual([
+    { role: 'web', task: 'site config' },
+    { role: 'web', task: 'site docs' },
+  ]);
   const config = events.find((e) => e.kind === 'host_result' && e.task === 'site config' && e.host === a.name)!;
   expect(config.diff[0]).toMatchObject({ before: '', after: 'listen 80\n' });
   expect(existsSync(join(a.root, 'site.conf'))).toBe(false);

@@ -48,7 +48,13 @@ describe('a playbook over ssh', () => {
   it('reports changed=0 on every host when run again', async () => {
     const run = await engine(['run', PLAYBOOK, '-i', inventory]);
     expect(run.code).toBe(0);
-    for (const s of Object.values(recap(run.stdout, set.hosts.map((h) => h.name)))) expect(s).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+    for (const s of Object.values(
+      recap(
+        run.stdout,
+        set.hosts.map((h) => h.name),
+      ),
+    ))
+      expect(s).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
   });
 
   it('ran the handler once per host, only when notified', () => {
@@ -65,7 +71,13 @@ describe('a playbook over ssh', () => {
     expect(planned.some((d) => d.includes('-listen = ') && d.includes('+listen = ') && d.includes(':5070'))).toBe(true);
     expect(planned.some((d) => d.includes('-PORT=5060') && d.includes('+PORT=5070'))).toBe(true);
     // Template, version file and port line, plus the handler they notify (it would run).
-    for (const s of Object.values(recap(check.stdout, set.hosts.map((h) => h.name)))) expect(s.changed).toBe(4);
+    for (const s of Object.values(
+      recap(
+        check.stdout,
+        set.hosts.map((h) => h.name),
+      ),
+    ))
+      expect(s.changed).toBe(4);
 
     const real = await engine(['run', PLAYBOOK, '-i', inventory, '--diff', '-e', 'app_port=5070', '-e', 'app_version=1.1.0']);
     expect(real.code).toBe(0);

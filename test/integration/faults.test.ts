@@ -49,7 +49,9 @@ describe.each<Mode>(['plain', 'json', 'tty'])('in %s output', (mode) => {
 
   it('an undefined variable in when fails that host only; the others finish', async () => {
     const [a, b] = set.hosts;
-    const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: checked }\n      when: flag_x\n    - debug: { msg: after }\n' });
+    const dir = project({
+      'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: { msg: checked }\n      when: flag_x\n    - debug: { msg: after }\n',
+    });
     // Only flt2 defines flag_x.
     const run = await runIn(mode, ['run', join(dir, 'play.yml'), '-i', set.inventory({ [b.name]: { flag_x: true } }), '--limit', `${a.name}:${b.name}`]);
     expect(run.code, run.output).toBe(2);
@@ -69,7 +71,9 @@ it('a host whose ssh session hangs mid-command is UNREACHABLE with the reason; t
     - copy: { content: "second\\n", dest: "{{ root }}/second" }
 `,
   });
-  const inv = set.inventory(Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_ssh_extra_args: '-o ServerAliveInterval=1 -o ServerAliveCountMax=2' }])));
+  const inv = set.inventory(
+    Object.fromEntries(set.hosts.map((h) => [h.name, { ansible_ssh_extra_args: '-o ServerAliveInterval=1 -o ServerAliveCountMax=2' }])),
+  );
   const pending = engine(['run', join(dir, 'play.yml'), '-i', inv]);
   await waitFor(() => sessionProcesses(a).length > 0);
   await new Promise((r) => setTimeout(r, 1000)); // the sleep is running
@@ -101,7 +105,10 @@ it('a host whose ssh session hangs mid-command is UNREACHABLE with the reason; t
 it('a connection reset mid-upload makes that host UNREACHABLE, leaves no partial file, and the others finish', async () => {
   const [a, b] = set.hosts;
   const big = 'x'.repeat(64 * 1024 * 1024);
-  const dir = project({ 'files/big.bin': big, 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { src: big.bin, dest: "{{ root }}/big.bin" }\n` });
+  const dir = project({
+    'files/big.bin': big,
+    'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { src: big.bin, dest: "{{ root }}/big.bin" }\n`,
+  });
   let finished: { code: number; stdout: string } | undefined;
   const pending = engine(['run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', `${a.name}:${b.name}`]).then((r) => (finished = r));
   // Once the upload to flt1 has begun (its temp file exists), its sessions are killed: a reset.
@@ -146,7 +153,10 @@ it('timeout ends the task and its command on the host; a bad ansible_timeout fai
   expect(recap(run.stdout)[b.name]).toMatchObject({ failed: 1 });
   expect(run.stdout).toMatch(/ansible_timeout must be a positive number of seconds, got 'abc'/);
   // Nothing of the command is left running on the host.
-  const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(`sleep ${marker}`));
+  const left = execFileSync('ps', ['-eo', 'args'])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes(`sleep ${marker}`));
   expect(left).toEqual([]);
 });
 
@@ -156,13 +166,19 @@ it('one run at a time per host: a second run is refused with the holder; a kille
   // Long enough that the second run's wait for the lock (a few seconds' grace) ends first.
   const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 15\n' });
   const pb = join(dir, 'play.yml');
-  const first = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', pb, '-i', inv, '--limit', a.name], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const first = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', pb, '-i', inv, '--limit', a.name], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true' },
+    stdio: 'ignore',
+  });
   try {
     await waitFor(() => sessionProcesses(a).length > 0, 20_000);
     await new Promise((r) => setTimeout(r, 1500)); // the lock is taken and the sleep runs
     const second = await engine(['run', pb, '-i', inv, '--limit', a.name]);
     expect(second.code, second.stdout).toBe(2);
-    expect(second.stdout).toMatch(new RegExp(`another run holds the lock .* run of ${pb.replace(/[/.]/g, '\\$&')} by \\S+ \\(pid ${first.pid}\\) since \\d{4}-`));
+    expect(second.stdout).toMatch(
+      new RegExp(`another run holds the lock .* run of ${pb.replace(/[/.]/g, '\\$&')} by \\S+ \\(pid ${first.pid}\\) since \\d{4}-`),
+    );
   } finally {
     first.kill('SIGKILL');
   }

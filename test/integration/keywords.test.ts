@@ -131,15 +131,12 @@ describe('task keywords', () => {
   });
 
   it('--role runs that role whole, roles it includes too, and no other role', async () => {
-    const run = await play(
-      '- hosts: all\n  gather_facts: false\n  roles: [outer, other]\n',
-      ['--role', 'outer'],
-      {
-        'roles/outer/tasks/main.yml': '- include_role: { name: inner, tasks_from: part }\n  vars: { word: included }\n- copy: { content: "outer\\n", dest: "{{ root }}/outer" }\n',
-        'roles/inner/tasks/part.yml': '- copy: { content: "{{ word }}\\n", dest: "{{ root }}/inner" }\n',
-        'roles/other/tasks/main.yml': '- copy: { content: "other\\n", dest: "{{ root }}/other" }\n',
-      },
-    );
+    const run = await play('- hosts: all\n  gather_facts: false\n  roles: [outer, other]\n', ['--role', 'outer'], {
+      'roles/outer/tasks/main.yml':
+        '- include_role: { name: inner, tasks_from: part }\n  vars: { word: included }\n- copy: { content: "outer\\n", dest: "{{ root }}/outer" }\n',
+      'roles/inner/tasks/part.yml': '- copy: { content: "{{ word }}\\n", dest: "{{ root }}/inner" }\n',
+      'roles/other/tasks/main.yml': '- copy: { content: "other\\n", dest: "{{ root }}/other" }\n',
+    });
     expect(run.code, run.stdout).toBe(0);
     expect([read(0, 'outer'), read(0, 'inner')]).toEqual(['outer\n', 'included\n']);
     expect(exists(0, 'other')).toBe(false);
@@ -243,7 +240,10 @@ describe('task keywords', () => {
       no_log: true
       ignore_errors: true
 `;
-    for (const flags of [['-v', '--diff'], ['--json', '--diff', '-v']]) {
+    for (const flags of [
+      ['-v', '--diff'],
+      ['--json', '--diff', '-v'],
+    ]) {
       const run = await play(yaml, flags);
       expect(run.stdout + run.stderr).not.toContain(secret);
       expect(run.stdout).toContain('hidden');
@@ -252,13 +252,19 @@ describe('task keywords', () => {
   });
 
   it('--json prints one event per line', async () => {
-    const run = await play(`
+    const run = await play(
+      `
 - hosts: all
   gather_facts: false
   tasks:
     - debug: { msg: "hi" }
-`, ['--json']);
-    const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+`,
+      ['--json'],
+    );
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const kinds = events.map((e) => e.kind);
     expect(kinds.slice(0, 3)).toEqual(['playbook_start', 'play_start', 'task_start']);
     expect(kinds.slice(-2)).toEqual(['task_end', 'recap']);
@@ -298,7 +304,10 @@ describe('hostile values', () => {
           - printed.stdout == evil
           - printed_argv.stdout == evil
 `;
-    const dir = project({ 'play.yml': yaml, 'vars.yml': `evil: ${JSON.stringify(hostile)}\nevil_name: ${JSON.stringify("x';touch PWNED7;'$(touch PWNED8)")}\n` });
+    const dir = project({
+      'play.yml': yaml,
+      'vars.yml': `evil: ${JSON.stringify(hostile)}\nevil_name: ${JSON.stringify("x';touch PWNED7;'$(touch PWNED8)")}\n`,
+    });
     const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '-e', `@${join(dir, 'vars.yml')}`]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -396,7 +405,7 @@ describe('selection, failure budget and secrets', () => {
     const dir = project({
       'play.yml': `- hosts: kw1\n  gather_facts: false\n  vars_files: [secrets.yml]\n  tasks:\n    - copy: { content: "{{ hacluster_password }}", dest: "{{ root }}/vaulted" }\n      no_log: true\n`,
       'secrets.yml': encryptVault('hacluster_password: from-the-vault\n', 'vault pw'),
-      'pw': 'vault pw\n',
+      pw: 'vault pw\n',
     });
     const without = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
     expect(without.code).toBe(5);

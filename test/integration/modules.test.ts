@@ -26,7 +26,11 @@ afterAll(async () => {
     ['userdel', testUser],
     ['groupdel', testGroup],
     ['dpkg', '--purge', pkg],
-    ['sh', '-c', `[ -f /run/${service}.pid ] && kill $(cat /run/${service}.pid); update-rc.d -f ${service} remove; rm -f /etc/init.d/${service} /run/${service}.pid`],
+    [
+      'sh',
+      '-c',
+      `[ -f /run/${service}.pid ] && kill $(cat /run/${service}.pid); update-rc.d -f ${service} remove; rm -f /etc/init.d/${service} /run/${service}.pid`,
+    ],
   ]) {
     try {
       execFileSync(cmd[0], cmd.slice(1), { stdio: 'ignore' });
@@ -80,7 +84,9 @@ describe('modules', () => {
     expect(r.check.stdout).toContain('-old\n+new');
     expect(readFileSync(join(root, 'c/conf'), 'utf8')).toBe('new\n');
     expect((statSync(join(root, 'c/conf')).mode & 0o777).toString(8)).toBe('600');
-    const backups = require('node:fs').readdirSync(join(root, 'c')).filter((f: string) => f.startsWith('conf.') && f.endsWith('~'));
+    const backups = require('node:fs')
+      .readdirSync(join(root, 'c'))
+      .filter((f: string) => f.startsWith('conf.') && f.endsWith('~'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(root, 'c', backups[0]), 'utf8')).toBe('old\n');
     const modeOnly = await converge(`- copy: { content: "new\\n", dest: "{{ root }}/c/conf", mode: "0644" }`);
@@ -90,7 +96,9 @@ describe('modules', () => {
 
   it('copy: validate refuses bad content and leaves the file as it was', async () => {
     writeFileSync(join(root, 'validated'), 'good\n');
-    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { content: "bad\\n", dest: "{{ root }}/validated", validate: "grep -q good %s" }\n` });
+    const dir = project({
+      'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { content: "bad\\n", dest: "{{ root }}/validated", validate: "grep -q good %s" }\n`,
+    });
     ownedByLogin();
     const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
     expect(run.code).toBe(2);
@@ -141,7 +149,9 @@ describe('modules', () => {
     const r = await converge(`- sysctl: { name: net.core.somaxconn, value: "4096", sysctl_file: "{{ root }}/sysctl.conf", reload: false }`);
     expect(r.changed).toEqual([1, 1, 0]);
     expect(readFileSync(join(root, 'sysctl.conf'), 'utf8')).toBe('net.core.somaxconn = 4096\n');
-    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - sysctl: { name: net.ipv4.ip_forward, value: "${want}", sysctl_file: "{{ root }}/sysctl.conf" }\n      become: true\n` });
+    const dir = project({
+      'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - sysctl: { name: net.ipv4.ip_forward, value: "${want}", sysctl_file: "{{ root }}/sysctl.conf" }\n      become: true\n`,
+    });
     const check = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--check', '--diff']);
     expect(check.stdout).toContain(`-net.ipv4.ip_forward = ${live}\n+net.ipv4.ip_forward = ${want}`);
     expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(live);
@@ -169,7 +179,10 @@ describe('modules', () => {
     const build = join(root, 'pkg');
     mkdirSync(join(build, 'DEBIAN'), { recursive: true });
     mkdirSync(join(build, 'usr/share/doc', pkg), { recursive: true });
-    writeFileSync(join(build, 'DEBIAN/control'), `Package: ${pkg}\nVersion: 1.0\nArchitecture: all\nMaintainer: tests <tests@localhost>\nDescription: engine test package\n`);
+    writeFileSync(
+      join(build, 'DEBIAN/control'),
+      `Package: ${pkg}\nVersion: 1.0\nArchitecture: all\nMaintainer: tests <tests@localhost>\nDescription: engine test package\n`,
+    );
     writeFileSync(join(build, 'usr/share/doc', pkg, 'README'), 'test\n');
     execFileSync('dpkg-deb', ['--build', '--root-owner-group', build, join(root, `${pkg}.deb`)], { stdio: 'ignore' });
     const installed = () => {
@@ -213,11 +226,17 @@ esac
     writeFileSync(`/etc/init.d/${service}`, script, { mode: 0o755 });
     const r = await converge(`- service: { name: ${service}, state: started, enabled: true }\n  become: true`);
     expect(r.changed).toEqual([1, 1, 0]);
-    expect(r.check.stdout).toContain(`--- service ${service}\n+++ service ${service}\n@@ -1,1 +1,1 @@\n-${service}: stopped, disabled\n+${service}: running, enabled\n`);
+    expect(r.check.stdout).toContain(
+      `--- service ${service}\n+++ service ${service}\n@@ -1,1 +1,1 @@\n-${service}: stopped, disabled\n+${service}: running, enabled\n`,
+    );
     const pid = Number(readFileSync(`/run/${service}.pid`, 'utf8'));
     expect(() => process.kill(pid, 0)).not.toThrow();
     expect(lstatSync(`/etc/rc2.d`).isDirectory()).toBe(true);
-    expect(require('node:fs').readdirSync('/etc/rc2.d').some((f: string) => f.endsWith(service))).toBe(true);
+    expect(
+      require('node:fs')
+        .readdirSync('/etc/rc2.d')
+        .some((f: string) => f.endsWith(service)),
+    ).toBe(true);
     const stopped = await converge(`- service: { name: ${service}, state: stopped }\n  become: true`);
     expect(stopped.changed).toEqual([1, 1, 0]);
     expect(existsSync(`/run/${service}.pid`)).toBe(false);

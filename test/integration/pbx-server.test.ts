@@ -26,16 +26,21 @@ function freePort(): Promise<number> {
   });
 }
 
-async function get(collection: string): Promise<{ name: string; type: string; enabled: boolean; status: string; ipv4: string; max_concurrent_sessions: number | null }[]> {
+async function get(
+  collection: string,
+): Promise<{ name: string; type: string; enabled: boolean; status: string; ipv4: string; max_concurrent_sessions: number | null }[]> {
   const res = await fetch(`${api}/${collection}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
   return ((await res.json()) as { items: [] }).items;
 }
 
 /** What an extended server does while it runs: checks in with the PBX by name. */
-const heartbeat = (name: string) => fetch(`${api}/heartbeat`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ name }) });
+const heartbeat = (name: string) =>
+  fetch(`${api}/heartbeat`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ name }) });
 
 async function task(args: Record<string, unknown>, flags: string[] = []) {
-  const play = project({ 'play.yml': `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - pbx_server: ${JSON.stringify({ api_url: api, api_token: TOKEN, ...args })}\n` });
+  const play = project({
+    'play.yml': `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - pbx_server: ${JSON.stringify({ api_url: api, api_token: TOKEN, ...args })}\n`,
+  });
   return engine(['run', join(play, 'play.yml'), '-i', inventory, ...flags]);
 }
 
@@ -53,7 +58,16 @@ beforeAll(async () => {
   api = `http://127.0.0.1:${port}/cgi-bin/api`;
   inventory = join(dir, 'hosts.yml');
   writeFileSync(inventory, 'all:\n  hosts:\n    localhost: { ansible_connection: local }\n');
-  for (let i = 0; i < 50 && !(await fetch(`${api}/media_servers`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (
+    let i = 0;
+    i < 50 &&
+    !(await fetch(`${api}/media_servers`).then(
+      () => true,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
 });
 
 afterAll(() => {
@@ -73,7 +87,12 @@ describe('pbx_server against the stand-in PBX API', () => {
     expect(recap((await task(media1)).stdout).localhost.changed).toBe(0);
     const changed = await task({ ...media1, max_concurrent_sessions: 3000 }, ['--diff']);
     expect(changed.stdout).toContain('-max_concurrent_sessions: 4000\n+max_concurrent_sessions: 3000');
-    expect((await get('media_servers')).find((s) => s.name === 'media1')).toMatchObject({ ipv4: '10.0.0.5', max_concurrent_sessions: 3000, type: 'EXTENDED', status: 'OFFLINE' });
+    expect((await get('media_servers')).find((s) => s.name === 'media1')).toMatchObject({
+      ipv4: '10.0.0.5',
+      max_concurrent_sessions: 3000,
+      type: 'EXTENDED',
+      status: 'OFFLINE',
+    });
   });
 
   it('a server name with quotes and SQL reaches the PBX as data, round-trips exactly, and harms nothing', async () => {
@@ -122,7 +141,17 @@ describe('pbx_server against the stand-in PBX API', () => {
 
     const both = await task({ kind: 'media', name: 'x', builtin: true, ipv4: '10.0.0.9' });
     expect(both.stdout).toContain('give either name (an extended server) or builtin: true');
-    const wrong = await engine(['run', join(project({ 'p.yml': `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - pbx_server: { api_url: "${api}", api_token: nope, kind: queue, builtin: true }\n` }), 'p.yml'), '-i', inventory]);
+    const wrong = await engine([
+      'run',
+      join(
+        project({
+          'p.yml': `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - pbx_server: { api_url: "${api}", api_token: nope, kind: queue, builtin: true }\n`,
+        }),
+        'p.yml',
+      ),
+      '-i',
+      inventory,
+    ]);
     expect(wrong.code).toBe(2);
     expect(wrong.stdout).toMatch(/call_queue_servers: 401 Unauthorized .*missing or wrong bearer token/);
   });

@@ -90,7 +90,7 @@ it('delegate_facts: facts set by a delegated task go to the delegated host', asy
   expect(run.stdout).toMatch(new RegExp(`ok: \\[${b.name}\\] => \\{"msg":"marker=from-${a.name} own=none"\\}`));
 });
 
-it('diff: false hides a task\'s diff under --diff; diff: true shows it without', async () => {
+it("diff: false hides a task's diff under --diff; diff: true shows it without", async () => {
   const [a] = set.hosts;
   const dir = project({
     'play.yml': `- hosts: all
@@ -170,7 +170,9 @@ it('values that look like options never reach commands as options: owner, packag
 it('order: the play runs its hosts in the order asked, serial batches too', async () => {
   const inv = set.inventory();
   const seen = async (order: string) => {
-    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  order: ${order}\n  serial: 1\n  tasks:\n    - debug: { msg: "{{ inventory_hostname }}" }\n` });
+    const dir = project({
+      'play.yml': `- hosts: all\n  gather_facts: false\n  order: ${order}\n  serial: 1\n  tasks:\n    - debug: { msg: "{{ inventory_hostname }}" }\n`,
+    });
     const run = await engine(['run', join(dir, 'play.yml'), '-i', inv]);
     expect(run.code, run.stdout).toBe(0);
     return [...run.stdout.matchAll(/^ok: \[(\w+)\]/gm)].map((m) => m[1]);
@@ -186,7 +188,8 @@ it('a vault password file written with CRLF decrypts, as ansible-vault accepts i
     'secret.yml': encryptVault('vaulted_word: opened-by-crlf\n', 'pw-crlf'),
     'pass.txt': 'pw-crlf\r\n',
     'fail.sh': '#!/bin/sh\necho "no agent" >&2\nexit 3\n',
-    'play.yml': '- hosts: localhost\n  gather_facts: false\n  vars_files: [secret.yml]\n  tasks:\n    - assert: { that: "vaulted_word == \'opened-by-crlf\'" }\n    - debug: { msg: "{{ vaulted_word }}" }\n',
+    'play.yml':
+      '- hosts: localhost\n  gather_facts: false\n  vars_files: [secret.yml]\n  tasks:\n    - assert: { that: "vaulted_word == \'opened-by-crlf\'" }\n    - debug: { msg: "{{ vaulted_word }}" }\n',
   });
   chmodSync(join(dir, 'fail.sh'), 0o755);
   const run = await engine(['run', join(dir, 'play.yml'), '--vault-password-file', join(dir, 'pass.txt')]);

@@ -35,7 +35,25 @@ function vipHolders(): string[] {
 }
 
 function sipp(scenario: string, user: string): { code: number | null; out: string } {
-  const res = spawnSync('sipp', ['-sf', join(ROOT, 'test/fixtures/sipp', scenario), '-s', user, '-m', '1', '-i', '172.31.16.10', '-timeout', '5', '-timeout_error', '-nostdin', `${VIP}:5060`], { encoding: 'utf8', timeout: 20_000, cwd: LAB });
+  const res = spawnSync(
+    'sipp',
+    [
+      '-sf',
+      join(ROOT, 'test/fixtures/sipp', scenario),
+      '-s',
+      user,
+      '-m',
+      '1',
+      '-i',
+      '172.31.16.10',
+      '-timeout',
+      '5',
+      '-timeout_error',
+      '-nostdin',
+      `${VIP}:5060`,
+    ],
+    { encoding: 'utf8', timeout: 20_000, cwd: LAB },
+  );
   return { code: res.status, out: res.stdout + res.stderr };
 }
 
@@ -60,7 +78,13 @@ beforeAll(async () => {
   await takeDownStaleLabs(LAB);
   const up = await lab('up', '--nodes', '4');
   expect(up.code, up.stderr).toBe(0);
-  writeFileSync(INVENTORY, readFileSync(LAB_INVENTORY, 'utf8').split('\n').filter((l) => !l.includes('pbx04:')).join('\n'));
+  writeFileSync(
+    INVENTORY,
+    readFileSync(LAB_INVENTORY, 'utf8')
+      .split('\n')
+      .filter((l) => !l.includes('pbx04:'))
+      .join('\n'),
+  );
 }, 180_000);
 
 afterAll(() => removeLab(LAB), 120_000);
@@ -124,13 +148,22 @@ describe('PBX HA cluster in the lab', () => {
     expect(end.check).toBe(true);
     expect(Object.keys(end.stats)).toEqual(NODES);
     // Every role of the deploy shows its changes (the lab image has the packages already).
-    expect([...new Set(Object.values(end.changes as Record<string, { role: string }[]>).flat().map((c) => c.role))].sort()).toEqual(['container_runtime', 'corosync', 'dependencies', 'fencing', 'pbx', 'pcs_resources', 'storage']);
+    expect(
+      [
+        ...new Set(
+          Object.values(end.changes as Record<string, { role: string }[]>)
+            .flat()
+            .map((c) => c.role),
+        ),
+      ].sort(),
+    ).toEqual(['container_runtime', 'corosync', 'dependencies', 'fencing', 'pbx', 'pcs_resources', 'storage']);
     expect(result('Create the cluster (keys and configuration distributed by pcs)').status).toBe('changed');
     const corosyncConf = result('corosync.conf', 'pbx02').diff[0].after;
     expect(corosyncConf).toContain('cluster_name: pbx_lab');
     for (const [i, node] of NODES.entries()) expect(corosyncConf).toContain(`ring0_addr: 172.31.16.${133 + i}\n        name: ${node}`);
     for (const node of NODES) {
-      for (const unit of ['corosync', 'pacemaker']) expect(result('Corosync and Pacemaker run and start at boot', node, unit).diff[0].after).toBe(`${unit}: running, enabled\n`);
+      for (const unit of ['corosync', 'pacemaker'])
+        expect(result('Corosync and Pacemaker run and start at boot', node, unit).diff[0].after).toBe(`${unit}: running, enabled\n`);
       expect(result('Lab fence agent (asks the lab controller to power nodes off and on)', node).status).toBe('changed');
       expect(result('Mount point of the PBX data', node).diff[0].after).toBe('directory mode: 0755\n');
       expect(result('Image imported from the local archive (no registry needed)', node).status).toBe('changed');
@@ -221,7 +254,7 @@ describe('PBX HA cluster in the lab', () => {
     expect(since()).toEqual(before);
   }, 120_000);
 
-  it('faults during a deploy: the engine killed at seeded points, a node\'s sshd frozen, a node\'s cable pulled; each re-run converges, the cluster is healthy, the data intact', async () => {
+  it("faults during a deploy: the engine killed at seeded points, a node's sshd frozen, a node's cable pulled; each re-run converges, the cluster is healthy, the data intact", async () => {
     const active = await master();
     const marker = `fault-${Date.now()}`;
     onNode(active, `echo ${marker} > /var/lib/pbx/fault-marker && sync`);
@@ -229,7 +262,11 @@ describe('PBX HA cluster in the lab', () => {
     const tokens = [1100, 1000, 1100];
     const killAfterMs = [400, 1500, 2600]; // seeded points: early uploads, node tasks, the CIB patch
     for (const [i, delay] of killAfterMs.entries()) {
-      const child = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', DEPLOY, '-i', INVENTORY, '-e', `corosync_token=${tokens[i]}`], { cwd: ROOT, env: { ...process.env, ...env, CI: 'true' }, stdio: 'ignore' });
+      const child = spawn(
+        join(ROOT, 'node_modules/.bin/ts-node'),
+        [join(ROOT, 'engine'), 'run', DEPLOY, '-i', INVENTORY, '-e', `corosync_token=${tokens[i]}`],
+        { cwd: ROOT, env: { ...process.env, ...env, CI: 'true' }, stdio: 'ignore' },
+      );
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
@@ -237,13 +274,21 @@ describe('PBX HA cluster in the lab', () => {
       expect(converge.code, converge.stdout.slice(-3000)).toBe(0);
       const again = await deploy('-e', `corosync_token=${tokens[i]}`);
       for (const [host, st] of Object.entries(recap(again.stdout, NODES))) expect(st.changed, `${host} changed after killed run ${i}`).toBe(0);
-      for (const node of NODES) expect(onNode(node, 'ls -a /etc/corosync /etc/pbx 2>/dev/null | grep -c "\\.engine-" || true').trim(), `temp files on ${node}`).toBe('0');
+      for (const node of NODES)
+        expect(onNode(node, 'ls -a /etc/corosync /etc/pbx 2>/dev/null | grep -c "\\.engine-" || true').trim(), `temp files on ${node}`).toBe('0');
     }
     // A node whose sshd is frozen is that node's failure (unreachable); the others finish.
     onNode('pbx03', 'kill -STOP $(pidof sshd)');
-    let frozen;
+    let frozen: Awaited<ReturnType<typeof deploy>>;
     try {
-      frozen = await deploy('-e', 'corosync_token=1000', '-e', 'ansible_timeout=3', '-e', 'ansible_ssh_extra_args="-o ServerAliveInterval=1 -o ServerAliveCountMax=3"');
+      frozen = await deploy(
+        '-e',
+        'corosync_token=1000',
+        '-e',
+        'ansible_timeout=3',
+        '-e',
+        'ansible_ssh_extra_args="-o ServerAliveInterval=1 -o ServerAliveCountMax=3"',
+      );
     } finally {
       onNode('pbx03', 'kill -CONT $(pidof sshd)');
     }
@@ -260,7 +305,14 @@ describe('PBX HA cluster in the lab', () => {
     // it meanwhile, so the others can fail waiting for the cluster to settle); plugged back in,
     // the cluster heals and a re-run converges.
     const standby = NODES.find((n) => n !== active && n !== 'pbx01')!;
-    const cutRun = deploy('-e', 'corosync_token=1100', '-e', 'ansible_timeout=3', '-e', 'ansible_ssh_extra_args="-o ServerAliveInterval=1 -o ServerAliveCountMax=3"');
+    const cutRun = deploy(
+      '-e',
+      'corosync_token=1100',
+      '-e',
+      'ansible_timeout=3',
+      '-e',
+      'ansible_ssh_extra_args="-o ServerAliveInterval=1 -o ServerAliveCountMax=3"',
+    );
     await new Promise((r) => setTimeout(r, 800));
     expect((await lab('partition', standby)).code).toBe(0);
     const cut = await cutRun;
@@ -278,7 +330,7 @@ describe('PBX HA cluster in the lab', () => {
     expect(await sipOptions(VIP, 5060, 2000)).toMatch(/^SIP\/2\.0 200/);
   }, 600_000);
 
-  it('status and master tell the truth: the VIP is in the master node\'s namespace only', async () => {
+  it("status and master tell the truth: the VIP is in the master node's namespace only", async () => {
     const res = await ops('status', '--json');
     expect(res.code, res.stdout).toBe(0);
     const status = JSON.parse(res.stdout);
@@ -338,7 +390,7 @@ describe('PBX HA cluster in the lab', () => {
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
     expect(moved.stdout).toContain(`switchover ${active} -> ${target}: SIP answered`);
     expect(await master()).toBe(target);
-    expect(onNode('pbx01', "cibadmin --query --xpath \"//rsc_location[starts-with(@id, 'cli-')]\" >/dev/null 2>&1 || echo none").trim()).toBe('none');
+    expect(onNode('pbx01', 'cibadmin --query --xpath "//rsc_location[starts-with(@id, \'cli-\')]" >/dev/null 2>&1 || echo none').trim()).toBe('none');
 
     const standby = await ops('verify', 'failover', '--mode', 'standby', '--json');
     expect(standby.code, standby.stdout + standby.stderr).toBe(0);
@@ -364,7 +416,9 @@ describe('PBX HA cluster in the lab', () => {
   }, 300_000);
 
   it('a changed resource parameter shows exactly under --check --diff, changes nothing, then only it is applied', async () => {
-    const vars = labVars(LAB, 'changed-vars.yml', (t) => t.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }'));
+    const vars = labVars(LAB, 'changed-vars.yml', (t) =>
+      t.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }'),
+    );
     const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
     const before = epoch();
     const active = await master();
@@ -391,12 +445,32 @@ describe('PBX HA cluster in the lab', () => {
   it('cluster_cib refuses to patch a CIB that changed after it was read, and changes nothing', async () => {
     // The module itself over a real ssh connection to a node, so the CIB can change between its
     // probe and its apply (a run never leaves that gap open long enough to hit).
-    const target = resolveSshTarget('pbx01', { ansible_host: '172.31.16.133', ansible_user: 'root', ansible_ssh_private_key_file: join(LAB, 'id_lab'), ansible_ssh_common_args: `-o UserKnownHostsFile=${join(LAB, 'known_hosts')}` }, { acceptNewHostKeys: false });
+    const target = resolveSshTarget(
+      'pbx01',
+      {
+        ansible_host: '172.31.16.133',
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: join(LAB, 'id_lab'),
+        ansible_ssh_common_args: `-o UserKnownHostsFile=${join(LAB, 'known_hosts')}`,
+      },
+      { acceptNewHostKeys: false },
+    );
     const conn = await SshConnection.open(target);
     const unused = () => {
       throw new Error('not used by cluster_cib');
     };
-    const ctx: ModuleContext = { conn, host: 'pbx01', check: false, predict: false, vars: {}, renderText: unused, evaluate: unused, expression: unused, findLocal: unused, readYaml: unused };
+    const ctx: ModuleContext = {
+      conn,
+      host: 'pbx01',
+      check: false,
+      predict: false,
+      vars: {},
+      renderText: unused,
+      evaluate: unused,
+      expression: unused,
+      findLocal: unused,
+      readYaml: unused,
+    };
     const timeout = () => onNode('pbx01', 'crm_attribute --type op_defaults --name timeout --query --quiet').trim();
     try {
       const args = { op_defaults: { timeout: '61s' } };
@@ -453,7 +527,8 @@ describe('PBX HA cluster in the lab', () => {
     // The isolated node noticed that it had lost quorum (its own Pacemaker log, kept on its disk).
     const logFile = join(LAB, 'nodes', isolated, 'upper/var/log/pacemaker/pacemaker.log');
     const deadline = Date.now() + 20_000;
-    while (!(existsSync(logFile) && /Quorum lost|no quorum|Ignoring .*no-quorum/i.test(readFileSync(logFile, 'utf8'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    while (!(existsSync(logFile) && /Quorum lost|no quorum|Ignoring .*no-quorum/i.test(readFileSync(logFile, 'utf8'))) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 500));
     expect(readFileSync(logFile, 'utf8')).toMatch(/Quorum lost|no quorum/i);
     console.log(`partition of ${isolated}: SIP answered by another node after ${((Date.now() - cut) / 1000).toFixed(1)} s (${answeredBy})`);
     await lab('heal');
@@ -509,7 +584,9 @@ describe('PBX HA cluster in the lab', () => {
 
     const plan = await upgrade('--check');
     expect(plan.code, plan.stdout.slice(-3000)).toBe(0);
-    expect(plan.stdout).toContain(`image pbx-kamailio:lab2: standby nodes ${NODES.filter((n) => n !== before).join(', ')} one at a time, then a switchover away from ${before} onto the new image, then ${before}`);
+    expect(plan.stdout).toContain(
+      `image pbx-kamailio:lab2: standby nodes ${NODES.filter((n) => n !== before).join(', ')} one at a time, then a switchover away from ${before} onto the new image, then ${before}`,
+    );
     expect(image()).toBe('pbx-kamailio:lab');
 
     // A client keeps asking the VIP (SIP OPTIONS every 100 ms) during the whole upgrade.
@@ -532,9 +609,11 @@ describe('PBX HA cluster in the lab', () => {
     expect(after).not.toBe(before);
     expect(onNode(after, "docker inspect -f '{{.Config.Image}}' pbx").trim()).toBe('pbx-kamailio:lab2');
     for (const node of NODES) expect(onNode(node, 'docker image inspect pbx-kamailio:lab2 >/dev/null && echo present').trim()).toBe('present');
-    expect(onNode('pbx01', "cibadmin --query --xpath \"//rsc_location[starts-with(@id, 'cli-')]\" >/dev/null 2>&1 || echo none").trim()).toBe('none');
+    expect(onNode('pbx01', 'cibadmin --query --xpath "//rsc_location[starts-with(@id, \'cli-\')]" >/dev/null 2>&1 || echo none').trim()).toBe('none');
     const failed = answers.filter((a) => !a).length;
-    console.log(`upgrade: ${failed} of ${answers.length} SIP queries to the VIP unanswered (one every ~0.1 s plus up to 0.2 s wait), answered by ${[...new Set(answers.filter(Boolean).map((a) => a!.split(' ').pop()))].join(' then ')}`);
+    console.log(
+      `upgrade: ${failed} of ${answers.length} SIP queries to the VIP unanswered (one every ~0.1 s plus up to 0.2 s wait), answered by ${[...new Set(answers.filter(Boolean).map((a) => a!.split(' ').pop()))].join(' then ')}`,
+    );
     expect(answers.length).toBeGreaterThanOrEqual(30);
     expect(failed).toBeLessThan(answers.length / 4);
     // The site now says lab2 everywhere: deploy agrees and changes nothing.
@@ -578,7 +657,9 @@ describe('PBX HA cluster in the lab', () => {
     expect(plan.code, plan.stdout.slice(-3000)).toBe(0);
     expect(plan.stdout).toContain('+  <clone id="drbd_data-clone">');
     expect(plan.stdout).toContain('name="promotable" value="true"');
-    expect(plan.stdout).toMatch(/\+\s+<rsc_colocation id="colocation-datapath_fs-drbd_data-clone-INFINITY" rsc="datapath_fs" score="INFINITY" with-rsc="drbd_data-clone" with-rsc-role="Promoted"\/>/);
+    expect(plan.stdout).toMatch(
+      /\+\s+<rsc_colocation id="colocation-datapath_fs-drbd_data-clone-INFINITY" rsc="datapath_fs" score="INFINITY" with-rsc="drbd_data-clone" with-rsc-role="Promoted"\/>/,
+    );
     expect(plan.stdout).toMatch(/\+\s+<rsc_order first="drbd_data-clone" first-action="promote" id="order-drbd_data-clone-datapath_fs-Mandatory"/);
     expect(plan.stdout).not.toMatch(/crm_verify rejects/);
   }, 120_000);
@@ -589,18 +670,26 @@ describe('PBX HA cluster in the lab', () => {
       const ec2 = await import('@aws-sdk/client-ec2');
       const aws = await seedPbxVpc(ec2, new ec2.EC2Client({ region: 'us-east-1', endpoint: moto.endpoint }));
       const labInventory = readFileSync(LAB_INVENTORY, 'utf8');
-      const vars = labVars(LAB, 'aws-vars.yml', (t) =>
-        t
-          .replace('storage: shared_block', 'storage: ebs')
-          .replace('vip: 172.31.16.130', 'vip: "{{ private_vip_address }}"')
-          .replace(/fence_devices:\n(  .*\n)+/, `fence_devices:\n  - id: fence_aws\n    agent: stonith:fence_aws\n    params: { region: us-east-1, pcmk_host_map: "${aws.ids.map((id, i) => `pbx0${i + 1}:${id}`).join(';')}" }\n`) +
+      const vars = labVars(
+        LAB,
+        'aws-vars.yml',
+        (t) =>
+          t
+            .replace('storage: shared_block', 'storage: ebs')
+            .replace('vip: 172.31.16.130', 'vip: "{{ private_vip_address }}"')
+            .replace(
+              /fence_devices:\n( {2}.*\n)+/,
+              `fence_devices:\n  - id: fence_aws\n    agent: stonith:fence_aws\n    params: { region: us-east-1, pcmk_host_map: "${aws.ids.map((id, i) => `pbx0${i + 1}:${id}`).join(';')}" }\n`,
+            ) +
           `private_vip_address: 172.31.16.130\naws_region: us-east-1\naws_endpoint: ${moto.endpoint}\n` +
           aws.ids.map((id, i) => `pbx0${i + 1}_instance_id: ${id}\n`).join('') +
           `eip_address: ${aws.eip}\neip_allocation_id: ${aws.allocation}\nebs_volume_id: ${aws.volume}\n`,
       );
       const inventory = join(LAB, 'aws.yml');
       const fromLabInventory = (name: string) => labInventory.match(new RegExp(`${name}: (.*)`))![1];
-      writeFileSync(inventory, `plugin: aws_ec2
+      writeFileSync(
+        inventory,
+        `plugin: aws_ec2
 regions: [us-east-1]
 endpoint: ${moto.endpoint}
 filters: { "tag:Cluster": pbx-ha }
@@ -612,7 +701,8 @@ vars:
   ansible_ssh_common_args: ${fromLabInventory('ansible_ssh_common_args')}
   lab: true
   site_vars: ${vars}
-`);
+`,
+      );
       const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
       const before = epoch();
       const plan = await engine(['run', DEPLOY, '-i', inventory, '--check', '--diff'], { ...env, ...AWS_TEST_ENV });
@@ -635,9 +725,21 @@ vars:
   }, 180_000);
 
   it('replaces a node: the changed node list shows as a diff, then nodes leave and join the running cluster', async () => {
-    const vars = labVars(LAB, 'replaced-vars.yml', (t) => t.replace('pbx03_hostname: pbx03', 'pbx03_hostname: pbx04').replace('pbx03_private_ip: 172.31.16.135', 'pbx03_private_ip: 172.31.16.136').replace('"pbx01 pbx02 pbx03"', '"pbx01 pbx02 pbx04"'));
+    const vars = labVars(LAB, 'replaced-vars.yml', (t) =>
+      t
+        .replace('pbx03_hostname: pbx03', 'pbx03_hostname: pbx04')
+        .replace('pbx03_private_ip: 172.31.16.135', 'pbx03_private_ip: 172.31.16.136')
+        .replace('"pbx01 pbx02 pbx03"', '"pbx01 pbx02 pbx04"'),
+    );
     const replaced = join(LAB, 'replaced.yml');
-    writeFileSync(replaced, readFileSync(LAB_INVENTORY, 'utf8').split('\n').filter((l) => !l.includes('pbx03:')).map((l) => l.replace(/site_vars: .*/, `site_vars: ${vars}`)).join('\n'));
+    writeFileSync(
+      replaced,
+      readFileSync(LAB_INVENTORY, 'utf8')
+        .split('\n')
+        .filter((l) => !l.includes('pbx03:'))
+        .map((l) => l.replace(/site_vars: .*/, `site_vars: ${vars}`))
+        .join('\n'),
+    );
     // The node replaced is a standby, so the running PBX's checks below always apply.
     if ((await master()) === 'pbx03') expect((await ops('switchover', '--to', 'pbx01')).code).toBe(0);
     const active = await master();
@@ -673,7 +775,7 @@ vars:
 
     const again = await engine(['run', DEPLOY, '-i', replaced], env);
     expect(again.code).toBe(0);
-    for (const [host, s] of Object.entries(recap(again.stdout, ["pbx01", "pbx02", "pbx04"]))) expect(s.changed, `${host} changed`).toBe(0);
+    for (const [host, s] of Object.entries(recap(again.stdout, ['pbx01', 'pbx02', 'pbx04']))) expect(s.changed, `${host} changed`).toBe(0);
 
     // Last of all (it leaves the cluster without quorum, and nothing runs after it): status
     // exits 2 when the node it asks has no quorum.

@@ -70,11 +70,17 @@ describe('DNS SRV pools', () => {
 
   it('a changed weight shows as exactly that record (and the serial) under --check --diff, then is served', async () => {
     const vars = join(LAB, 'dns-vars.yml');
-    writeFileSync(vars, readFileSync(VARS, 'utf8').replace('{ priority: 10, weight: 60, port: 5060, target: voip1 }', '{ priority: 10, weight: 70, port: 5060, target: voip1 }'));
+    writeFileSync(
+      vars,
+      readFileSync(VARS, 'utf8').replace('{ priority: 10, weight: 60, port: 5060, target: voip1 }', '{ priority: 10, weight: 70, port: 5060, target: voip1 }'),
+    );
     const plan = await dns('-e', `@${vars}`, '--check', '--diff');
     expect(plan.code, plan.stdout.slice(-3000)).toBe(0);
     const changed = plan.stdout.split('\n').filter((l) => /^[+-][^+-]/.test(l));
-    expect(changed.filter((l) => !l.includes('; serial'))).toEqual(['-_sip._udp.pbx\t300\tIN\tSRV\t10 60 5060 voip1', '+_sip._udp.pbx\t300\tIN\tSRV\t10 70 5060 voip1']);
+    expect(changed.filter((l) => !l.includes('; serial'))).toEqual([
+      '-_sip._udp.pbx\t300\tIN\tSRV\t10 60 5060 voip1',
+      '+_sip._udp.pbx\t300\tIN\tSRV\t10 70 5060 voip1',
+    ]);
     expect(changed.filter((l) => l.includes('; serial'))).toHaveLength(2);
     expect(dig('_sip._udp.pbx.example.com')).toContain('10 60 5060 voip1.example.com.');
 
@@ -92,7 +98,13 @@ describe('DNS SRV pools', () => {
   it('a zone named-checkzone rejects is not installed: the old one goes on serving', async () => {
     const vars = join(LAB, 'bad-dns-vars.yml');
     // A label of 70 characters: a name by its letters, too long for DNS.
-    writeFileSync(vars, readFileSync(VARS, 'utf8').replace('{ priority: 10, weight: 10, port: 5060, target: voip1 }', `{ priority: 10, weight: 10, port: 5060, target: ${'a'.repeat(70)} }`));
+    writeFileSync(
+      vars,
+      readFileSync(VARS, 'utf8').replace(
+        '{ priority: 10, weight: 10, port: 5060, target: voip1 }',
+        `{ priority: 10, weight: 10, port: 5060, target: ${'a'.repeat(70)} }`,
+      ),
+    );
     const before = dig('_sip._udp.pbxA.example.com');
     expect(before.length).toBe(2);
     const run = await dns('-e', `@${vars}`);
@@ -104,7 +116,13 @@ describe('DNS SRV pools', () => {
 
   it('a value that would add records to the zone (a newline in a target) is refused before anything is written', async () => {
     const vars = join(LAB, 'injected-dns-vars.yml');
-    writeFileSync(vars, readFileSync(VARS, 'utf8').replace('{ priority: 10, weight: 10, port: 5060, target: voip1 }', '{ priority: 10, weight: 10, port: 5060, target: "voip1\\nevil\\tIN\\tA\\t172.31.16.99" }'));
+    writeFileSync(
+      vars,
+      readFileSync(VARS, 'utf8').replace(
+        '{ priority: 10, weight: 10, port: 5060, target: voip1 }',
+        '{ priority: 10, weight: 10, port: 5060, target: "voip1\\nevil\\tIN\\tA\\t172.31.16.99" }',
+      ),
+    );
     const run = await dns('-e', `@${vars}`);
     expect(run.code, run.stdout.slice(-2000)).toBe(2);
     expect(run.stdout).toContain('hold names (letters, digits');

@@ -31,7 +31,10 @@ const SERVERS = [
 const onNode = (node: string, command: string) => onLabNode(LAB, node, command);
 
 /** The PBX's registry of one kind, as its REST API lists it. */
-async function registry(collection: string, token = TOKEN): Promise<{ name: string; type: string; enabled: boolean; status: string; max_concurrent_sessions: number | null }[]> {
+async function registry(
+  collection: string,
+  token = TOKEN,
+): Promise<{ name: string; type: string; enabled: boolean; status: string; max_concurrent_sessions: number | null }[]> {
   const res = await fetch(`${API}/${collection}`, { headers: { Authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET ${collection}: ${res.status}`);
   return ((await res.json()) as { items: [] }).items;
@@ -48,8 +51,12 @@ async function builtinServers(expected: string[]): Promise<string[]> {
   const node = await activeNode();
   let seen: string[] = [];
   for (const deadline = Date.now() + 8000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
-    const ports = onNode(node, 'ss -Hltn').split('\n').map((l) => Number(l.split(/\s+/)[3]?.split(':').pop()));
-    seen = Object.entries(BUILTIN).filter(([, port]) => ports.includes(port)).map(([kind]) => kind);
+    const ports = onNode(node, 'ss -Hltn')
+      .split('\n')
+      .map((l) => Number(l.split(/\s+/)[3]?.split(':').pop()));
+    seen = Object.entries(BUILTIN)
+      .filter(([, port]) => ports.includes(port))
+      .map(([kind]) => kind);
     if (seen.join() === expected.join()) break;
   }
   return seen;
@@ -63,9 +70,17 @@ function inventory(file: string, vars: string, edit: (text: string) => string = 
   const lab = readFileSync(LAB_INVENTORY, 'utf8');
   const key = lab.match(/ansible_ssh_private_key_file: (.*)/)![1];
   const args = lab.match(/ansible_ssh_common_args: (.*)/)![1];
-  const groups = SERVERS.map((s) => `    ${s.group}:\n      hosts:\n        ${s.host}: { ansible_host: ${s.ip}, server_name: ${s.name}${s.host === 'ext01' ? ', max_call_sessions: 6000' : ''} }`).join('\n');
+  const groups = SERVERS.map(
+    (s) =>
+      `    ${s.group}:\n      hosts:\n        ${s.host}: { ansible_host: ${s.ip}, server_name: ${s.name}${s.host === 'ext01' ? ', max_call_sessions: 6000' : ''} }`,
+  ).join('\n');
   const path = join(LAB, file);
-  writeFileSync(path, edit(`all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    ansible_ssh_common_args: ${args}\n    site_vars: ${vars}\n  children:\n${groups}\n`));
+  writeFileSync(
+    path,
+    edit(
+      `all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: ${key}\n    ansible_ssh_common_args: ${args}\n    site_vars: ${vars}\n  children:\n${groups}\n`,
+    ),
+  );
   return path;
 }
 
@@ -95,16 +110,44 @@ describe('extended servers', () => {
     writeFileSync(otherOs, readFileSync(otherOs, 'utf8').replace('preflight_os: { id: Debian, version: "12" }', 'preflight_os: { id: Debian, version: "11" }'));
     const site = join(LAB, 'vars.yml');
     const cases: [string, string, (t: string) => string, RegExp][] = [
-      ['two-roles.yml', site, (t) => t.replace('    queue_servers:\n      hosts:\n', '    queue_servers:\n      hosts:\n        ext01: {}\n'), /ext01 is in media_servers and queue_servers: one role per server/],
-      ['dup-name.yml', site, (t) => t.replace('server_name: queue1', 'server_name: media1'), /ext02: server_name 'media1' is missing or used by another extended server/],
-      ['dup-address.yml', site, (t) => t.replace('ansible_host: 172.31.16.151', 'ansible_host: 172.31.16.150'), /ext02: address 172\.31\.16\.150 is used by another extended server/],
+      [
+        'two-roles.yml',
+        site,
+        (t) => t.replace('    queue_servers:\n      hosts:\n', '    queue_servers:\n      hosts:\n        ext01: {}\n'),
+        /ext01 is in media_servers and queue_servers: one role per server/,
+      ],
+      [
+        'dup-name.yml',
+        site,
+        (t) => t.replace('server_name: queue1', 'server_name: media1'),
+        /ext02: server_name 'media1' is missing or used by another extended server/,
+      ],
+      [
+        'dup-address.yml',
+        site,
+        (t) => t.replace('ansible_host: 172.31.16.151', 'ansible_host: 172.31.16.150'),
+        /ext02: address 172\.31\.16\.150 is used by another extended server/,
+      ],
       ['disk.yml', strict, (t) => t, /ext03: \/ has [\d.]+ GB; a meeting-server-only needs 100000 GB/],
-      ['recording.yml', recording, (t) => t.replace('server_name: media1', 'server_name: media1, recording: true'), /ext01: \/ has [\d.]+ GB; a media-server-only needs 100000 GB/],
+      [
+        'recording.yml',
+        recording,
+        (t) => t.replace('server_name: media1', 'server_name: media1, recording: true'),
+        /ext01: \/ has [\d.]+ GB; a media-server-only needs 100000 GB/,
+      ],
       ['other-os.yml', otherOs, (t) => t, /ext01 runs Debian 12; the PBX nodes run Debian 11/],
-      ['no-sudo.yml', site, (t) => t.replace('ext01: { ansible_host', 'ext01: { ansible_user: nosudo, ansible_host'), /fatal: \[ext01\]: FAILED! => \{"msg":"non-zero return code 1","cmd":"sudo -n true"[^\n]*a password is required/],
+      [
+        'no-sudo.yml',
+        site,
+        (t) => t.replace('ext01: { ansible_host', 'ext01: { ansible_user: nosudo, ansible_host'),
+        /fatal: \[ext01\]: FAILED! => \{"msg":"non-zero return code 1","cmd":"sudo -n true"[^\n]*a password is required/,
+      ],
     ];
     // A login user that may not use sudo, with the lab's key.
-    onNode('ext01', 'id nosudo >/dev/null 2>&1 || useradd -m -s /bin/sh nosudo; usermod -p "*" nosudo; install -d -o nosudo -m 700 /home/nosudo/.ssh; install -o nosudo -m 600 /root/.ssh/authorized_keys /home/nosudo/.ssh/authorized_keys');
+    onNode(
+      'ext01',
+      'id nosudo >/dev/null 2>&1 || useradd -m -s /bin/sh nosudo; usermod -p "*" nosudo; install -d -o nosudo -m 700 /home/nosudo/.ssh; install -o nosudo -m 600 /root/.ssh/authorized_keys /home/nosudo/.ssh/authorized_keys',
+    );
     for (const [file, vars, edit, message] of cases) {
       const run = await engine(['extend', 'run', '--check', '-i', inventory(file, vars, edit)], env);
       expect(run.code, `${file}: ${run.stdout.slice(-1500)}`).toBe(2);
@@ -112,9 +155,29 @@ describe('extended servers', () => {
     }
     // An installed PostgreSQL package (a stub, so the rule is proven whatever this machine has).
     const stub = join(LAB, 'postgresql-stub');
-    execFileSync('sh', ['-c', `mkdir -p ${stub}/DEBIAN && printf 'Package: postgresql-stub\\nVersion: 1\\nArchitecture: all\\nMaintainer: lab <lab@localhost>\\nDescription: stands for PostgreSQL\\n' > ${stub}/DEBIAN/control`]);
+    execFileSync('sh', [
+      '-c',
+      `mkdir -p ${stub}/DEBIAN && printf 'Package: postgresql-stub\\nVersion: 1\\nArchitecture: all\\nMaintainer: lab <lab@localhost>\\nDescription: stands for PostgreSQL\\n' > ${stub}/DEBIAN/control`,
+    ]);
     execFileSync('dpkg-deb', ['--build', '--root-owner-group', stub, `${stub}.deb`], { stdio: 'ignore' });
-    const pkg = (state: string) => engine(['run', join(ROOT, 'test/fixtures/local-deb.yml'), '-i', LAB_INVENTORY, '--limit', 'ext01', '-e', `deb=${stub}.deb`, '-e', `name=postgresql-stub`, '-e', `want=${state}`], env);
+    const pkg = (state: string) =>
+      engine(
+        [
+          'run',
+          join(ROOT, 'test/fixtures/local-deb.yml'),
+          '-i',
+          LAB_INVENTORY,
+          '--limit',
+          'ext01',
+          '-e',
+          `deb=${stub}.deb`,
+          '-e',
+          `name=postgresql-stub`,
+          '-e',
+          `want=${state}`,
+        ],
+        env,
+      );
     expect((await pkg('present')).code).toBe(0);
     try {
       const inv = inventory('pg.yml', siteVars('pg-vars.yml', 'extend_min_disk_gb: 1\n'));
@@ -146,7 +209,13 @@ describe('extended servers', () => {
       expect(await sipOptions(s.ip, 5060, 1000)).toBe(`SIP/2.0 200 OK ${s.name} ${s.type} for 172.31.16.130`);
     }
     const again = await extend('run');
-    for (const [host, st] of Object.entries(recap(again.stdout, SERVERS.map((s) => s.host)))) expect(st.changed, host).toBe(0);
+    for (const [host, st] of Object.entries(
+      recap(
+        again.stdout,
+        SERVERS.map((s) => s.host),
+      ),
+    ))
+      expect(st.changed, host).toBe(0);
   }, 180_000);
 
   it('registers every server with the PBX under its name, ONLINE; the PBX runs only its IM server of the built-in ones; the API wants its token', async () => {
@@ -154,7 +223,10 @@ describe('extended servers', () => {
     for (const [kind, collection] of Object.entries(collections)) {
       const items = await registry(collection);
       const server = SERVERS.find((s) => s.type.startsWith(kind))!;
-      expect(items.filter((i) => i.type === 'EXTENDED').map((i) => [i.name, i.status]), kind).toEqual([[server.name, 'ONLINE']]);
+      expect(
+        items.filter((i) => i.type === 'EXTENDED').map((i) => [i.name, i.status]),
+        kind,
+      ).toEqual([[server.name, 'ONLINE']]);
       expect(items.find((i) => i.type === 'DEFAULT')).toMatchObject({ enabled: false, status: 'DISABLED' });
     }
     expect((await registry('media_servers')).find((i) => i.name === 'media1')?.max_concurrent_sessions).toBe(6000);
@@ -163,7 +235,12 @@ describe('extended servers', () => {
   }, 60_000);
 
   it('pbx_builtin_servers: keep turns the built-in servers back on and leaves them on, extended servers ONLINE or not', async () => {
-    const keepVars = labVars(LAB, 'keep-vars.yml', (t) => `${t.replace('pbx_builtin_servers: auto', 'pbx_builtin_servers: keep')}extend_skip_checks: [postgresql]\nextend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 1\n`);
+    const keepVars = labVars(
+      LAB,
+      'keep-vars.yml',
+      (t) =>
+        `${t.replace('pbx_builtin_servers: auto', 'pbx_builtin_servers: keep')}extend_skip_checks: [postgresql]\nextend_min_disk_gb: 1\nextend_min_disk_gb_media_recording: 1\n`,
+    );
     const keep = await engine(['extend', 'run', '-i', inventory('keep.yml', keepVars)], env);
     expect(keep.code, keep.stdout.slice(-2000)).toBe(0);
     expect(await builtinServers(['media', 'queue', 'meeting', 'ivr', 'im'])).toEqual(['media', 'queue', 'meeting', 'ivr', 'im']);
@@ -177,7 +254,9 @@ describe('extended servers', () => {
     const lower = inventory('lower.yml', join(LAB, 'vars.yml'), (t) => t.replace('max_call_sessions: 6000', 'max_call_sessions: 4000'));
     const check = await engine(['extend', 'run', '-a', '172.31.16.150', '--check', '--diff', '-i', lower], env);
     expect(check.code, check.stdout.slice(-2000)).toBe(0);
-    expect(check.stdout).toMatch(/--- media server media1\n\+\+\+ media server media1\n@@[^\n]*\n-max_concurrent_sessions: 6000\n\+max_concurrent_sessions: 4000\n/);
+    expect(check.stdout).toMatch(
+      /--- media server media1\n\+\+\+ media server media1\n@@[^\n]*\n-max_concurrent_sessions: 6000\n\+max_concurrent_sessions: 4000\n/,
+    );
     expect((await registry('media_servers')).find((i) => i.name === 'media1')?.max_concurrent_sessions).toBe(6000);
   }, 60_000);
 
@@ -213,7 +292,10 @@ describe('extended servers', () => {
     expect(refused.stderr).toContain('rm removes the servers on ext04: confirm on a terminal or pass --yes');
     expect(running('ext04')).toBe(true);
     // On a terminal it asks; anything but yes keeps the server.
-    const declined = await onTerminal(['extend', 'rm', '-s', 'ivr-server-only', '-i', INVENTORY], { answer: { prompt: 'remove the extended server container on ext04? [y/N]', typed: 'n\r' }, env });
+    const declined = await onTerminal(['extend', 'rm', '-s', 'ivr-server-only', '-i', INVENTORY], {
+      answer: { prompt: 'remove the extended server container on ext04? [y/N]', typed: 'n\r' },
+      env,
+    });
     expect(declined.output).toContain('remove the extended server container on ext04? [y/N]');
     expect(declined.code, declined.output).toBe(5);
     expect(running('ext04')).toBe(true);
@@ -226,7 +308,10 @@ describe('extended servers', () => {
 
   it('refuses to turn a built-in server off while no extended server of its kind is ONLINE', async () => {
     const play = join(LAB, 'ivr-off.yml');
-    writeFileSync(play, `- hosts: ext01\n  gather_facts: false\n  tasks:\n    - pbx_server: { api_url: "${API}", api_token: "${TOKEN}", kind: ivr, builtin: true, enabled: false, wait_online: 1 }\n`);
+    writeFileSync(
+      play,
+      `- hosts: ext01\n  gather_facts: false\n  tasks:\n    - pbx_server: { api_url: "${API}", api_token: "${TOKEN}", kind: ivr, builtin: true, enabled: false, wait_online: 1 }\n`,
+    );
     const run = await engine(['run', play, '-i', INVENTORY], env);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('no extended ivr server is ONLINE (none registered); the built-in ivr server stays on');

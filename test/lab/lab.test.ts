@@ -100,7 +100,10 @@ describe('lab', () => {
     expect((await lab('start', 'pbx02')).code).toBe(0);
     console.log(`lab start after a power cut: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(await sshAnswers('172.31.16.134')).toBe(true);
-    const dir = project({ 'play.yml': '- hosts: pbx02\n  gather_facts: false\n  tasks:\n    - command: cat /etc/lab-marker\n      register: m\n      changed_when: false\n    - assert: { that: ["m.stdout == \'written on pbx02\'"] }\n' });
+    const dir = project({
+      'play.yml':
+        '- hosts: pbx02\n  gather_facts: false\n  tasks:\n    - command: cat /etc/lab-marker\n      register: m\n      changed_when: false\n    - assert: { that: ["m.stdout == \'written on pbx02\'"] }\n',
+    });
     expect((await engine(['run', join(dir, 'play.yml'), '-i', INVENTORY])).code).toBe(0);
   }, 120_000);
 
@@ -118,7 +121,10 @@ describe('lab', () => {
     const publish = (version: string) => {
       const build = join(LAB, `build-${version}`);
       execFileSync('mkdir', ['-p', join(build, 'DEBIAN'), join(build, 'usr/share', pkg), repo]);
-      execFileSync('sh', ['-c', `printf 'Package: ${pkg}\\nVersion: ${version}\\nArchitecture: all\\nMaintainer: lab <lab@localhost>\\nDescription: lab apt probe\\n' > ${build}/DEBIAN/control; echo ${version} > ${build}/usr/share/${pkg}/version`]);
+      execFileSync('sh', [
+        '-c',
+        `printf 'Package: ${pkg}\\nVersion: ${version}\\nArchitecture: all\\nMaintainer: lab <lab@localhost>\\nDescription: lab apt probe\\n' > ${build}/DEBIAN/control; echo ${version} > ${build}/usr/share/${pkg}/version`,
+      ]);
       execFileSync('dpkg-deb', ['--build', '--root-owner-group', build, join(repo, `${pkg}_${version}_all.deb`)], { stdio: 'ignore' });
       execFileSync('sh', ['-c', `cd ${repo} && dpkg-scanpackages --multiversion . /dev/null > Packages 2>/dev/null`]);
     };
@@ -139,14 +145,16 @@ describe('lab', () => {
     });
     const run = (want: string) => engine(['run', join(dir, 'play.yml'), '-i', INVENTORY, '--limit', 'pbx01', '-e', `want=${want}`]);
     const version = async () => {
-      const dirQ = project({ 'q.yml': `- hosts: pbx01
+      const dirQ = project({
+        'q.yml': `- hosts: pbx01
   gather_facts: false
   tasks:
     - shell: dpkg-query -W -f='\${db:Status-Status} \${Version}' ${pkg} || true
       register: q
       changed_when: false
     - debug: { var: q.stdout }
-` });
+`,
+      });
       const out = (await engine(['run', join(dirQ, 'q.yml'), '-i', INVENTORY])).stdout;
       return /"q.stdout":"([^"]*)"/.exec(out)?.[1];
     };

@@ -15,14 +15,48 @@ async function validate(files: Record<string, string>, inventory?: string) {
 describe('load errors', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
     ['bad YAML', { 'play.yml': '- hosts: all\n  tasks:\n    - debug: {msg: "x"\n' }, /play\.yml:4:1: .*(flow|Missing)/i],
-    ['unknown module with suggestions', { 'play.yml': '- hosts: all\n  tasks:\n    - name: x\n      copyy: { dest: /tmp/x, content: y }\n' }, /play\.yml:4:7: field 'copyy': unknown module or task keyword 'copyy' \(did you mean 'copy'/],
-    ['unknown module argument', { 'play.yml': '- hosts: all\n  tasks:\n    - copy: { dest: /tmp/x, contnet: y }\n' }, /play\.yml:3:29: field 'copy\.contnet': unknown field 'contnet' \(did you mean 'content'/],
-    ['missing required argument', { 'play.yml': '- hosts: all\n  tasks:\n    - template: { dest: /tmp/x }\n' }, /play\.yml:3:17: .*missing required field 'src'/],
-    ['bad enum value', { 'play.yml': '- hosts: all\n  tasks:\n    - file: { path: /tmp/x, state: folder }\n' }, /play\.yml:3:36: field 'file\.state': must be one of: "file", "directory"/],
-    ['unknown play keyword', { 'play.yml': '- hosts: all\n  gather_fact: false\n' }, /play\.yml:2:3: field 'gather_fact': unknown field 'gather_fact' \(did you mean 'gather_facts'/],
-    ['key=value argument typo', { 'play.yml': '- hosts: all\n  tasks:\n    - file: path=/tmp/x stat=directory\n' }, /play\.yml:3:7: field 'file\.stat': unknown argument 'stat' for module 'file' \(did you mean 'state'/],
-    ['notify without handler', { 'play.yml': '- hosts: all\n  tasks:\n    - command: "true"\n      notify: restart pbx\n  handlers:\n    - name: restart pbxd\n      command: "true"\n' }, /play\.yml:3:7: field 'notify': notify 'restart pbx' matches no handler .*did you mean 'restart pbxd'/],
-    ['role task file error', { 'play.yml': '- hosts: all\n  roles: [r]\n', 'roles/r/tasks/main.yml': '- name: ok\n  debug: { msg: hi }\n- lineinfile: { path: /x, lien: y }\n' }, /roles\/r\/tasks\/main\.yml:3:27: field 'lineinfile\.lien': unknown field 'lien' \(did you mean 'line'/],
+    [
+      'unknown module with suggestions',
+      { 'play.yml': '- hosts: all\n  tasks:\n    - name: x\n      copyy: { dest: /tmp/x, content: y }\n' },
+      /play\.yml:4:7: field 'copyy': unknown module or task keyword 'copyy' \(did you mean 'copy'/,
+    ],
+    [
+      'unknown module argument',
+      { 'play.yml': '- hosts: all\n  tasks:\n    - copy: { dest: /tmp/x, contnet: y }\n' },
+      /play\.yml:3:29: field 'copy\.contnet': unknown field 'contnet' \(did you mean 'content'/,
+    ],
+    [
+      'missing required argument',
+      { 'play.yml': '- hosts: all\n  tasks:\n    - template: { dest: /tmp/x }\n' },
+      /play\.yml:3:17: .*missing required field 'src'/,
+    ],
+    [
+      'bad enum value',
+      { 'play.yml': '- hosts: all\n  tasks:\n    - file: { path: /tmp/x, state: folder }\n' },
+      /play\.yml:3:36: field 'file\.state': must be one of: "file", "directory"/,
+    ],
+    [
+      'unknown play keyword',
+      { 'play.yml': '- hosts: all\n  gather_fact: false\n' },
+      /play\.yml:2:3: field 'gather_fact': unknown field 'gather_fact' \(did you mean 'gather_facts'/,
+    ],
+    [
+      'key=value argument typo',
+      { 'play.yml': '- hosts: all\n  tasks:\n    - file: path=/tmp/x stat=directory\n' },
+      /play\.yml:3:7: field 'file\.stat': unknown argument 'stat' for module 'file' \(did you mean 'state'/,
+    ],
+    [
+      'notify without handler',
+      {
+        'play.yml': '- hosts: all\n  tasks:\n    - command: "true"\n      notify: restart pbx\n  handlers:\n    - name: restart pbxd\n      command: "true"\n',
+      },
+      /play\.yml:3:7: field 'notify': notify 'restart pbx' matches no handler .*did you mean 'restart pbxd'/,
+    ],
+    [
+      'role task file error',
+      { 'play.yml': '- hosts: all\n  roles: [r]\n', 'roles/r/tasks/main.yml': '- name: ok\n  debug: { msg: hi }\n- lineinfile: { path: /x, lien: y }\n' },
+      /roles\/r\/tasks\/main\.yml:3:27: field 'lineinfile\.lien': unknown field 'lien' \(did you mean 'line'/,
+    ],
     ['missing role', { 'play.yml': '- hosts: all\n  roles: [nope]\n' }, /play\.yml:1:3: role 'nope' not found/],
     ['duplicate key', { 'play.yml': '- hosts: all\n  hosts: web\n' }, /play\.yml:2:3: Map keys must be unique/],
   ];
@@ -30,7 +64,7 @@ describe('load errors', () => {
     it(name, async () => {
       const run = await validate(files);
       expect(run.code).toBe(5);
-      expect(run.stderr.replace(run.dir + '/', '')).toMatch(pattern);
+      expect(run.stderr.replace(`${run.dir}/`, '')).toMatch(pattern);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     });
   }
@@ -43,7 +77,7 @@ describe('load errors', () => {
     expect(good.code, good.stderr).toBe(0);
     const bad = await validate({ ...files, 'site.yml': '# yaml-language-server: $schema=s.json\nvip_cidr_netmask: 40\n' }, inventory);
     expect(bad.code).toBe(5);
-    expect(bad.stderr.replace(bad.dir + '/', '')).toMatch(/site\.yml:2:19: field 'vip_cidr_netmask': must be <= 32/);
+    expect(bad.stderr.replace(`${bad.dir}/`, '')).toMatch(/site\.yml:2:19: field 'vip_cidr_netmask': must be <= 32/);
   });
 
   it('an inventory error names the inventory file', async () => {
@@ -53,7 +87,9 @@ describe('load errors', () => {
   });
 
   it('an undefined variable names the variable and where it was used', async () => {
-    const dir = project({ 'play.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: uses a typo\n      debug: { msg: "{{ pbx_imagee }}" }\n' });
+    const dir = project({
+      'play.yml': '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: uses a typo\n      debug: { msg: "{{ pbx_imagee }}" }\n',
+    });
     const run = await engine(['run', join(dir, 'play.yml')]);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain(`${dir}/play.yml:4:7: undefined variable 'pbx_imagee' in '{{ pbx_imagee }}' (task 'uses a typo' arguments)`);

@@ -30,7 +30,9 @@ describe('layers', () => {
   });
 
   it('the core imports nothing of the kit, nor the entry point', () => {
-    const upward = [...graph].flatMap(([from, targets]) => (from.startsWith('engine/core/') ? [...targets].filter((t) => !t.startsWith('engine/core/')).map((t) => `${from} -> ${t}`) : []));
+    const upward = [...graph].flatMap(([from, targets]) =>
+      from.startsWith('engine/core/') ? [...targets].filter((t) => !t.startsWith('engine/core/')).map((t) => `${from} -> ${t}`) : [],
+    );
     expect(upward).toEqual([]);
   });
 
@@ -51,6 +53,13 @@ describe('layers', () => {
       ['e', new Set(['a'])],
     ]);
     expect(cycles(g).sort()).toEqual([['a', 'b', 'c'], ['d']]);
-    expect(cycles(new Map([['x', new Set(['y'])], ['y', new Set()]]))).toEqual([]);
+    expect(
+      cycles(
+        new Map([
+          ['x', new Set(['y'])],
+          ['y', new Set()],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { knownHostsName, verifyHostKey } from '../../engine/core/connection/knownhosts';
 import { quote } from '../../engine/core/connection/quote';
 import { loadInventory, inventoryVars } from '../../engine/core/load/inventory';
-import { OMIT, Templar, VarScope } from '../../engine/core/load/template';
+import { Templar } from '../../engine/core/load/template/templar';
+import { OMIT, VarScope } from '../../engine/core/load/template/scope';
 import { decryptVault, encryptVault, setVaultPassword } from '../../engine/core/load/vault';
 import { parseYaml } from '../../engine/core/load/yaml';
 import { editBlock } from '../../engine/core/modules/blockinfile';
@@ -32,7 +33,15 @@ describe('templating', () => {
   });
 
   it('has the filters and tests Ansible users reach for', () => {
-    const d = { m: { b: 2, a: 1 }, l: [3, 1, 3], s: 'Hello World', items: [{ n: 'x', on: true }, { n: 'y', on: false }] };
+    const d = {
+      m: { b: 2, a: 1 },
+      l: [3, 1, 3],
+      s: 'Hello World',
+      items: [
+        { n: 'x', on: true },
+        { n: 'y', on: false },
+      ],
+    };
     expect(render('{{ m | dict2items | map(attribute="key") | list }}', d)).toEqual(['b', 'a']);
     expect(render('{{ m | dict2items | items2dict }}', d)).toEqual({ b: 2, a: 1 });
     expect(render('{{ l | unique }}', d)).toEqual([3, 1]);
@@ -54,7 +63,10 @@ describe('templating', () => {
 
   it('drops an argument rendered to omit, also when omit comes through the variables', () => {
     const vars = { omit: OMIT, item: { a: 1 } };
-    expect(render({ keep: '{{ item.a }}', drop: '{{ item.v | default(omit) }}', list: ['x', '{{ omit }}'] } as unknown as string, vars)).toEqual({ keep: 1, list: ['x'] });
+    expect(render({ keep: '{{ item.a }}', drop: '{{ item.v | default(omit) }}', list: ['x', '{{ omit }}'] } as unknown as string, vars)).toEqual({
+      keep: 1,
+      list: ['x'],
+    });
   });
 
   it('names an undefined variable, and refuses self reference', () => {
@@ -62,6 +74,12 @@ describe('templating', () => {
     expect(() => render('{{ a }}', { a: '{{ b }}', b: '{{ a }}' })).toThrow(/refers to itself/);
     expect(() => templar.evaluate('missing == 1', new VarScope({}, templar), 'when')).toThrow(/undefined variable 'missing' in condition/);
     expect(templar.evaluate('missing is not defined', new VarScope({}, templar), 'when')).toBe(true);
+  });
+
+  it('an undefined variable inside a list or mapping an expression builds is an error too', () => {
+    expect(() => render("{{ {'image': img, 'name': pbx_name} }}", { img: 'x' })).toThrow(/undefined variable 'pbx_name'/);
+    expect(() => render('{{ [1, nothing] }}')).toThrow(/undefined variable 'nothing'/);
+    expect(render("{{ {'image': img} | combine({'n': 1}) }}", { img: 'x' })).toEqual({ image: 'x', n: 1 });
   });
 });
 
@@ -198,12 +216,18 @@ describe('ansible-vault 1.1', () => {
     expect(decryptVault(encrypted, 'correct horse')).toBe('hacluster_password: "p@ss w0rd"\n');
     expect(() => decryptVault(encrypted, 'wrong')).toThrow(/HMAC/);
     writeFileSync(file, encryptVault('x: 1\n', 'correct horse'));
-    expect(execFileSync('ansible-vault', ['view', '--vault-password-file', pw, file], { encoding: 'utf8', env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir } })).toBe('x: 1\n');
+    expect(
+      execFileSync('ansible-vault', ['view', '--vault-password-file', pw, file], { encoding: 'utf8', env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir } }),
+    ).toBe('x: 1\n');
   });
 
   it('decrypts inline !vault values in YAML', () => {
     setVaultPassword('pw');
-    const blob = encryptVault('s3cret', 'pw').replace(/\n$/, '').split('\n').map((l) => `  ${l}`).join('\n');
+    const blob = encryptVault('s3cret', 'pw')
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
     expect(parseYaml(`secret: !vault |\n${blob}\nplain: 1\n`, 'v.yml').data).toEqual({ secret: 's3cret', plain: 1 });
     setVaultPassword(undefined);
   });

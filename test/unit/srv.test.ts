@@ -31,10 +31,16 @@ describe('RFC 2782', () => {
   });
 
   it('weight-0 records get only the r = 0 draws; all-zero levels are uniform', () => {
-    const level: SrvRecord[] = [{ priority: 1, weight: 0, port: 1, name: 'z' }, { priority: 1, weight: 3, port: 1, name: 'a' }];
+    const level: SrvRecord[] = [
+      { priority: 1, weight: 0, port: 1, name: 'z' },
+      { priority: 1, weight: 3, port: 1, name: 'a' },
+    ];
     expect(expectedShares(level).get('z:1')).toBeCloseTo(1 / 4, 10);
     expect(expectedShares(level).get('a:1')).toBeCloseTo(3 / 4, 10);
-    const zeros: SrvRecord[] = [{ priority: 1, weight: 0, port: 1, name: 'x' }, { priority: 1, weight: 0, port: 1, name: 'y' }];
+    const zeros: SrvRecord[] = [
+      { priority: 1, weight: 0, port: 1, name: 'x' },
+      { priority: 1, weight: 0, port: 1, name: 'y' },
+    ];
     expect(expectedShares(zeros).get('x:1')).toBe(0.5);
   });
 
@@ -59,12 +65,19 @@ describe('RFC 2782', () => {
     expect(text).toContain('priority 20 (used when all of priority 10 are down):');
     // The shares printed are the guide's (computed here, not by the code under test), and the
     // seeded simulation lands within 2 points of each.
-    const guide: Record<string, number> = { 'bigbox:5060': 60.25 / 101, 'smallbox1:5060': 20.25 / 101, 'smallbox2:5060': 10.25 / 101, 'smallbox2:5066': 10.25 / 101 };
+    const guide: Record<string, number> = {
+      'bigbox:5060': 60.25 / 101,
+      'smallbox1:5060': 20.25 / 101,
+      'smallbox2:5060': 10.25 / 101,
+      'smallbox2:5066': 10.25 / 101,
+    };
     for (const [target, share] of Object.entries(guide)) {
       const line = shares.find((s) => s.priority === 10 && s.target === target)!;
       expect(line.share, target).toBeCloseTo(share, 10);
       expect(Math.abs(line.simulated - share), target).toBeLessThan(0.02);
-      expect(text).toMatch(new RegExp(`^  ${target.replace('.', '\\.')}\\s+${(share * 100).toFixed(1)}%\\s+simulated\\s+${(line.simulated * 100).toFixed(1)}%$`, 'm'));
+      expect(text).toMatch(
+        new RegExp(`^  ${target.replace('.', '\\.')}\\s+${(share * 100).toFixed(1)}%\\s+simulated\\s+${(line.simulated * 100).toFixed(1)}%$`, 'm'),
+      );
     }
     expect(shares.find((s) => s.priority === 20)).toEqual({ priority: 20, target: 'backupbox:5060', share: 1, simulated: 1 });
     expect(text).toContain('if bigbox:5060 is down: smallbox1:5060 49.6%');

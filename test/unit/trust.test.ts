@@ -29,8 +29,11 @@ describe('secrets', () => {
   });
 
   it('the CIB diff masks secret nvpairs of any fence agent, nothing else', () => {
-    const text = '<nvpair id="f-password" name="password" value="hunter2-ipmi"/>\n<nvpair id="f-ip" name="ip" value="10.0.0.11"/>\n<nvpair id="a-k" name="secret_key" value="AKIA/x"/>\n';
-    expect(maskedCib(text)).toBe('<nvpair id="f-password" name="password" value="********"/>\n<nvpair id="f-ip" name="ip" value="10.0.0.11"/>\n<nvpair id="a-k" name="secret_key" value="********"/>\n');
+    const text =
+      '<nvpair id="f-password" name="password" value="hunter2-ipmi"/>\n<nvpair id="f-ip" name="ip" value="10.0.0.11"/>\n<nvpair id="a-k" name="secret_key" value="AKIA/x"/>\n';
+    expect(maskedCib(text)).toBe(
+      '<nvpair id="f-password" name="password" value="********"/>\n<nvpair id="f-ip" name="ip" value="10.0.0.11"/>\n<nvpair id="a-k" name="secret_key" value="********"/>\n',
+    );
   });
 
   it('writeOnly properties of the site schema name the secrets, nested ones too', () => {
@@ -84,7 +87,8 @@ describe('operands', () => {
 
 describe('filesystem plan on fixture state', () => {
   const ctx = {} as ModuleContext;
-  const plan = (probe: string, force = false) => filesystem.plan({ fstype: 'ext4', dev: '/dev/sdb', force }, parseDeviceProbe(probe), ctx) as { changed: boolean; failed?: boolean; msg: string };
+  const plan = (probe: string, force = false) =>
+    filesystem.plan({ fstype: 'ext4', dev: '/dev/sdb', force }, parseDeviceProbe(probe), ctx) as { changed: boolean; failed?: boolean; msg: string };
   it('mkfs only for blkid exit 2', () => {
     expect(plan('rc=2\n')).toMatchObject({ changed: true });
     expect(plan('rc=0\nTYPE=ext4\n')).toMatchObject({ changed: false });

@@ -40,7 +40,10 @@ export interface ClusterPlacement {
 export async function readClusterPlacement(settings: Ec2Settings, ids: string[]): Promise<ClusterPlacement> {
   const ec2 = await import('@aws-sdk/client-ec2');
   const client = ec2Client(settings);
-  const instances = (await client.send(new ec2.DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: ids }] }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+  const instances =
+    (await client.send(new ec2.DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: ids }] }))).Reservations?.flatMap(
+      (r) => r.Instances ?? [],
+    ) ?? [];
   if (!instances.length) return { instances, groups: [] };
   const vpc = (await client.send(new ec2.DescribeVpcsCommand({ VpcIds: [instances[0].VpcId!] }))).Vpcs?.[0];
   const groupIds = [...new Set(instances.flatMap((i) => (i.SecurityGroups ?? []).map((g) => g.GroupId!)))];

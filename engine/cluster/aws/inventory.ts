@@ -4,7 +4,8 @@
 import { InputError } from '../../core/errors';
 import { ec2Client, tagMap } from './ec2';
 import { validateWithSchema } from '../../core/load/validate';
-import { Templar, VarScope } from '../../core/load/template';
+import { Templar } from '../../core/load/template/templar';
+import { VarScope } from '../../core/load/template/scope';
 import type { YamlSource } from '../../core/load/yaml';
 
 type Vars = Record<string, unknown>;
@@ -50,13 +51,27 @@ function instanceVars(i: import('@aws-sdk/client-ec2').Instance, region: string)
     vpc_id: i.VpcId,
     tags: tagMap(i.Tags),
     security_groups: (i.SecurityGroups ?? []).map((g) => ({ group_id: g.GroupId, group_name: g.GroupName })),
-    network_interfaces: (i.NetworkInterfaces ?? []).map((n) => ({ network_interface_id: n.NetworkInterfaceId, private_ip_address: n.PrivateIpAddress, device_index: n.Attachment?.DeviceIndex })),
+    network_interfaces: (i.NetworkInterfaces ?? []).map((n) => ({
+      network_interface_id: n.NetworkInterfaceId,
+      private_ip_address: n.PrivateIpAddress,
+      device_index: n.Attachment?.DeviceIndex,
+    })),
   };
 }
 
 function hostnameOf(vars: Vars, preferences: string[]): string | undefined {
   for (const p of preferences) {
-    const value = p === 'tag:Name' ? (vars.tags as Record<string, string>).Name : vars[{ 'instance-id': 'instance_id', 'private-ip-address': 'private_ip_address', 'ip-address': 'public_ip_address', 'private-dns-name': 'private_dns_name' }[p] ?? ''];
+    const value =
+      p === 'tag:Name'
+        ? (vars.tags as Record<string, string>).Name
+        : vars[
+            {
+              'instance-id': 'instance_id',
+              'private-ip-address': 'private_ip_address',
+              'ip-address': 'public_ip_address',
+              'private-dns-name': 'private_dns_name',
+            }[p] ?? ''
+          ];
     if (value) return String(value);
   }
   return undefined;
@@ -72,7 +87,7 @@ export async function ec2InventoryData(raw: Vars, src: YamlSource): Promise<Vars
     const client = ec2Client({ region, endpoint: config.endpoint });
     let token: string | undefined;
     do {
-      let page;
+      let page: import('@aws-sdk/client-ec2').DescribeInstancesCommandOutput;
       try {
         page = await client.send(new DescribeInstancesCommand({ Filters: filters.length ? filters : undefined, NextToken: token }));
       } catch (err) {
@@ -82,10 +97,16 @@ export async function ec2InventoryData(raw: Vars, src: YamlSource): Promise<Vars
         const vars = instanceVars(instance, region);
         const name = hostnameOf(vars, config.hostnames ?? ['tag:Name', 'private-ip-address', 'instance-id']);
         if (!name) continue;
-        if (hosts[name]) throw new InputError(`${src.file}: two instances are both named '${name}' (${hosts[name].instance_id}, ${vars.instance_id}); make the Name tags unique`);
+        if (hosts[name])
+          throw new InputError(
+            `${src.file}: two instances are both named '${name}' (${hosts[name].instance_id}, ${vars.instance_id}); make the Name tags unique`,
+          );
         const address = vars[config.connect_to ?? 'private_ip_address'];
         // Connecting to nothing (an instance without a public address) would fail later, obscurely.
-        if (!address) throw new InputError(`${src.file}: instance ${name} (${vars.instance_id}) has no ${config.connect_to ?? 'private_ip_address'} to connect to (connect_to)`);
+        if (!address)
+          throw new InputError(
+            `${src.file}: instance ${name} (${vars.instance_id}) has no ${config.connect_to ?? 'private_ip_address'} to connect to (connect_to)`,
+          );
         hosts[name] = { ...vars, ansible_host: address };
       }
       token = page.NextToken;
@@ -95,7 +116,9 @@ export async function ec2InventoryData(raw: Vars, src: YamlSource): Promise<Vars
   const children: Record<string, { hosts: Record<string, Vars> }> = {};
   for (const [group, condition] of Object.entries(config.groups ?? {})) {
     children[group] = { hosts: {} };
-    for (const [name, vars] of Object.entries(hosts)) if (templar.evaluate(condition, new VarScope({ ...vars, inventory_hostname: name }, templar), `inventory group '${group}'`)) children[group].hosts[name] = {};
+    for (const [name, vars] of Object.entries(hosts))
+      if (templar.evaluate(condition, new VarScope({ ...vars, inventory_hostname: name }, templar), `inventory group '${group}'`))
+        children[group].hosts[name] = {};
   }
   return { all: { vars: config.vars ?? {}, hosts, children } };
 }

@@ -43,6 +43,8 @@ export interface CibDeclaration {
   resources?: ResourceSpec[];
   constraints?: ConstraintSpec[];
   remove_undeclared?: boolean;
+  /** Ids of resources or constraints that must not exist. */
+  absent?: string[];
   wait?: number;
 }
 
@@ -60,19 +62,38 @@ function operation(rsc: string, op: OpSpec): El {
   const interval = op.interval ?? '0s';
   const { name, role, ...rest } = op;
   const id = [rsc, name, role, 'interval', interval].filter(Boolean).join('-');
-  return el('op', { id, name, role, ...Object.fromEntries(Object.entries({ ...rest, interval }).map(([k, v]) => [k, v === undefined ? undefined : String(v)])) });
+  return el('op', {
+    id,
+    name,
+    role,
+    ...Object.fromEntries(Object.entries({ ...rest, interval }).map(([k, v]) => [k, v === undefined ? undefined : String(v)])),
+  });
 }
 
 function primitive(spec: ResourceSpec): El {
   const [cls, a, b] = String(spec.agent).split(':');
   const [provider, type] = b === undefined ? [undefined, a] : [a, b];
-  const ops = spec.ops?.length ? [el('operations', {}, spec.ops.map((op) => operation(spec.id, op)))] : [];
-  return el('primitive', { id: spec.id, class: cls, provider, type }, [...attributeSet('instance_attributes', spec.id, spec.params), ...attributeSet('meta_attributes', spec.id, spec.meta), ...ops]);
+  const ops = spec.ops?.length
+    ? [
+        el(
+          'operations',
+          {},
+          spec.ops.map((op) => operation(spec.id, op)),
+        ),
+      ]
+    : [];
+  return el('primitive', { id: spec.id, class: cls, provider, type }, [
+    ...attributeSet('instance_attributes', spec.id, spec.params),
+    ...attributeSet('meta_attributes', spec.id, spec.meta),
+    ...ops,
+  ]);
 }
 
 /** The CIB element of one declared resource (primitive or group, wrapped in a clone if asked). */
 function resourceElement(spec: ResourceSpec): El {
-  const inner = spec.members ? el('group', { id: spec.id }, [...attributeSet('meta_attributes', spec.id, spec.meta), ...spec.members.map(primitive)]) : primitive(spec);
+  const inner = spec.members
+    ? el('group', { id: spec.id }, [...attributeSet('meta_attributes', spec.id, spec.meta), ...spec.members.map(primitive)])
+    : primitive(spec);
   const cloneMeta = spec.promotable ?? spec.clone;
   if (!cloneMeta) return inner;
   const id = `${spec.id}-clone`;
@@ -84,12 +105,27 @@ function constraintElement(spec: ConstraintSpec): El {
   if (spec.colocation) {
     const c = spec.colocation;
     const score = String(c.score ?? 'INFINITY');
-    return el('rsc_colocation', { id: `colocation-${c.rsc}-${c.with}-${score}`, rsc: c.rsc, 'with-rsc': c.with, score, 'rsc-role': c.rsc_role, 'with-rsc-role': c.with_role });
+    return el('rsc_colocation', {
+      id: `colocation-${c.rsc}-${c.with}-${score}`,
+      rsc: c.rsc,
+      'with-rsc': c.with,
+      score,
+      'rsc-role': c.rsc_role,
+      'with-rsc-role': c.with_role,
+    });
   }
   if (spec.order) {
     const o = spec.order;
     const kind = o.kind ?? 'Mandatory';
-    return el('rsc_order', { id: `order-${o.first}-${o.then}-${kind}`, first: o.first, then: o.then, 'first-action': o.first_action ?? 'start', 'then-action': o.then_action ?? 'start', kind, symmetrical: o.symmetrical === undefined ? undefined : String(o.symmetrical) });
+    return el('rsc_order', {
+      id: `order-${o.first}-${o.then}-${kind}`,
+      first: o.first,
+      then: o.then,
+      'first-action': o.first_action ?? 'start',
+      'then-action': o.then_action ?? 'start',
+      kind,
+      symmetrical: o.symmetrical === undefined ? undefined : String(o.symmetrical),
+    });
   }
   if (spec.location) {
     const l = spec.location;
@@ -125,14 +161,16 @@ function defaultsSection(name: 'rsc_defaults' | 'op_defaults', live: El | undefi
 
 /**
  * Declared elements replace live ones with the same id in place (so unchanged order gives a minimal
- * patch); new ones are appended; undeclared ones are kept, or dropped with remove_undeclared.
+ * patch); new ones are appended; undeclared ones are kept, or dropped with remove_undeclared;
+ * those named absent are dropped.
  * `cli-*` constraints belong to crm_resource --move/--ban and are never touched.
  */
-function merge(live: El | undefined, name: string, declared: El[], remove: boolean, undeclared: string[]): El {
+function merge(live: El | undefined, name: string, declared: El[], remove: boolean, undeclared: string[], absent: Set<string>): El {
   const wanted = new Map(declared.map((d) => [d.attrs.id, d]));
   const out: El[] = [];
   for (const current of live?.children ?? []) {
     const id = current.attrs.id;
+    if (absent.has(id) && !id.startsWith('cli-')) continue;
     if (wanted.has(id)) {
       out.push(wanted.get(id)!);
       wanted.delete(id);
@@ -176,12 +214,31 @@ export function managedText(configuration: El): string {
 export function desiredCib(live: El, args: CibDeclaration): { cib: El; undeclared: string[] } {
   const configuration = configurationOf(live);
   const undeclared: string[] = [];
+  const absent = new Set(args.absent ?? []);
+  const declaredAbsent = [...(args.resources ?? []).map((r) => r.id), ...(args.constraints ?? []).map((c) => constraintElement(c).attrs.id)].filter((id) =>
+    absent.has(id),
+  );
+  if (declaredAbsent.length) throw new Error(`declared and absent at once: ${declaredAbsent.join(', ')}`);
+  // A section nothing is declared for stays as it is, except for the elements named absent.
+  const merged = (section: 'resources' | 'constraints', declared: El[] | undefined) => {
+    const current = child(configuration, section);
+    return declared || absent.size
+      ? merge(
+          current,
+          section,
+          declared ?? current?.children.filter((c) => !absent.has(c.attrs.id)) ?? [],
+          Boolean(args.remove_undeclared) && declared !== undefined,
+          undeclared,
+          absent,
+        )
+      : current;
+  };
   const sections: Record<string, El | undefined> = {
     crm_config: withProperties(child(configuration, 'crm_config'), args.properties),
     rsc_defaults: defaultsSection('rsc_defaults', child(configuration, 'rsc_defaults'), args.resource_defaults),
     op_defaults: defaultsSection('op_defaults', child(configuration, 'op_defaults'), args.op_defaults),
-    resources: args.resources ? merge(child(configuration, 'resources'), 'resources', args.resources.map(resourceElement), Boolean(args.remove_undeclared), undeclared) : child(configuration, 'resources'),
-    constraints: args.constraints ? merge(child(configuration, 'constraints'), 'constraints', args.constraints.map(constraintElement), Boolean(args.remove_undeclared), undeclared) : child(configuration, 'constraints'),
+    resources: merged('resources', args.resources?.map(resourceElement)),
+    constraints: merged('constraints', args.constraints?.map(constraintElement)),
   };
   // Sections keep the order the CIB schema requires.
   const order = ['crm_config', 'rsc_defaults', 'op_defaults', 'nodes', 'resources', 'constraints'];

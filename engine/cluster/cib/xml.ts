@@ -25,7 +25,14 @@ function fromOrdered(node: Ordered): El | undefined {
 /** Parses a document's root element; text content is dropped (the CIB carries none). */
 export function parseXml(text: string): El {
   const { XMLParser } = require('fast-xml-parser') as typeof import('fast-xml-parser');
-  const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '@_', parseAttributeValue: false, parseTagValue: false, trimValues: true });
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    parseAttributeValue: false,
+    parseTagValue: false,
+    trimValues: true,
+  });
   const root = (parser.parse(text) as Ordered[]).map(fromOrdered).find((e) => e !== undefined);
   if (!root) throw new Error('no XML element found');
   return root;

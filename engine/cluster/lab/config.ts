@@ -5,8 +5,6 @@ export const SUBNET_PREFIX = 20;
 export const BRIDGE = 'pbxlab0';
 /** The controller's own address on the lab bridge (root network namespace). */
 export const CONTROLLER_IP = '172.31.16.10';
-export const VIP = '172.31.16.130';
-export const CLIENT_IP = '172.31.16.140';
 
 export interface LabNode {
   name: string;

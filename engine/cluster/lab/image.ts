@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import type { Run } from './host';
 
-export const IMAGE_TARBALL = 'pbx-kamailio.tar';
+const IMAGE_TARBALL = 'pbx-kamailio.tar';
 export const NODE_IMAGE_DIR = '/var/lib/lab-images';
 
 const MODULES_DIR = '/usr/lib/x86_64-linux-gnu/kamailio/modules';

@@ -34,7 +34,11 @@ export function findNode(name: string | undefined): LabNode {
 }
 
 function writeInventory(nodes: LabNode[], file: string): void {
-  const group = (prefix: string) => nodes.filter((n) => n.name.startsWith(prefix)).map((n) => `        ${n.name}: { ansible_host: ${n.ip} }`).join('\n') || '        {}';
+  const group = (prefix: string) =>
+    nodes
+      .filter((n) => n.name.startsWith(prefix))
+      .map((n) => `        ${n.name}: { ansible_host: ${n.ip} }`)
+      .join('\n') || '        {}';
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(
     file,
@@ -62,7 +66,9 @@ ${group('ext')}
 function claimLab(): void {
   const owner = existsSync(LAB_OWNER_FILE) ? readFileSync(LAB_OWNER_FILE, 'utf8').trim() : '';
   if (owner && owner !== labDir() && existsSync(owner)) {
-    throw new InputError(`a lab from ${owner} is up (one lab per machine: the names are fixed); take it down first: PBX_LAB_DIR=${owner} npx ts-node engine lab down`);
+    throw new InputError(
+      `a lab from ${owner} is up (one lab per machine: the names are fixed); take it down first: PBX_LAB_DIR=${owner} npx ts-node engine lab down`,
+    );
   }
   writeFileSync(LAB_OWNER_FILE, `${labDir()}\n`);
 }
@@ -94,7 +100,7 @@ async function up(nodeCount: number, extra: number, inventory: string): Promise<
       boot(node, devnum);
     }),
   );
-  writeFileSync(paths.knownHosts(), nodes.map(knownHostsLine).join('\n') + '\n');
+  writeFileSync(paths.knownHosts(), `${nodes.map(knownHostsLine).join('\n')}\n`);
   await Promise.all(nodes.map((n) => waitReady(n)));
   writeInventory(nodes, inventory);
   process.stdout.write(`lab up: ${nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}; inventory ${inventory}\n`);

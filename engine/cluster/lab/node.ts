@@ -12,13 +12,27 @@ import { isAlive } from '../../core/process';
 type Run = (argv: string[], opts?: { nothrow?: boolean }) => Promise<{ ok: boolean; stdout: string }>;
 
 /** Units a lab node must not run: noise, timers, and services the roles own. */
-const MASKED = ['postgresql.service', 'exim4.service', 'e2scrub_reap.service', 'systemd-timesyncd.service', 'getty@tty1.service', 'apt-daily-upgrade.timer', 'apt-daily.timer', 'dpkg-db-backup.timer', 'e2scrub_all.timer', 'exim4-base.timer', 'fstrim.timer', 'man-db.timer', 'podman.service', 'podman.socket'];
+const MASKED = [
+  'postgresql.service',
+  'exim4.service',
+  'e2scrub_reap.service',
+  'systemd-timesyncd.service',
+  'getty@tty1.service',
+  'apt-daily-upgrade.timer',
+  'apt-daily.timer',
+  'dpkg-db-backup.timer',
+  'e2scrub_all.timer',
+  'exim4-base.timer',
+  'fstrim.timer',
+  'man-db.timer',
+  'podman.service',
+  'podman.socket',
+];
 const OWNED_BY_ROLES = ['corosync.service', 'pacemaker.service', 'pcsd.service', 'kamailio.service', 'docker.service', 'containerd.service'];
 
 const dir = (node: LabNode) => paths.node(node.name);
-export const rootOf = (node: LabNode) => join(dir(node), 'root');
+const rootOf = (node: LabNode) => join(dir(node), 'root');
 const pidFile = (node: LabNode) => join(dir(node), 'nspawn.pid');
-
 
 export function nspawnPid(node: LabNode): number | undefined {
   if (!existsSync(pidFile(node))) return undefined;
@@ -52,8 +66,8 @@ export async function seed(run: Run, node: LabNode, all: LabNode[], publicKey: s
   const r = rootOf(node);
   if (existsSync(join(d, 'seeded'))) return;
   writeFileSync(join(r, 'etc/hostname'), `${node.name}\n`);
-  writeFileSync(join(r, 'etc/machine-id'), readFileSync('/proc/sys/kernel/random/uuid', 'utf8').trim().replace(/-/g, '') + '\n');
-  writeFileSync(join(r, 'etc/hosts'), ['127.0.0.1 localhost', ...all.map((n) => `${n.ip} ${n.name}`), `${CONTROLLER_IP} controller`].join('\n') + '\n');
+  writeFileSync(join(r, 'etc/machine-id'), `${readFileSync('/proc/sys/kernel/random/uuid', 'utf8').trim().replace(/-/g, '')}\n`);
+  writeFileSync(join(r, 'etc/hosts'), `${['127.0.0.1 localhost', ...all.map((n) => `${n.ip} ${n.name}`), `${CONTROLLER_IP} controller`].join('\n')}\n`);
   writeFileSync(join(r, 'etc/resolv.conf'), '');
   for (const f of readdirSync(join(r, 'etc/ssh')).filter((f) => f.startsWith('ssh_host_'))) rmSync(join(r, 'etc/ssh', f));
   await run(['ssh-keygen', '-A', '-f', r]);
@@ -67,7 +81,7 @@ export async function seed(run: Run, node: LabNode, all: LabNode[], publicKey: s
   for (const unit of OWNED_BY_ROLES) rmSync(join(r, 'etc/systemd/system/multi-user.target.wants', unit), { force: true });
   rmSync(join(r, 'etc/systemd/system/sockets.target.wants/docker.socket'), { force: true });
   seedSharedDiskUnit(r);
-  writeFileSync(join(d, 'seeded'), new Date().toISOString() + '\n');
+  writeFileSync(join(d, 'seeded'), `${new Date().toISOString()}\n`);
 }
 
 /**
@@ -96,7 +110,10 @@ WantedBy=sysinit.target
 
 /** The node's ssh host key line for known_hosts: we made the key, so nothing is trusted on first use. */
 export function knownHostsLine(node: LabNode): string {
-  const pub = readFileSync(join(dir(node), 'upper/etc/ssh/ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  const pub = readFileSync(join(dir(node), 'upper/etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
   return `${node.ip} ${pub}`;
 }
 
@@ -106,11 +123,25 @@ export function boot(node: LabNode, sharedDevnum: string): number {
   mkdirSync(join(dir(node), 'docker'), { recursive: true });
   writeFileSync(join(rootOf(node), 'etc/lab-shared.devnum'), `${sharedDevnum}\n`);
   const log = openSync(join(dir(node), 'nspawn.log'), 'a');
-  const procs = cgroupDirs(node).map((d) => `echo $$ > ${d}/cgroup.procs`).join('; ');
+  const procs = cgroupDirs(node)
+    .map((d) => `echo $$ > ${d}/cgroup.procs`)
+    .join('; ');
   const nspawn = [
-    'systemd-nspawn', '-q', '-D', rootOf(node), '-b', '--register=no', '--keep-unit',
-    `--network-namespace-path=/run/netns/${node.netns}`, `--hostname=${node.name}`, `-M`, node.netns,
-    '--capability=CAP_NET_ADMIN,CAP_IPC_LOCK', '--resolv-conf=off', '--timezone=off', '--console=passive',
+    'systemd-nspawn',
+    '-q',
+    '-D',
+    rootOf(node),
+    '-b',
+    '--register=no',
+    '--keep-unit',
+    `--network-namespace-path=/run/netns/${node.netns}`,
+    `--hostname=${node.name}`,
+    `-M`,
+    node.netns,
+    '--capability=CAP_NET_ADMIN,CAP_IPC_LOCK',
+    '--resolv-conf=off',
+    '--timezone=off',
+    '--console=passive',
     `--bind=${paths.fenceDir()}:${NODE_FENCE_DIR}`,
     // dockerd in a node: its data on a plain directory (overlay2 on the node's overlayfs root
     // fails), and the keyring and BPF system calls nspawn refuses by default.
@@ -119,7 +150,10 @@ export function boot(node: LabNode, sharedDevnum: string): number {
     `--system-call-filter='@keyring bpf'`,
   ].join(' ');
   // The shell moves itself into the node's cgroups, then becomes nspawn (same PID).
-  const child = spawn('/bin/sh', ['-c', `${procs}; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec ${nspawn}`], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn('/bin/sh', ['-c', `${procs}; export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1; exec ${nspawn}`], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   child.unref();
   writeFileSync(pidFile(node), String(child.pid));
   appendFileSync(join(dir(node), 'nspawn.log'), `--- boot ${new Date().toISOString()} pid ${child.pid}\n`);
@@ -144,7 +178,9 @@ export function systemState(node: LabNode): Promise<string> {
   const leader = leaderPid(node);
   if (!leader) return Promise.resolve('off');
   return new Promise((resolve) => {
-    execFile('nsenter', ['-t', String(leader), '-a', 'systemctl', 'is-system-running'], { timeout: 5000 }, (_err, stdout) => resolve(String(stdout).trim() || 'unknown'));
+    execFile('nsenter', ['-t', String(leader), '-a', 'systemctl', 'is-system-running'], { timeout: 5000 }, (_err, stdout) =>
+      resolve(String(stdout).trim() || 'unknown'),
+    );
   });
 }
 

@@ -44,7 +44,7 @@ function ipToInt(ip: string): number {
   return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 
-export function cidrContains(cidr: string, ip: string): boolean {
+function cidrContains(cidr: string, ip: string): boolean {
   const [base, bits] = cidr.split('/');
   const size = 2 ** (32 - Number(bits));
   const start = Math.floor(ipToInt(base) / size) * size;
@@ -94,7 +94,8 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
   for (const i of found) if (i.State?.Name !== 'running') problems.push(`instance ${i.InstanceId} is ${i.State?.Name}, not running`);
   const distinct = (what: string, pick: (i: (typeof found)[number]) => string | undefined) => {
     const values = new Set(found.map(pick));
-    if (values.size > 1) problems.push(`the instances are in different ${what}s (${found.map((i) => `${i.InstanceId}: ${pick(i)}`).join(', ')}); all three must share one`);
+    if (values.size > 1)
+      problems.push(`the instances are in different ${what}s (${found.map((i) => `${i.InstanceId}: ${pick(i)}`).join(', ')}); all three must share one`);
   };
   distinct('VPC', (i) => i.VpcId);
   distinct('subnet', (i) => i.SubnetId);
@@ -108,15 +109,21 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
   if (cidr && !cidrContains(cidr, args.vip)) problems.push(`the VIP ${args.vip} is not inside subnet ${subnet?.SubnetId} (${cidr})`);
 
   // Every interface of the subnet, filtered here: an address may be any of an interface's IPs.
-  const interfaces = (await client.send(new ec2.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [found[0].SubnetId!] }] }))).NetworkInterfaces ?? [];
+  const interfaces =
+    (await client.send(new ec2.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [found[0].SubnetId!] }] }))).NetworkInterfaces ?? [];
   const holders = interfaces.filter((eni) => (eni.PrivateIpAddresses ?? []).some((a) => a.PrivateIpAddress === args.vip));
-  for (const eni of holders) if (!ids.includes(eni.Attachment?.InstanceId ?? '')) problems.push(`the VIP ${args.vip} is already used by ${eni.NetworkInterfaceId}${eni.Attachment?.InstanceId ? ` of instance ${eni.Attachment.InstanceId}` : ''}, outside the cluster`);
+  for (const eni of holders)
+    if (!ids.includes(eni.Attachment?.InstanceId ?? ''))
+      problems.push(
+        `the VIP ${args.vip} is already used by ${eni.NetworkInterfaceId}${eni.Attachment?.InstanceId ? ` of instance ${eni.Attachment.InstanceId}` : ''}, outside the cluster`,
+      );
 
   if (args.eip_allocation_id) {
     const addresses = await client.send(new ec2.DescribeAddressesCommand({ Filters: [{ Name: 'allocation-id', Values: [args.eip_allocation_id] }] }));
     const eip = addresses.Addresses?.[0];
     if (!eip) problems.push(`Elastic IP allocation ${args.eip_allocation_id} does not exist`);
-    else if (eip.InstanceId && !ids.includes(eip.InstanceId)) problems.push(`Elastic IP ${eip.PublicIp} is associated with ${eip.InstanceId}, outside the cluster`);
+    else if (eip.InstanceId && !ids.includes(eip.InstanceId))
+      problems.push(`Elastic IP ${eip.PublicIp} is associated with ${eip.InstanceId}, outside the cluster`);
   }
 
   if (args.volume_id) {
@@ -124,8 +131,10 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
     if (!volume) problems.push(`EBS volume ${args.volume_id} does not exist`);
     else {
       const zone = found[0].Placement?.AvailabilityZone;
-      if (volume.AvailabilityZone !== zone) problems.push(`EBS volume ${args.volume_id} is in ${volume.AvailabilityZone}, the instances in ${zone}; a volume attaches only within its zone`);
-      for (const a of volume.Attachments ?? []) if (a.InstanceId && !ids.includes(a.InstanceId)) problems.push(`EBS volume ${args.volume_id} is attached to ${a.InstanceId}, outside the cluster`);
+      if (volume.AvailabilityZone !== zone)
+        problems.push(`EBS volume ${args.volume_id} is in ${volume.AvailabilityZone}, the instances in ${zone}; a volume attaches only within its zone`);
+      for (const a of volume.Attachments ?? [])
+        if (a.InstanceId && !ids.includes(a.InstanceId)) problems.push(`EBS volume ${args.volume_id} is attached to ${a.InstanceId}, outside the cluster`);
     }
   }
 
@@ -133,7 +142,10 @@ export async function findProblems(args: CheckArgs): Promise<string[]> {
     const mine = groups.filter((g) => instance.SecurityGroups?.some((s) => s.GroupId === g.GroupId));
     const permissions = mine.flatMap((g) => g.IpPermissions ?? []);
     const missing = findMissingRules(args.inbound_rules ?? SEED_RULES, permissions, vpc?.CidrBlock ?? cidr);
-    if (missing.length) problems.push(`instance ${instance.InstanceId}: security groups ${mine.map((g) => g.GroupId).join(', ') || '(none)'} lack inbound ${missing.map((r) => describeRule(r, `the VPC (${vpc?.CidrBlock})`)).join('; ')}`);
+    if (missing.length)
+      problems.push(
+        `instance ${instance.InstanceId}: security groups ${mine.map((g) => g.GroupId).join(', ') || '(none)'} lack inbound ${missing.map((r) => describeRule(r, `the VPC (${vpc?.CidrBlock})`)).join('; ')}`,
+      );
   }
   return problems;
 }

@@ -49,7 +49,10 @@ async function findPolicy(args: PrepareArgs): Promise<string | undefined> {
   return undefined;
 }
 
-const tags = (cluster: string, name: string) => [{ Key: 'Cluster', Value: cluster }, { Key: 'Name', Value: name }];
+const tags = (cluster: string, name: string) => [
+  { Key: 'Cluster', Value: cluster },
+  { Key: 'Name', Value: name },
+];
 
 async function probePrepare(args: PrepareArgs): Promise<Found> {
   const ec2 = await import('@aws-sdk/client-ec2');
@@ -80,7 +83,8 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
   controllerOnly: true,
   schema: {
     type: 'object',
-    description: "Creates the HA cluster's missing EC2 pieces idempotently: the guide's inbound rules, an Elastic IP, the EBS data volume (found again by their Cluster tag).",
+    description:
+      "Creates the HA cluster's missing EC2 pieces idempotently: the guide's inbound rules, an Elastic IP, the EBS data volume (found again by their Cluster tag).",
     properties: {
       region: { type: 'string', description: 'AWS region.' },
       endpoint: { type: 'string', description: 'EC2 API endpoint override (an emulator).' },
@@ -102,7 +106,12 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
       ...(found.volumeId ? [] : [`EBS volume ${args.cluster}-data, ${args.volume_size_gb ?? 256} GB ${args.volume_type ?? 'gp3'} in ${found.zone}`]),
       ...(args.iam_policy_name && !found.policyArn ? [`IAM policy ${args.iam_policy_name}`] : []),
     ];
-    const existing = { eip_address: found.eip?.publicIp, eip_allocation_id: found.eip?.allocationId, ebs_volume_id: found.volumeId, iam_policy_arn: found.policyArn };
+    const existing = {
+      eip_address: found.eip?.publicIp,
+      eip_allocation_id: found.eip?.allocationId,
+      ebs_volume_id: found.volumeId,
+      iam_policy_arn: found.policyArn,
+    };
     if (!wanted.length) return { changed: false, msg: 'everything the cluster needs exists', result: existing };
     return {
       changed: true,
@@ -113,19 +122,46 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
         const ec2 = await import('@aws-sdk/client-ec2');
         const client = ec2Client({ region: args.region, endpoint: args.endpoint });
         if (found.missingRules.length) {
-          const permissions = found.missingRules.map((r) => ({ IpProtocol: r.protocol, FromPort: r.from, ToPort: r.to, IpRanges: [{ CidrIp: r.source === 'vpc' ? found.vpcCidr : r.source, Description: r.description }] }));
+          const permissions = found.missingRules.map((r) => ({
+            IpProtocol: r.protocol,
+            FromPort: r.from,
+            ToPort: r.to,
+            IpRanges: [{ CidrIp: r.source === 'vpc' ? found.vpcCidr : r.source, Description: r.description }],
+          }));
           await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: found.securityGroup, IpPermissions: permissions }));
         }
-        const eip = found.eip ?? (await client.send(new ec2.AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: tags(args.cluster, `${args.cluster}-eip`) }] })));
+        const eip =
+          found.eip ??
+          (await client.send(
+            new ec2.AllocateAddressCommand({
+              Domain: 'vpc',
+              TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: tags(args.cluster, `${args.cluster}-eip`) }],
+            }),
+          ));
         const volumeId =
           found.volumeId ??
-          (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: found.zone, Size: args.volume_size_gb ?? 256, VolumeType: (args.volume_type ?? 'gp3') as 'gp3', TagSpecifications: [{ ResourceType: 'volume', Tags: tags(args.cluster, `${args.cluster}-data`) }] }))).VolumeId;
+          (
+            await client.send(
+              new ec2.CreateVolumeCommand({
+                AvailabilityZone: found.zone,
+                Size: args.volume_size_gb ?? 256,
+                VolumeType: (args.volume_type ?? 'gp3') as 'gp3',
+                TagSpecifications: [{ ResourceType: 'volume', Tags: tags(args.cluster, `${args.cluster}-data`) }],
+              }),
+            )
+          ).VolumeId;
         const publicIp = 'publicIp' in eip ? eip.publicIp : eip.PublicIp;
         const allocationId = 'allocationId' in eip ? eip.allocationId : eip.AllocationId;
         let policyArn = found.policyArn;
         if (args.iam_policy_name && !policyArn) {
           const { CreatePolicyCommand } = await import('@aws-sdk/client-iam');
-          const created = await iamClient(args).send(new CreatePolicyCommand({ PolicyName: args.iam_policy_name, PolicyDocument: JSON.stringify(args.iam_policy_document ?? {}), Description: `PBX HA cluster ${args.cluster}: the EC2 calls of its agents, fencing, preflight and prepare` }));
+          const created = await iamClient(args).send(
+            new CreatePolicyCommand({
+              PolicyName: args.iam_policy_name,
+              PolicyDocument: JSON.stringify(args.iam_policy_document ?? {}),
+              Description: `PBX HA cluster ${args.cluster}: the EC2 calls of its agents, fencing, preflight and prepare`,
+            }),
+          );
           policyArn = created.Policy?.Arn;
         }
         return { eip_address: publicIp, eip_allocation_id: allocationId, ebs_volume_id: volumeId, iam_policy_arn: policyArn };

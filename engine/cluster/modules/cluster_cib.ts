@@ -23,16 +23,19 @@ interface Found {
   verify?: { ok: boolean; output: string };
 }
 
-
 // When the cluster does not settle in time, what it was doing goes into the error (to stderr).
-const SETTLE_DIAGNOSTICS = "{ echo '--- cluster at the timeout:'; crm_mon -1 -r 2>&1 | tail -n +2; echo '--- pacemaker log of this node:'; tail -n 40 /var/log/pacemaker/pacemaker.log 2>/dev/null | cut -c1-220; } >&2";
+const SETTLE_DIAGNOSTICS =
+  "{ echo '--- cluster at the timeout:'; crm_mon -1 -r 2>&1 | tail -n +2; echo '--- pacemaker log of this node:'; tail -n 40 /var/log/pacemaker/pacemaker.log 2>/dev/null | cut -c1-220; } >&2";
 const SPLIT = '--CIB-SPLIT--';
 
 /** The configuration's version counters, as the shell pipeline EPOCHS prints them. */
 const EPOCHS = `grep -o ' \\(admin_\\)\\?epoch="[0-9]*"' | sort | tr -d '\\n'`;
 function epochs(cibXml: string): string {
   const tag = cibXml.slice(0, cibXml.indexOf('>'));
-  return [...tag.matchAll(/ (admin_)?epoch="\d*"/g)].map((m) => m[0]).sort().join('');
+  return [...tag.matchAll(/ (admin_)?epoch="\d*"/g)]
+    .map((m) => m[0])
+    .sort()
+    .join('');
 }
 
 /** Writes live and new CIB to a private temp dir on the node, runs `body` there, cleans up. */
@@ -73,7 +76,8 @@ export const cluster_cib: Module<CibArgs, Found> = {
   name: 'cluster_cib',
   schema: {
     type: 'object',
-    description: 'Pacemaker configuration as declared: properties, defaults, resources (primitives, groups, clones, promotable clones) and constraints, applied as one CIB patch.',
+    description:
+      'Pacemaker configuration as declared: properties, defaults, resources (primitives, groups, clones, promotable clones) and constraints, applied as one CIB patch.',
     properties: {
       properties: { type: 'object', description: 'Cluster properties (cib-bootstrap-options), e.g. stonith-enabled, no-quorum-policy.' },
       resource_defaults: { type: 'object', description: 'Resource defaults (meta attributes), e.g. resource-stickiness. Replaces all resource defaults.' },
@@ -99,16 +103,26 @@ export const cluster_cib: Module<CibArgs, Found> = {
       },
       constraints: {
         type: 'array',
-        description: 'Constraints: {colocation: {rsc, with, score, with_role}}, {order: {first, then, first_action, then_action, kind}}, {location: {rsc, node, score}}.',
+        description:
+          'Constraints: {colocation: {rsc, with, score, with_role}}, {order: {first, then, first_action, then_action, kind}}, {location: {rsc, node, score}}.',
         items: {
           type: 'object',
-          properties: { colocation: { type: 'object', required: ['rsc', 'with'] }, order: { type: 'object', required: ['first', 'then'] }, location: { type: 'object', required: ['rsc', 'node'] } },
+          properties: {
+            colocation: { type: 'object', required: ['rsc', 'with'] },
+            order: { type: 'object', required: ['first', 'then'] },
+            location: { type: 'object', required: ['rsc', 'node'] },
+          },
           additionalProperties: false,
           minProperties: 1,
           maxProperties: 1,
         },
       },
       remove_undeclared: { type: 'boolean', description: 'Remove resources and constraints that are not declared (default: keep and report them).' },
+      absent: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Ids of resources or constraints that must not exist: removed where present (cli-* ones excepted).',
+      },
       wait: { type: 'integer', description: 'Seconds to wait for the cluster to settle after a change (default 60; 0 = do not wait).' },
     },
     additionalProperties: false,

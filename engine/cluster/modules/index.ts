@@ -1,9 +1,10 @@
-// The kit's modules: the cluster configuration, the PBX's own API, SIP checks and AWS.
+// The kit's modules: the cluster configuration and membership, the PBX's own API, SIP checks, AWS.
 import type { Module } from '../../core/modules/types';
 import { aws_cluster_check } from './aws_cluster_check';
 import { aws_prepare } from './aws_prepare';
 import { cluster_cib } from './cluster_cib';
+import { cluster_nodes } from './cluster_nodes';
 import { pbx_server } from './pbx_server';
 import { sip_probe } from './sip_probe';
 
-export const clusterModules: Module[] = [cluster_cib, pbx_server, sip_probe, aws_cluster_check, aws_prepare];
+export const clusterModules: Module[] = [cluster_cib, cluster_nodes, pbx_server, sip_probe, aws_cluster_check, aws_prepare];

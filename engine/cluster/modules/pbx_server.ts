@@ -10,7 +10,7 @@ const COLLECTIONS = { media: 'media_servers', queue: 'call_queue_servers', meeti
 type Kind = keyof typeof COLLECTIONS;
 
 /** What the API lists per server (PortSIP's field names). */
-export interface RegisteredServer {
+interface RegisteredServer {
   id: number;
   name: string;
   type: 'DEFAULT' | 'EXTENDED';
@@ -90,7 +90,8 @@ function wantsOff(args: ServerArgs, serving: RegisteredServer[]): boolean {
 
 function validate(args: ServerArgs): void {
   if (!/^https?:\/\/./.test(args.api_url)) throw new ModuleError(`api_url '${args.api_url}' is not an http(s) URL`);
-  if (Boolean(args.builtin) === Boolean(args.name)) throw new ModuleError('give either name (an extended server) or builtin: true (the PBX\'s own server of the kind)');
+  if (Boolean(args.builtin) === Boolean(args.name))
+    throw new ModuleError("give either name (an extended server) or builtin: true (the PBX's own server of the kind)");
   if (args.builtin && args.state === 'absent') throw new ModuleError('the built-in server cannot be removed; set enabled: false');
   if (args.builtin && (args.ipv4 || args.public_ipv4 || args.max_concurrent_sessions)) throw new ModuleError('only enabled can be set on the built-in server');
   if (args.enabled === 'auto' && !args.builtin) throw new ModuleError('enabled: auto is for the built-in server only');
@@ -99,7 +100,7 @@ function validate(args: ServerArgs): void {
 
 function describe(server: object | undefined, fields: readonly string[]): string {
   if (!server) return '';
-  return fields.map((f) => `${f}: ${JSON.stringify((server as Record<string, unknown>)[f] ?? null)}`).join('\n') + '\n';
+  return `${fields.map((f) => `${f}: ${JSON.stringify((server as Record<string, unknown>)[f] ?? null)}`).join('\n')}\n`;
 }
 
 function builtinPlan(args: ServerArgs, found: Found, check: boolean): Outcome {
@@ -121,7 +122,14 @@ function builtinPlan(args: ServerArgs, found: Found, check: boolean): Outcome {
   return {
     changed: true,
     msg: `${label} turned ${want ? 'on' : 'off'}${why}`,
-    diff: [{ before: `enabled: ${builtin.enabled}\n`, after: `enabled: ${want}\n`, beforeHeader: `${label} (${builtin.name})`, afterHeader: `${label} (${builtin.name})` }],
+    diff: [
+      {
+        before: `enabled: ${builtin.enabled}\n`,
+        after: `enabled: ${want}\n`,
+        beforeHeader: `${label} (${builtin.name})`,
+        afterHeader: `${label} (${builtin.name})`,
+      },
+    ],
     apply: async () => void (await call(args, 'POST', `${COLLECTIONS[args.kind]}/${builtin.id}`, { enabled: want })),
   };
 }
@@ -154,7 +162,15 @@ function extendedPlan(args: ServerArgs, found: Found): Outcome {
   }
   const update = Object.fromEntries(changes.map((f) => [f, want[f]]));
   const diff: Diff[] = [{ before: describe(current, changes), after: describe(want, changes), beforeHeader: label, afterHeader: label }];
-  return { changed: true, msg: `${label}: ${changes.join(', ')} changed`, diff, apply: async () => (await call(args, 'POST', `${path}/${current.id}`, update), { id: current.id }) };
+  return {
+    changed: true,
+    msg: `${label}: ${changes.join(', ')} changed`,
+    diff,
+    apply: async () => {
+      await call(args, 'POST', `${path}/${current.id}`, update);
+      return { id: current.id };
+    },
+  };
 }
 
 export const pbx_server: Module<ServerArgs, Found> = {
@@ -172,11 +188,22 @@ export const pbx_server: Module<ServerArgs, Found> = {
       ipv4: { type: 'string', description: 'Extended server address.' },
       public_ipv4: { type: 'string', description: 'Static public address (media servers serving the Internet).' },
       max_concurrent_sessions: { type: 'integer', minimum: 1, description: 'Media server call session limit.' },
-      enabled: { enum: [true, false, 'auto'], description: "auto (built-in only): off while an extended server of the kind is registered, enabled and not in ignore." },
+      enabled: {
+        enum: [true, false, 'auto'],
+        description: 'auto (built-in only): off while an extended server of the kind is registered, enabled and not in ignore.',
+      },
       ignore: { type: 'array', items: { type: 'string' }, description: 'Extended servers about to stop or leave: auto does not count on them.' },
-      joining: { type: 'array', items: { type: 'string' }, description: 'Extended servers this run registers and starts: in check mode they count as ONLINE, so the preview shows what the run would do.' },
+      joining: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Extended servers this run registers and starts: in check mode they count as ONLINE, so the preview shows what the run would do.',
+      },
       state: { enum: ['present', 'absent'], description: 'Extended server registered or not (default present).' },
-      wait_online: { type: 'integer', minimum: 0, description: 'Before turning a built-in server off: seconds to wait for an extended one to be ONLINE (default 30).' },
+      wait_online: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Before turning a built-in server off: seconds to wait for an extended one to be ONLINE (default 30).',
+      },
     },
     required: ['api_url', 'api_token', 'kind'],
     additionalProperties: false,
@@ -190,7 +217,8 @@ export const pbx_server: Module<ServerArgs, Found> = {
       // A dry run cannot see the servers it would register and start; it counts them as they will be.
       const serving = ctx.check ? withJoining(registered, args.joining ?? []) : registered;
       // Read-only wait, as wait_for: an extended server reports ONLINE a moment after it starts.
-      if (!args.builtin || !wantsOff(args, serving) || ctx.check || serving.some((s) => s.status === 'ONLINE') || Date.now() > deadline) return { servers, serving };
+      if (!args.builtin || !wantsOff(args, serving) || ctx.check || serving.some((s) => s.status === 'ONLINE') || Date.now() > deadline)
+        return { servers, serving };
       await new Promise((r) => setTimeout(r, 1000));
     }
   },

@@ -26,7 +26,12 @@ export const sip_probe: Module<ProbeArgs, { seconds: number; line: string } | un
   },
   probe: (args, ctx) => waitForSip(args.host, () => true, ctx.predict ? 0 : (args.timeout ?? 30) * 1000, Date.now(), args.port ?? 5060),
   plan(args, answer, ctx) {
-    if (!answer && ctx.predict) return { changed: false, predicted: true, msg: `predicted, not polled: the real run waits up to ${args.timeout ?? 30} s for a SIP answer from ${args.host}:${args.port ?? 5060}` };
+    if (!answer && ctx.predict)
+      return {
+        changed: false,
+        predicted: true,
+        msg: `predicted, not polled: the real run waits up to ${args.timeout ?? 30} s for a SIP answer from ${args.host}:${args.port ?? 5060}`,
+      };
     if (!answer) return { changed: false, failed: true, msg: `no SIP answer from ${args.host}:${args.port ?? 5060} within ${args.timeout ?? 30} s` };
     return { changed: false, msg: `${answer.line} after ${answer.seconds.toFixed(2)} s`, result: { status_line: answer.line, seconds: answer.seconds } };
   },

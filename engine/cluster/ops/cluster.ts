@@ -5,7 +5,8 @@ import { resolveSshTarget, SshConnection } from '../../core/connection/ssh';
 import type { Connection, ExecOptions } from '../../core/connection/types';
 import { InputError } from '../../core/errors';
 import { hostsOfGroup, type Inventory, inventoryVars, loadInventoryAsync } from '../../core/load/inventory';
-import { Templar, VarScope } from '../../core/load/template';
+import { Templar } from '../../core/load/template/templar';
+import { VarScope } from '../../core/load/template/scope';
 import type { Vars } from '../../core/load/types';
 import { loadYamlFile } from '../../core/load/yaml';
 import { child, type El, parseXml } from '../cib/xml';
@@ -19,7 +20,6 @@ export interface Site {
   vars: Vars;
   hostVars(host: string): Vars;
 }
-
 
 export async function loadSite(inventoryFile: string | undefined, group = 'pbx'): Promise<Site> {
   const inventory = await loadInventoryAsync(inventoryFile);
@@ -86,14 +86,19 @@ function resourcesOf(el: El): El[] {
   return el.children.flatMap((c) => (c.name === 'resource' ? [c] : ['group', 'clone', 'bundle'].includes(c.name) ? resourcesOf(c) : []));
 }
 
-export function parseCrmMon(xml: string): ClusterStatus {
+function parseCrmMon(xml: string): ClusterStatus {
   const root = parseXml(xml);
   const summary = child(root, 'summary');
   const dc = summary && child(summary, 'current_dc');
   return {
     dc: dc?.attrs.present === 'true' ? dc.attrs.name : undefined,
     quorate: dc?.attrs.with_quorum === 'true',
-    nodes: (child(root, 'nodes')?.children ?? []).map((n) => ({ name: n.attrs.name, online: n.attrs.online === 'true', standby: n.attrs.standby === 'true', unclean: n.attrs.unclean === 'true' })),
+    nodes: (child(root, 'nodes')?.children ?? []).map((n) => ({
+      name: n.attrs.name,
+      online: n.attrs.online === 'true',
+      standby: n.attrs.standby === 'true',
+      unclean: n.attrs.unclean === 'true',
+    })),
     resources: resourcesOf(child(root, 'resources') ?? { name: 'resources', attrs: {}, children: [] }).map((r) => ({
       id: r.attrs.id,
       agent: r.attrs.resource_agent,
@@ -101,7 +106,12 @@ export function parseCrmMon(xml: string): ClusterStatus {
       nodes: r.children.filter((c) => c.name === 'node').map((c) => c.attrs.name),
       failed: r.attrs.failed === 'true',
     })),
-    failures: (child(root, 'failures')?.children ?? []).map((f) => ({ resource: f.attrs.op_key?.split('_')[0] ?? '', node: f.attrs.node, task: f.attrs.task, status: f.attrs.status })),
+    failures: (child(root, 'failures')?.children ?? []).map((f) => ({
+      resource: f.attrs.op_key?.split('_')[0] ?? '',
+      node: f.attrs.node,
+      task: f.attrs.task,
+      status: f.attrs.status,
+    })),
   };
 }
 

@@ -26,19 +26,28 @@ async function confirmed(question: string): Promise<boolean> {
 
 export async function extendCommand(args: string[], flags: Flags): Promise<number> {
   const [action, extra] = args;
-  if (!ACTIONS.includes(action ?? '') || extra) throw new InputError(`usage: engine extend ${ACTIONS.join('|')} [-s ${Object.keys(TYPES).join('|')}] [-a IP] [-n NAME]`);
+  if (!ACTIONS.includes(action ?? '') || extra)
+    throw new InputError(`usage: engine extend ${ACTIONS.join('|')} [-s ${Object.keys(TYPES).join('|')}] [-a IP] [-n NAME]`);
   const type = flags.string('server-type');
   const address = flags.string('address');
   const name = flags.string('name');
   if (type && !TYPES[type]) throw new InputError(`-s ${type}: one of ${Object.keys(TYPES).join(', ')}`);
   const inventory = await loadInventoryAsync(flags.string('inventory'));
   const groups = type ? [TYPES[type]] : Object.values(TYPES);
-  const hosts = inventory.hosts.filter((h) => groups.some((g) => hostsOfGroup(inventory, g).has(h))).filter((h) => {
-    const vars = inventoryVars(inventory, h);
-    return (!address || String(vars.ansible_host ?? h) === address) && (!name || vars.server_name === name);
-  });
-  if (!hosts.length) throw new InputError(`no extended server matches${type ? ` -s ${type}` : ''}${address ? ` -a ${address}` : ''}${name ? ` -n ${name}` : ''}`);
-  if (action === 'rm' && !flags.bool('check') && !flags.bool('yes') && !(await confirmed(`remove the extended server container on ${hosts.join(', ')}? [y/N] `))) {
+  const hosts = inventory.hosts
+    .filter((h) => groups.some((g) => hostsOfGroup(inventory, g).has(h)))
+    .filter((h) => {
+      const vars = inventoryVars(inventory, h);
+      return (!address || String(vars.ansible_host ?? h) === address) && (!name || vars.server_name === name);
+    });
+  if (!hosts.length)
+    throw new InputError(`no extended server matches${type ? ` -s ${type}` : ''}${address ? ` -a ${address}` : ''}${name ? ` -n ${name}` : ''}`);
+  if (
+    action === 'rm' &&
+    !flags.bool('check') &&
+    !flags.bool('yes') &&
+    !(await confirmed(`remove the extended server container on ${hosts.join(', ')}? [y/N] `))
+  ) {
     throw new InputError(`rm removes the servers on ${hosts.join(', ')}: confirm on a terminal or pass --yes`);
   }
   const { runCommand } = await import('../../core/commands');

@@ -104,7 +104,8 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string): Promise
   const status = await clusterStatus(link);
   const from = nodeOf(status, PBX);
   if (!from) throw new InputError('the PBX is not running; deploy first');
-  if (mode === 'kill' && !site.vars.lab) throw new InputError("--mode kill powers a node off and is for the lab only (inventory var 'lab: true'); use --mode standby in a maintenance window");
+  if (mode === 'kill' && !site.vars.lab)
+    throw new InputError("--mode kill powers a node off and is for the lab only (inventory var 'lab: true'); use --mode standby in a maintenance window");
   const { host, port } = sipTarget(site);
   const datapath = String(site.vars.pbx_datapath ?? '/var/lib/pbx');
   const token = randomBytes(8).toString('hex');
@@ -182,8 +183,12 @@ export async function opsCommand(command: string, args: string[], options: OpsOp
         const report = await verifyFailover(site, link, mode);
         if (options.json) out(JSON.stringify(report));
         else {
-          out(`failover (${report.mode}) ${report.from} -> ${report.to}: SIP answered on the VIP after ${report.sipSeconds?.toFixed(2) ?? 'never'} s (${report.answer ?? 'no answer'})`);
-          out(`data written before: ${report.dataIntact ? 'intact' : 'MISSING'}${report.fenced === undefined ? '' : `; ${report.from} fenced: ${report.fenced ? 'yes' : 'NO'}; back in the cluster after ${report.rejoinedSeconds?.toFixed(1)} s`}`);
+          out(
+            `failover (${report.mode}) ${report.from} -> ${report.to}: SIP answered on the VIP after ${report.sipSeconds?.toFixed(2) ?? 'never'} s (${report.answer ?? 'no answer'})`,
+          );
+          out(
+            `data written before: ${report.dataIntact ? 'intact' : 'MISSING'}${report.fenced === undefined ? '' : `; ${report.from} fenced: ${report.fenced ? 'yes' : 'NO'}; back in the cluster after ${report.rejoinedSeconds?.toFixed(1)} s`}`,
+          );
         }
         return report.sipSeconds !== undefined && report.dataIntact && report.fenced !== false ? 0 : 2;
       }

@@ -23,11 +23,18 @@ export function rfc2782Order(records: SrvRecord[], random: () => number = Math.r
   for (const priority of [...new Set(records.map((r) => r.priority))].sort((a, b) => a - b)) {
     let pool = records.filter((r) => r.priority === priority);
     while (pool.length) {
-      const arranged = [...pool.filter((r) => r.weight === 0), ...shuffle(pool.filter((r) => r.weight > 0), random)];
+      const arranged = [
+        ...pool.filter((r) => r.weight === 0),
+        ...shuffle(
+          pool.filter((r) => r.weight > 0),
+          random,
+        ),
+      ];
       const sum = arranged.reduce((s, r) => s + r.weight, 0);
       const pick = Math.floor(random() * (sum + 1));
-      let running = 0;
-      const chosen = arranged.find((r) => (running += r.weight) >= pick) ?? arranged[0];
+      // The first record whose running sum of weights reaches the pick.
+      const sums = arranged.map((_, i) => arranged.slice(0, i + 1).reduce((s, r) => s + r.weight, 0));
+      const chosen = arranged[sums.findIndex((s) => s >= pick)] ?? arranged[0];
       order.push(chosen);
       pool = pool.filter((r) => r !== chosen);
     }
@@ -87,7 +94,12 @@ export interface TargetShare {
  * The report: per priority level, shares (computed and simulated); per target, where its load
  * goes when it is down. `random` is the simulation's source (seeded in tests).
  */
-export function report(name: string, records: SrvRecord[], draws: number, random: () => number = Math.random): { text: string; maxDeviation: number; shares: TargetShare[] } {
+export function report(
+  name: string,
+  records: SrvRecord[],
+  draws: number,
+  random: () => number = Math.random,
+): { text: string; maxDeviation: number; shares: TargetShare[] } {
   const lines = [`${name}: ${records.length} SRV records`];
   const shares: TargetShare[] = [];
   let maxDeviation = 0;
@@ -114,7 +126,17 @@ export function report(name: string, records: SrvRecord[], draws: number, random
       }
     }
   }
-  lines.push(`failover order: ${priorities.map((p) => `priority ${p} [${records.filter((r) => r.priority === p).map(targetOf).join(', ')}]`).join(' -> ')}`);
+  lines.push(
+    `failover order: ${priorities
+      .map(
+        (p) =>
+          `priority ${p} [${records
+            .filter((r) => r.priority === p)
+            .map(targetOf)
+            .join(', ')}]`,
+      )
+      .join(' -> ')}`,
+  );
   lines.push(`simulation: ${draws} draws per case, largest difference from the computed shares ${pct(maxDeviation)}`);
   return { text: lines.join('\n'), maxDeviation, shares };
 }
@@ -131,7 +153,9 @@ export async function srvCommand(args: string[], options: { server?: string; dra
   try {
     records = await resolver.resolveSrv(name);
   } catch (err) {
-    throw new InputError(`no SRV records for ${name}${options.server ? ` at ${options.server}` : ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InputError(
+      `no SRV records for ${name}${options.server ? ` at ${options.server}` : ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const { text, maxDeviation, shares } = report(name, records, draws);
   process.stdout.write(options.json ? `${JSON.stringify({ name, records, maxDeviation, shares })}\n` : `${text}\n`);

@@ -36,7 +36,13 @@ export function sipOptions(host: string, port = 5060, timeoutMs = 300, user?: st
 }
 
 /** Polls until `accept` likes an answer; resolves with the seconds it took, or undefined. */
-export async function waitForSip(host: string, accept: (line: string) => boolean, limitMs: number, started = Date.now(), port = 5060): Promise<{ seconds: number; line: string } | undefined> {
+export async function waitForSip(
+  host: string,
+  accept: (line: string) => boolean,
+  limitMs: number,
+  started = Date.now(),
+  port = 5060,
+): Promise<{ seconds: number; line: string } | undefined> {
   for (;;) {
     // At least one try, also with no time left (a dry run looks once).
     const line = await sipOptions(host, port);

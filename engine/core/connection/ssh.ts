@@ -67,7 +67,7 @@ function first(value: string | string[] | undefined): string | undefined {
  * Reads the `-F file` and `-o Key=Value` options Ansible users put in ansible_ssh_common_args and
  * ansible_ssh_extra_args, so the same inventory works with both tools.
  */
-export function sshArgOptions(vars: Record<string, unknown>): { configFile?: string; options: Record<string, string> } {
+function sshArgOptions(vars: Record<string, unknown>): { configFile?: string; options: Record<string, string> } {
   const words = shlexSplit(`${vars.ansible_ssh_common_args ?? ''} ${vars.ansible_ssh_extra_args ?? ''}`);
   const out: { configFile?: string; options: Record<string, string> } = { options: {} };
   for (let i = 0; i < words.length; i++) {
@@ -118,7 +118,8 @@ export function resolveSshTarget(
     password: (vars.ansible_password ?? vars.ansible_ssh_pass) as string | undefined,
     knownHostsFiles: knownHosts.split(/\s+/).map(expandHome),
     acceptNewHostKeys: options.acceptNewHostKeys || ['accept-new', 'no'].includes(args.options.stricthostkeychecking ?? ''),
-    connectTimeoutMs: seconds(vars.ansible_timeout ?? first(config.ConnectTimeout) ?? 10, vars.ansible_timeout !== undefined ? 'ansible_timeout' : 'ConnectTimeout') * 1000,
+    connectTimeoutMs:
+      seconds(vars.ansible_timeout ?? first(config.ConnectTimeout) ?? 10, vars.ansible_timeout !== undefined ? 'ansible_timeout' : 'ConnectTimeout') * 1000,
     aliveIntervalMs: seconds(first(config.ServerAliveInterval) ?? 15, 'ServerAliveInterval') * 1000,
     aliveCountMax: seconds(first(config.ServerAliveCountMax) ?? 3, 'ServerAliveCountMax'),
   };
@@ -224,10 +225,12 @@ export class SshConnection implements Connection {
         reject(new UnreachableError(this.host, why));
       };
       this.running.add(end);
-      const settle = <T>(fn: (v: T) => void) => (v: T) => {
-        this.running.delete(end);
-        fn(v);
-      };
+      const settle =
+        <T>(fn: (v: T) => void) =>
+        (v: T) => {
+          this.running.delete(end);
+          fn(v);
+        };
       this.ssh.connection!.exec(script, (err, opened) => {
         if (err) return settle(end)(`ssh command failed: ${err.message}`);
         channel = opened;

@@ -34,7 +34,10 @@ export interface Connection {
 
 /** Raised when a host cannot be reached at all; the runner reports it as UNREACHABLE. */
 export class UnreachableError extends Error {
-  constructor(readonly host: string, message: string) {
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'UnreachableError';
   }

@@ -19,7 +19,9 @@ function passwordHash(password: unknown, scheme = 'sha512', salt?: string): stri
   const flag = { sha512: '-6', sha256: '-5', md5: '-1' }[scheme];
   if (!flag) throw new Error(`password_hash: unsupported scheme '${scheme}' (sha512, sha256, md5)`);
   const saltArgs = salt ? ['-salt', String(salt)] : [];
-  return require('node:child_process').execFileSync('openssl', ['passwd', flag, ...saltArgs, '-stdin'], { input: `${password}\n`, encoding: 'utf8' }).trim();
+  return require('node:child_process')
+    .execFileSync('openssl', ['passwd', flag, ...saltArgs, '-stdin'], { input: `${password}\n`, encoding: 'utf8' })
+    .trim();
 }
 
 function attr(item: unknown, path: string): unknown {
@@ -27,7 +29,7 @@ function attr(item: unknown, path: string): unknown {
 }
 
 /** Compares dotted version strings numerically, as Ansible's version test does. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const pa = String(a).split(/[.-]/);
   const pb = String(b).split(/[.-]/);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
@@ -40,7 +42,21 @@ export function compareVersions(a: string, b: string): number {
 
 function versionTest(value: string, other: string, op = '=='): boolean {
   const c = compareVersions(value, other);
-  const ops: Record<string, boolean> = { '<': c < 0, lt: c < 0, '<=': c <= 0, le: c <= 0, '>': c > 0, gt: c > 0, '>=': c >= 0, ge: c >= 0, '==': c === 0, '=': c === 0, eq: c === 0, '!=': c !== 0, ne: c !== 0 };
+  const ops: Record<string, boolean> = {
+    '<': c < 0,
+    lt: c < 0,
+    '<=': c <= 0,
+    le: c <= 0,
+    '>': c > 0,
+    gt: c > 0,
+    '>=': c >= 0,
+    ge: c >= 0,
+    '==': c === 0,
+    '=': c === 0,
+    eq: c === 0,
+    '!=': c !== 0,
+    ne: c !== 0,
+  };
   return ops[op];
 }
 
@@ -70,7 +86,7 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
 };
 
 function selectBy(list: unknown[], keep: boolean, env: Environment, path: string | undefined, testName?: string, ...args: unknown[]) {
-  const nunjucksTests = (env as unknown as { getTest(n: string): (v: unknown, ...a: unknown[]) => boolean });
+  const nunjucksTests = env as unknown as { getTest(n: string): (v: unknown, ...a: unknown[]) => boolean };
   return (list ?? []).filter((item) => {
     const value = path === undefined ? item : attr(item, path);
     const ok = testName ? nunjucksTests.getTest(testName === '==' ? 'equalto' : testName)(value, ...args) : Boolean(value);
@@ -90,7 +106,8 @@ export function addAnsibleFilters(env: Environment): void {
     from_yaml: (v: string) => fromYaml(v),
     string: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)),
     float: (v: unknown) => Number.parseFloat(String(v)) || 0,
-    regex_replace: (v: string, re: string, rep = '', ignorecase = false) => String(v ?? '').replace(new RegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),
+    regex_replace: (v: string, re: string, rep = '', ignorecase = false) =>
+      String(v ?? '').replace(new RegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),
     regex_search: (v: string, re: string) => String(v ?? '').match(new RegExp(re))?.[0] ?? null,
     regex_findall: (v: string, re: string) => [...String(v ?? '').matchAll(new RegExp(re, 'g'))].map((m) => (m.length > 1 ? m[1] : m[0])),
     regex_escape: (v: string) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
@@ -110,7 +127,8 @@ export function addAnsibleFilters(env: Environment): void {
       const recursive = typeof dicts[dicts.length - 1] === 'object' && (dicts[dicts.length - 1] as Dict)?.__keywords ? (dicts.pop() as Dict).recursive : false;
       const merge = (a: Dict, b: Dict): Dict => {
         const out = { ...a };
-        for (const [k, v] of Object.entries(b ?? {})) out[k] = recursive && v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' ? merge(out[k] as Dict, v as Dict) : v;
+        for (const [k, v] of Object.entries(b ?? {}))
+          out[k] = recursive && v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' ? merge(out[k] as Dict, v as Dict) : v;
         return out;
       };
       return dicts.reduce((acc, d) => merge(acc, d), {});
@@ -150,9 +168,27 @@ export function addAnsibleFilters(env: Environment): void {
     },
     comment: (v: string, style = 'plain') => {
       const prefix = style === 'c' ? '// ' : '# ';
-      return `${prefix.trim()}\n${String(v).split('\n').map((l) => prefix + l).join('\n')}\n${prefix.trim()}`;
+      return `${prefix.trim()}\n${String(v)
+        .split('\n')
+        .map((l) => prefix + l)
+        .join('\n')}\n${prefix.trim()}`;
     },
-    type_debug: (v: unknown) => (Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : typeof v),
+    type_debug: (v: unknown) =>
+      Array.isArray(v)
+        ? 'list'
+        : v === null
+          ? 'NoneType'
+          : typeof v === 'object'
+            ? 'dict'
+            : typeof v === 'string'
+              ? 'str'
+              : typeof v === 'number'
+                ? Number.isInteger(v)
+                  ? 'int'
+                  : 'float'
+                : typeof v === 'boolean'
+                  ? 'bool'
+                  : typeof v,
     version_compare: (a: string, b: string, op?: string) => versionTest(a, b, op),
     // Target of the x[a:b] rewrite in template.ts: Python slice semantics for lists and strings.
     __slice: (v: unknown[] | string, start: number | null, end: number | null) => v?.slice(start ?? 0, end ?? undefined),

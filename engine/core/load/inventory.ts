@@ -9,7 +9,7 @@ import { loadYamlFile, positionOf } from './yaml';
 
 type Vars = Record<string, unknown>;
 
-export interface Group {
+interface Group {
   name: string;
   hosts: Set<string>;
   children: Set<string>;
@@ -31,13 +31,20 @@ export interface Inventory {
 function notePositions(inv: Inventory, owner: string, vars: Vars): void {
   for (const key of Object.keys(vars)) {
     const pos = positionOf(vars, key);
-    if (pos) (inv.varPositions ??= new Map()).set(`${owner}\0${key}`, pos);
+    if (!pos) continue;
+    inv.varPositions ??= new Map();
+    inv.varPositions.set(`${owner}\0${key}`, pos);
   }
 }
 
 /** Where `name`'s value for `host` was written in the inventory (the host's own, then its groups'). */
 export function inventoryVarPosition(inv: Inventory, host: string, name: string): SourcePos | undefined {
-  const owners = [`host ${host}`, ...groupsOfHost(inv, host).reverse().map((g) => `group ${g.name}`)];
+  const owners = [
+    `host ${host}`,
+    ...groupsOfHost(inv, host)
+      .reverse()
+      .map((g) => `group ${g.name}`),
+  ];
   for (const owner of owners) {
     const pos = inv.varPositions?.get(`${owner}\0${name}`);
     if (pos) return pos;
@@ -47,14 +54,17 @@ export function inventoryVarPosition(inv: Inventory, host: string, name: string)
 
 function group(inv: Inventory, name: string): Group {
   let g = inv.groups.get(name);
-  if (!g) inv.groups.set(name, (g = { name, hosts: new Set(), children: new Set(), parents: new Set(), vars: {} }));
+  if (!g) {
+    g = { name, hosts: new Set(), children: new Set(), parents: new Set(), vars: {} };
+    inv.groups.set(name, g);
+  }
   return g;
 }
 
 /** Adds a host (or more vars for it); returns its name. */
 function addHost(inv: Inventory, entry: string, given: Vars): string {
   // `web1:2222` is host web1 on port 2222, as Ansible's YAML inventory reads it.
-  const withPort = /^([^:\[\]]+):(\d+)$/.exec(entry);
+  const withPort = /^([^:[\]]+):(\d+)$/.exec(entry);
   const name = withPort ? withPort[1] : entry;
   const vars = withPort && given.ansible_port === undefined ? { ...given, ansible_port: Number(withPort[2]) } : given;
   if (!inv.hostVars.has(name)) {
@@ -87,11 +97,17 @@ function varsFromDir(dir: string, name: string): Vars {
   const candidates = [join(dir, name), join(dir, `${name}.yml`), join(dir, `${name}.yaml`)];
   for (const path of candidates) {
     if (!existsSync(path)) continue;
-    const files = statSync(path).isDirectory() ? readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f)) : [path];
+    const files = statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => join(path, f))
+      : [path];
     for (const file of files) {
       const { data } = loadYamlFile(file);
       if (data === null || data === undefined) continue;
-      if (typeof data !== 'object' || Array.isArray(data)) throw new InputError('a vars file must be a mapping of variable names to values', { file, line: 1, col: 1 });
+      if (typeof data !== 'object' || Array.isArray(data))
+        throw new InputError('a vars file must be a mapping of variable names to values', { file, line: 1, col: 1 });
       Object.assign(merged, data);
     }
   }
@@ -113,7 +129,7 @@ function checkCycles(inv: Inventory): void {
   for (const name of inv.groups.keys()) visit(name, []);
 }
 
-export function emptyInventory(): Inventory {
+function emptyInventory(): Inventory {
   const inv: Inventory = { hosts: [], hostVars: new Map(), groups: new Map() };
   group(inv, 'all');
   group(inv, 'ungrouped');
@@ -123,7 +139,8 @@ export function emptyInventory(): Inventory {
 export function loadInventory(file: string | undefined): Inventory {
   if (!file) return finish(emptyInventory());
   const { data, src } = loadYamlFile(file);
-  if (isPluginConfig(data)) throw new InputError(`${file} is an inventory plugin configuration (plugin: ${String((data as Vars).plugin)}); it is read by loadInventoryAsync`);
+  if (isPluginConfig(data))
+    throw new InputError(`${file} is an inventory plugin configuration (plugin: ${String((data as Vars).plugin)}); it is read by loadInventoryAsync`);
   validate('inventory', data ?? {}, src);
   return fromData(data, file);
 }
@@ -138,7 +155,12 @@ export async function loadInventoryAsync(file: string | undefined): Promise<Inve
   }
   const name = String((data as Vars).plugin);
   const plugin = inventoryPlugin(name);
-  if (!plugin) throw new InputError(`unknown inventory plugin '${name}'${suggestion(name, inventoryPluginNames())}`, positionOf(data as Vars, 'plugin') ?? { file, line: 1, col: 1 }, 'plugin');
+  if (!plugin)
+    throw new InputError(
+      `unknown inventory plugin '${name}'${suggestion(name, inventoryPluginNames())}`,
+      positionOf(data as Vars, 'plugin') ?? { file, line: 1, col: 1 },
+      'plugin',
+    );
   return fromData(await plugin(data as Vars, src), file);
 }
 
@@ -159,10 +181,11 @@ function fromData(data: unknown, file: string): Inventory {
 function finish(inv: Inventory): Inventory {
   checkCycles(inv);
   const all = group(inv, 'all');
-  for (const g of inv.groups.values()) if (g.name !== 'all' && g.parents.size === 0) {
-    g.parents.add('all');
-    all.children.add(g.name);
-  }
+  for (const g of inv.groups.values())
+    if (g.name !== 'all' && g.parents.size === 0) {
+      g.parents.add('all');
+      all.children.add(g.name);
+    }
   for (const host of inv.hosts) {
     all.hosts.add(host);
     const grouped = [...inv.groups.values()].some((g) => g.name !== 'all' && g.name !== 'ungrouped' && g.hosts.has(host));
@@ -182,11 +205,9 @@ export function hostsOfGroup(inv: Inventory, name: string, seen = new Set<string
 }
 
 /** Groups a host belongs to, ordered like Ansible merges them: by depth, then by name. */
-export function groupsOfHost(inv: Inventory, host: string): Group[] {
+function groupsOfHost(inv: Inventory, host: string): Group[] {
   const depth = (g: Group): number => (g.name === 'all' ? 0 : 1 + Math.max(0, ...[...g.parents].map((p) => depth(inv.groups.get(p)!))));
-  return [...inv.groups.values()]
-    .filter((g) => hostsOfGroup(inv, g.name).has(host))
-    .sort((a, b) => depth(a) - depth(b) || a.name.localeCompare(b.name));
+  return [...inv.groups.values()].filter((g) => hostsOfGroup(inv, g.name).has(host)).sort((a, b) => depth(a) - depth(b) || a.name.localeCompare(b.name));
 }
 
 const varsCache = new WeakMap<Inventory, Map<string, Vars>>();
@@ -197,7 +218,10 @@ const varsCache = new WeakMap<Inventory, Map<string, Vars>>();
  */
 export function inventoryVars(inv: Inventory, host: string): Vars {
   let cache = varsCache.get(inv);
-  if (!cache) varsCache.set(inv, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    varsCache.set(inv, cache);
+  }
   let vars = cache.get(host);
   if (!vars) {
     vars = {};

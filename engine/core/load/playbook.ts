@@ -7,7 +7,14 @@ import { normalizeTasks, type TaskContext } from './tasks';
 import type { Play, Playbook, Task, Vars } from './types';
 import { loadYamlFile, positionOf } from './yaml';
 
-const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()));
+const list = (v: unknown): string[] =>
+  v === undefined || v === null
+    ? []
+    : Array.isArray(v)
+      ? v.map(String)
+      : String(v)
+          .split(',')
+          .map((s) => s.trim());
 
 function loadPlay(raw: Vars, dir: string, pos: SourcePos): Play {
   const tags = list(raw.tags);

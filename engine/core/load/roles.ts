@@ -7,11 +7,11 @@ import type { RoleInstance, Task, Vars } from './types';
 import { loadYamlFile, positionOf } from './yaml';
 
 /** Where roles are looked up: beside the playbook, one level up (repo layout), then cwd. */
-export function rolePaths(playbookDir: string): string[] {
+function rolePaths(playbookDir: string): string[] {
   return [...new Set([join(playbookDir, 'roles'), join(playbookDir, '..', 'roles'), resolve('roles')])];
 }
 
-export function findRole(name: string, playbookDir: string, pos?: SourcePos): string {
+function findRole(name: string, playbookDir: string, pos?: SourcePos): string {
   const paths = rolePaths(playbookDir);
   const found = paths.map((p) => join(p, name)).find((p) => existsSync(p));
   if (!found) throw new InputError(`role '${name}' not found (looked in ${paths.join(', ')})`, pos);
@@ -26,7 +26,8 @@ function varsFile(path: string, sub: string, base?: string): Vars {
   const file = mainFile(path, sub, base);
   if (!file) return {};
   const { data } = loadYamlFile(file);
-  if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data))) throw new InputError('must be a mapping of variables', { file, line: 1, col: 1 });
+  if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data)))
+    throw new InputError('must be a mapping of variables', { file, line: 1, col: 1 });
   return (data as Vars) ?? {};
 }
 

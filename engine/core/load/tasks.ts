@@ -23,7 +23,14 @@ export interface TaskContext {
   importRole?: (name: string, tasksFrom: string | undefined, pos: SourcePos, ctx: TaskContext) => Task[];
 }
 
-const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()));
+const list = (v: unknown): string[] =>
+  v === undefined || v === null
+    ? []
+    : Array.isArray(v)
+      ? v.map(String)
+      : String(v)
+          .split(',')
+          .map((s) => s.trim());
 const conditions = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 
 /** `src=a dest="b c"` into { src: 'a', dest: 'b c' }; words without = are the free-form part. */
@@ -75,7 +82,8 @@ function checkArgs(module: Module, args: Vars, pos: SourcePos): void {
   const props = module.schema.properties;
   if (module.schema.additionalProperties !== false) return;
   for (const key of Object.keys(args)) {
-    if (!(key in props)) throw new InputError(`unknown argument '${key}' for module '${module.name}'${suggestion(key, Object.keys(props))}`, pos, `${module.name}.${key}`);
+    if (!(key in props))
+      throw new InputError(`unknown argument '${key}' for module '${module.name}'${suggestion(key, Object.keys(props))}`, pos, `${module.name}.${key}`);
   }
   for (const key of module.schema.required ?? []) {
     if (!(key in args)) throw new InputError(`module '${module.name}' needs argument '${key}'`, pos, module.name);
@@ -132,8 +140,44 @@ function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
 
 /** Keywords a block passes down to its tasks. */
 function inheritFrom(task: Task): Partial<Task> {
-  const { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal, timeout, throttle, delegateFacts, diff } = task;
-  return { when, tags, vars, become, becomeUser, delegateTo, runOnce, noLog, checkMode, ignoreErrors, ignoreUnreachable, environment, anyErrorsFatal, timeout, throttle, delegateFacts, diff };
+  const {
+    when,
+    tags,
+    vars,
+    become,
+    becomeUser,
+    delegateTo,
+    runOnce,
+    noLog,
+    checkMode,
+    ignoreErrors,
+    ignoreUnreachable,
+    environment,
+    anyErrorsFatal,
+    timeout,
+    throttle,
+    delegateFacts,
+    diff,
+  } = task;
+  return {
+    when,
+    tags,
+    vars,
+    become,
+    becomeUser,
+    delegateTo,
+    runOnce,
+    noLog,
+    checkMode,
+    ignoreErrors,
+    ignoreUnreachable,
+    environment,
+    anyErrorsFatal,
+    timeout,
+    throttle,
+    delegateFacts,
+    diff,
+  };
 }
 
 export function normalizeTasks(raw: unknown, ctx: TaskContext): Task[] {
@@ -167,7 +211,14 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
   }
   if (get('include_role') !== undefined) {
     const spec = get('include_role') as Vars;
-    return [{ ...task, name: task.name || `include_role ${spec.name}`, include: { kind: 'include_role', role: String(spec.name), tasksFrom: spec.tasks_from as string | undefined }, ...loopOf(raw) }];
+    return [
+      {
+        ...task,
+        name: task.name || `include_role ${spec.name}`,
+        include: { kind: 'include_role', role: String(spec.name), tasksFrom: spec.tasks_from as string | undefined },
+        ...loopOf(raw),
+      },
+    ];
   }
   if (get('meta') !== undefined) return [{ ...task, name: task.name || `meta: ${get('meta')}`, meta: String(get('meta')) }];
   const { key, module } = findModuleKey(raw, pos);

@@ -111,13 +111,19 @@ function compileSite(schemaFile: string, named: string, file: string): { check: 
   const check = ajv.compile(schema);
   // One value at a time: nothing is required and other variables are not the schema's business.
   // `-e key=value` gives strings, as in Ansible: "1100" is a fine integer there (coerced).
-  const single = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, coerceTypes: true }).compile({ ...schema, required: [], additionalProperties: true });
+  const single = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, coerceTypes: true }).compile({
+    ...schema,
+    required: [],
+    additionalProperties: true,
+  });
   const site: SiteSchema = {
     file: schemaFile,
     properties: Object.keys(schema.properties ?? {}),
     problem(name, value) {
       if (single({ [name]: value })) return undefined;
-      return mostUseful(single.errors ?? []).map((e) => describe(e, 'vars').message).join('; ');
+      return mostUseful(single.errors ?? [])
+        .map((e) => describe(e, 'vars').message)
+        .join('; ');
     },
     secretsIn: (name, value) => writeOnlyStrings(schema.properties?.[name], value, schema.definitions ?? {}),
   };
@@ -185,4 +191,3 @@ function report(check: ValidateFunction, schema: SchemaName | 'vars', data: unkn
   if (rest.length) first.message += rest.map((p) => `\n  ${p.describe()}`).join('');
   throw first;
 }
-

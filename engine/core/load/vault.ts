@@ -49,5 +49,5 @@ export function encryptVault(plain: string, password: string): string {
   const body = Buffer.concat([cipher.update(Buffer.concat([data, Buffer.alloc(pad, pad)])), cipher.final()]);
   const mac = createHmac('sha256', keys.hmacKey).update(body).digest();
   const inner = Buffer.from([salt, mac, body].map((b) => b.toString('hex')).join('\n'), 'ascii').toString('hex');
-  return [HEADER, ...(inner.match(/.{1,80}/g) ?? [])].join('\n') + '\n';
+  return `${[HEADER, ...(inner.match(/.{1,80}/g) ?? [])].join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 // YAML loading that remembers where every value came from, so errors can name file:line:col.
 import { readFileSync } from 'node:fs';
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
 import { InputError, type SourcePos } from '../errors';
 import { rememberSecret, rememberSecretsIn } from './secrets';
 import { decryptVault, isVaultText } from './vault';
@@ -42,7 +42,7 @@ const vaultTag: ScalarTag = {
   },
 };
 
-export function readText(file: string, pos?: SourcePos): string {
+function readText(file: string, pos?: SourcePos): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
@@ -62,7 +62,13 @@ export function parseYaml(text: string, file: string): { data: unknown; src: Yam
     }
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter: lines, customTags: (tags) => [ansibleBool, ...tags.filter((t) => typeof t === 'string' || t.tag !== ansibleBool.tag), vaultTag], prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    version: '1.1',
+    lineCounter: lines,
+    customTags: (tags) => [ansibleBool, ...tags.filter((t) => typeof t === 'string' || t.tag !== ansibleBool.tag), vaultTag],
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const src: YamlSource = { file, doc, lines };
   const problem = doc.errors[0];
   if (problem) {

@@ -24,7 +24,10 @@ interface Found {
 
 function names(args: AptArgs): string[] {
   const list = Array.isArray(args.name) ? args.name : args.name ? String(args.name).split(',') : [];
-  return list.map((n) => n.trim()).filter(Boolean).map((n) => checkName(n, 'package name'));
+  return list
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => checkName(n, 'package name'));
 }
 
 /** One round trip: installed versions, candidates (for latest) and the package cache age. */
@@ -32,13 +35,20 @@ async function probeApt(args: AptArgs, ctx: ModuleContext): Promise<Found> {
   let debPackage: Found['debPackage'];
   if (args.deb) {
     const res = await mustRun(ctx, `dpkg-deb -f ${quotePath(args.deb)} Package Version`);
-    const fields = Object.fromEntries(res.stdout.trim().split('\n').map((l) => l.split(': ')));
+    const fields = Object.fromEntries(
+      res.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(': ')),
+    );
     debPackage = { name: fields.Package, version: fields.Version };
   }
   const pkgs = debPackage ? [debPackage.name] : names(args);
   const script = [
     `for p in ${pkgs.map(quote).join(' ')}; do printf 'I %s %s\\n' "$p" "$(dpkg-query -W -f='\${db:Status-Status}|\${Version}' "$p" 2>/dev/null)"; done`,
-    args.state === 'latest' ? `apt-cache policy ${pkgs.map(quote).join(' ')} 2>/dev/null | awk '/^[^ ]/{p=$1; sub(":$","",p)} /Candidate:/{print "C", p, $2}'` : 'true',
+    args.state === 'latest'
+      ? `apt-cache policy ${pkgs.map(quote).join(' ')} 2>/dev/null | awk '/^[^ ]/{p=$1; sub(":$","",p)} /Candidate:/{print "C", p, $2}'`
+      : 'true',
     `s=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists 2>/dev/null | sort -n | tail -1); echo "A $(( $(date +%s) - \${s:-0} ))"`,
   ].join('\n');
   const res = await mustRun(ctx, script);
@@ -89,7 +99,14 @@ export const apt: Module<AptArgs, Found> = {
         }
         for (const command of fresh.commands) {
           const res = await run(ctx, command);
-          if (res.rc !== 0) return { failed: true, rc: res.rc, msg: `${command.split(' ').slice(1, 3).join(' ')} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`, stdout: res.stdout, stderr: res.stderr };
+          if (res.rc !== 0)
+            return {
+              failed: true,
+              rc: res.rc,
+              msg: `${command.split(' ').slice(1, 3).join(' ')} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+              stdout: res.stdout,
+              stderr: res.stderr,
+            };
         }
         return { changed: fresh.changed, msg: fresh.msg, cache_updated: refresh, ...(fresh.changed ? { diff: [fresh.diff] } : {}) };
       },
@@ -111,13 +128,19 @@ function decide(args: AptArgs, found: Found) {
   if (installing.length) {
     const recommends = args.install_recommends === undefined ? [] : [args.install_recommends ? '--install-recommends' : '--no-install-recommends'];
     const targets = deb ? [args.deb!.startsWith('/') ? args.deb! : `./${args.deb}`] : installing;
-    commands.push(`${env} ${argvToShell(['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...recommends, ...targets])}`);
+    commands.push(
+      `${env} ${argvToShell(['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...recommends, ...targets])}`,
+    );
   }
   if (removing.length) commands.push(`${env} ${argvToShell(['apt-get', args.purge ? 'purge' : 'remove', '-y', '-q', ...removing])}`);
   const changed = commands.length > 0;
   const newVersion = (p: string) => deb?.version ?? found.candidate[p] ?? 'installed';
-  const before = pkgs.map((p) => `${p}: ${found.installed[p] ?? 'not installed'}`).join('\n') + '\n';
-  const after = pkgs.map((p) => `${p}: ${removing.includes(p) ? 'not installed' : installing.includes(p) ? newVersion(p) : (found.installed[p] ?? 'not installed')}`).join('\n') + '\n';
-  const msg = changed ? [installing.length && `install ${installing.join(' ')}`, removing.length && `remove ${removing.join(' ')}`].filter(Boolean).join('; ') : `packages already ${state}`;
+  const before = `${pkgs.map((p) => `${p}: ${found.installed[p] ?? 'not installed'}`).join('\n')}\n`;
+  const after = `${pkgs
+    .map((p) => `${p}: ${removing.includes(p) ? 'not installed' : installing.includes(p) ? newVersion(p) : (found.installed[p] ?? 'not installed')}`)
+    .join('\n')}\n`;
+  const msg = changed
+    ? [installing.length && `install ${installing.join(' ')}`, removing.length && `remove ${removing.join(' ')}`].filter(Boolean).join('; ')
+    : `packages already ${state}`;
   return { changed, commands, msg, diff: { before, after, beforeHeader: 'packages', afterHeader: 'packages' } };
 }

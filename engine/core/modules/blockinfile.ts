@@ -21,7 +21,7 @@ export function editBlock(text: string, args: BlockArgs): { text: string; msg: s
   const start = lines.indexOf(begin);
   const stop = start >= 0 ? lines.indexOf(end, start) : -1;
   const present = start >= 0 && stop >= 0;
-  const body = args.block ? toLines(args.block.endsWith('\n') ? args.block : args.block + '\n') : [];
+  const body = args.block ? toLines(args.block.endsWith('\n') ? args.block : `${args.block}\n`) : [];
   if (args.state === 'absent' || body.length === 0) {
     if (!present) return { text, msg: 'block already absent' };
     lines.splice(start, stop - start + 1);

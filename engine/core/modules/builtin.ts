@@ -21,8 +21,29 @@ import { user } from './user';
 import { wait_for } from './wait_for';
 
 export const builtin: Module[] = [
-  command, shell, copy, template, file, filesystem, lineinfile, blockinfile, stat, apt, service,
-  sysctl, user, group, hostname, wait_for, assert, fail, debug, set_fact, pause, include_vars, setup,
+  command,
+  shell,
+  copy,
+  template,
+  file,
+  filesystem,
+  lineinfile,
+  blockinfile,
+  stat,
+  apt,
+  service,
+  sysctl,
+  user,
+  group,
+  hostname,
+  wait_for,
+  assert,
+  fail,
+  debug,
+  set_fact,
+  pause,
+  include_vars,
+  setup,
 ];
 
 /** Ansible's other names for the core's modules (and ansible.builtin.<name> for each). */
@@ -35,4 +56,3 @@ export const builtinAliases: Record<string, string> = {
   'ansible.posix.sysctl': 'sysctl',
   'community.general.filesystem': 'filesystem',
 };
-

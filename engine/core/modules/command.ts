@@ -32,7 +32,8 @@ export const commandProperties = {
   stdin_add_newline: { type: 'boolean', description: 'Append a newline to stdin (default true).' },
   probe: {
     type: 'string',
-    description: 'A read-only shell command, run in check mode too. Exit 0 means the desired state is already there, so the command is not run (changed=false).',
+    description:
+      'A read-only shell command, run in check mode too. Exit 0 means the desired state is already there, so the command is not run (changed=false).',
   },
 };
 
@@ -53,7 +54,14 @@ export function planCommand(args: CommandArgs, found: Found, ctx: ModuleContext,
   if (found.createsExists) return { changed: false, msg: `skipped, since ${args.creates} exists`, result: { rc: 0, stdout: '', stderr: '' } };
   if (found.removesExists === false) return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: { rc: 0, stdout: '', stderr: '' } };
   if (found.probeRc === 0) return { changed: false, msg: 'probe reports the desired state is already there', result: { rc: 0, stdout: '', stderr: '' } };
-  const why = found.probeRc !== undefined ? `probe exited ${found.probeRc}` : args.creates ? `${args.creates} does not exist` : args.removes ? `${args.removes} exists` : 'no creates/removes/probe to predict it';
+  const why =
+    found.probeRc !== undefined
+      ? `probe exited ${found.probeRc}`
+      : args.creates
+        ? `${args.creates} does not exist`
+        : args.removes
+          ? `${args.removes} exists`
+          : 'no creates/removes/probe to predict it';
   return {
     changed: true,
     msg: `would run: ${why}`,

@@ -13,7 +13,10 @@ export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: 
       msg: { type: 'string', description: 'Alias of fail_msg.' },
       success_msg: { type: 'string', description: 'Message when all hold.' },
       quiet: { type: 'boolean', description: 'Print less.' },
-      warn_only: { type: 'boolean', description: 'A false condition is a warning (its own status, counted in the recap), not a failure: for findings a site may waive. Not in Ansible.' },
+      warn_only: {
+        type: 'boolean',
+        description: 'A false condition is a warning (its own status, counted in the recap), not a failure: for findings a site may waive. Not in Ansible.',
+      },
     },
     required: ['that'],
     additionalProperties: false,
@@ -31,7 +34,12 @@ export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: 
 export const fail: Module<{ msg?: string }> = {
   name: 'fail',
   controllerOnly: true,
-  schema: { type: 'object', description: 'Fails the host with a message.', properties: { msg: { type: 'string', description: 'The message.' } }, additionalProperties: false },
+  schema: {
+    type: 'object',
+    description: 'Fails the host with a message.',
+    properties: { msg: { type: 'string', description: 'The message.' } },
+    additionalProperties: false,
+  },
   plan: (args) => ({ changed: false, failed: true, msg: args.msg ?? 'Failed as requested from task' }),
 };
 

@@ -33,7 +33,10 @@ export const file: Module<FileArgs, RemoteStat> = {
     description: 'Makes a path be a directory, a file, a symlink, or absent, with the given attributes.',
     properties: {
       path: { type: 'string', description: 'Remote path (aliases dest, name).' },
-      state: { enum: ['file', 'directory', 'link', 'absent', 'touch'], description: "What the path must be (default: 'file', which only changes attributes of an existing file)." },
+      state: {
+        enum: ['file', 'directory', 'link', 'absent', 'touch'],
+        description: "What the path must be (default: 'file', which only changes attributes of an existing file).",
+      },
       src: { type: 'string', description: 'Target of the symlink (state=link).' },
       recurse: { type: 'boolean', description: 'Apply attributes recursively (state=directory).' },
       force: { type: 'boolean', description: 'Replace whatever is at path with the symlink.' },
@@ -44,7 +47,7 @@ export const file: Module<FileArgs, RemoteStat> = {
   },
   probe: (args, ctx) => statRemote(ctx, args.path),
   plan(args, found, ctx): Outcome {
-    const state = args.state ?? (found.exists ? found.type === 'directory' ? 'directory' : 'file' : 'file');
+    const state = args.state ?? (found.exists ? (found.type === 'directory' ? 'directory' : 'file') : 'file');
     const p = quotePath(args.path);
     const attrsOf = (stat: RemoteStat | undefined) => attrChanges(stat, args, args.path, args.recurse);
     const before = describe(found);
@@ -61,11 +64,16 @@ export const file: Module<FileArgs, RemoteStat> = {
         if (!found.exists) return { changed: false, msg: 'already absent' };
         return make(`${found.type} would be removed`, [`rm -rf ${p}`], 'absent\n');
       case 'directory': {
-        if (found.exists && found.type !== 'directory') return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}, not a directory` };
+        if (found.exists && found.type !== 'directory')
+          return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}, not a directory` };
         const attrs = attrsOf(found.exists ? found : undefined);
         if (found.exists && !attrs.changed) return { changed: false, msg: 'directory already as wanted' };
         const commands = found.exists ? attrs.commands : [`mkdir -p ${p}`, ...attrs.commands];
-        return make(found.exists ? `attributes differ (${attrs.after.join(', ')})` : 'directory would be created', commands, `directory ${attrs.after.join(' ')}\n`);
+        return make(
+          found.exists ? `attributes differ (${attrs.after.join(', ')})` : 'directory would be created',
+          commands,
+          `directory ${attrs.after.join(' ')}\n`,
+        );
       }
       case 'touch': {
         const attrs = attrsOf(found.exists ? found : undefined);
@@ -75,10 +83,15 @@ export const file: Module<FileArgs, RemoteStat> = {
       }
       case 'link': {
         if (!args.src) return { changed: false, failed: true, msg: 'state=link needs src' };
-        if (found.exists && found.type !== 'link' && !args.force) return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}; set force: true to replace it` };
+        if (found.exists && found.type !== 'link' && !args.force)
+          return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}; set force: true to replace it` };
         const attrs = attrsOf(found.exists ? found : undefined);
         if (found.type === 'link' && found.linkTarget === args.src) return { changed: false, msg: 'link already points at src' };
-        return make(found.exists ? `link target differs (${found.linkTarget ?? found.type})` : 'link would be created', [`ln -sfn ${quotePath(args.src)} ${p}`, ...attrs.commands.map((c) => c.replace(/^ch(own|grp)/, 'ch$1 -h'))], `link -> ${args.src}\n`);
+        return make(
+          found.exists ? `link target differs (${found.linkTarget ?? found.type})` : 'link would be created',
+          [`ln -sfn ${quotePath(args.src)} ${p}`, ...attrs.commands.map((c) => c.replace(/^ch(own|grp)/, 'ch$1 -h'))],
+          `link -> ${args.src}\n`,
+        );
       }
       default: {
         if (!found.exists) return { changed: false, failed: true, msg: `${args.path} does not exist (use state=touch to create it)` };

@@ -30,7 +30,12 @@ export function parseDeviceProbe(text: string): DeviceContent {
   const [first, ...rest] = text.split('\n');
   if (first === 'missing') return { exists: false };
   const rc = Number(/^rc=(\d+)$/.exec(first)?.[1] ?? NaN);
-  const fields = Object.fromEntries(rest.map((l) => /^([A-Z_]+)=(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m![1], m![2]]));
+  const fields = Object.fromEntries(
+    rest
+      .map((l) => /^([A-Z_]+)=(.*)$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => [m![1], m![2]]),
+  );
   return { exists: true, blkidRc: rc, type: fields.TYPE, output: rest.join('\n').trim() };
 }
 
@@ -65,15 +70,28 @@ export const filesystem: Module<FilesystemArgs, DeviceContent> = {
     if (!found.exists) return { changed: false, failed: true, msg: `device ${dev} not found` };
     const make = (why: string, before: string) => {
       const argv = mkfsArgv(args);
-      return { changed: true, msg: why, diff: [{ before, after: `${dev}: ${args.fstype}\n`, beforeHeader: 'filesystem', afterHeader: 'filesystem' }], apply: async () => void (await mustRun(ctx, argvToShell(argv))) };
+      return {
+        changed: true,
+        msg: why,
+        diff: [{ before, after: `${dev}: ${args.fstype}\n`, beforeHeader: 'filesystem', afterHeader: 'filesystem' }],
+        apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+      };
     };
     if (found.blkidRc === 2) return make(`${args.fstype} would be made on ${dev} (blkid: no signature)`, `${dev}: (no filesystem)\n`);
     if (found.blkidRc === 0) {
       if (found.type === args.fstype) return { changed: false, msg: `${dev} already holds ${args.fstype}` };
       if (args.force) return make(`${found.type ?? 'a signature'} on ${dev} would be replaced by ${args.fstype} (force)`, `${dev}: ${found.type}\n`);
-      return { changed: false, failed: true, msg: `${dev} already holds ${found.type ?? 'a signature'} (blkid: ${found.output}); refusing to make ${args.fstype} over it (force: true replaces it)` };
+      return {
+        changed: false,
+        failed: true,
+        msg: `${dev} already holds ${found.type ?? 'a signature'} (blkid: ${found.output}); refusing to make ${args.fstype} over it (force: true replaces it)`,
+      };
     }
     const why = BLKID_FAILURES[found.blkidRc ?? -1] ?? `exit status ${found.blkidRc}`;
-    return { changed: false, failed: true, msg: `blkid cannot tell what is on ${dev} (${why}: ${found.output || 'no output'}); refusing to make a filesystem there` };
+    return {
+      changed: false,
+      failed: true,
+      msg: `blkid cannot tell what is on ${dev} (${why}: ${found.output || 'no output'}); refusing to make a filesystem there`,
+    };
   },
 };

@@ -32,10 +32,25 @@ export const group: Module<GroupArgs, { exists: boolean; gid?: number }> = {
   },
   plan(args, found, ctx) {
     const header = { beforeHeader: 'groups', afterHeader: 'groups' };
-    const act = (msg: string, argv: string[], before: string, after: string) => ({ changed: true, msg, diff: [{ before, after, ...header }], apply: async () => void (await mustRun(ctx, argvToShell(argv))) });
-    if (args.state === 'absent') return found.exists ? act('group would be removed', ['groupdel', args.name], `${args.name} gid=${found.gid}\n`, '') : { changed: false, msg: 'group already absent' };
-    if (!found.exists) return act('group would be created', ['groupadd', ...(args.system ? ['-r'] : []), ...(args.gid !== undefined ? ['-g', String(args.gid)] : []), args.name], '', `${args.name}${args.gid !== undefined ? ` gid=${args.gid}` : ''}\n`);
-    if (args.gid !== undefined && args.gid !== found.gid) return act('gid would change', ['groupmod', '-g', String(args.gid), args.name], `${args.name} gid=${found.gid}\n`, `${args.name} gid=${args.gid}\n`);
+    const act = (msg: string, argv: string[], before: string, after: string) => ({
+      changed: true,
+      msg,
+      diff: [{ before, after, ...header }],
+      apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+    });
+    if (args.state === 'absent')
+      return found.exists
+        ? act('group would be removed', ['groupdel', args.name], `${args.name} gid=${found.gid}\n`, '')
+        : { changed: false, msg: 'group already absent' };
+    if (!found.exists)
+      return act(
+        'group would be created',
+        ['groupadd', ...(args.system ? ['-r'] : []), ...(args.gid !== undefined ? ['-g', String(args.gid)] : []), args.name],
+        '',
+        `${args.name}${args.gid !== undefined ? ` gid=${args.gid}` : ''}\n`,
+      );
+    if (args.gid !== undefined && args.gid !== found.gid)
+      return act('gid would change', ['groupmod', '-g', String(args.gid), args.name], `${args.name} gid=${found.gid}\n`, `${args.name} gid=${args.gid}\n`);
     return { changed: false, msg: 'group already as wanted' };
   },
 };

@@ -15,7 +15,15 @@ interface LineArgs extends TextEdit {
 /** The pure edit, exported for unit tests. */
 export function editLine(text: string, args: LineArgs): { text: string; msg: string } {
   const lines = toLines(text);
-  const matcher = args.regexp !== undefined ? ((re) => (l: string) => re.test(l))(new RegExp(args.regexp)) : args.search_string !== undefined ? (l: string) => l.includes(args.search_string!) : (l: string) => l === args.line;
+  const matcher =
+    args.regexp !== undefined
+      ? (
+          (re) => (l: string) =>
+            re.test(l)
+        )(new RegExp(args.regexp))
+      : args.search_string !== undefined
+        ? (l: string) => l.includes(args.search_string!)
+        : (l: string) => l === args.line;
   if (args.state === 'absent') {
     const kept = lines.filter((l) => !matcher(l));
     const removed = lines.length - kept.length;

@@ -33,7 +33,12 @@ async function probeService(args: ServiceArgs, ctx: ModuleContext): Promise<Foun
     `fi`,
   ].join('\n');
   const [manager, active, enabled, exists] = (await mustRun(ctx, script)).stdout.trim().split('\n');
-  return { manager: manager as Found['manager'], active: active === 'active', enabled: ['enabled', 'enabled-runtime', 'static', 'alias'].includes(enabled), exists: exists === 'exists' };
+  return {
+    manager: manager as Found['manager'],
+    active: active === 'active',
+    enabled: ['enabled', 'enabled-runtime', 'static', 'alias'].includes(enabled),
+    exists: exists === 'exists',
+  };
 }
 
 function commandFor(found: Found, name: string, action: string): string {
@@ -74,7 +79,12 @@ export const service: Module<ServiceArgs, Found> = {
     const enabled = actions.includes('enable') ? true : actions.includes('disable') ? false : found.enabled;
     const after = `${args.name}: ${running ? 'running' : 'stopped'}, ${enabled ? 'enabled' : 'disabled'}${actions.includes('restart') ? ' (restarted)' : ''}\n`;
     const result = { name: args.name, state: running ? 'started' : 'stopped', enabled, status: { manager: found.manager } };
-    if (!actions.length) return { changed: false, msg: `already ${found.active ? 'running' : 'stopped'}${args.enabled !== undefined ? `, ${found.enabled ? 'enabled' : 'disabled'}` : ''}`, result };
+    if (!actions.length)
+      return {
+        changed: false,
+        msg: `already ${found.active ? 'running' : 'stopped'}${args.enabled !== undefined ? `, ${found.enabled ? 'enabled' : 'disabled'}` : ''}`,
+        result,
+      };
     return {
       changed: true,
       msg: `would ${actions.join(', ')}`,

@@ -2,7 +2,7 @@
 import type { Module } from './types';
 import { mustRun } from './util/remote';
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 echo '## os'; cat /etc/os-release 2>/dev/null
 echo '## hostname'; hostname; hostname -f 2>/dev/null || hostname
 echo '## cpus'; nproc
@@ -20,21 +20,25 @@ function sections(text: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   let current = '';
   for (const line of text.split('\n')) {
-    if (line.startsWith('## ')) out[(current = line.slice(3))] = [];
-    else if (current && line.trim()) out[current].push(line);
+    if (line.startsWith('## ')) {
+      current = line.slice(3);
+      out[current] = [];
+    } else if (current && line.trim()) out[current].push(line);
   }
   return out;
 }
 
 /** Turns the script's output into Ansible-named facts. Exported for unit tests. */
-export function parseFacts(text: string): Record<string, unknown> {
+function parseFacts(text: string): Record<string, unknown> {
   const s = sections(text);
   const os = Object.fromEntries((s.os ?? []).map((l) => l.split('=')).map(([k, ...v]) => [k, v.join('=').replace(/^"|"$/g, '')]));
   const memKb = (key: string) => Number((s.mem ?? []).find((l) => l.startsWith(key))?.split(/\s+/)[1] ?? 0);
   const interfaces: Record<string, { ipv4: string[]; ipv6: string[] }> = {};
   for (const line of s.addrs ?? []) {
     const [, name, family, cidr] = line.split(/\s+/);
-    const iface = (interfaces[name.replace(/@.*$/, '')] ??= { ipv4: [], ipv6: [] });
+    const ifname = name.replace(/@.*$/, '');
+    interfaces[ifname] ??= { ipv4: [], ipv6: [] };
+    const iface = interfaces[ifname];
     if (family === 'inet') iface.ipv4.push(cidr);
     if (family === 'inet6') iface.ipv6.push(cidr);
   }
@@ -49,7 +53,7 @@ export function parseFacts(text: string): Record<string, unknown> {
     distribution_version: os.VERSION_ID ?? 'unknown',
     distribution_major_version: (os.VERSION_ID ?? '').split('.')[0],
     distribution_release: os.VERSION_CODENAME ?? '',
-    os_family: os.ID === 'ubuntu' || os.ID === 'debian' || (os.ID_LIKE ?? '').includes('debian') ? 'Debian' : os.ID ?? 'unknown',
+    os_family: os.ID === 'ubuntu' || os.ID === 'debian' || (os.ID_LIKE ?? '').includes('debian') ? 'Debian' : (os.ID ?? 'unknown'),
     hostname: s.hostname?.[0]?.split('.')[0],
     fqdn: s.hostname?.[1],
     nodename: s.hostname?.[0],
@@ -57,12 +61,22 @@ export function parseFacts(text: string): Record<string, unknown> {
     memtotal_mb: Math.round(memKb('MemTotal') / 1024),
     memfree_mb: Math.round(memKb('MemAvailable') / 1024),
     // overlay mounts are container layers, except an overlay root (containers, the lab's nodes).
-    mounts: (s.mounts ?? []).map((l) => l.split(/\s+/)).filter(([device, , , , , mount]) => device !== 'overlay' || mount === '/').map(([device, size, used, avail, , mount]) => {
-      return { device, mount, size_total: Number(size) * 1024, size_used: Number(used) * 1024, size_available: Number(avail) * 1024 };
-    }),
-    devices: Object.fromEntries((s.disks ?? []).map((l) => l.split(/\s+/)).filter(([, , type]) => type === 'disk').map(([name, size]) => [name, { size_bytes: Number(size) }])),
+    mounts: (s.mounts ?? [])
+      .map((l) => l.split(/\s+/))
+      .filter(([device, , , , , mount]) => device !== 'overlay' || mount === '/')
+      .map(([device, size, used, avail, , mount]) => {
+        return { device, mount, size_total: Number(size) * 1024, size_used: Number(used) * 1024, size_available: Number(avail) * 1024 };
+      }),
+    devices: Object.fromEntries(
+      (s.disks ?? [])
+        .map((l) => l.split(/\s+/))
+        .filter(([, , type]) => type === 'disk')
+        .map(([name, size]) => [name, { size_bytes: Number(size) }]),
+    ),
     interfaces: Object.keys(interfaces),
-    all_ipv4_addresses: Object.values(interfaces).flatMap((i) => i.ipv4.map((c) => c.split('/')[0])).filter((a) => !a.startsWith('127.')),
+    all_ipv4_addresses: Object.values(interfaces)
+      .flatMap((i) => i.ipv4.map((c) => c.split('/')[0]))
+      .filter((a) => !a.startsWith('127.')),
     network: interfaces,
     default_ipv4: defaultCidr ? { address: defaultCidr.split('/')[0], prefix: defaultCidr.split('/')[1], interface: defaultIface, gateway: route[2] } : {},
     time_synchronized: time === 'yes' ? true : time === 'no' ? false : null,
@@ -75,9 +89,19 @@ export function parseFacts(text: string): Record<string, unknown> {
 
 export const setup: Module<Record<string, never>, Record<string, unknown>> = {
   name: 'setup',
-  schema: { type: 'object', description: 'Gathers facts about the host in one round trip (runs for gather_facts).', properties: {}, additionalProperties: false },
+  schema: {
+    type: 'object',
+    description: 'Gathers facts about the host in one round trip (runs for gather_facts).',
+    properties: {},
+    additionalProperties: false,
+  },
   async probe(_args, ctx) {
     return parseFacts((await mustRun(ctx, SCRIPT)).stdout);
   },
-  plan: (_args, facts) => ({ changed: false, msg: `${facts.distribution_id} ${facts.distribution_version} on ${facts.hostname}`, facts: { ansible_facts: facts }, result: { ansible_facts: facts } }),
+  plan: (_args, facts) => ({
+    changed: false,
+    msg: `${facts.distribution_id} ${facts.distribution_version} on ${facts.hostname}`,
+    facts: { ansible_facts: facts },
+    result: { ansible_facts: facts },
+  }),
 };

@@ -13,7 +13,8 @@ export const stat: Module<StatArgs, RemoteStat> = {
   freeForm: 'kv',
   schema: {
     type: 'object',
-    description: 'Returns facts about a remote path in `stat` (exists, isdir, isreg, islnk, isblk, ischr, mode, pw_name, gr_name, size, mtime, checksum as sha256).',
+    description:
+      'Returns facts about a remote path in `stat` (exists, isdir, isreg, islnk, isblk, ischr, mode, pw_name, gr_name, size, mtime, checksum as sha256).',
     properties: {
       path: { type: 'string', description: 'Remote path.' },
       follow: { type: 'boolean', description: 'Follow symlinks.' },

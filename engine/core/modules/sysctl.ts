@@ -64,11 +64,18 @@ export const sysctl: Module<SysctlArgs, Found> = {
     const text = editSysctl(found.text, args.name, value);
     const fileChanged = text !== found.text;
     const liveChanged = value !== undefined && args.reload !== false && found.live !== value;
-    if (value !== undefined && args.reload !== false && found.live === undefined) return { changed: false, failed: true, msg: `unknown kernel parameter ${args.name}` };
+    if (value !== undefined && args.reload !== false && found.live === undefined)
+      return { changed: false, failed: true, msg: `unknown kernel parameter ${args.name}` };
     if (!fileChanged && !liveChanged) return { changed: false, msg: `${args.name} already ${value ?? 'absent'}` };
     const diff = [];
     if (fileChanged) diff.push({ before: found.text, after: text, beforeHeader: file, afterHeader: file });
-    if (liveChanged) diff.push({ before: `${args.name} = ${found.live}\n`, after: `${args.name} = ${value}\n`, beforeHeader: 'running kernel', afterHeader: 'running kernel' });
+    if (liveChanged)
+      diff.push({
+        before: `${args.name} = ${found.live}\n`,
+        after: `${args.name} = ${value}\n`,
+        beforeHeader: 'running kernel',
+        afterHeader: 'running kernel',
+      });
     return {
       changed: true,
       msg: [fileChanged && `${file} updated`, liveChanged && `live value ${found.live} -> ${value}`].filter(Boolean).join('; '),

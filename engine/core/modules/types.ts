@@ -56,6 +56,7 @@ export interface Outcome {
   /** Host facts to set (set_fact, include_vars). */
   facts?: Record<string, unknown>;
   /** Does the change. Absent when nothing is to be done; never called in check mode. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most applies only act and return nothing.
   apply?: () => Promise<Record<string, unknown> | void>;
 }
 
@@ -80,7 +81,10 @@ export interface Module<Args = any, Found = any> {
 
 /** Raised by a module for a failure the user caused (bad path, package missing, ...). */
 export class ModuleError extends Error {
-  constructor(message: string, readonly result: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly result: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }

@@ -37,7 +37,16 @@ async function probeUser(args: UserArgs, ctx: ModuleContext): Promise<Found> {
   if (res.rc === 2) return { exists: false, groups: [] };
   const [passwd, primary, all, hash] = res.stdout.split('\n');
   const f = passwd.split(':');
-  return { exists: true, uid: Number(f[2]), comment: f[4], home: f[5], shell: f[6], group: primary, groups: (all ?? '').split(' ').filter((g) => g && g !== primary), passwordHash: hash || undefined };
+  return {
+    exists: true,
+    uid: Number(f[2]),
+    comment: f[4],
+    home: f[5],
+    shell: f[6],
+    group: primary,
+    groups: (all ?? '').split(' ').filter((g) => g && g !== primary),
+    passwordHash: hash || undefined,
+  };
 }
 
 function groupList(value: UserArgs['groups']): string[] | undefined {
@@ -74,7 +83,12 @@ export const user: Module<UserArgs, Found> = {
     if (args.state === 'absent') {
       if (!found.exists) return { changed: false, msg: 'user already absent' };
       const argv = ['userdel', ...(args.remove ? ['-r'] : []), args.name];
-      return { changed: true, msg: 'user would be removed', diff: [{ before: `user ${args.name}\n`, after: '', beforeHeader: 'users', afterHeader: 'users' }], apply: async () => void (await mustRun(ctx, argvToShell(argv))) };
+      return {
+        changed: true,
+        msg: 'user would be removed',
+        diff: [{ before: `user ${args.name}\n`, after: '', beforeHeader: 'users', afterHeader: 'users' }],
+        apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+      };
     }
     const wantGroups = groupList(args.groups);
     const opts: string[] = [];
@@ -102,12 +116,21 @@ export const user: Module<UserArgs, Found> = {
     }
     if (found.exists && !opts.length && password === undefined) return { changed: false, msg: 'user already as wanted' };
     const argv = found.exists
-      ? opts.length ? ['usermod', ...opts, args.name] : undefined
+      ? opts.length
+        ? ['usermod', ...opts, args.name]
+        : undefined
       : ['useradd', ...(args.system ? ['-r'] : []), ...(args.create_home === false ? ['-M'] : ['-m']), ...opts, args.name];
     return {
       changed: true,
       msg: found.exists ? `user would change (${changes.map((c) => c.split(':')[0]).join(', ')})` : 'user would be created',
-      diff: [{ before: found.exists ? `user ${args.name}\n` : '', after: `user ${args.name}\n${changes.map((c) => `  ${c}\n`).join('')}`, beforeHeader: 'users', afterHeader: 'users' }],
+      diff: [
+        {
+          before: found.exists ? `user ${args.name}\n` : '',
+          after: `user ${args.name}\n${changes.map((c) => `  ${c}\n`).join('')}`,
+          beforeHeader: 'users',
+          afterHeader: 'users',
+        },
+      ],
       apply: async () => {
         if (argv) await mustRun(ctx, argvToShell(argv));
         if (password !== undefined) await mustRun(ctx, 'chpasswd -e', `${args.name}:${password}\n`, 'chpasswd -e');
@@ -118,6 +141,6 @@ export const user: Module<UserArgs, Found> = {
 
 /** A crypt(3) hash as chpasswd -e reads it: one line, no field separator. */
 function checkHash(hash: string): string {
-  if (/[:\n\r]/.test(hash)) throw new ModuleError('password must be a crypt(3) hash: one line without \':\'');
+  if (/[:\n\r]/.test(hash)) throw new ModuleError("password must be a crypt(3) hash: one line without ':'");
   return hash;
 }

@@ -67,8 +67,20 @@ export const wait_for: Module<WaitArgs, { rc: number; elapsed: number }> = {
     if (found.rc === 3) return { changed: false, failed: true, msg: 'wait_for needs port or path' };
     const what = args.port !== undefined ? `port ${args.host ?? '127.0.0.1'}:${args.port}` : `path ${args.path}`;
     const result = { elapsed: found.elapsed };
-    if (found.rc !== 0 && ctx.predict) return { changed: false, predicted: true, result, msg: `predicted, not polled: the real run waits up to ${args.timeout ?? 300}s for ${what} to be ${args.state ?? 'started'}` };
-    if (found.rc !== 0) return { changed: false, failed: true, result, msg: args.msg ?? `timeout after ${args.timeout ?? 300}s waiting for ${what} to be ${args.state ?? 'started'}` };
+    if (found.rc !== 0 && ctx.predict)
+      return {
+        changed: false,
+        predicted: true,
+        result,
+        msg: `predicted, not polled: the real run waits up to ${args.timeout ?? 300}s for ${what} to be ${args.state ?? 'started'}`,
+      };
+    if (found.rc !== 0)
+      return {
+        changed: false,
+        failed: true,
+        result,
+        msg: args.msg ?? `timeout after ${args.timeout ?? 300}s waiting for ${what} to be ${args.state ?? 'started'}`,
+      };
     return { changed: false, result, msg: `${what} ${args.state ?? 'started'} after ${found.elapsed.toFixed(1)}s` };
   },
 };

@@ -22,10 +22,11 @@ export function hostLine(e: Extract<Event, { kind: 'host_result' }>): string {
   return `${LABEL[e.status]}: ${target}${item}${detail}`;
 }
 
-export function recapLines(stats: Record<string, Stats>): string[] {
+function recapLines(stats: Record<string, Stats>): string[] {
   const width = Math.max(...Object.keys(stats).map((h) => h.length), 10);
   return Object.entries(stats).map(
-    ([host, s]) => `${host.padEnd(width)} : ok=${s.ok}    changed=${s.changed}    unreachable=${s.unreachable}    failed=${s.failed}    skipped=${s.skipped}    rescued=${s.rescued}    ignored=${s.ignored}    warnings=${s.warnings}`,
+    ([host, s]) =>
+      `${host.padEnd(width)} : ok=${s.ok}    changed=${s.changed}    unreachable=${s.unreachable}    failed=${s.failed}    skipped=${s.skipped}    rescued=${s.rescued}    ignored=${s.ignored}    warnings=${s.warnings}`,
   );
 }
 
@@ -43,7 +44,8 @@ export function recapText(e: Extract<Event, { kind: 'recap' }>): string {
     const width = Math.max(...Object.keys(e.changes).map((h) => h.length), 10);
     lines.push(banner('WOULD CHANGE (check mode: nothing was changed)'));
     // No ' : ' in these lines: tools that read Ansible's recap lines by it must not mistake them.
-    for (const [host, changes] of Object.entries(e.changes)) lines.push(`${host.padEnd(width)}   ${changes.length ? `${changes.length} task${changes.length === 1 ? '' : 's'}: ${perRole(changes)}` : 'nothing'}`);
+    for (const [host, changes] of Object.entries(e.changes))
+      lines.push(`${host.padEnd(width)}   ${changes.length ? `${changes.length} task${changes.length === 1 ? '' : 's'}: ${perRole(changes)}` : 'nothing'}`);
   }
   return `${lines.join('\n')}\n`;
 }

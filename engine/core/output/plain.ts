@@ -12,17 +12,21 @@ export class PlainReporter implements Reporter {
         if (e.check) this.write('(check mode: nothing will be changed)\n');
         return;
       case 'play_start':
-        return this.write(`${banner(`PLAY [${e.name}]`)}\n`);
+        this.write(`${banner(`PLAY [${e.name}]`)}\n`);
+        return;
       case 'task_start':
-        return this.write(`${banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.role ? `${e.role} : ` : ''}${e.name}]`)}\n`);
+        this.write(`${banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.role ? `${e.role} : ` : ''}${e.name}]`)}\n`);
+        return;
       case 'host_result':
         this.write(`${hostLine(e)}\n`);
         if (e.diff?.length) this.write(formatDiff(e.diff));
         return;
       case 'warning':
-        return this.write(`[WARNING]: ${e.msg}\n`);
+        this.write(`[WARNING]: ${e.msg}\n`);
+        return;
       case 'recap':
-        return this.write(recapText(e));
+        this.write(recapText(e));
+        return;
     }
   }
 

@@ -10,7 +10,11 @@ const ORDER: HostStatus[] = ['ok', 'changed', 'warning', 'skipped', 'rescued', '
 
 /** `ok=2 changed=1 failed=1`: the statuses that occurred, in a fixed order. */
 export function countsText(counts: Map<HostStatus, number>): string {
-  return ORDER.filter((s) => counts.get(s)).map((s) => `${s}=${counts.get(s)}`).join(' ') || 'no host ran it';
+  return (
+    ORDER.filter((s) => counts.get(s))
+      .map((s) => `${s}=${counts.get(s)}`)
+      .join(' ') || 'no host ran it'
+  );
 }
 
 /** One task on screen while it runs. */

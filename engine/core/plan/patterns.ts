@@ -29,7 +29,10 @@ function matchOne(inv: Inventory, term: string): string[] {
  * through `unknown`, so the CLI can say which term matched nothing.
  */
 export function resolvePattern(inv: Inventory, pattern: string | string[], unknown: string[] = []): string[] {
-  const terms = (Array.isArray(pattern) ? pattern : [pattern]).flatMap((p) => String(p).split(/[:,]/)).map((t) => t.trim()).filter(Boolean);
+  const terms = (Array.isArray(pattern) ? pattern : [pattern])
+    .flatMap((p) => String(p).split(/[:,]/))
+    .map((t) => t.trim())
+    .filter(Boolean);
   let selected = new Set<string>();
   const intersections: Set<string>[] = [];
   const exclusions = new Set<string>();
@@ -37,9 +40,9 @@ export function resolvePattern(inv: Inventory, pattern: string | string[], unkno
     const [op, name] = term.startsWith('!') ? ['!', term.slice(1)] : term.startsWith('&') ? ['&', term.slice(1)] : ['', term];
     const hosts = matchOne(inv, name);
     if (!hosts.length && !inv.groups.has(name)) unknown.push(name);
-    if (op === '!') hosts.forEach((h) => exclusions.add(h));
+    if (op === '!') for (const h of hosts) exclusions.add(h);
     else if (op === '&') intersections.push(new Set(hosts));
-    else hosts.forEach((h) => selected.add(h));
+    else for (const h of hosts) selected.add(h);
   }
   for (const and of intersections) selected = new Set([...selected].filter((h) => and.has(h)));
   const order = [...inv.hosts, ...[...selected].filter((h) => !inv.hosts.includes(h))];

@@ -1,6 +1,7 @@
 // serial: batches of hosts from a number, a percentage, or a list of them (the last repeats).
 import { InputError } from '../errors';
-import { type Templar, VarScope } from '../load/template';
+import type { Templar } from '../load/template/templar';
+import { VarScope } from '../load/template/scope';
 
 function size(spec: unknown, total: number): number {
   const text = String(spec).trim();

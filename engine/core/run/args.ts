@@ -25,7 +25,8 @@ export function checkArgs(module: Module, args: Record<string, unknown>): { args
     const types = [prop.type].flat();
     if (!types.includes('boolean') || typeof out[name] !== 'string' || types.includes('string')) continue;
     // Ansible's boolean words only: anything else ('maybe') is an error, never quietly false.
-    if (!BOOLEAN_WORDS.test(String(out[name]).trim())) return { args: out, error: `argument '${name}' of ${module.name}: '${out[name]}' is not a boolean (yes/no, true/false, on/off, 1/0)` };
+    if (!BOOLEAN_WORDS.test(String(out[name]).trim()))
+      return { args: out, error: `argument '${name}' of ${module.name}: '${out[name]}' is not a boolean (yes/no, true/false, on/off, 1/0)` };
     out[name] = toBool(out[name]);
   }
   const validate = validatorFor(module);

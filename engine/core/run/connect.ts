@@ -6,7 +6,7 @@ import type { Vars } from '../load/types';
 import { DEFAULT_LOCK_FILE, takeHostLock } from './lock';
 import type { RunContext } from './state';
 
-export function isLocal(host: string, vars: Vars, playConnection?: string): boolean {
+function isLocal(host: string, vars: Vars, playConnection?: string): boolean {
   const kind = String(vars.ansible_connection ?? playConnection ?? (host === 'localhost' || host === '127.0.0.1' ? 'local' : 'ssh'));
   return kind === 'local';
 }
@@ -33,7 +33,11 @@ async function openLocked(run: RunContext, host: string, vars: Vars, playConnect
   // The controller itself (local connection) is no cluster node: only remote hosts are locked.
   if (isLocal(host, vars, playConnection)) return new LocalConnection(host);
   const withUser = vars.ansible_user === undefined && remoteUser ? { ...vars, ansible_user: remoteUser } : vars;
-  const target = resolveSshTarget(host, withUser, { acceptNewHostKeys: run.options.acceptNewHostKeys, sshConfigFile: run.options.sshConfigFile, knownHostsFile: run.options.knownHostsFile });
+  const target = resolveSshTarget(host, withUser, {
+    acceptNewHostKeys: run.options.acceptNewHostKeys,
+    sshConfigFile: run.options.sshConfigFile,
+    knownHostsFile: run.options.knownHostsFile,
+  });
   const conn = await SshConnection.open(target);
   let release: () => Promise<void>;
   try {

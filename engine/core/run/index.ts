@@ -1,7 +1,7 @@
 // Runs a whole playbook: plays in order, one connection per host for the run, then the recap.
 import { EXIT } from '../errors';
 import type { Inventory } from '../load/inventory';
-import { Templar } from '../load/template';
+import { Templar } from '../load/template/templar';
 import type { Playbook } from '../load/types';
 import type { Reporter } from '../output/events';
 import { closeAll } from './connect';
@@ -49,6 +49,12 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   reporter.emit({ kind: 'recap', stats, elapsed: (Date.now() - started) / 1000, check: options.check, changes });
   await reporter.close();
   const all = Object.values(stats);
-  const exitCode = run.interrupted ? EXIT.interrupted : all.some((s) => s.failed) ? EXIT.hostFailed : all.some((s) => s.unreachable) ? EXIT.hostUnreachable : EXIT.ok;
+  const exitCode = run.interrupted
+    ? EXIT.interrupted
+    : all.some((s) => s.failed)
+      ? EXIT.hostFailed
+      : all.some((s) => s.unreachable)
+        ? EXIT.hostUnreachable
+        : EXIT.ok;
   return { exitCode, stats };
 }

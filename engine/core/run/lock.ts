@@ -14,7 +14,7 @@ export const DEFAULT_LOCK_FILE = '/run/lock/pbx-engine.lock';
 const GRACE_SECONDS = 5;
 
 /** Raised when another run holds the host's lock: that host fails, with the holder named. */
-export class HostLocked extends ModuleError {}
+class HostLocked extends ModuleError {}
 
 /** Who this run is, as the lock's info file tells a second run. */
 export function lockOwner(playbook: string): string {

@@ -14,7 +14,7 @@ import { type HostState, isActive, newHost, type PlayRun, type RunContext } from
 import { failureOf, type Result, runTaskOnHost, statusOf } from './task';
 import { runLimited } from './pool';
 import { taskScope } from './vars';
-import { markUnsafe, VarScope } from '../load/template';
+import { markUnsafe, type VarScope } from '../load/template/scope';
 import { loadVarsFiles } from '../plan/vars-files';
 import { toBool } from '../load/filters';
 
@@ -78,7 +78,8 @@ function absorb(play: PlayRun, host: HostState, task: Task, result: Result, fact
 /** Status and counters after a task finished on a host, plus what the result leaves behind. */
 function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
   const scope = taskScope(play, host, task);
-  const keyword = (value: unknown, name: string) => value !== undefined && toBool(play.run.templar.renderValue(value, scope, `task '${task.name}' ${name}`, task.pos));
+  const keyword = (value: unknown, name: string) =>
+    value !== undefined && toBool(play.run.templar.renderValue(value, scope, `task '${task.name}' ${name}`, task.pos));
   const status = statusOf(result, !result.unreachable && keyword(task.ignoreErrors, 'ignore_errors'));
   absorb(play, host, task, result, facts, status === 'changed', scope);
   // ignore_unreachable: the host stays in the play (as in Ansible it counts as ok and ignored).
@@ -135,22 +136,26 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
   run.reporter.emit({ kind: 'task_start', name: task.name, role: task.role?.name, hosts: targets.map((h) => h.name), handler });
   let anyFailed = false;
-  await runLimited(targets.map((h) => h.name), concurrency(play, task, hosts, targets.length), async (name) => {
-    if (run.interrupted) return;
-    const host = run.hosts.get(name)!;
-    run.reporter.emit({ kind: 'host_start', task: task.name, host: name });
-    const { result, facts } = await runTaskOnHost(play, host, task);
-    const status = settleSafely(play, host, task, result, facts);
-    if (status === 'failed') anyFailed = true;
-    // run_once: the one result counts for the host that ran it and is shared with the others;
-    // as in Ansible, its failure fails them all.
-    if (runOnce) {
-      for (const other of hosts.slice(1)) {
-        absorb(play, other, task, result, facts, status === 'changed');
-        if (status === 'failed') fail(other);
+  await runLimited(
+    targets.map((h) => h.name),
+    concurrency(play, task, hosts, targets.length),
+    async (name) => {
+      if (run.interrupted) return;
+      const host = run.hosts.get(name)!;
+      run.reporter.emit({ kind: 'host_start', task: task.name, host: name });
+      const { result, facts } = await runTaskOnHost(play, host, task);
+      const status = settleSafely(play, host, task, result, facts);
+      if (status === 'failed') anyFailed = true;
+      // run_once: the one result counts for the host that ran it and is shared with the others;
+      // as in Ansible, its failure fails them all.
+      if (runOnce) {
+        for (const other of hosts.slice(1)) {
+          absorb(play, other, task, result, facts, status === 'changed');
+          if (status === 'failed') fail(other);
+        }
       }
-    }
-  });
+    },
+  );
   await run.reporter.emit({ kind: 'task_end', name: task.name });
   const fatal = task.anyErrorsFatal !== undefined ? toBool(task.anyErrorsFatal) : play.play.anyErrorsFatal;
   if (anyFailed && fatal && !hosts.some((h) => h.rescueDepth > 0)) stopRun(play);
@@ -182,25 +187,43 @@ function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: I
     count(host, 'skipped');
     return;
   }
-  const inherited = { tags: task.tags, when: [], vars: task.vars, become: task.become, becomeUser: task.becomeUser, environment: task.environment, noLog: task.noLog, ignoreErrors: task.ignoreErrors };
+  const inherited = {
+    tags: task.tags,
+    when: [],
+    vars: task.vars,
+    become: task.become,
+    becomeUser: task.becomeUser,
+    environment: task.environment,
+    noLog: task.noLog,
+    ignoreErrors: task.ignoreErrors,
+  };
   const inc = task.include!;
   if (inc.kind === 'include_tasks') {
     const file = resolveTaskFile(String(play.run.templar.renderValue(inc.file, scope, `task '${task.name}'`, task.pos)), task, task.pos);
     const key = `tasks:${file}`;
-    if (!groups.has(key)) groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
+    if (!groups.has(key))
+      groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
     groups.get(key)!.hosts.push(host);
   } else {
     const name = String(play.run.templar.renderValue(inc.role, scope, `task '${task.name}'`, task.pos));
-    const tasksFrom = inc.tasksFrom === undefined ? undefined : String(play.run.templar.renderValue(inc.tasksFrom, scope, `task '${task.name}' tasks_from`, task.pos));
+    const tasksFrom =
+      inc.tasksFrom === undefined ? undefined : String(play.run.templar.renderValue(inc.tasksFrom, scope, `task '${task.name}' tasks_from`, task.pos));
     const key = `role:${name}:${tasksFrom ?? ''}`;
-    if (!groups.has(key)) groups.set(key, {
-      tasks: () => {
-        const loaded = loadRole({ name, params: {}, tags: [], when: [], pos: task.pos }, { playbookDir: play.run.playbookDir, seen: new Map() }, inherited, [], tasksFrom);
-        play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
-        return loaded.flatMap((l) => l.tasks);
-      },
-      hosts: [],
-    });
+    if (!groups.has(key))
+      groups.set(key, {
+        tasks: () => {
+          const loaded = loadRole(
+            { name, params: {}, tags: [], when: [], pos: task.pos },
+            { playbookDir: play.run.playbookDir, seen: new Map() },
+            inherited,
+            [],
+            tasksFrom,
+          );
+          play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
+          return loaded.flatMap((l) => l.tasks);
+        },
+        hosts: [],
+      });
     groups.get(key)!.hosts.push(host);
   }
 }
@@ -223,7 +246,7 @@ async function runInclude(play: PlayRun, task: Task, hosts: HostState[]): Promis
       tasks = selectTasks(group.tasks(), { ...play.run.options, role: undefined });
     } catch (err) {
       // A broken included file fails the hosts that include it, as any other task error would.
-      group.hosts.forEach((h) => failOn(play, h, task, err));
+      for (const h of group.hosts) failOn(play, h, task, err);
       continue;
     }
     await runTasks(play, tasks, group.hosts);
@@ -232,9 +255,9 @@ async function runInclude(play: PlayRun, task: Task, hosts: HostState[]): Promis
 
 async function runBlock(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
   const hasRescue = (task.rescue?.length ?? 0) > 0;
-  if (hasRescue) hosts.forEach((h) => h.rescueDepth++);
+  if (hasRescue) for (const h of hosts) h.rescueDepth++;
   await runTasks(play, task.block ?? [], hosts);
-  if (hasRescue) hosts.forEach((h) => h.rescueDepth--);
+  if (hasRescue) for (const h of hosts) h.rescueDepth--;
   const rescued = hosts.filter((h) => h.pendingFailure && !h.unreachable && h.rescueDepth === 0);
   for (const h of rescued) {
     h.pendingFailure = false;
@@ -244,9 +267,13 @@ async function runBlock(play: PlayRun, task: Task, hosts: HostState[]): Promise<
   if (rescued.length) await runTasks(play, task.rescue ?? [], rescued);
   if (task.always?.length) {
     const wasFailed = hosts.filter((h) => h.failed && !h.unreachable);
-    wasFailed.forEach((h) => (h.failed = false));
-    await runTasks(play, task.always, hosts.filter((h) => !h.unreachable && !h.ended));
-    wasFailed.forEach((h) => (h.failed = true));
+    for (const h of wasFailed) h.failed = false;
+    await runTasks(
+      play,
+      task.always,
+      hosts.filter((h) => !h.unreachable && !h.ended),
+    );
+    for (const h of wasFailed) h.failed = true;
   }
 }
 
@@ -258,17 +285,17 @@ async function runMeta(play: PlayRun, task: Task, hosts: HostState[]): Promise<v
       play.aborted = true;
       return;
     case 'end_host':
-      hosts.forEach((h) => (h.ended = true));
+      for (const h of hosts) h.ended = true;
       return;
     case 'clear_host_errors':
-      play.batch.forEach((n) => (play.run.hosts.get(n)!.failed = false));
+      for (const n of play.batch) play.run.hosts.get(n)!.failed = false;
       return;
     default:
       return;
   }
 }
 
-export async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[]): Promise<void> {
+async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[]): Promise<void> {
   for (const task of tasks) {
     if (play.aborted || play.run.interrupted) return;
     const active = hosts.filter(isActive);
@@ -280,7 +307,7 @@ export async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[])
   }
 }
 
-export async function flushHandlers(play: PlayRun): Promise<void> {
+async function flushHandlers(play: PlayRun): Promise<void> {
   if (play.aborted || play.run.interrupted) return;
   for (const handler of play.play.handlers) {
     const names = [handler.name, ...handler.listen];
@@ -292,7 +319,20 @@ export async function flushHandlers(play: PlayRun): Promise<void> {
 }
 
 function gatherTask(play: Play): Task {
-  return { name: 'Gathering Facts', pos: play.pos, dir: play.dir, module: setup, moduleName: 'setup', args: {}, when: [], loopControl: {}, notify: [], listen: [], tags: ['always'], vars: {} };
+  return {
+    name: 'Gathering Facts',
+    pos: play.pos,
+    dir: play.dir,
+    module: setup,
+    moduleName: 'setup',
+    args: {},
+    when: [],
+    loopControl: {},
+    notify: [],
+    listen: [],
+    tags: ['always'],
+    vars: {},
+  };
 }
 
 /** The play's `order`: inventory order (as resolved), sorted by name, or either reversed. */

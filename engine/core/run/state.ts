@@ -1,7 +1,7 @@
 // What the runner knows about each host during a run, and the options of the run.
 import type { Connection } from '../connection/types';
 import type { Inventory } from '../load/inventory';
-import type { Templar } from '../load/template';
+import type { Templar } from '../load/template/templar';
 import type { Play, Vars } from '../load/types';
 import type { Change, Reporter, Stats } from '../output/events';
 

@@ -3,7 +3,7 @@
 import { InputError } from '../errors';
 import { toBool } from '../load/filters';
 import { maskSecrets } from '../load/secrets';
-import { markUnsafe, type VarScope } from '../load/template';
+import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
 import type { ModuleContext, Outcome } from '../modules/types';
 import { ModuleError } from '../modules/types';
@@ -35,7 +35,14 @@ function allTrue(play: PlayRun, scope: VarScope, task: Task, conditions: unknown
 function becomeFor(play: PlayRun, scope: VarScope, task: Task) {
   const want = task.become ?? play.play.become ?? scope.get('ansible_become');
   if (!toBool(play.run.templar.renderValue(want ?? false, scope, where(task, 'become'), task.pos))) return undefined;
-  const user = String(play.run.templar.renderValue(task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? 'root', scope, where(task, 'become_user'), task.pos));
+  const user = String(
+    play.run.templar.renderValue(
+      task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? 'root',
+      scope,
+      where(task, 'become_user'),
+      task.pos,
+    ),
+  );
   const password = (scope.get('ansible_become_password') ?? scope.get('ansible_become_pass') ?? play.run.options.becomePassword) as string | undefined;
   return { user, password };
 }
@@ -69,7 +76,8 @@ function withDeadline(conn: Connection, deadline: number, message: string): Conn
 function timeoutOf(play: PlayRun, scope: VarScope, task: Task): number | undefined {
   if (task.timeout === undefined) return undefined;
   const seconds = Number(play.run.templar.renderValue(task.timeout, scope, where(task, 'timeout'), task.pos));
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError(`timeout must be a positive number of seconds, got '${String(task.timeout)}'`, task.pos, 'timeout');
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new InputError(`timeout must be a positive number of seconds, got '${String(task.timeout)}'`, task.pos, 'timeout');
   return seconds;
 }
 
@@ -90,7 +98,23 @@ async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarS
   }
 }
 
-async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: VarScope, limit?: { deadline: number; message: string }): Promise<{ result: Result; facts?: Vars }> {
+/**
+ * The connection variables of the host a task runs on: its own, or those of the host it is
+ * delegated to (an inventory host's own variables; a bare address over ssh, localhost locally).
+ */
+function targetVarsOf(play: PlayRun, host: HostState, scope: VarScope, delegate: string | undefined): Vars {
+  if (!delegate) return connectionVars(scope);
+  if (play.run.inventory.hostVars.has(delegate)) return hostScope(play, play.run.hosts.get(delegate) ?? host).resolveAll();
+  return { ansible_connection: delegate === 'localhost' || delegate === '127.0.0.1' ? 'local' : 'ssh', ansible_host: delegate };
+}
+
+async function runModuleOnce(
+  play: PlayRun,
+  host: HostState,
+  task: Task,
+  scope: VarScope,
+  limit?: { deadline: number; message: string },
+): Promise<{ result: Result; facts?: Vars }> {
   const module = task.module!;
   const rendered = play.run.templar.renderValue(task.args, scope, where(task, 'arguments'), task.pos) as Vars;
   const { args, error } = checkArgs(module, rendered);
@@ -101,8 +125,7 @@ async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: 
   const target = delegate ?? host.name;
   let conn: ModuleContext['conn'] | undefined;
   if (!module.controllerOnly) {
-    const targetVars = delegate && play.run.inventory.hostVars.has(delegate) ? hostScope(play, play.run.hosts.get(delegate) ?? host).resolveAll() : delegate ? { ansible_connection: delegate === 'localhost' || delegate === '127.0.0.1' ? 'local' : 'ssh', ansible_host: delegate } : connectionVars(scope);
-    conn = await connectionFor(play.run, target, targetVars, play.play.connection, play.play.remoteUser);
+    conn = await connectionFor(play.run, target, targetVarsOf(play, host, scope, delegate), play.play.connection, play.play.remoteUser);
     if (limit) conn = withDeadline(conn, limit.deadline, limit.message);
   }
   const env = task.environment ?? play.play.environment;
@@ -132,7 +155,23 @@ async function runModuleOnce(play: PlayRun, host: HostState, task: Task, scope: 
   return { result, facts: outcome.facts };
 }
 
-const CONNECTION_VARS = [...['host', 'port', 'user', 'ssh_user', 'connection', 'ssh_private_key_file', 'private_key_file', 'password', 'ssh_pass', 'timeout', 'ssh_common_args', 'ssh_extra_args'].map((v) => `ansible_${v}`), 'engine_lock_file'];
+const CONNECTION_VARS = [
+  ...[
+    'host',
+    'port',
+    'user',
+    'ssh_user',
+    'connection',
+    'ssh_private_key_file',
+    'private_key_file',
+    'password',
+    'ssh_pass',
+    'timeout',
+    'ssh_common_args',
+    'ssh_extra_args',
+  ].map((v) => `ansible_${v}`),
+  'engine_lock_file',
+];
 
 /** Connection-related variables of the host, resolved (ansible_host may be templated). */
 function connectionVars(scope: VarScope): Vars {
@@ -177,7 +216,12 @@ async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarSco
 function predictedWait(task: Task, result: Result, retries: number): Result {
   const { failed: _failed, ...rest } = result;
   const condition = task.until!.map(String).join(' and ');
-  return { ...rest, changed: false, predicted: true, msg: `predicted, not polled: the real run waits until ${condition} (up to ${retries + 1} attempts), for what earlier changes make` };
+  return {
+    ...rest,
+    changed: false,
+    predicted: true,
+    msg: `predicted, not polled: the real run waits until ${condition} (up to ${retries + 1} attempts), for what earlier changes make`,
+  };
 }
 
 /** Applies changed_when/failed_when with the result bound to the register name. */
@@ -187,14 +231,16 @@ function judge(play: PlayRun, task: Task, scope: VarScope, result: Result): void
   const bound = scope.with({ ...(task.register ? { [task.register]: data } : {}), result: data });
   try {
     if (task.changedWhen) result.changed = allTrue(play, bound, task, task.changedWhen, 'changed_when');
-    if (task.failedWhen) result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;
+    if (task.failedWhen)
+      result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;
   } catch (err) {
     Object.assign(result, failureOf(err));
   }
 }
 
 function itemLabel(play: PlayRun, task: Task, scope: VarScope, item: unknown): string {
-  const label = task.loopControl.label === undefined ? item : play.run.templar.renderValue(task.loopControl.label, scope, where(task, 'loop_control.label'), task.pos);
+  const label =
+    task.loopControl.label === undefined ? item : play.run.templar.renderValue(task.loopControl.label, scope, where(task, 'loop_control.label'), task.pos);
   return typeof label === 'string' ? label : JSON.stringify(label);
 }
 
@@ -241,8 +287,8 @@ export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task):
   try {
     const scope = taskScope(play, host, task);
     noLog = flag(play, scope, task, task.noLog, 'no_log');
-    const report = (reporter = resultReporter(play, host, task, scope, noLog));
-    return await runOnHost(play, host, task, scope, report);
+    reporter = resultReporter(play, host, task, scope, noLog);
+    return await runOnHost(play, host, task, scope, reporter);
   } catch (err) {
     const result = failureOf(err);
     (reporter ?? resultReporter(play, host, task, undefined, noLog))(result);
@@ -262,16 +308,26 @@ function resultReporter(play: PlayRun, host: HostState, task: Task, scope: VarSc
       task: task.name,
       host: host.name,
       status,
-      item: noLog && item !== undefined ? "(censored)" : maskSecrets(item),
+      item: noLog && item !== undefined ? '(censored)' : maskSecrets(item),
       delegatedTo: result.delegated_to as string | undefined,
       msg: noLog ? CENSORED : maskSecrets(result.msg as string | undefined),
       diff: showDiff && !noLog ? maskSecrets(result.diff as never) : undefined,
-      result: noLog ? (options.verbosity > 0 ? { censored: CENSORED } : undefined) : maskSecrets(visibleResult(result, status, options.verbosity, task.module?.showsResult)),
+      result: noLog
+        ? options.verbosity > 0
+          ? { censored: CENSORED }
+          : undefined
+        : maskSecrets(visibleResult(result, status, options.verbosity, task.module?.showsResult)),
     });
   };
 }
 
-async function runOnHost(play: PlayRun, host: HostState, task: Task, scope: VarScope, report: (result: Result, item?: string) => void): Promise<{ result: Result; facts: Vars[] }> {
+async function runOnHost(
+  play: PlayRun,
+  host: HostState,
+  task: Task,
+  scope: VarScope,
+  report: (result: Result, item?: string) => void,
+): Promise<{ result: Result; facts: Vars[] }> {
   const items = loopItems(play, task, scope);
   if (items === undefined) {
     if (!allTrue(play, scope, task, task.when, 'when')) {
@@ -288,7 +344,12 @@ async function runOnHost(play: PlayRun, host: HostState, task: Task, scope: VarS
   const results: Result[] = [];
   const facts: Vars[] = [];
   for (const [index, item] of items.entries()) {
-    const itemScope = scope.with({ [loopVar]: item, ansible_loop_var: loopVar, ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}), ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length } });
+    const itemScope = scope.with({
+      [loopVar]: item,
+      ansible_loop_var: loopVar,
+      ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}),
+      ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length },
+    });
     const label = itemLabel(play, task, itemScope, item);
     if (!allTrue(play, itemScope, task, task.when, 'when')) {
       results.push({ skipped: true, changed: false, item, [loopVar]: item });

@@ -6,7 +6,7 @@
 //  9 role params              10 extra vars (-e), which always win
 // plus magic variables (inventory_hostname, groups, hostvars, ...), which cannot be overridden.
 import { hostsOfGroup, type Inventory, inventoryVars } from '../load/inventory';
-import { OMIT, VarScope } from '../load/template';
+import { OMIT, VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
 import type { HostState, PlayRun } from './state';
 
@@ -21,7 +21,10 @@ const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
 /** `groups`: every group's hosts in inventory order. The inventory is fixed for the run. */
 function groupsMap(inv: Inventory): Record<string, string[]> {
   let groups = groupsCache.get(inv);
-  if (!groups) groupsCache.set(inv, (groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.hosts.filter((h) => hostsOfGroup(inv, g).has(h))]))));
+  if (!groups) {
+    groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.hosts.filter((h) => hostsOfGroup(inv, g).has(h))]));
+    groupsCache.set(inv, groups);
+  }
   return groups;
 }
 
@@ -33,13 +36,17 @@ function hostvarsProxy(play: PlayRun): Record<string, unknown> {
     get(_t, name) {
       if (typeof name !== 'string' || !play.run.inventory.hostVars.has(name)) return undefined;
       if (!cache.has(name)) {
-        const scope = hostScope(play, play.run.hosts.get(name) ?? { name, facts: {}, hostFacts: {} } as HostState);
-        cache.set(name, new Proxy({} as Record<string, unknown>, {
-          has: (_x, key) => typeof key === 'string' && scope.has(key),
-          get: (_x, key) => (typeof key === 'string' ? scope.get(key) : undefined),
-          ownKeys: () => Object.keys(scope.raw),
-          getOwnPropertyDescriptor: (_x, key) => (typeof key === 'string' && scope.has(key) ? { enumerable: true, configurable: true, value: scope.get(key) } : undefined),
-        }));
+        const scope = hostScope(play, play.run.hosts.get(name) ?? ({ name, facts: {}, hostFacts: {} } as HostState));
+        cache.set(
+          name,
+          new Proxy({} as Record<string, unknown>, {
+            has: (_x, key) => typeof key === 'string' && scope.has(key),
+            get: (_x, key) => (typeof key === 'string' ? scope.get(key) : undefined),
+            ownKeys: () => Object.keys(scope.raw),
+            getOwnPropertyDescriptor: (_x, key) =>
+              typeof key === 'string' && scope.has(key) ? { enumerable: true, configurable: true, value: scope.get(key) } : undefined,
+          }),
+        );
       }
       return cache.get(name);
     },
@@ -54,7 +61,9 @@ function magic(play: PlayRun, host: HostState, task?: Task): Vars {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
     inventory_dir: inv.file ? require('node:path').dirname(inv.file) : undefined,
-    group_names: Object.entries(groupsMap(inv)).filter(([g, hosts]) => g !== 'all' && hosts.includes(host.name)).map(([g]) => g),
+    group_names: Object.entries(groupsMap(inv))
+      .filter(([g, hosts]) => g !== 'all' && hosts.includes(host.name))
+      .map(([g]) => g),
     groups: groupsMap(inv),
     hostvars: hostvarsProxy(play),
     play_hosts: play.batch,

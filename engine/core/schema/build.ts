@@ -31,12 +31,12 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   become: { ...bool, description: 'Run as another user through sudo.' },
   become_user: { ...str, description: 'User to become (default root).' },
   become_method: { enum: ['sudo'], description: 'Only sudo is supported.' },
-  delegate_to: { ...str, description: 'Run on this host instead, with the current host\'s variables.' },
+  delegate_to: { ...str, description: "Run on this host instead, with the current host's variables." },
   delegate_facts: { ...bool, description: 'With delegate_to: facts this task sets go to the delegated host, not the current one.' },
   run_once: { ...bool, description: 'Run on the first host only; the result goes to all.' },
   no_log: { ...bool, description: 'Never show arguments or results of this task in any output.' },
   check_mode: { ...bool, description: 'true: never change anything; false: run even under --check.' },
-  diff: { ...bool, description: 'true: show this task\'s diff even without --diff; false: never show it (secrets).' },
+  diff: { ...bool, description: "true: show this task's diff even without --diff; false: never show it (secrets)." },
   ignore_errors: { ...bool, description: 'A failure does not stop this host.' },
   ignore_unreachable: { ...bool, description: 'An unreachable host is not taken out of the play: it counts as ignored and the next task tries again.' },
   changed_when: { ...conditions, description: 'Condition deciding whether the result counts as changed.' },
@@ -48,10 +48,23 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   block: { $ref: '#/definitions/taskList', description: 'Tasks run together.' },
   rescue: { $ref: '#/definitions/taskList', description: 'Run when a task of the block failed.' },
   always: { $ref: '#/definitions/taskList', description: 'Always run after the block.' },
-  include_tasks: { anyOf: [str, { type: 'object', properties: { file: str, apply: { type: 'object' } }, required: ['file'] }], description: 'Load and run a task file at run time.' },
+  include_tasks: {
+    anyOf: [str, { type: 'object', properties: { file: str, apply: { type: 'object' } }, required: ['file'] }],
+    description: 'Load and run a task file at run time.',
+  },
   import_tasks: { ...str, description: 'Insert a task file at load time.' },
-  include_role: { type: 'object', properties: { name: str, tasks_from: str, vars_from: str, defaults_from: str }, required: ['name'], additionalProperties: false },
-  import_role: { type: 'object', properties: { name: str, tasks_from: str, vars_from: str, defaults_from: str }, required: ['name'], additionalProperties: false },
+  include_role: {
+    type: 'object',
+    properties: { name: str, tasks_from: str, vars_from: str, defaults_from: str },
+    required: ['name'],
+    additionalProperties: false,
+  },
+  import_role: {
+    type: 'object',
+    properties: { name: str, tasks_from: str, vars_from: str, defaults_from: str },
+    required: ['name'],
+    additionalProperties: false,
+  },
   meta: { enum: ['flush_handlers', 'noop', 'end_host', 'end_play', 'clear_host_errors'], description: 'Engine action.' },
   any_errors_fatal: bool,
   throttle: { ...intOrTemplate, description: 'At most this many hosts run the task at once.' },
@@ -103,7 +116,12 @@ export function buildTasksSchema(): Record<string, unknown> {
 
 export function buildPlaybookSchema(): Record<string, unknown> {
   const roleRef = { anyOf: [str, { type: 'object', properties: { role: str, name: str, vars, tags: strList, when: conditions }, additionalProperties: true }] };
-  const serialItem = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^(\\d+%?|\\{\\{.*\\}\\})$' }] };
+  const serialItem = {
+    anyOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', pattern: '^(\\d+%?|\\{\\{.*\\}\\})$' },
+    ],
+  };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'playbook.schema.json',

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { buildInventorySchema, buildPlaybookSchema, buildTasksSchema } from './build';
 
 export function schemaFiles(): Record<string, string> {
-  const text = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
+  const text = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
   return {
     'tasks.schema.json': text(buildTasksSchema()),
     'playbook.schema.json': text(buildPlaybookSchema()),

@@ -1,7 +1,7 @@
 // The shared core of copy and template: compare wanted content with the remote file, diff, write.
 import { quotePath } from '../../connection/quote';
 import type { Diff, ModuleContext, Outcome } from '../types';
-import { type Attrs, attrChanges, attrProperties } from './attrs';
+import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs';
 import { type RemoteStat, mustRun, sha256, statRemote, writeAtomic } from './remote';
 
 /** Files larger than this are compared by checksum only and shown as a one-line diff. */
@@ -49,7 +49,13 @@ export function planContent(ctx: ModuleContext, want: ContentWant, found: Remote
   const attrOnly = !contentChanges && attrs.changed;
   const diff: Diff[] = [];
   if (contentChanges) diff.push(contentDiff(want.dest, found.content, want.content, found.exists));
-  if (attrs.changed && found.exists) diff.push({ before: attrs.before.join('\n') + '\n', after: attrs.after.join('\n') + '\n', beforeHeader: `${want.dest} (attributes)`, afterHeader: `${want.dest} (attributes)` });
+  if (attrs.changed && found.exists)
+    diff.push({
+      before: `${attrs.before.join('\n')}\n`,
+      after: `${attrs.after.join('\n')}\n`,
+      beforeHeader: `${want.dest} (attributes)`,
+      afterHeader: `${want.dest} (attributes)`,
+    });
   const result = { dest: want.dest, checksum: sha256(want.content), size: want.content.length };
   if (!contentChanges && !attrs.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
   return {
@@ -63,9 +69,8 @@ export function planContent(ctx: ModuleContext, want: ContentWant, found: Remote
         return result;
       }
       if (want.validate) await validateContent(ctx, want);
-      const mode = attrChanges(undefined, want, want.dest);
       const written = await writeAtomic(ctx, want.dest, want.content, {
-        mode: mode.after.find((l) => l.startsWith('mode'))?.slice(6),
+        mode: normalizeMode(want.mode),
         owner: want.owner,
         group: want.group,
         backup: want.backup && found.exists,

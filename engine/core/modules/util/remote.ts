@@ -31,7 +31,8 @@ export async function run(ctx: ModuleContext, command: string, stdin?: string | 
 export async function mustRun(ctx: ModuleContext, command: string, stdin?: string | Buffer, what?: string) {
   const res = await run(ctx, command, stdin);
   const name = what ?? (command.includes('\n') ? `${command.split('\n')[0]} ...` : command);
-  if (res.rc !== 0) throw new ModuleError(`${name}: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr, stdout: res.stdout });
+  if (res.rc !== 0)
+    throw new ModuleError(`${name}: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr, stdout: res.stdout });
   return res;
 }
 
@@ -39,7 +40,11 @@ export async function mustRun(ctx: ModuleContext, command: string, stdin?: strin
  * One round trip: type, mode, owner, group, size, mtime, link target, and on request the
  * sha256 and the content (base64, so binary files survive the text channel).
  */
-export async function statRemote(ctx: ModuleContext, path: string, want: { content?: boolean; contentLimit?: number; checksum?: boolean; follow?: boolean } = {}): Promise<RemoteStat> {
+export async function statRemote(
+  ctx: ModuleContext,
+  path: string,
+  want: { content?: boolean; contentLimit?: number; checksum?: boolean; follow?: boolean } = {},
+): Promise<RemoteStat> {
   const p = quotePath(path);
   const test = want.follow ? '' : `if [ -L ${p} ]; then t=link; el`;
   const script = [
@@ -48,7 +53,9 @@ export async function statRemote(ctx: ModuleContext, path: string, want: { conte
     `if [ "$t" = link ]; then readlink ${p}; else echo; fi`,
     want.checksum || want.content ? `if [ "$t" = file ]; then sha256sum < ${p} | cut -c1-64; else echo; fi` : 'echo',
     // Content only up to contentLimit bytes: larger files are compared by checksum alone.
-    want.content ? `if [ "$t" = file ] && [ "$(stat -L -c %s ${p})" -le ${want.contentLimit ?? Number.MAX_SAFE_INTEGER} ]; then base64 -w0 < ${p}; else printf '%s' -; fi` : 'true',
+    want.content
+      ? `if [ "$t" = file ] && [ "$(stat -L -c %s ${p})" -le ${want.contentLimit ?? Number.MAX_SAFE_INTEGER} ]; then base64 -w0 < ${p}; else printf '%s' -; fi`
+      : 'true',
   ].join('\n');
   const res = await mustRun(ctx, script);
   const [head, link, sum, content] = res.stdout.split('\n');
@@ -101,7 +108,9 @@ export async function writeAtomic(ctx: ModuleContext, path: string, content: Buf
     options.backup ? `if [ -f ${p} ]; then cp -p ${p} ${quotePath(backupName)}; fi` : '',
     `mv -f "$t" ${p}`,
     'trap - EXIT',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   await mustRun(ctx, script, content, `writing ${path}`);
   return options.backup ? { backupFile: backupName } : {};
 }

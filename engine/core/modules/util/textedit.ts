@@ -1,6 +1,6 @@
 // Editing a remote text file in memory: read, transform, diff, then one atomic write.
 import type { ModuleContext, Outcome } from '../types';
-import { type Attrs, attrChanges, attrProperties } from './attrs';
+import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs';
 import { contentDiff } from './content';
 import { type RemoteStat, mustRun, readRemoteText, writeAtomic } from './remote';
 
@@ -40,8 +40,12 @@ export function planTextEdit(
         await mustRun(ctx, attrs.commands.join(' && '));
         return;
       }
-      const mode = attrs.after.find((l) => l.startsWith('mode'))?.slice(6);
-      const written = await writeAtomic(ctx, want.path, Buffer.from(after), { mode, owner: want.owner, group: want.group, backup: want.backup });
+      const written = await writeAtomic(ctx, want.path, Buffer.from(after), {
+        mode: normalizeMode(want.mode),
+        owner: want.owner,
+        group: want.group,
+        backup: want.backup,
+      });
       return written.backupFile ? { backup_file: written.backupFile } : {};
     },
   };
@@ -54,7 +58,7 @@ export function toLines(text: string): string[] {
 }
 
 export function fromLines(lines: string[]): string {
-  return lines.length ? lines.join('\n') + '\n' : '';
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 /** Arguments shared by the modules that edit a text file in place. */

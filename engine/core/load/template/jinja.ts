@@ -1,0 +1,69 @@
+// Jinja2 syntax nunjucks reads differently, rewritten before nunjucks compiles it: Python slices,
+// dict literals' closing braces inside `{{ }}`, and what a single `{{ expr }}` string holds.
+const SLICE = /(?<=[\w\])'"])\[\s*(-?[\w.]*)\s*:\s*(-?[\w.]*)\s*\]/g;
+
+/**
+ * Walks a {{ }} or {% %} tag from `start` (just past its opening), minding quotes and dict braces:
+ * where the tag closes (-1 if it does not) and which `}` close a dict literal.
+ */
+function scanTag(source: string, start: number, close: '}}' | '%}'): { end: number; dictCloses: Set<number> } {
+  const dictCloses = new Set<number>();
+  let depth = 0;
+  let quote = '';
+  for (let i = start; i < source.length; i++) {
+    const c = source[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (depth === 0 && source.startsWith(close, i)) return { end: i, dictCloses };
+    else if (c === '{') depth++;
+    else if (c === '}') {
+      depth--;
+      dictCloses.add(i);
+    }
+  }
+  return { end: -1, dictCloses };
+}
+
+/**
+ * The expression of a string that is exactly one `{{ ... }}` tag, or undefined. Braces of dict
+ * literals inside (`{{ {'a': {'b': 1}} }}`) are balanced, so their `}}` does not end the tag.
+ */
+export function singleExpression(text: string): string | undefined {
+  if (!text.startsWith('{{') || !text.endsWith('}}')) return undefined;
+  return scanTag(text, 2, '}}').end === text.length - 2 ? text.slice(2, -2) : undefined;
+}
+
+/**
+ * nunjucks ends an expression at the first `}}`, even when it closes nested dict literals
+ * (`{'a': {'b': 1}}`); Jinja2 balances braces. Inside {{ }} and {% %}, a dict's closing brace
+ * followed by another one gets a space, so only the real end of the tag reads as `}}`.
+ */
+export function separateDictBraces(source: string): string {
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const open = source.slice(i, i + 2);
+    if (open !== '{{' && open !== '{%') {
+      out += source[i++];
+      continue;
+    }
+    const { end, dictCloses } = scanTag(source, i + 2, open === '{{' ? '}}' : '%}');
+    const stop = end < 0 ? source.length : end;
+    out += open;
+    for (i += 2; i < stop; i++) out += source[i] + (dictCloses.has(i) && source[i + 1] === '}' ? ' ' : '');
+  }
+  return out;
+}
+
+/**
+ * Jinja2 slices (`groups['all'][:5]`) are common in Ansible templates, but nunjucks cannot parse
+ * them; inside {{ }} and {% %} they become the equivalent `| __slice(start, end)` filter.
+ */
+export function withSlices(source: string): string {
+  if (!source.includes(':')) return source;
+  return source.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (tag) =>
+    tag.replace(SLICE, (_m, a: string, b: string) => `|__slice(${a || 'none'}, ${b || 'none'})`),
+  );
+}

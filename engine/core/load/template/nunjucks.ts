@@ -1,0 +1,66 @@
+// What nunjucks needs to read Ansible's Jinja2: a compiler patch, and the names a template reads
+// (from nunjucks' own parse tree, for "undefined variable" messages and lazy variables).
+/**
+ * Two places where nunjucks and Jinja2 disagree and Ansible users notice.
+ * nunjucks 3.2 compiles a test with two or more arguments (`v is version('1.9', '>')`, which
+ * Ansible users write often) without commas between them, a JS syntax error. Emit the commas.
+ */
+export function fixTestArguments(): void {
+  const { Compiler } = require('nunjucks/src/compiler') as { Compiler: { prototype: Record<string, unknown> } };
+  if (Compiler.prototype.__testArgsFixed) return;
+  Compiler.prototype.__testArgsFixed = true;
+  Compiler.prototype.compileIs = function compileIs(this: any, node: any, frame: unknown) {
+    const name = node.right.name ? node.right.name.value : node.right.value;
+    this._emit(`env.getTest(${JSON.stringify(name)}).call(context, `);
+    this.compile(node.left, frame);
+    for (const arg of node.right.args?.children ?? []) {
+      this._emit(', ');
+      this.compile(arg, frame);
+    }
+    this._emit(') === true');
+  };
+  // Jinja2's `+` concatenates lists (`defaults + extra`); JavaScript's would join them as strings.
+  const runtime = require('nunjucks/src/runtime') as Record<string, unknown>;
+  runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
+  Compiler.prototype.compileAdd = function compileAdd(this: any, node: any, frame: unknown) {
+    this._emit('runtime.jinjaAdd(');
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
+  };
+}
+
+/** Names a template reads from its context: nunjucks Symbol nodes of the parsed source. */
+export function referencedNames(source: string): string[] {
+  const parser = require('nunjucks/src/parser') as { parse(src: string): unknown };
+  const names = new Set<string>();
+  const walk = (node: any): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    if (node.typename === 'Symbol') names.add(node.value);
+    // `map(attribute='addr')`: keyword argument names are not variables, their values may be.
+    if (node.typename === 'KeywordArgs') {
+      for (const pair of node.children) walk(pair.value);
+      return;
+    }
+    for (const field of node.fields ?? []) {
+      // Filter and test names (`x | int`, `x is defined`) are Symbol nodes too, but not variables.
+      if ((node.typename === 'Filter' || node.typename === 'FilterAsync') && field === 'name') continue;
+      if (node.typename === 'Is' && field === 'right') {
+        walk(node.right?.args);
+        continue;
+      }
+      walk(node[field]);
+    }
+  };
+  try {
+    walk(parser.parse(source));
+  } catch {
+    // A syntax error is reported with its position when the template is compiled.
+  }
+  return [...names];
+}

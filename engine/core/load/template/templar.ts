@@ -1,0 +1,149 @@
+// The templar: Jinja2-compatible templating through nunjucks for `{{ }}` in any string, .j2 files
+// and conditions; an undefined variable is reported by name with the place it was used.
+import { dirname } from 'node:path';
+import type { Environment, Template } from 'nunjucks';
+import { InputError, type SourcePos } from '../../errors';
+import { addAnsibleFilters, toBool } from '../filters';
+import { separateDictBraces, singleExpression, withSlices } from './jinja';
+import { lookup } from './lookups';
+import { fixTestArguments, referencedNames } from './nunjucks';
+import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
+
+const GLOBALS = ['__capture', 'lookup', 'query', 'q', 'omit', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
+const TEMPLATE_MARK = /\{\{|\{%/;
+
+export class Templar implements ValueRenderer {
+  private env?: Environment;
+  private readonly compiled = new Map<string, { template: Template; names: string[] }>();
+  private captured: unknown;
+
+  private environment(): Environment {
+    if (this.env) return this.env;
+    // Lazy: nunjucks costs start-up time and `engine --help` needs none of it.
+    const nunjucks = require('nunjucks') as typeof import('nunjucks');
+    fixTestArguments();
+    this.env = new nunjucks.Environment(new nunjucks.FileSystemLoader([], { noCache: false }), { autoescape: false, throwOnUndefined: true, trimBlocks: true });
+    addAnsibleFilters(this.env);
+    this.env.addGlobal('__capture', (value: unknown) => {
+      this.captured = value;
+      return '';
+    });
+    this.env.addGlobal('lookup', (kind: string, ...args: string[]) => lookup(kind, args));
+    this.env.addGlobal('query', (kind: string, ...args: string[]) => [lookup(kind, args)].flat());
+    this.env.addGlobal('q', (kind: string, ...args: string[]) => [lookup(kind, args)].flat());
+    this.env.addGlobal('omit', OMIT);
+    return this.env;
+  }
+
+  /** Compiles once per distinct source; records the top-level names the template reads. */
+  private compile(source: string, file?: string): { template: Template; names: string[] } {
+    const key = `${file ?? ''}\0${source}`;
+    const hit = this.compiled.get(key);
+    if (hit) return hit;
+    const nunjucks = require('nunjucks') as typeof import('nunjucks');
+    const env = this.environment();
+    const rewritten = separateDictBraces(withSlices(source));
+    const template = new nunjucks.Template(rewritten, env, file, true);
+    const entry = { template, names: referencedNames(rewritten) };
+    this.compiled.set(key, entry);
+    return entry;
+  }
+
+  private context(names: string[], scope: VarScope): { ctx: Record<string, unknown>; missing: string[] } {
+    const ctx: Record<string, unknown> = {};
+    const missing: string[] = [];
+    for (const name of names) {
+      if (scope.has(name)) ctx[name] = scope.get(name);
+      else if (!GLOBALS.includes(name)) missing.push(name);
+    }
+    return { ctx, missing };
+  }
+
+  private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string): string {
+    let missing: string[] = [];
+    try {
+      const { template, names } = this.compile(source, file);
+      const context = this.context(names, scope);
+      missing = context.missing;
+      if (file) (this.environment() as unknown as { loaders: { searchPaths: string[] }[] }).loaders[0].searchPaths = [dirname(file)];
+      return template.render(context.ctx);
+    } catch (err) {
+      throw templateError(err as Error, source, where, missing, pos);
+    }
+  }
+
+  /** Renders any value: strings are templated, lists and mappings deeply. */
+  renderValue(value: unknown, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    if (value === OMIT || isUnsafe(value)) return value;
+    if (typeof value === 'string') return this.renderString(value, scope, where, pos);
+    if (Array.isArray(value)) return value.map((v) => this.renderValue(v, scope, where, pos)).filter((v) => v !== OMIT);
+    if (value && typeof value === 'object' && value.constructor === Object) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const rendered = this.renderValue(v, scope, where, pos);
+        if (rendered !== OMIT) out[k] = rendered;
+      }
+      return out;
+    }
+    return value;
+  }
+
+  /** A string that is one `{{ expr }}` keeps the expression's type (list, number, bool). */
+  renderString(text: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    if (!TEMPLATE_MARK.test(text)) return text;
+    const single = singleExpression(text);
+    if (single !== undefined) return this.expression(single, scope, where, pos);
+    return this.run(text, scope, where, pos);
+  }
+
+  expression(expr: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    this.captured = undefined;
+    const source = `{{ __capture((${expr})) }}`;
+    this.run(source, scope, where, pos);
+    const value = this.captured;
+    // `{{ {'name': missing} }}` is an undefined variable too, not a mapping with a hole in it.
+    if (holdsUndefined(value)) {
+      const { missing } = this.context(this.compile(source).names, scope);
+      throw templateError(new Error('undefined value'), `{{ ${expr.trim()} }}`, where, missing, pos);
+    }
+    return value;
+  }
+
+  /** Evaluates a `when`-style condition. A bare undefined name is an error, as in Ansible. */
+  evaluate(condition: unknown, scope: VarScope, where: string, pos?: SourcePos): boolean {
+    if (typeof condition === 'boolean') return condition;
+    const expr = String(condition).replace(/^\s*\{\{([\s\S]*)\}\}\s*$/, '$1');
+    const source = `{% if ${expr} %}1{% else %}0{% endif %}`;
+    const out = this.run(source, scope, where, pos);
+    const { missing } = this.context(this.compile(source).names, scope);
+    if (missing.length && !/\b(defined|undefined|default|d\(|none)\b|\bis\b/.test(expr)) {
+      throw new InputError(`undefined variable '${missing[0]}' in condition '${expr.trim()}' (${where})`, pos);
+    }
+    return toBool(out === '1');
+  }
+
+  renderFile(text: string, scope: VarScope, file: string): string {
+    return this.run(text, scope, `template ${file}`, { file, line: 1, col: 1 }, file);
+  }
+}
+
+/** Undefined itself, or inside the lists and mappings an expression built. */
+function holdsUndefined(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (Array.isArray(value)) return value.some(holdsUndefined);
+  if (value !== null && typeof value === 'object' && value.constructor === Object) return Object.values(value).some(holdsUndefined);
+  return false;
+}
+
+function templateError(err: Error, source: string, where: string, missing: string[], pos?: SourcePos): InputError {
+  if (err instanceof InputError) return err;
+  const text = err.message
+    .replace(/^\(unknown path\)\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (/undefined|null/.test(text) && missing.length) {
+    return new InputError(`undefined variable '${missing[0]}' in '${source.trim()}' (${where})`, pos);
+  }
+  if (/undefined|null/.test(text)) return new InputError(`'${source.trim()}' is undefined (${where})`, pos);
+  return new InputError(`template error in '${source.trim()}' (${where}): ${text}`, pos);
+}
