@@ -3,18 +3,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError, type SourcePos } from '../errors';
 import { validate } from './validate';
 import { importRoleFor, loadRole, type RoleLoader, roleSpec } from './roles';
-import { normalizeTasks, type TaskContext } from './tasks';
+import { list, normalizeTasks, type TaskContext } from './tasks';
 import type { Play, Playbook, Task, Vars } from './types';
 import { loadYamlFile, positionOf } from './yaml';
-
-const list = (v: unknown): string[] =>
-  v === undefined || v === null
-    ? []
-    : Array.isArray(v)
-      ? v.map(String)
-      : String(v)
-          .split(',')
-          .map((s) => s.trim());
 
 function loadPlay(raw: Vars, dir: string, pos: SourcePos): Play {
   const tags = list(raw.tags);

@@ -23,7 +23,8 @@ export interface TaskContext {
   importRole?: (name: string, tasksFrom: string | undefined, pos: SourcePos, ctx: TaskContext) => Task[];
 }
 
-const list = (v: unknown): string[] =>
+/** A keyword that takes a list or a comma-separated string (tags, notify). */
+export const list = (v: unknown): string[] =>
   v === undefined || v === null
     ? []
     : Array.isArray(v)
@@ -139,45 +140,28 @@ function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
 }
 
 /** Keywords a block passes down to its tasks. */
+const INHERITED = [
+  'when',
+  'tags',
+  'vars',
+  'become',
+  'becomeUser',
+  'delegateTo',
+  'runOnce',
+  'noLog',
+  'checkMode',
+  'ignoreErrors',
+  'ignoreUnreachable',
+  'environment',
+  'anyErrorsFatal',
+  'timeout',
+  'throttle',
+  'delegateFacts',
+  'diff',
+] as const;
+
 function inheritFrom(task: Task): Partial<Task> {
-  const {
-    when,
-    tags,
-    vars,
-    become,
-    becomeUser,
-    delegateTo,
-    runOnce,
-    noLog,
-    checkMode,
-    ignoreErrors,
-    ignoreUnreachable,
-    environment,
-    anyErrorsFatal,
-    timeout,
-    throttle,
-    delegateFacts,
-    diff,
-  } = task;
-  return {
-    when,
-    tags,
-    vars,
-    become,
-    becomeUser,
-    delegateTo,
-    runOnce,
-    noLog,
-    checkMode,
-    ignoreErrors,
-    ignoreUnreachable,
-    environment,
-    anyErrorsFatal,
-    timeout,
-    throttle,
-    delegateFacts,
-    diff,
-  };
+  return Object.fromEntries(INHERITED.map((keyword) => [keyword, task[keyword]]));
 }
 
 export function normalizeTasks(raw: unknown, ctx: TaskContext): Task[] {

@@ -13,8 +13,9 @@ import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
 import { failureOf, type Result, runTaskOnHost, statusOf } from './task';
 import { runLimited } from './pool';
-import { taskScope } from './vars';
-import { markUnsafe, type VarScope } from '../load/template/scope';
+import type { TaskValues } from './values';
+import { taskValues } from './vars';
+import { markUnsafe } from '../load/template/scope';
 import { loadVarsFiles } from '../plan/vars-files';
 import { toBool } from '../load/filters';
 
@@ -49,41 +50,38 @@ function setHostFacts(host: HostState, facts: Vars, final: boolean): void {
 }
 
 /** The host a task's facts belong to: the delegated one with delegate_facts, else its own. */
-function factsHost(play: PlayRun, host: HostState, task: Task, result: Result, scope: VarScope): HostState {
+function factsHost(play: PlayRun, host: HostState, result: Result, values: TaskValues): HostState {
   const delegated = result.delegated_to as string | undefined;
-  if (!delegated || task.delegateFacts === undefined) return host;
-  if (!toBool(play.run.templar.renderValue(task.delegateFacts, scope, `task '${task.name}' delegate_facts`, task.pos))) return host;
+  if (!delegated || !values.flag('delegate_facts', values.task.delegateFacts)) return host;
   if (!play.run.inventory.hostVars.has(delegated)) return host;
   if (!play.run.hosts.has(delegated)) play.run.hosts.set(delegated, newHost(delegated));
   return play.run.hosts.get(delegated)!;
 }
 
 /** What a task's result leaves on a host: the registered variable, facts, notified handlers. */
-function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean, scope?: VarScope): void {
-  const vars = scope ?? taskScope(play, host, task);
+function absorb(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], changed: boolean, given?: TaskValues): void {
+  const values = given ?? taskValues(play, host, task);
   if (task.register) {
     host.hostFacts[task.register] = markUnsafe(result);
     host.dataNames.add(task.register);
   }
-  const owner = facts.length ? factsHost(play, host, task, result, vars) : host;
+  const owner = facts.length ? factsHost(play, host, result, values) : host;
   for (const f of facts) {
     const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
     if (gathered && task.module === setup) Object.assign(owner.facts, gathered);
     else setHostFacts(owner, { ...gathered, ...rest }, task.module !== include_vars);
   }
   if (!changed || !task.notify.length) return;
-  for (const name of task.notify) host.notified.add(String(play.run.templar.renderValue(name, vars, `task '${task.name}' notify`, task.pos)));
+  for (const name of task.notify) host.notified.add(values.text('notify', name));
 }
 
 /** Status and counters after a task finished on a host, plus what the result leaves behind. */
 function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
-  const scope = taskScope(play, host, task);
-  const keyword = (value: unknown, name: string) =>
-    value !== undefined && toBool(play.run.templar.renderValue(value, scope, `task '${task.name}' ${name}`, task.pos));
-  const status = statusOf(result, !result.unreachable && keyword(task.ignoreErrors, 'ignore_errors'));
-  absorb(play, host, task, result, facts, status === 'changed', scope);
+  const values = taskValues(play, host, task);
+  const status = statusOf(result, !result.unreachable && values.flag('ignore_errors', task.ignoreErrors));
+  absorb(play, host, task, result, facts, status === 'changed', values);
   // ignore_unreachable: the host stays in the play (as in Ansible it counts as ok and ignored).
-  if (status === 'unreachable' && keyword(task.ignoreUnreachable, 'ignore_unreachable')) {
+  if (status === 'unreachable' && values.flag('ignore_unreachable', task.ignoreUnreachable)) {
     host.stats.ok++;
     host.stats.ignored++;
     return 'ignored';
@@ -117,7 +115,7 @@ function batchHosts(play: PlayRun): HostState[] {
 /** A task keyword evaluated once for the whole task (with the first host's variables). */
 function taskWide(play: PlayRun, task: Task, hosts: HostState[], value: unknown, name: string): unknown {
   if (value === undefined || !hosts.length) return undefined;
-  return play.run.templar.renderValue(value, taskScope(play, hosts[0], task), `task '${task.name}' ${name}`, task.pos);
+  return taskValues(play, hosts[0], task).value(name, value);
 }
 
 /** How many hosts run the task at once: --forks, lowered by the task's throttle. */
@@ -182,8 +180,8 @@ type IncludeGroups = Map<string, { tasks: () => Task[]; hosts: HostState[] }>;
 
 /** Adds a host to the group of hosts that resolve the include to the same file (or skips it). */
 function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: IncludeGroups): void {
-  const scope = taskScope(play, host, task);
-  if (!task.when.every((c) => play.run.templar.evaluate(c, scope, `task '${task.name}' when`, task.pos))) {
+  const values = taskValues(play, host, task);
+  if (!values.all('when', task.when)) {
     count(host, 'skipped');
     return;
   }
@@ -199,15 +197,14 @@ function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: I
   };
   const inc = task.include!;
   if (inc.kind === 'include_tasks') {
-    const file = resolveTaskFile(String(play.run.templar.renderValue(inc.file, scope, `task '${task.name}'`, task.pos)), task, task.pos);
+    const file = resolveTaskFile(values.text('include_tasks', inc.file), task, task.pos);
     const key = `tasks:${file}`;
     if (!groups.has(key))
       groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
     groups.get(key)!.hosts.push(host);
   } else {
-    const name = String(play.run.templar.renderValue(inc.role, scope, `task '${task.name}'`, task.pos));
-    const tasksFrom =
-      inc.tasksFrom === undefined ? undefined : String(play.run.templar.renderValue(inc.tasksFrom, scope, `task '${task.name}' tasks_from`, task.pos));
+    const name = values.text('include_role', inc.role);
+    const tasksFrom = inc.tasksFrom === undefined ? undefined : values.text('tasks_from', inc.tasksFrom);
     const key = `role:${name}:${tasksFrom ?? ''}`;
     if (!groups.has(key))
       groups.set(key, {

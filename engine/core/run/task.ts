@@ -1,7 +1,6 @@
 // Runs one task on one host: when, loop, retries/until, the module's probe → plan → apply,
 // changed_when/failed_when, register and notify. Check mode skips apply and nothing else.
 import { InputError } from '../errors';
-import { toBool } from '../load/filters';
 import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
@@ -14,35 +13,16 @@ import { connectionFor } from './connect';
 import { findLocal } from './files';
 import { loadYamlFile } from '../load/yaml';
 import { type HostState, type PlayRun, predicting } from './state';
-import { hostScope, taskScope } from './vars';
+import type { TaskValues } from './values';
+import { hostScope, taskValues } from './vars';
 
 export type Result = Record<string, unknown> & { changed?: boolean; failed?: boolean; skipped?: boolean; msg?: string; unreachable?: boolean };
 
-function where(task: Task, field: string): string {
-  return `task '${task.name}' ${field}`;
-}
-
-function flag(play: PlayRun, scope: VarScope, task: Task, value: unknown, field: string): boolean {
-  if (value === undefined) return false;
-  return toBool(play.run.templar.renderValue(value, scope, where(task, field), task.pos));
-}
-
-function allTrue(play: PlayRun, scope: VarScope, task: Task, conditions: unknown[], field: string): boolean {
-  return conditions.every((c) => play.run.templar.evaluate(c, scope, where(task, field), task.pos));
-}
-
 /** Resolves become for the task: task/block/play keyword, then ansible_become* host vars. */
-function becomeFor(play: PlayRun, scope: VarScope, task: Task) {
-  const want = task.become ?? play.play.become ?? scope.get('ansible_become');
-  if (!toBool(play.run.templar.renderValue(want ?? false, scope, where(task, 'become'), task.pos))) return undefined;
-  const user = String(
-    play.run.templar.renderValue(
-      task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? 'root',
-      scope,
-      where(task, 'become_user'),
-      task.pos,
-    ),
-  );
+function becomeFor(play: PlayRun, values: TaskValues) {
+  const { task, scope } = values;
+  if (!values.flag('become', task.become ?? play.play.become ?? scope.get('ansible_become') ?? false)) return undefined;
+  const user = values.text('become_user', task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? 'root');
   const password = (scope.get('ansible_become_password') ?? scope.get('ansible_become_pass') ?? play.run.options.becomePassword) as string | undefined;
   return { user, password };
 }
@@ -73,19 +53,20 @@ function withDeadline(conn: Connection, deadline: number, message: string): Conn
 }
 
 /** The task's `timeout` in seconds, or undefined; anything but a positive number is an error. */
-function timeoutOf(play: PlayRun, scope: VarScope, task: Task): number | undefined {
+function timeoutOf(values: TaskValues): number | undefined {
+  const { task } = values;
   if (task.timeout === undefined) return undefined;
-  const seconds = Number(play.run.templar.renderValue(task.timeout, scope, where(task, 'timeout'), task.pos));
+  const seconds = values.number('timeout', task.timeout);
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new InputError(`timeout must be a positive number of seconds, got '${String(task.timeout)}'`, task.pos, 'timeout');
   return seconds;
 }
 
-async function runModule(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
-  const seconds = timeoutOf(play, scope, task);
-  if (seconds === undefined) return runModuleOnce(play, host, task, scope);
-  const message = timeoutMessage(task, seconds);
-  const work = runModuleOnce(play, host, task, scope, { deadline: Date.now() + seconds * 1000, message });
+async function runModule(play: PlayRun, host: HostState, values: TaskValues): Promise<{ result: Result; facts?: Vars }> {
+  const seconds = timeoutOf(values);
+  if (seconds === undefined) return runModuleOnce(play, host, values);
+  const message = timeoutMessage(values.task, seconds);
+  const work = runModuleOnce(play, host, values, { deadline: Date.now() + seconds * 1000, message });
   let timer: NodeJS.Timeout | undefined;
   // Controller-side work (pause, a wait on the controller) has no remote command to end: the
   // task fails when its time is up; what it still does afterwards is ignored.
@@ -111,17 +92,15 @@ function targetVarsOf(play: PlayRun, host: HostState, scope: VarScope, delegate:
 async function runModuleOnce(
   play: PlayRun,
   host: HostState,
-  task: Task,
-  scope: VarScope,
+  values: TaskValues,
   limit?: { deadline: number; message: string },
 ): Promise<{ result: Result; facts?: Vars }> {
+  const { task, scope } = values;
   const module = task.module!;
-  const rendered = play.run.templar.renderValue(task.args, scope, where(task, 'arguments'), task.pos) as Vars;
-  const { args, error } = checkArgs(module, rendered);
+  const { args, error } = checkArgs(module, values.value('arguments', task.args) as Vars);
   if (error) return { result: { failed: true, changed: false, msg: error } };
-  const templar = play.run.templar;
-  const check = task.checkMode === undefined ? play.run.options.check : flag(play, scope, task, task.checkMode, 'check_mode');
-  const delegate = task.delegateTo === undefined ? undefined : String(templar.renderValue(task.delegateTo, scope, where(task, 'delegate_to'), task.pos));
+  const check = task.checkMode === undefined ? play.run.options.check : values.flag('check_mode', task.checkMode);
+  const delegate = task.delegateTo === undefined ? undefined : values.text('delegate_to', task.delegateTo);
   const target = delegate ?? host.name;
   let conn: ModuleContext['conn'] | undefined;
   if (!module.controllerOnly) {
@@ -135,11 +114,11 @@ async function runModuleOnce(
     check,
     predict: check && predicting(play.run),
     vars: scope.raw,
-    become: becomeFor(play, scope, task),
-    env: env === undefined ? undefined : (templar.renderValue(env, scope, where(task, 'environment'), task.pos) as Record<string, string>),
-    renderText: (text, file) => templar.renderFile(text, scope, file ?? task.pos.file),
-    evaluate: (expr) => templar.evaluate(expr, scope, where(task, 'condition'), task.pos),
-    expression: (expr) => templar.expression(expr, scope, where(task, 'expression'), task.pos),
+    become: becomeFor(play, values),
+    env: env === undefined ? undefined : (values.value('environment', env) as Record<string, string>),
+    renderText: (text, file) => values.file(text, file ?? task.pos.file),
+    evaluate: (expr) => values.all('condition', [expr]),
+    expression: (expr) => values.expression('expression', expr),
     findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
     readYaml: (path) => loadYamlFile(path).data,
   };
@@ -191,21 +170,22 @@ export function failureOf(err: unknown): Result {
 }
 
 /** One attempt, or several for retries/until; errors become failed results. */
-async function attempt(play: PlayRun, host: HostState, task: Task, scope: VarScope): Promise<{ result: Result; facts?: Vars }> {
-  const retries = task.until ? Number(play.run.templar.renderValue(task.retries ?? 3, scope, where(task, 'retries'), task.pos)) : 0;
-  const delay = Number(play.run.templar.renderValue(task.delay ?? 5, scope, where(task, 'delay'), task.pos));
+async function attempt(play: PlayRun, host: HostState, values: TaskValues): Promise<{ result: Result; facts?: Vars }> {
+  const { task } = values;
+  const retries = task.until ? values.number('retries', task.retries ?? 3) : 0;
+  const delay = values.number('delay', task.delay ?? 5);
   for (let n = 1; ; n++) {
     let outcome: { result: Result; facts?: Vars };
     try {
-      outcome = await runModule(play, host, task, scope);
+      outcome = await runModule(play, host, values);
     } catch (err) {
       if (err instanceof UnreachableError) return { result: { unreachable: true, failed: true, changed: false, msg: err.message } };
       outcome = { result: failureOf(err) };
     }
     if (!task.until) return outcome;
-    const bound = task.register ? scope.with({ [task.register]: markUnsafe(outcome.result) }) : scope;
+    const bound = task.register ? values.with({ [task.register]: markUnsafe(outcome.result) }) : values;
     outcome.result.attempts = n;
-    if (allTrue(play, bound, task, task.until, 'until')) return outcome;
+    if (bound.all('until', task.until)) return outcome;
     if (predicting(play.run)) return { ...outcome, result: predictedWait(task, outcome.result, retries) };
     if (n > retries) return { ...outcome, result: { ...outcome.result, failed: true, msg: `retries exhausted (${n} attempts): ${outcome.result.msg ?? ''}` } };
     await new Promise((r) => setTimeout(r, delay * 1000));
@@ -225,28 +205,29 @@ function predictedWait(task: Task, result: Result, retries: number): Result {
 }
 
 /** Applies changed_when/failed_when with the result bound to the register name. */
-function judge(play: PlayRun, task: Task, scope: VarScope, result: Result): void {
+function judge(values: TaskValues, result: Result): void {
   if (result.unreachable) return;
+  const { task } = values;
   const data = markUnsafe(result);
-  const bound = scope.with({ ...(task.register ? { [task.register]: data } : {}), result: data });
+  const bound = values.with({ ...(task.register ? { [task.register]: data } : {}), result: data });
   try {
-    if (task.changedWhen) result.changed = allTrue(play, bound, task, task.changedWhen, 'changed_when');
-    if (task.failedWhen)
-      result.failed = task.failedWhen.length ? task.failedWhen.some((c) => play.run.templar.evaluate(c, bound, where(task, 'failed_when'), task.pos)) : false;
+    if (task.changedWhen) result.changed = bound.all('changed_when', task.changedWhen);
+    if (task.failedWhen) result.failed = bound.any('failed_when', task.failedWhen);
   } catch (err) {
     Object.assign(result, failureOf(err));
   }
 }
 
-function itemLabel(play: PlayRun, task: Task, scope: VarScope, item: unknown): string {
-  const label =
-    task.loopControl.label === undefined ? item : play.run.templar.renderValue(task.loopControl.label, scope, where(task, 'loop_control.label'), task.pos);
+function itemLabel(values: TaskValues, item: unknown): string {
+  const { label: template } = values.task.loopControl;
+  const label = template === undefined ? item : values.value('loop_control.label', template);
   return typeof label === 'string' ? label : JSON.stringify(label);
 }
 
-function loopItems(play: PlayRun, task: Task, scope: VarScope): unknown[] | undefined {
+function loopItems(values: TaskValues): unknown[] | undefined {
+  const { task } = values;
   if (task.loop === undefined) return undefined;
-  const items = play.run.templar.renderValue(task.loop, scope, where(task, 'loop'), task.pos);
+  const items = values.value('loop', task.loop);
   if (!Array.isArray(items)) throw new InputError(`loop must be a list, got ${typeof items}`, task.pos, 'loop');
   return task.loopFlatten ? items.flat(1) : items;
 }
@@ -285,10 +266,10 @@ export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task):
   let noLog = true; // until no_log is known, nothing of the task is shown
   let reporter: ((result: Result, item?: string) => void) | undefined;
   try {
-    const scope = taskScope(play, host, task);
-    noLog = flag(play, scope, task, task.noLog, 'no_log');
-    reporter = resultReporter(play, host, task, scope, noLog);
-    return await runOnHost(play, host, task, scope, reporter);
+    const values = taskValues(play, host, task);
+    noLog = values.flag('no_log', task.noLog);
+    reporter = resultReporter(play, host, task, values, noLog);
+    return await runOnHost(play, host, values, reporter);
   } catch (err) {
     const result = failureOf(err);
     (reporter ?? resultReporter(play, host, task, undefined, noLog))(result);
@@ -297,11 +278,11 @@ export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task):
 }
 
 /** Emits one host result (or one item's), censored for no_log, with the diff when it is shown. */
-function resultReporter(play: PlayRun, host: HostState, task: Task, scope: VarScope | undefined, noLog: boolean) {
+function resultReporter(play: PlayRun, host: HostState, task: Task, values: TaskValues | undefined, noLog: boolean) {
   const { options } = play.run;
-  const showDiff = scope && task.diff !== undefined ? flag(play, scope, task, task.diff, 'diff') : options.diff;
+  const showDiff = values && task.diff !== undefined ? values.flag('diff', task.diff) : options.diff;
   return (result: Result, item?: string) => {
-    const ignored = scope !== undefined && !result.unreachable && flag(play, scope, task, task.ignoreErrors, 'ignore_errors');
+    const ignored = values !== undefined && !result.unreachable && values.flag('ignore_errors', task.ignoreErrors);
     const status = statusOf(result, ignored);
     play.run.reporter.emit({
       kind: 'host_result',
@@ -324,19 +305,19 @@ function resultReporter(play: PlayRun, host: HostState, task: Task, scope: VarSc
 async function runOnHost(
   play: PlayRun,
   host: HostState,
-  task: Task,
-  scope: VarScope,
+  values: TaskValues,
   report: (result: Result, item?: string) => void,
 ): Promise<{ result: Result; facts: Vars[] }> {
-  const items = loopItems(play, task, scope);
+  const { task } = values;
+  const items = loopItems(values);
   if (items === undefined) {
-    if (!allTrue(play, scope, task, task.when, 'when')) {
+    if (!values.all('when', task.when)) {
       const skipped = { skipped: true, changed: false, msg: 'conditional result was false' };
       report(skipped);
       return { result: skipped, facts: [] };
     }
-    const { result, facts } = await attempt(play, host, task, scope);
-    judge(play, task, scope, result);
+    const { result, facts } = await attempt(play, host, values);
+    judge(values, result);
     report(result);
     return { result, facts: facts ? [facts] : [] };
   }
@@ -344,20 +325,20 @@ async function runOnHost(
   const results: Result[] = [];
   const facts: Vars[] = [];
   for (const [index, item] of items.entries()) {
-    const itemScope = scope.with({
+    const itemValues = values.with({
       [loopVar]: item,
       ansible_loop_var: loopVar,
       ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}),
       ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length },
     });
-    const label = itemLabel(play, task, itemScope, item);
-    if (!allTrue(play, itemScope, task, task.when, 'when')) {
+    const label = itemLabel(itemValues, item);
+    if (!itemValues.all('when', task.when)) {
       results.push({ skipped: true, changed: false, item, [loopVar]: item });
       report({ skipped: true }, label);
       continue;
     }
-    const outcome = await attempt(play, host, task, itemScope);
-    judge(play, task, itemScope, outcome.result);
+    const outcome = await attempt(play, host, itemValues);
+    judge(itemValues, outcome.result);
     const r = { ...outcome.result, item, [loopVar]: item };
     results.push(r);
     if (outcome.facts) facts.push(outcome.facts);

@@ -9,6 +9,7 @@ import { hostsOfGroup, type Inventory, inventoryVars } from '../load/inventory';
 import { OMIT, VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
 import type { HostState, PlayRun } from './state';
+import { TaskValues } from './values';
 
 function factVars(facts: Vars): Vars {
   const out: Vars = { ansible_facts: facts };
@@ -115,7 +116,7 @@ export function hostScope(play: PlayRun, host: HostState): VarScope {
  * role wins over the others. Facts, registered results and set_fact values are data: what a
  * host sent back is never templated on the controller.
  */
-export function taskScope(play: PlayRun, host: HostState, task: Task): VarScope {
+function taskScope(play: PlayRun, host: HostState, task: Task): VarScope {
   const role = task.role;
   const roles = play.play.roles;
   return VarScope.layered(play.run.templar, [
@@ -133,4 +134,9 @@ export function taskScope(play: PlayRun, host: HostState, task: Task): VarScope 
     { vars: play.run.options.extraVars },
     { vars: magic(play, host, task), data: true },
   ]);
+}
+
+/** The task's keywords and arguments, rendered with the host's variables at this task. */
+export function taskValues(play: PlayRun, host: HostState, task: Task): TaskValues {
+  return new TaskValues(play.run.templar, task, taskScope(play, host, task));
 }
