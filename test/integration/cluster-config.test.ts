@@ -185,12 +185,16 @@ describe('cluster_cib', () => {
 });
 
 describe('vars.yml', () => {
+  /** The deploy's dry run with the site vars of `dir`, against an inventory, with more arguments. */
+  const checkDeploy = (dir: string, inventory: string, ...extra: string[]) =>
+    engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', inventory, '-e', `site_vars=${join(dir, 'vars.yml')}`, ...extra, '--check']);
+
   async function deployWith(varsText: string) {
     const dir = project({
       'inv.yml': 'all:\n  children:\n    pbx:\n      hosts:\n        localhost: { ansible_connection: local }\n',
       'vars.yml': varsText.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`),
     });
-    const run = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', join(dir, 'inv.yml'), '-e', `site_vars=${join(dir, 'vars.yml')}`, '--check']);
+    const run = await checkDeploy(dir, join(dir, 'inv.yml'));
     return { ...run, dir };
   }
 
@@ -226,30 +230,15 @@ describe('vars.yml', () => {
     expect(inFile.stderr).toMatch(/vars\.yml:\d+:\d+: field 'pbx_datapath_disk': must match/);
     // From here on the vars file is good; the value comes from elsewhere.
     writeFileSync(join(inFile.dir, 'vars.yml'), good.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`));
-    const viaE = await engine([
-      'run',
-      join(ROOT, 'playbooks/deploy.yml'),
-      '-i',
-      join(inFile.dir, 'inv.yml'),
-      '-e',
-      `site_vars=${join(inFile.dir, 'vars.yml')}`,
-      '-e',
-      JSON.stringify({ pbx_datapath_disk: evil }),
-      '--check',
-    ]);
+    const viaE = await checkDeploy(inFile.dir, join(inFile.dir, 'inv.yml'), '-e', JSON.stringify({ pbx_datapath_disk: evil }));
     expect(viaE.code).toBe(5);
     expect(viaE.stderr).toMatch(/field 'pbx_datapath_disk': given with -e: must match/);
-    const templated = await engine([
-      'run',
-      join(ROOT, 'playbooks/deploy.yml'),
-      '-i',
+    const templated = await checkDeploy(
+      inFile.dir,
       join(inFile.dir, 'inv.yml'),
       '-e',
-      `site_vars=${join(inFile.dir, 'vars.yml')}`,
-      '-e',
       `{"vip_nic": "{{ nic_from_elsewhere }}", "nic_from_elsewhere": "eth0;reboot"}`,
-      '--check',
-    ]);
+    );
     expect(templated.code).toBe(5);
     expect(templated.stderr).toMatch(/field 'vip_nic': .*rendered for localhost: "eth0;reboot"/);
     const invFile = join(inFile.dir, 'inv-evil.yml');
@@ -260,7 +249,7 @@ describe('vars.yml', () => {
     // vars files beat inventory in Ansible's precedence: the inventory value must lose to vars.yml's
     // drbd_device to be harmless; a site without it in vars.yml takes the inventory's, refused.
     writeFileSync(join(inFile.dir, 'vars.yml'), good.replace('$schema=vars.schema.json', `$schema=${ROOT}/vars.schema.json`).replace(/^drbd_device:.*$/m, ''));
-    const viaInventory = await engine(['run', join(ROOT, 'playbooks/deploy.yml'), '-i', invFile, '-e', `site_vars=${join(inFile.dir, 'vars.yml')}`, '--check']);
+    const viaInventory = await checkDeploy(inFile.dir, invFile);
     expect(viaInventory.code).toBe(5);
     expect(viaInventory.stderr).toMatch(/inv-evil\.yml:7:\d+: field 'drbd_device': must match/);
     for (const run of [inFile, viaE, templated, viaInventory]) expect(run.stdout).not.toContain('TASK [');

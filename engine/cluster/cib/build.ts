@@ -219,19 +219,11 @@ export function desiredCib(live: El, args: CibDeclaration): { cib: El; undeclare
     absent.has(id),
   );
   if (declaredAbsent.length) throw new Error(`declared and absent at once: ${declaredAbsent.join(', ')}`);
-  // A section nothing is declared for stays as it is, except for the elements named absent.
   const merged = (section: 'resources' | 'constraints', declared: El[] | undefined) => {
     const current = child(configuration, section);
-    return declared || absent.size
-      ? merge(
-          current,
-          section,
-          declared ?? current?.children.filter((c) => !absent.has(c.attrs.id)) ?? [],
-          Boolean(args.remove_undeclared) && declared !== undefined,
-          undeclared,
-          absent,
-        )
-      : current;
+    if (declared) return merge(current, section, declared, Boolean(args.remove_undeclared), undeclared, absent);
+    // A section nothing is declared for stays as it is, except for the elements named absent.
+    return current && { ...current, children: current.children.filter((c) => !absent.has(c.attrs.id) || c.attrs.id.startsWith('cli-')) };
   };
   const sections: Record<string, El | undefined> = {
     crm_config: withProperties(child(configuration, 'crm_config'), args.properties),

@@ -9,7 +9,7 @@ import type { Event, HostStatus, Reporter } from './events';
 const ORDER: HostStatus[] = ['ok', 'changed', 'warning', 'skipped', 'rescued', 'ignored', 'failed', 'unreachable'];
 
 /** `ok=2 changed=1 failed=1`: the statuses that occurred, in a fixed order. */
-export function countsText(counts: Map<HostStatus, number>): string {
+function countsText(counts: Map<HostStatus, number>): string {
   return (
     ORDER.filter((s) => counts.get(s))
       .map((s) => `${s}=${counts.get(s)}`)

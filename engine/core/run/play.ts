@@ -76,8 +76,8 @@ function absorb(play: PlayRun, host: HostState, task: Task, result: Result, fact
 }
 
 /** Status and counters after a task finished on a host, plus what the result leaves behind. */
-function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
-  const values = taskValues(play, host, task);
+function settle(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], given?: TaskValues): ReturnType<typeof statusOf> {
+  const values = given ?? taskValues(play, host, task);
   const status = statusOf(result, !result.unreachable && values.flag('ignore_errors', task.ignoreErrors));
   absorb(play, host, task, result, facts, status === 'changed', values);
   // ignore_unreachable: the host stays in the play (as in Ansible it counts as ok and ignored).
@@ -93,9 +93,9 @@ function settle(play: PlayRun, host: HostState, task: Task, result: Result, fact
 }
 
 /** settle(), where a keyword that cannot be evaluated (undefined variable) fails this host only. */
-function settleSafely(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[]): ReturnType<typeof statusOf> {
+function settleSafely(play: PlayRun, host: HostState, task: Task, result: Result, facts: Vars[], values?: TaskValues): ReturnType<typeof statusOf> {
   try {
-    return settle(play, host, task, result, facts);
+    return settle(play, host, task, result, facts, values);
   } catch (err) {
     return failOn(play, host, task, err);
   }
@@ -141,8 +141,8 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
       if (run.interrupted) return;
       const host = run.hosts.get(name)!;
       run.reporter.emit({ kind: 'host_start', task: task.name, host: name });
-      const { result, facts } = await runTaskOnHost(play, host, task);
-      const status = settleSafely(play, host, task, result, facts);
+      const { result, facts, values } = await runTaskOnHost(play, host, task);
+      const status = settleSafely(play, host, task, result, facts, values);
       if (status === 'failed') anyFailed = true;
       // run_once: the one result counts for the host that ran it and is shared with the others;
       // as in Ansible, its failure fails them all.

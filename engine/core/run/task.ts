@@ -262,14 +262,15 @@ export function statusOf(result: Result, ignored: boolean): HostStatus {
  * goes wrong on the way (an undefined variable in `when`, a bad loop) is this host's failure,
  * reported like any other result; the other hosts go on.
  */
-export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task): Promise<{ result: Result; facts: Vars[] }> {
+export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task): Promise<{ result: Result; facts: Vars[]; values?: TaskValues }> {
   let noLog = true; // until no_log is known, nothing of the task is shown
   let reporter: ((result: Result, item?: string) => void) | undefined;
   try {
     const values = taskValues(play, host, task);
     noLog = values.flag('no_log', task.noLog);
     reporter = resultReporter(play, host, task, values, noLog);
-    return await runOnHost(play, host, values, reporter);
+    // The caller settles the result with the same values: the host's scope is built once per task.
+    return { ...(await runOnHost(play, host, values, reporter)), values };
   } catch (err) {
     const result = failureOf(err);
     (reporter ?? resultReporter(play, host, task, undefined, noLog))(result);
