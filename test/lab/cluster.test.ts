@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSshTarget, SshConnection } from '../../engine/core/connection/ssh';
 import { cluster_cib } from '../../engine/cluster/modules/cluster_cib';
-import type { ModuleContext } from '../../engine/core/modules/types';
+import { execOn, probeWith, runSteps } from '../../engine/core/run/steps';
+import { planContext } from '../helpers/modules';
 import { sipOptions } from '../../engine/cluster/sip/options';
 import { changedTasks, changedTasksOfJson, engine, jsonEvents, LAB_DRBD_SECRET, project, recap } from '../helpers/engine';
 import { labVars, newLabDir, onNode as onLabNode, removeLab, takeDownStaleLabs } from '../helpers/lab';
@@ -456,28 +457,17 @@ describe('PBX HA cluster in the lab', () => {
       { acceptNewHostKeys: false },
     );
     const conn = await SshConnection.open(target);
-    const unused = () => {
-      throw new Error('not used by cluster_cib');
-    };
-    const ctx: ModuleContext = {
-      conn,
-      host: 'pbx01',
-      check: false,
-      predict: false,
-      vars: {},
-      renderText: unused,
-      evaluate: unused,
-      expression: unused,
-      findLocal: unused,
-      readYaml: unused,
-    };
+    const ctx = planContext({ host: 'pbx01' });
+    const exec = execOn(conn, {});
     const timeout = () => onNode('pbx01', 'crm_attribute --type op_defaults --name timeout --query --quiet').trim();
     try {
       const args = { op_defaults: { timeout: '61s' } };
-      const outcome = await cluster_cib.plan(args, await cluster_cib.probe!(args, ctx), ctx);
+      const outcome = cluster_cib.plan(args, (await probeWith(exec, cluster_cib, args, ctx))!, ctx);
       expect(outcome.changed).toBe(true);
       onNode('pbx01', 'crm_attribute --type rsc_defaults --name engine-race --update 1');
-      await expect(outcome.apply!()).rejects.toThrow('the cluster configuration changed since it was read; run again');
+      await expect(runSteps(exec, outcome.steps!, () => Promise.reject(new Error('no replan')))).rejects.toThrow(
+        'the cluster configuration changed since it was read; run again',
+      );
       expect(timeout()).toBe('60s');
     } finally {
       onNode('pbx01', 'crm_attribute --type rsc_defaults --name engine-race --delete >/dev/null 2>&1 || true');

@@ -10,7 +10,7 @@ import { wrapCommand } from '../../engine/core/connection/wrap';
 import { MASK, maskSecrets, rememberSecret } from '../../engine/core/load/secrets';
 import { maskedCib } from '../../engine/cluster/cib/build';
 import { filesystem, parseDeviceProbe } from '../../engine/core/modules/filesystem';
-import type { ModuleContext } from '../../engine/core/modules/types';
+import { planContext } from '../helpers/modules';
 import { checkName } from '../../engine/core/modules/util/names';
 import { parseYaml } from '../../engine/core/load/yaml';
 import { validateAgainstModeline } from '../../engine/core/load/validate';
@@ -86,7 +86,7 @@ describe('operands', () => {
 });
 
 describe('filesystem plan on fixture state', () => {
-  const ctx = {} as ModuleContext;
+  const ctx = planContext();
   const plan = (probe: string, force = false) =>
     filesystem.plan({ fstype: 'ext4', dev: '/dev/sdb', force }, parseDeviceProbe(probe), ctx) as { changed: boolean; failed?: boolean; msg: string };
   it('mkfs only for blkid exit 2', () => {

@@ -2,7 +2,7 @@
 // inbound rules on the instances' security group, an Elastic IP and an EBS volume in the
 // instances' zone (found again by their Cluster/Name tags, so a second run creates nothing).
 // The plan lists what would be created; apply creates it and returns the new ids.
-import type { Module } from '../../core/modules/types';
+import type { CallStep, Module } from '../../core/modules/types';
 import { ModuleError } from '../../core/modules/types';
 import { ec2Client, readClusterPlacement, tagMap } from '../aws/ec2';
 import { describeRule, findMissingRules, SEED_RULES } from './aws_cluster_check';
@@ -118,54 +118,75 @@ export const aws_prepare: Module<PrepareArgs, Found> = {
       msg: `create: ${wanted.join('; ')}`,
       diff: [{ before: '', after: wanted.map((w) => `create ${w}\n`).join(''), beforeHeader: 'EC2', afterHeader: 'EC2' }],
       result: existing,
-      apply: async () => {
-        const ec2 = await import('@aws-sdk/client-ec2');
-        const client = ec2Client({ region: args.region, endpoint: args.endpoint });
-        if (found.missingRules.length) {
-          const permissions = found.missingRules.map((r) => ({
-            IpProtocol: r.protocol,
-            FromPort: r.from,
-            ToPort: r.to,
-            IpRanges: [{ CidrIp: r.source === 'vpc' ? found.vpcCidr : r.source, Description: r.description }],
-          }));
-          await client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: found.securityGroup, IpPermissions: permissions }));
-        }
-        const eip =
-          found.eip ??
-          (await client.send(
-            new ec2.AllocateAddressCommand({
-              Domain: 'vpc',
-              TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: tags(args.cluster, `${args.cluster}-eip`) }],
-            }),
-          ));
-        const volumeId =
-          found.volumeId ??
-          (
-            await client.send(
-              new ec2.CreateVolumeCommand({
-                AvailabilityZone: found.zone,
-                Size: args.volume_size_gb ?? 256,
-                VolumeType: (args.volume_type ?? 'gp3') as 'gp3',
-                TagSpecifications: [{ ResourceType: 'volume', Tags: tags(args.cluster, `${args.cluster}-data`) }],
-              }),
-            )
-          ).VolumeId;
-        const publicIp = 'publicIp' in eip ? eip.publicIp : eip.PublicIp;
-        const allocationId = 'allocationId' in eip ? eip.allocationId : eip.AllocationId;
-        let policyArn = found.policyArn;
-        if (args.iam_policy_name && !policyArn) {
-          const { CreatePolicyCommand } = await import('@aws-sdk/client-iam');
-          const created = await iamClient(args).send(
-            new CreatePolicyCommand({
-              PolicyName: args.iam_policy_name,
-              PolicyDocument: JSON.stringify(args.iam_policy_document ?? {}),
-              Description: `PBX HA cluster ${args.cluster}: the EC2 calls of its agents, fencing, preflight and prepare`,
-            }),
-          );
-          policyArn = created.Policy?.Arn;
-        }
-        return { eip_address: publicIp, eip_allocation_id: allocationId, ebs_volume_id: volumeId, iam_policy_arn: policyArn };
-      },
+      steps: prepareSteps(args, found),
     };
   },
 };
+
+/** One API call per missing thing, in order; each returns the ids it made. */
+function prepareSteps(args: PrepareArgs, found: Found): CallStep[] {
+  const ec2 = () => import('@aws-sdk/client-ec2');
+  const client = () => ec2Client({ region: args.region, endpoint: args.endpoint });
+  const steps: CallStep[] = [];
+  if (found.missingRules.length)
+    steps.push({
+      kind: 'call',
+      what: `authorize ${found.missingRules.length} inbound rule(s) on ${found.securityGroup}`,
+      fn: async () => {
+        const permissions = found.missingRules.map((r) => ({
+          IpProtocol: r.protocol,
+          FromPort: r.from,
+          ToPort: r.to,
+          IpRanges: [{ CidrIp: r.source === 'vpc' ? found.vpcCidr : r.source, Description: r.description }],
+        }));
+        await client().send(new (await ec2()).AuthorizeSecurityGroupIngressCommand({ GroupId: found.securityGroup, IpPermissions: permissions }));
+      },
+    });
+  if (!found.eip)
+    steps.push({
+      kind: 'call',
+      what: 'allocate the Elastic IP',
+      fn: async () => {
+        const eip = await client().send(
+          new (await ec2()).AllocateAddressCommand({
+            Domain: 'vpc',
+            TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: tags(args.cluster, `${args.cluster}-eip`) }],
+          }),
+        );
+        return { eip_address: eip.PublicIp, eip_allocation_id: eip.AllocationId };
+      },
+    });
+  if (!found.volumeId)
+    steps.push({
+      kind: 'call',
+      what: 'create the EBS data volume',
+      fn: async () => {
+        const volume = await client().send(
+          new (await ec2()).CreateVolumeCommand({
+            AvailabilityZone: found.zone,
+            Size: args.volume_size_gb ?? 256,
+            VolumeType: (args.volume_type ?? 'gp3') as 'gp3',
+            TagSpecifications: [{ ResourceType: 'volume', Tags: tags(args.cluster, `${args.cluster}-data`) }],
+          }),
+        );
+        return { ebs_volume_id: volume.VolumeId };
+      },
+    });
+  if (args.iam_policy_name && !found.policyArn)
+    steps.push({
+      kind: 'call',
+      what: `create the IAM policy ${args.iam_policy_name}`,
+      fn: async () => {
+        const { CreatePolicyCommand } = await import('@aws-sdk/client-iam');
+        const created = await iamClient(args).send(
+          new CreatePolicyCommand({
+            PolicyName: args.iam_policy_name,
+            PolicyDocument: JSON.stringify(args.iam_policy_document ?? {}),
+            Description: `PBX HA cluster ${args.cluster}: the EC2 calls of its agents, fencing, preflight and prepare`,
+          }),
+        );
+        return { iam_policy_arn: created.Policy?.Arn };
+      },
+    });
+  return steps;
+}

@@ -5,8 +5,7 @@
 // `cibadmin --patch`, so the cluster sees one transition, never a half-built configuration.
 // A dry run on bare nodes (the cluster would have been started by earlier tasks) compares with
 // an empty CIB (`cibadmin --empty`), so the first preview shows the whole configuration, verified.
-import { type Module, type ModuleContext, ModuleError } from '../../core/modules/types';
-import { mustRun, run } from '../../core/modules/util/remote';
+import { type Module, ModuleError, type ProbeContext, Query } from '../../core/modules/types';
 import { type CibDeclaration, configurationOf, desiredCib, managedText, maskedCib } from '../cib/build';
 import { parseXml, serialize } from '../cib/xml';
 
@@ -47,29 +46,52 @@ function withCibFiles(body: string): string {
   ].join('\n');
 }
 
+/** Applies the difference as one patch (crm_diff exits 1 when there are differences), then waits for the cluster to settle. */
+function patchScript(liveXml: string, wait: number): string {
+  return withCibFiles(
+    [
+      // Refuse if someone changed the configuration since it was read: the patch was computed against that.
+      `[ "$(cibadmin --query --xpath /cib --no-children | ${EPOCHS})" = '${epochs(liveXml)}' ] || { echo 'the cluster configuration changed since it was read; run again' >&2; exit 3; }`,
+      'crm_diff --original "$d/live.xml" --new "$d/new.xml" --no-version > "$d/patch.xml" || [ $? -eq 1 ]',
+      'cibadmin --patch --xml-file "$d/patch.xml"',
+      wait > 0 ? `crm_resource --wait --timeout=${wait}s || { rc=$?; ${SETTLE_DIAGNOSTICS}; exit $rc; }` : 'true',
+    ].join('\n'),
+  );
+}
+
 /** cibadmin's exit code when no CIB manager answers (Pacemaker not running): ENOTCONN. */
 const CIB_NOT_CONNECTED = 102;
 
-/** The live CIB; in a dry run whose earlier changes would have started the cluster, an empty one. */
-async function liveCib(ctx: ModuleContext): Promise<{ xml: string; fromEmpty: boolean }> {
-  const res = await run(ctx, 'cibadmin --query');
-  if (res.rc === 0) return { xml: res.stdout, fromEmpty: false };
-  if (res.rc === CIB_NOT_CONNECTED && ctx.predict) return { xml: (await mustRun(ctx, 'cibadmin --empty')).stdout, fromEmpty: true };
-  throw new ModuleError(`cibadmin --query: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr });
+/**
+ * The live CIB; in a dry run whose earlier changes would have started the cluster, an empty one.
+ * The desired CIB is built from it; a change is judged by crm_verify (read-only, in check mode too).
+ */
+function probeCib(args: CibArgs, ctx: ProbeContext): Query<Found> {
+  return new Query(
+    'cibadmin --query',
+    (res) => {
+      if (res.rc === 0) return judged(args, res.stdout, false);
+      if (res.rc === CIB_NOT_CONNECTED && ctx.predict) return new Query('cibadmin --empty', (empty) => judged(args, empty.stdout, true));
+      throw new ModuleError(`cibadmin --query: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr });
+    },
+    { anyStatus: true },
+  );
 }
 
-async function probeCib(args: CibArgs, ctx: ModuleContext): Promise<Found> {
-  const { xml: liveXml, fromEmpty } = await liveCib(ctx);
+/** The desired CIB from the live one; when they differ, the cluster's own validator judges it. */
+function judged(args: CibArgs, liveXml: string, fromEmpty: boolean): Found | Query<Found> {
   const live = parseXml(liveXml);
   const { cib, undeclared } = desiredCib(live, args);
   const before = managedText(configurationOf(live));
   const after = managedText(configurationOf(cib));
   const newXml = serialize(cib);
-  if (before === after) return { liveXml, fromEmpty, before, after, newXml, undeclared };
-  // Read-only judgement of the proposal, in check mode too: the cluster's own validator.
-  const res = await run(ctx, withCibFiles('crm_verify --xml-file "$d/new.xml" -V 2>&1 && echo VERIFY-OK || true'), `${liveXml}\n${SPLIT}\n${newXml}`);
-  const ok = /VERIFY-OK\s*$/.test(res.stdout);
-  return { liveXml, fromEmpty, before, after, newXml, undeclared, verify: { ok, output: res.stdout.replace(/VERIFY-OK\s*$/, '').trim() } };
+  const found = { liveXml, fromEmpty, before, after, newXml, undeclared };
+  if (before === after) return found;
+  return new Query(
+    withCibFiles('crm_verify --xml-file "$d/new.xml" -V 2>&1 && echo VERIFY-OK || true'),
+    (res) => ({ ...found, verify: { ok: /VERIFY-OK\s*$/.test(res.stdout), output: res.stdout.replace(/VERIFY-OK\s*$/, '').trim() } }),
+    { stdin: `${liveXml}\n${SPLIT}\n${newXml}`, what: 'crm_verify of the new configuration' },
+  );
 }
 
 export const cluster_cib: Module<CibArgs, Found> = {
@@ -140,20 +162,9 @@ export const cluster_cib: Module<CibArgs, Found> = {
       msg: `cluster configuration ${ctx.check ? 'would be updated' : 'updated'} (crm_verify accepts it)${report}${hidden}`,
       result,
       diff: [{ before, after, beforeHeader: found.fromEmpty ? 'empty CIB (no cluster runs yet)' : 'live CIB', afterHeader: 'declared CIB' }],
-      apply: async () => {
-        // crm_diff exits 1 when there are differences; the patch is applied in one step.
-        const wait = args.wait ?? 60;
-        const script = withCibFiles(
-          [
-            // Refuse if someone changed the configuration since it was read: the patch was computed against that.
-            `[ "$(cibadmin --query --xpath /cib --no-children | ${EPOCHS})" = '${epochs(found.liveXml)}' ] || { echo 'the cluster configuration changed since it was read; run again' >&2; exit 3; }`,
-            'crm_diff --original "$d/live.xml" --new "$d/new.xml" --no-version > "$d/patch.xml" || [ $? -eq 1 ]',
-            'cibadmin --patch --xml-file "$d/patch.xml"',
-            wait > 0 ? `crm_resource --wait --timeout=${wait}s || { rc=$?; ${SETTLE_DIAGNOSTICS}; exit $rc; }` : 'true',
-          ].join('\n'),
-        );
-        await mustRun(ctx, script, `${found.liveXml}\n${SPLIT}\n${found.newXml}`);
-      },
+      steps: [
+        { kind: 'run', script: patchScript(found.liveXml, args.wait ?? 60), stdin: `${found.liveXml}\n${SPLIT}\n${found.newXml}`, what: 'patching the CIB' },
+      ],
     };
   },
 };

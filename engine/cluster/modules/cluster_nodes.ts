@@ -4,10 +4,10 @@
 // --enable`). A node that leaves while it is online is what a typo in the site vars would do: it
 // needs `remove_online` (the CLI's --yes), in a dry run as in a real one. Before the cluster first
 // starts there is nothing to compare: `pcs cluster setup` creates it with the declared nodes.
-import { argvToShell, quote } from '../../core/connection/quote';
-import type { Module } from '../../core/modules/types';
+import { quote } from '../../core/connection/quote';
+import { type Module, Query } from '../../core/modules/types';
 import { checkName } from '../../core/modules/util/names';
-import { mustRun } from '../../core/modules/util/remote';
+import { argvStep, runStep } from '../../core/modules/util/steps';
 
 interface NodeSpec {
   name: string;
@@ -94,10 +94,8 @@ export const cluster_nodes: Module<NodesArgs, Membership> = {
     required: ['nodes'],
     additionalProperties: false,
   },
-  async probe(_args, ctx) {
-    return parseMembership((await mustRun(ctx, PROBE, undefined, 'reading the cluster membership')).stdout);
-  },
-  plan(args, found, ctx) {
+  probe: () => new Query(PROBE, (res) => parseMembership(res.stdout), { what: 'reading the cluster membership' }),
+  plan(args, found) {
     for (const n of args.nodes) checkName(n.name, 'node name');
     if (!found.running) return { changed: false, msg: 'no cluster runs here yet: it is created with the declared nodes' };
     const { leaving, joining, refusal } = planMembership(args.nodes, found, Boolean(args.remove_online));
@@ -113,13 +111,13 @@ export const cluster_nodes: Module<NodesArgs, Membership> = {
         .filter(Boolean)
         .join('; '),
       diff: [{ before: `${found.members.join('\n')}\n`, after: `${after.join('\n')}\n`, beforeHeader: 'cluster nodes', afterHeader: 'cluster nodes' }],
-      apply: async () => {
-        for (const name of leaving) {
-          await mustRun(ctx, argvToShell(['pcs', 'cluster', 'node', 'remove', name]));
-          await mustRun(ctx, forgetScript(name, args.forget_timeout ?? 30), undefined, `waiting for Pacemaker to forget ${name}`);
-        }
-        for (const n of joining) await mustRun(ctx, argvToShell(['pcs', 'cluster', 'node', 'add', n.name, `addr=${n.addr}`, '--start', '--enable']));
-      },
+      steps: [
+        ...leaving.flatMap((name) => [
+          argvStep(['pcs', 'cluster', 'node', 'remove', name]),
+          runStep(forgetScript(name, args.forget_timeout ?? 30), `waiting for Pacemaker to forget ${name}`),
+        ]),
+        ...joining.map((n) => argvStep(['pcs', 'cluster', 'node', 'add', n.name, `addr=${n.addr}`, '--start', '--enable'])),
+      ],
     };
   },
 };

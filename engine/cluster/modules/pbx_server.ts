@@ -3,7 +3,7 @@
 // PBX's built-in server of a kind switched on or off. `enabled: auto` turns the built-in server
 // off while an extended server of its kind is registered, and refuses to do so until one of them
 // reports ONLINE, so the PBX is never left without a server of a kind.
-import type { Diff, Module, Outcome } from '../../core/modules/types';
+import type { CallStep, Diff, Module, Outcome } from '../../core/modules/types';
 import { ModuleError } from '../../core/modules/types';
 
 const COLLECTIONS = { media: 'media_servers', queue: 'call_queue_servers', meeting: 'conference_servers', ivr: 'ivr_servers' } as const;
@@ -98,6 +98,12 @@ function validate(args: ServerArgs): void {
   if (args.name && args.state !== 'absent' && !args.ipv4) throw new ModuleError('an extended server needs ipv4');
 }
 
+/** Calls of the PBX's API as a step; fn returns what goes into the task's result. */
+// biome-ignore lint/suspicious/noConfusingVoidType: most calls only act and return nothing.
+function apiStep(what: string, fn: () => Promise<Record<string, unknown> | void>): CallStep {
+  return { kind: 'call', what, fn };
+}
+
 function describe(server: object | undefined, fields: readonly string[]): string {
   if (!server) return '';
   return `${fields.map((f) => `${f}: ${JSON.stringify((server as Record<string, unknown>)[f] ?? null)}`).join('\n')}\n`;
@@ -130,7 +136,12 @@ function builtinPlan(args: ServerArgs, found: Found, check: boolean): Outcome {
         afterHeader: `${label} (${builtin.name})`,
       },
     ],
-    apply: async () => void (await call(args, 'POST', `${COLLECTIONS[args.kind]}/${builtin.id}`, { enabled: want })),
+    steps: [
+      apiStep(
+        `turn the ${label} ${want ? 'on' : 'off'}`,
+        async () => void (await call(args, 'POST', `${COLLECTIONS[args.kind]}/${builtin.id}`, { enabled: want })),
+      ),
+    ],
   };
 }
 
@@ -144,7 +155,7 @@ function extendedPlan(args: ServerArgs, found: Found): Outcome {
       changed: true,
       msg: `${label} deregistered`,
       diff: [{ before: describe(current, ['name', ...DECLARED]), after: '', beforeHeader: label, afterHeader: label }],
-      apply: async () => void (await call(args, 'DELETE', `${path}/${current.id}`)),
+      steps: [apiStep(`deregister ${label}`, async () => void (await call(args, 'DELETE', `${path}/${current.id}`)))],
     };
   }
   const want: Record<string, unknown> = { ipv4: args.ipv4, public_ipv4: args.public_ipv4 ?? '', enabled: args.enabled ?? true };
@@ -157,7 +168,7 @@ function extendedPlan(args: ServerArgs, found: Found): Outcome {
       changed: true,
       msg: `${label} registered`,
       diff: [{ before: '', after: describe({ name: args.name, ...want }, ['name', ...fields]), beforeHeader: label, afterHeader: label }],
-      apply: async () => ({ id: ((await call(args, 'POST', path, { name: args.name, ...want })) as { id: number }).id }),
+      steps: [apiStep(`register ${label}`, async () => ({ id: ((await call(args, 'POST', path, { name: args.name, ...want })) as { id: number }).id }))],
     };
   }
   const update = Object.fromEntries(changes.map((f) => [f, want[f]]));
@@ -166,10 +177,12 @@ function extendedPlan(args: ServerArgs, found: Found): Outcome {
     changed: true,
     msg: `${label}: ${changes.join(', ')} changed`,
     diff,
-    apply: async () => {
-      await call(args, 'POST', `${path}/${current.id}`, update);
-      return { id: current.id };
-    },
+    steps: [
+      apiStep(`update ${label}`, async () => {
+        await call(args, 'POST', `${path}/${current.id}`, update);
+        return { id: current.id };
+      }),
+    ],
   };
 }
 

@@ -1,7 +1,7 @@
 // apt: Debian packages present, absent or latest, with an optional cache refresh.
 import { argvToShell, quote, quotePath } from '../connection/quote';
-import type { Module, ModuleContext } from './types';
-import { mustRun, run } from './util/remote';
+import { type Module, Query, type RunStep } from './types';
+import { runStep } from './util/steps';
 import { checkName } from './util/names';
 
 interface AptArgs {
@@ -30,36 +30,62 @@ function names(args: AptArgs): string[] {
     .map((n) => checkName(n, 'package name'));
 }
 
-/** One round trip: installed versions, candidates (for latest) and the package cache age. */
-async function probeApt(args: AptArgs, ctx: ModuleContext): Promise<Found> {
-  let debPackage: Found['debPackage'];
-  if (args.deb) {
-    const res = await mustRun(ctx, `dpkg-deb -f ${quotePath(args.deb)} Package Version`);
-    const fields = Object.fromEntries(
-      res.stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.split(': ')),
-    );
-    debPackage = { name: fields.Package, version: fields.Version };
-  }
-  const pkgs = debPackage ? [debPackage.name] : names(args);
-  const script = [
-    `for p in ${pkgs.map(quote).join(' ')}; do printf 'I %s %s\\n' "$p" "$(dpkg-query -W -f='\${db:Status-Status}|\${Version}' "$p" 2>/dev/null)"; done`,
-    args.state === 'latest'
-      ? `apt-cache policy ${pkgs.map(quote).join(' ')} 2>/dev/null | awk '/^[^ ]/{p=$1; sub(":$","",p)} /Candidate:/{print "C", p, $2}'`
-      : 'true',
-    `s=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists 2>/dev/null | sort -n | tail -1); echo "A $(( $(date +%s) - \${s:-0} ))"`,
-  ].join('\n');
-  const res = await mustRun(ctx, script);
+/** The package and version inside a .deb file, from dpkg-deb's fields. */
+function parseDebFields(stdout: string): { name: string; version: string } {
+  const fields = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(': ')),
+  );
+  return { name: fields.Package, version: fields.Version };
+}
+
+/** Installed versions (I), candidates (C) and the package cache's age in seconds (A). */
+function parsePackages(stdout: string, debPackage?: Found['debPackage']): Found {
   const found: Found = { debPackage, installed: {}, candidate: {} };
-  for (const line of res.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     const [kind, name, value] = line.split(' ');
     if (kind === 'I' && value?.startsWith('installed|')) found.installed[name] = value.split('|')[1];
     if (kind === 'C' && value && value !== '(none)') found.candidate[name] = value;
     if (kind === 'A') found.cacheAgeSeconds = Number(name);
   }
   return found;
+}
+
+/** One look: installed versions, candidates (for latest) and the package cache age. */
+function packagesQuery(args: AptArgs, debPackage?: Found['debPackage']): Query<Found> {
+  const pkgs = (debPackage ? [debPackage.name] : names(args)).map(quote).join(' ');
+  const script = [
+    `for p in ${pkgs}; do printf 'I %s %s\\n' "$p" "$(dpkg-query -W -f='\${db:Status-Status}|\${Version}' "$p" 2>/dev/null)"; done`,
+    args.state === 'latest' ? `apt-cache policy ${pkgs} 2>/dev/null | awk '/^[^ ]/{p=$1; sub(":$","",p)} /Candidate:/{print "C", p, $2}'` : 'true',
+    `s=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists 2>/dev/null | sort -n | tail -1); echo "A $(( $(date +%s) - \${s:-0} ))"`,
+  ].join('\n');
+  return new Query(script, (res) => parsePackages(res.stdout, debPackage), { what: 'reading installed packages' });
+}
+
+/** A .deb file is read on the host first: its package name decides what to look up. */
+function probeApt(args: AptArgs): Query<Found> {
+  if (!args.deb) return packagesQuery(args);
+  return new Query(`dpkg-deb -f ${quotePath(args.deb)} Package Version`, (res) => packagesQuery(args, parseDebFields(res.stdout)));
+}
+
+/** An apt-get run whose failure is the task's, with the last lines of what apt said. */
+function aptStep(command: string): RunStep {
+  return {
+    kind: 'run',
+    script: command,
+    result: (res) =>
+      res.rc === 0
+        ? {}
+        : {
+            failed: true,
+            rc: res.rc,
+            msg: `${command.split(' ').slice(1, 3).join(' ')} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+            stdout: res.stdout,
+            stderr: res.stderr,
+          },
+  };
 }
 
 export const apt: Module<AptArgs, Found> = {
@@ -81,7 +107,7 @@ export const apt: Module<AptArgs, Found> = {
     additionalProperties: false,
   },
   probe: probeApt,
-  plan(args, found, ctx) {
+  plan(args, found) {
     const refresh = args.update_cache === true && (args.cache_valid_time === undefined || (found.cacheAgeSeconds ?? Infinity) > args.cache_valid_time);
     const change = decide(args, found);
     if (!change.changed && !refresh) return { changed: false, msg: change.msg };
@@ -90,26 +116,10 @@ export const apt: Module<AptArgs, Found> = {
       // Without the refresh a dry run can only judge `latest` on the cache as it is now.
       msg: refresh ? `${change.msg} (judged on the current package cache; it would be refreshed first)` : change.msg,
       diff: change.changed ? [change.diff] : undefined,
-      apply: async () => {
-        // Refresh, then probe again: what to install is decided on the fresh cache, not the old one.
-        let fresh = change;
-        if (refresh) {
-          await mustRun(ctx, 'apt-get update -q');
-          fresh = decide(args, await probeApt(args, ctx));
-        }
-        for (const command of fresh.commands) {
-          const res = await run(ctx, command);
-          if (res.rc !== 0)
-            return {
-              failed: true,
-              rc: res.rc,
-              msg: `${command.split(' ').slice(1, 3).join(' ')} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-              stdout: res.stdout,
-              stderr: res.stderr,
-            };
-        }
-        return { changed: fresh.changed, msg: fresh.msg, cache_updated: refresh, ...(fresh.changed ? { diff: [fresh.diff] } : {}) };
-      },
+      // Refresh, then probe and plan again: what to install is decided on the fresh cache, not the old one.
+      steps: refresh
+        ? [runStep('apt-get update -q'), { kind: 'replan', args: { ...args, update_cache: false }, result: { cache_updated: true } }]
+        : change.commands.map(aptStep),
     };
   },
 };

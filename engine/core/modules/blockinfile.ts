@@ -1,6 +1,7 @@
 // blockinfile: manage a block of lines between marker lines.
 import type { Module } from './types';
-import { type TextEdit, fromLines, insertionIndex, planTextEdit, probeText, textFileProperties, toLines } from './util/textedit';
+import { type TextEdit, fromLines, insertionIndex, planTextEdit, textFileProperties, toLines } from './util/textedit';
+import { textQuery } from './util/remote';
 
 interface BlockArgs extends TextEdit {
   block?: string;
@@ -56,6 +57,6 @@ export const blockinfile: Module<BlockArgs> = {
     required: ['path'],
     additionalProperties: false,
   },
-  probe: (args, ctx) => probeText(ctx, args.path),
-  plan: (args, found, ctx) => planTextEdit(ctx, args, found, (text) => editBlock(text, args)),
+  probe: (args) => textQuery(args.path),
+  plan: (args, found) => planTextEdit(args, found, (text) => editBlock(text, args)),
 };

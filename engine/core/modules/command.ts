@@ -1,8 +1,8 @@
 // command: run a program without a shell. Honest in check mode: creates/removes and a declared
 // read-only `probe` predict whether it would run, instead of reporting "skipped".
 import { argvToShell, quotePath } from '../connection/quote';
-import type { Module, ModuleContext, Outcome } from './types';
-import { run } from './util/remote';
+import type { ExecResult } from '../connection/types';
+import { type Module, type Outcome, Query } from './types';
 import { shlexSplit } from '../connection/shlex';
 
 export interface CommandArgs {
@@ -37,20 +37,50 @@ export const commandProperties = {
   },
 };
 
-/** Evaluates creates/removes/probe. Shared with shell. */
-export async function probeCommand(args: CommandArgs, ctx: ModuleContext): Promise<Found> {
+/** Parses the `test -e` lines of the creates/removes look: C0/C1, R0/R1. */
+function parsePaths(stdout: string): Found {
   const found: Found = {};
-  const test = async (path: string) => (await run(ctx, `test -e ${quotePath(path)}`)).rc === 0;
-  if (args.creates) found.createsExists = await test(args.creates);
-  if (args.removes) found.removesExists = await test(args.removes);
-  if (args.probe && !found.createsExists && found.removesExists !== false) {
-    found.probeRc = (await ctx.conn.run(args.probe, { become: ctx.become, env: ctx.env, cwd: args.chdir })).rc;
+  for (const line of stdout.split('\n')) {
+    if (line[0] === 'C') found.createsExists = line[1] === '1';
+    if (line[0] === 'R') found.removesExists = line[1] === '1';
   }
   return found;
 }
 
+/** The declared probe runs where the command would (chdir), only when creates/removes let it. */
+function probeQuery(args: CommandArgs, paths: Found): Found | Query<Found> {
+  if (!args.probe || paths.createsExists || paths.removesExists === false) return paths;
+  return new Query(args.probe, (res) => ({ ...paths, probeRc: res.rc }), { cwd: args.chdir, anyStatus: true });
+}
+
+/** Evaluates creates/removes, then the declared probe. Shared with shell. */
+export function probeCommand(args: CommandArgs): Query<Found> | Promise<Found> {
+  const tests = [
+    args.creates && `test -e ${quotePath(args.creates)} && echo C1 || echo C0`,
+    args.removes && `test -e ${quotePath(args.removes)} && echo R1 || echo R0`,
+  ].filter(Boolean);
+  if (tests.length) return new Query(tests.join('\n'), (res) => probeQuery(args, parsePaths(res.stdout)));
+  const next = probeQuery(args, {});
+  return next instanceof Query ? next : Promise.resolve(next);
+}
+
+/** The command's outcome as Ansible registers it. */
+function commandResult(line: string, res: ExecResult & { seconds: number }): Record<string, unknown> {
+  const stdout = res.stdout.replace(/\n+$/, '');
+  return {
+    cmd: line,
+    rc: res.rc,
+    stdout,
+    stderr: res.stderr.replace(/\n+$/, ''),
+    stdout_lines: stdout === '' ? [] : stdout.split('\n'),
+    delta: `${res.seconds.toFixed(3)}s`,
+    failed: res.rc !== 0,
+    msg: res.rc !== 0 ? `non-zero return code ${res.rc}` : undefined,
+  };
+}
+
 /** Decides whether to run and returns the apply that runs `line`. Shared with shell. */
-export function planCommand(args: CommandArgs, found: Found, ctx: ModuleContext, line: string): Outcome {
+export function planCommand(args: CommandArgs, found: Found, line: string): Outcome {
   if (found.createsExists) return { changed: false, msg: `skipped, since ${args.creates} exists`, result: { rc: 0, stdout: '', stderr: '' } };
   if (found.removesExists === false) return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: { rc: 0, stdout: '', stderr: '' } };
   if (found.probeRc === 0) return { changed: false, msg: 'probe reports the desired state is already there', result: { rc: 0, stdout: '', stderr: '' } };
@@ -65,21 +95,15 @@ export function planCommand(args: CommandArgs, found: Found, ctx: ModuleContext,
   return {
     changed: true,
     msg: `would run: ${why}`,
-    apply: async () => {
-      const stdin = args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline === false ? '' : '\n');
-      const start = Date.now();
-      const res = await ctx.conn.run(line, { become: ctx.become, env: ctx.env, cwd: args.chdir, stdin });
-      return {
-        cmd: line,
-        rc: res.rc,
-        stdout: res.stdout.replace(/\n+$/, ''),
-        stderr: res.stderr.replace(/\n+$/, ''),
-        stdout_lines: res.stdout.replace(/\n+$/, '') === '' ? [] : res.stdout.replace(/\n+$/, '').split('\n'),
-        delta: `${((Date.now() - start) / 1000).toFixed(3)}s`,
-        failed: res.rc !== 0,
-        msg: res.rc !== 0 ? `non-zero return code ${res.rc}` : undefined,
-      };
-    },
+    steps: [
+      {
+        kind: 'run',
+        script: line,
+        cwd: args.chdir,
+        stdin: args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline === false ? '' : '\n'),
+        result: (res) => commandResult(line, res),
+      },
+    ],
   };
 }
 
@@ -96,8 +120,8 @@ export const command: Module<CommandArgs, Found> = {
     additionalProperties: false,
   },
   probe: probeCommand,
-  plan(args, found, ctx) {
+  plan(args, found) {
     if (!args.cmd && !args.argv) return { changed: false, failed: true, msg: 'command needs cmd (free-form) or argv' };
-    return planCommand(args, found, ctx, argvToShell(args.argv ?? shlexSplit(args.cmd!)));
+    return planCommand(args, found, argvToShell(args.argv ?? shlexSplit(args.cmd!)));
   },
 };

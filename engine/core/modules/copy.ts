@@ -37,10 +37,10 @@ export const copy: Module<CopyArgs, RemoteStat> = {
     required: ['dest'],
     additionalProperties: false,
   },
-  probe: (args, ctx) => probeContent(ctx, destPath(args)),
+  probe: (args) => probeContent(destPath(args)),
   plan(args, found, ctx) {
     if ((args.src === undefined) === (args.content === undefined)) return { changed: false, failed: true, msg: 'copy needs exactly one of src or content' };
     const content = args.content !== undefined ? Buffer.from(String(args.content)) : readFileSync(ctx.findLocal('files', args.src!));
-    return planContent(ctx, { ...args, dest: destPath(args), content }, found);
+    return planContent({ ...args, dest: destPath(args), content }, found);
   },
 };

@@ -2,7 +2,8 @@
 import { quotePath } from '../connection/quote';
 import type { Module, Outcome } from './types';
 import { attrChanges, attrProperties } from './util/attrs';
-import { type RemoteStat, mustRun, statRemote } from './util/remote';
+import { type RemoteStat, statQuery } from './util/remote';
+import { runStep } from './util/steps';
 
 interface FileArgs {
   path: string;
@@ -45,8 +46,8 @@ export const file: Module<FileArgs, RemoteStat> = {
     required: ['path'],
     additionalProperties: false,
   },
-  probe: (args, ctx) => statRemote(ctx, args.path),
-  plan(args, found, ctx): Outcome {
+  probe: (args) => statQuery(args.path),
+  plan(args, found): Outcome {
     const state = args.state ?? (found.exists ? (found.type === 'directory' ? 'directory' : 'file') : 'file');
     const p = quotePath(args.path);
     const attrsOf = (stat: RemoteStat | undefined) => attrChanges(stat, args, args.path, args.recurse);
@@ -55,9 +56,7 @@ export const file: Module<FileArgs, RemoteStat> = {
       changed: true,
       msg: why,
       diff: stateDiff(args.path, before, after),
-      apply: async () => {
-        await mustRun(ctx, commands.join(' && '));
-      },
+      steps: [runStep(commands.join(' && '))],
     });
     switch (state) {
       case 'absent':

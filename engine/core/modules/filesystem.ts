@@ -1,10 +1,10 @@
 // filesystem: makes a filesystem on a device (or image file) only when blkid reports exactly
 // "no signature there". Anything else blkid can say (a filesystem of another type, ambivalent
 // signatures, an I/O error) stops with an error naming the device: mkfs never runs on a guess.
-import { argvToShell, quotePath } from '../connection/quote';
-import { type Module, ModuleError } from './types';
+import { quotePath } from '../connection/quote';
+import { type Module, ModuleError, Query } from './types';
 import { shlexSplit } from '../connection/shlex';
-import { mustRun } from './util/remote';
+import { argvStep } from './util/steps';
 
 interface FilesystemArgs {
   fstype: string;
@@ -60,12 +60,12 @@ export const filesystem: Module<FilesystemArgs, DeviceContent> = {
     required: ['fstype', 'dev'],
     additionalProperties: false,
   },
-  async probe(args, ctx) {
+  probe(args) {
     const d = quotePath(args.dev);
     const script = `if [ ! -e ${d} ]; then echo missing; exit 0; fi\nout=$(blkid -p -o export ${d} 2>&1); echo "rc=$?"; printf '%s\\n' "$out"`;
-    return parseDeviceProbe((await mustRun(ctx, script, undefined, `probing ${args.dev}`)).stdout);
+    return new Query(script, (res) => parseDeviceProbe(res.stdout), { what: `probing ${args.dev}` });
   },
-  plan(args, found, ctx) {
+  plan(args, found) {
     const dev = args.dev;
     if (!found.exists) return { changed: false, failed: true, msg: `device ${dev} not found` };
     const make = (why: string, before: string) => {
@@ -74,7 +74,7 @@ export const filesystem: Module<FilesystemArgs, DeviceContent> = {
         changed: true,
         msg: why,
         diff: [{ before, after: `${dev}: ${args.fstype}\n`, beforeHeader: 'filesystem', afterHeader: 'filesystem' }],
-        apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+        steps: [argvStep(argv)],
       };
     };
     if (found.blkidRc === 2) return make(`${args.fstype} would be made on ${dev} (blkid: no signature)`, `${dev}: (no filesystem)\n`);

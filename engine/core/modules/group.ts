@@ -1,7 +1,7 @@
 // group: local groups through groupadd/groupmod/groupdel.
-import { argvToShell, quote } from '../connection/quote';
-import type { Module } from './types';
-import { mustRun, run } from './util/remote';
+import { quote } from '../connection/quote';
+import { type Module, Query } from './types';
+import { argvStep } from './util/steps';
 import { checkName } from './util/names';
 
 interface GroupArgs {
@@ -26,17 +26,19 @@ export const group: Module<GroupArgs, { exists: boolean; gid?: number }> = {
     required: ['name'],
     additionalProperties: false,
   },
-  async probe(args, ctx) {
-    const res = await run(ctx, `getent group ${quote(checkName(args.name, 'group name'))}`);
-    return res.rc === 0 ? { exists: true, gid: Number(res.stdout.split(':')[2]) } : { exists: false };
-  },
-  plan(args, found, ctx) {
+  probe: (args) =>
+    new Query(
+      `getent group ${quote(checkName(args.name, 'group name'))}`,
+      (res) => (res.rc === 0 ? { exists: true, gid: Number(res.stdout.split(':')[2]) } : { exists: false }),
+      { anyStatus: true },
+    ),
+  plan(args, found) {
     const header = { beforeHeader: 'groups', afterHeader: 'groups' };
     const act = (msg: string, argv: string[], before: string, after: string) => ({
       changed: true,
       msg,
       diff: [{ before, after, ...header }],
-      apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+      steps: [argvStep(argv)],
     });
     if (args.state === 'absent')
       return found.exists

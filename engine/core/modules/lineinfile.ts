@@ -1,6 +1,7 @@
 // lineinfile: make sure one line is present (or absent), matched by regexp or exact text.
 import type { Module } from './types';
-import { type TextEdit, fromLines, insertionIndex, planTextEdit, probeText, textFileProperties, toLines } from './util/textedit';
+import { type TextEdit, fromLines, insertionIndex, planTextEdit, textFileProperties, toLines } from './util/textedit';
+import { textQuery } from './util/remote';
 
 interface LineArgs extends TextEdit {
   line?: string;
@@ -60,9 +61,9 @@ export const lineinfile: Module<LineArgs> = {
     required: ['path'],
     additionalProperties: false,
   },
-  probe: (args, ctx) => probeText(ctx, args.path),
-  plan(args, found, ctx) {
+  probe: (args) => textQuery(args.path),
+  plan(args, found) {
     if (args.state !== 'absent' && args.line === undefined) return { changed: false, failed: true, msg: 'state=present needs line' };
-    return planTextEdit(ctx, args, found, (text) => editLine(text, args));
+    return planTextEdit(args, found, (text) => editLine(text, args));
   },
 };

@@ -1,8 +1,8 @@
 // service: start/stop/restart/reload and enable/disable, with systemd or with SysV init scripts
 // on hosts that do not run systemd (containers, minimal images).
 import { quote } from '../connection/quote';
-import type { Module, ModuleContext } from './types';
-import { mustRun } from './util/remote';
+import { type Module, Query } from './types';
+import { runStep } from './util/steps';
 import { checkName } from './util/names';
 
 interface ServiceArgs {
@@ -19,7 +19,18 @@ interface Found {
   exists: boolean;
 }
 
-async function probeService(args: ServiceArgs, ctx: ModuleContext): Promise<Found> {
+/** Parses the probe's four lines: manager, active, enabled, exists. */
+function parseService(stdout: string): Found {
+  const [manager, active, enabled, exists] = stdout.trim().split('\n');
+  return {
+    manager: manager as Found['manager'],
+    active: active === 'active',
+    enabled: ['enabled', 'enabled-runtime', 'static', 'alias'].includes(enabled),
+    exists: exists === 'exists',
+  };
+}
+
+function probeService(args: ServiceArgs): Query<Found> {
   const n = quote(checkName(args.name, 'service name'));
   const script = [
     `if [ -d /run/systemd/system ]; then echo systemd`,
@@ -32,13 +43,7 @@ async function probeService(args: ServiceArgs, ctx: ModuleContext): Promise<Foun
     `  [ -x /etc/init.d/${n} ] && echo exists || echo missing`,
     `fi`,
   ].join('\n');
-  const [manager, active, enabled, exists] = (await mustRun(ctx, script)).stdout.trim().split('\n');
-  return {
-    manager: manager as Found['manager'],
-    active: active === 'active',
-    enabled: ['enabled', 'enabled-runtime', 'static', 'alias'].includes(enabled),
-    exists: exists === 'exists',
-  };
+  return new Query(script, (res) => parseService(res.stdout), { what: `looking at service ${args.name}` });
 }
 
 function commandFor(found: Found, name: string, action: string): string {
@@ -65,7 +70,7 @@ export const service: Module<ServiceArgs, Found> = {
     additionalProperties: false,
   },
   probe: probeService,
-  plan(args, found, ctx) {
+  plan(args, found) {
     if (!found.exists) return { changed: false, failed: true, msg: `service ${args.name} not found (${found.manager})` };
     const actions: string[] = [];
     if (args.enabled === true && !found.enabled) actions.push('enable');
@@ -90,11 +95,10 @@ export const service: Module<ServiceArgs, Found> = {
       msg: `would ${actions.join(', ')}`,
       diff: [{ before, after, beforeHeader: `service ${args.name}`, afterHeader: `service ${args.name}` }],
       result,
-      apply: async () => {
-        if (args.daemon_reload && found.manager === 'systemd') await mustRun(ctx, 'systemctl daemon-reload');
-        for (const action of actions) await mustRun(ctx, commandFor(found, args.name, action));
-        return result;
-      },
+      steps: [
+        ...(args.daemon_reload && found.manager === 'systemd' ? [runStep('systemctl daemon-reload')] : []),
+        ...actions.map((action) => runStep(commandFor(found, args.name, action))),
+      ],
     };
   },
 };

@@ -1,6 +1,5 @@
 // setup: gathers host facts in ONE round trip (one shell script, sections parsed here).
-import type { Module } from './types';
-import { mustRun } from './util/remote';
+import { type Module, Query } from './types';
 
 const SCRIPT = `
 echo '## os'; cat /etc/os-release 2>/dev/null
@@ -28,7 +27,7 @@ function sections(text: string): Record<string, string[]> {
   return out;
 }
 
-/** Turns the script's output into Ansible-named facts. Exported for unit tests. */
+/** Turns the script's output into Ansible-named facts. */
 function parseFacts(text: string): Record<string, unknown> {
   const s = sections(text);
   const os = Object.fromEntries((s.os ?? []).map((l) => l.split('=')).map(([k, ...v]) => [k, v.join('=').replace(/^"|"$/g, '')]));
@@ -95,9 +94,7 @@ export const setup: Module<Record<string, never>, Record<string, unknown>> = {
     properties: {},
     additionalProperties: false,
   },
-  async probe(_args, ctx) {
-    return parseFacts((await mustRun(ctx, SCRIPT)).stdout);
-  },
+  probe: () => new Query(SCRIPT, (res) => parseFacts(res.stdout), { what: 'gathering facts' }),
   plan: (_args, facts) => ({
     changed: false,
     msg: `${facts.distribution_id} ${facts.distribution_version} on ${facts.hostname}`,

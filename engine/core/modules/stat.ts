@@ -1,6 +1,6 @@
 // stat: report facts about a path (read-only, never changes anything).
 import type { Module } from './types';
-import { type RemoteStat, statRemote } from './util/remote';
+import { type RemoteStat, statQuery } from './util/remote';
 
 interface StatArgs {
   path: string;
@@ -23,7 +23,7 @@ export const stat: Module<StatArgs, RemoteStat> = {
     required: ['path'],
     additionalProperties: false,
   },
-  probe: (args, ctx) => statRemote(ctx, args.path, { checksum: args.get_checksum !== false, follow: args.follow }),
+  probe: (args) => statQuery(args.path, { checksum: args.get_checksum !== false, follow: args.follow }),
   plan(args, found) {
     const stat = found.exists
       ? {

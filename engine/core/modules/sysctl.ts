@@ -1,7 +1,8 @@
 // sysctl: a kernel parameter in a sysctl file and, when reload is on, in the running kernel.
 import { quote } from '../connection/quote';
-import type { Module, ModuleContext } from './types';
-import { mustRun, readRemoteText, run, writeAtomic } from './util/remote';
+import { type Module, Query } from './types';
+import { textQuery } from './util/remote';
+import { runStep, writeStep } from './util/steps';
 import { fromLines, toLines } from './util/textedit';
 import { checkName } from './util/names';
 
@@ -52,12 +53,16 @@ export const sysctl: Module<SysctlArgs, Found> = {
     required: ['name'],
     additionalProperties: false,
   },
-  async probe(args, ctx: ModuleContext) {
-    const live = await run(ctx, `sysctl -n ${quote(checkName(args.name, 'sysctl key'))}`);
-    const file = await readRemoteText(ctx, args.sysctl_file ?? '/etc/sysctl.conf');
-    return { live: live.rc === 0 ? normalize(live.stdout) : undefined, text: file.text ?? '', fileExists: file.stat.exists };
+  probe(args) {
+    // The running value (none for an unknown key), then the file.
+    const file = textQuery(args.sysctl_file ?? '/etc/sysctl.conf');
+    return new Query(
+      `sysctl -n ${quote(checkName(args.name, 'sysctl key'))}`,
+      (live) => file.map(({ stat, text }) => ({ live: live.rc === 0 ? normalize(live.stdout) : undefined, text: text ?? '', fileExists: stat.exists })),
+      { anyStatus: true },
+    );
   },
-  plan(args, found, ctx) {
+  plan(args, found) {
     const file = args.sysctl_file ?? '/etc/sysctl.conf';
     const value = args.state === 'absent' ? undefined : normalize(String(args.value ?? ''));
     if (args.state !== 'absent' && !value) return { changed: false, failed: true, msg: 'state=present needs value' };
@@ -80,10 +85,10 @@ export const sysctl: Module<SysctlArgs, Found> = {
       changed: true,
       msg: [fileChanged && `${file} updated`, liveChanged && `live value ${found.live} -> ${value}`].filter(Boolean).join('; '),
       diff,
-      apply: async () => {
-        if (fileChanged) await writeAtomic(ctx, file, Buffer.from(text));
-        if (liveChanged) await mustRun(ctx, `sysctl -q -w ${quote(`${args.name}=${value}`)}`);
-      },
+      steps: [
+        ...(fileChanged ? [writeStep(file, Buffer.from(text))] : []),
+        ...(liveChanged ? [runStep(`sysctl -q -w ${quote(`${args.name}=${value}`)}`)] : []),
+      ],
     };
   },
 };

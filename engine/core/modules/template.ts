@@ -29,10 +29,10 @@ export const template: Module<TemplateArgs, RemoteStat> = {
     required: ['src', 'dest'],
     additionalProperties: false,
   },
-  probe: (args, ctx) => probeContent(ctx, args.dest),
+  probe: (args) => probeContent(args.dest),
   plan(args, found, ctx) {
     const path = ctx.findLocal('templates', args.src);
     const content = Buffer.from(ctx.renderText(readFileSync(path, 'utf8'), path));
-    return planContent(ctx, { ...args, content }, found);
+    return planContent({ ...args, content }, found);
   },
 };

@@ -1,7 +1,9 @@
-// The contract every module follows: an argument schema, a read-only probe of what is there now,
-// and a plan that says what would change (with a diff) and how to apply it. The runner calls
-// apply only outside check mode, so a dry run is the same code path minus the write.
-import type { Connection, Become } from '../connection/types';
+// The contract every module follows, as data: an argument schema; a probe that is a script for the
+// host plus a pure parser of what it prints (a Query); a pure plan from the arguments and what was
+// found, giving the change, its diff and the steps that make it (commands, atomic writes). The
+// runner runs the queries and, outside check mode, the steps: a dry run is the same path minus the
+// steps, and every plan can be tested on a fixture state without a host.
+import type { ExecResult } from '../connection/types';
 
 export interface ArgSchema {
   type: 'object';
@@ -19,8 +21,8 @@ export interface Diff {
   afterHeader?: string;
 }
 
-export interface ModuleContext {
-  conn: Connection;
+/** What a probe may know of the run besides its arguments. */
+export interface ProbeContext {
   host: string;
   check: boolean;
   /**
@@ -28,9 +30,11 @@ export interface ModuleContext {
    * waits for is not there, returns `predicted` instead of polling for it (or failing).
    */
   predict: boolean;
+}
+
+/** What a plan may read besides the arguments and the state found: the task's variables and files. */
+export interface PlanContext extends ProbeContext {
   vars: Record<string, unknown>;
-  become?: Become;
-  env?: Record<string, string>;
   /** Renders a Jinja2 template text (from `file`, for error messages and includes) with the task's variables. */
   renderText(template: string, file?: string): string;
   /** Evaluates a Jinja2 condition (assert's `that`). */
@@ -42,6 +46,84 @@ export interface ModuleContext {
   /** Reads a YAML (or vault-encrypted) file on the controller, as vars files are read. */
   readYaml(path: string): unknown;
 }
+
+/**
+ * A read-only look at the host: one script, and a pure parser of its output. The parser may ask
+ * for a further look that depends on what it read (crm_verify of a CIB built from the live one).
+ */
+export class Query<Found> {
+  constructor(
+    readonly script: string,
+    readonly parse: (res: ExecResult) => Found | Query<Found>,
+    readonly options: {
+      stdin?: string | Buffer;
+      cwd?: string;
+      /** Names the look in errors (default: the script's first line). */
+      what?: string;
+      /** The parser reads the exit status itself; otherwise a non-zero exit fails the task. */
+      anyStatus?: boolean;
+    } = {},
+  ) {}
+
+  /** The same look, its result turned into another (pure) value. */
+  map<T>(fn: (found: Found) => T): Query<T> {
+    return new Query<T>(
+      this.script,
+      (res) => {
+        const found = this.parse(res);
+        return found instanceof Query ? found.map(fn) : fn(found);
+      },
+      this.options,
+    );
+  }
+}
+
+/** A command run on the host. Without `result`, a non-zero exit fails the task with its stderr. */
+export interface RunStep {
+  kind: 'run';
+  script: string;
+  stdin?: string | Buffer;
+  cwd?: string;
+  /** Names the step in errors and in the step list (default: the script's first line). */
+  what?: string;
+  /** Reads the command's outcome (exit status included) into the task's result; `failed` stops the steps. */
+  result?(res: ExecResult & { seconds: number }): Record<string, unknown>;
+}
+
+/** A file written atomically (temp file, checksum verified, rename), after an optional validate command. */
+export interface WriteStep {
+  kind: 'write';
+  path: string;
+  content: Buffer;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Keep a timestamped copy of the old file (its name goes to the result as backup_file). */
+  backup?: boolean;
+  /** A command run on a temporary copy first, %s its path (Ansible's validate). */
+  validate?: string;
+}
+
+/** Work done from the controller (an API call): the one step that is code, not data. */
+export interface CallStep {
+  kind: 'call';
+  what: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: most calls only act and return nothing.
+  fn(): Promise<Record<string, unknown> | void>;
+}
+
+/**
+ * Probe and plan again with `args`, and run that plan's steps: for a change that must be judged
+ * on what an earlier step made (apt decides what to install on the refreshed package cache).
+ */
+interface ReplanStep {
+  kind: 'replan';
+  args: unknown;
+  /** Fields the result gets besides the new plan's (apt: cache_updated). */
+  result?: Record<string, unknown>;
+}
+
+export type Step = RunStep | WriteStep | CallStep | ReplanStep;
 
 export interface Outcome {
   changed: boolean;
@@ -55,9 +137,8 @@ export interface Outcome {
   result?: Record<string, unknown>;
   /** Host facts to set (set_fact, include_vars). */
   facts?: Record<string, unknown>;
-  /** Does the change. Absent when nothing is to be done; never called in check mode. */
-  // biome-ignore lint/suspicious/noConfusingVoidType: most applies only act and return nothing.
-  apply?: () => Promise<Record<string, unknown> | void>;
+  /** What makes the change, in order. Absent when nothing is to be done; never run in check mode. */
+  steps?: Step[];
 }
 
 export interface Module<Args = any, Found = any> {
@@ -73,10 +154,13 @@ export interface Module<Args = any, Found = any> {
   showsResult?: boolean;
   /** True for modules that run on the controller only and need no connection. */
   controllerOnly?: boolean;
-  /** Reads the current state. Read-only: it runs in check mode too. */
-  probe?(args: Args, ctx: ModuleContext): Promise<Found>;
-  /** Decides from args and what was found; pure except for the apply closure it returns. */
-  plan(args: Args, found: Found, ctx: ModuleContext): Outcome | Promise<Outcome>;
+  /**
+   * Reads the current state, in check mode too: a Query for the host, or (controller-only
+   * modules: an API, a SIP probe, a pause) the state itself.
+   */
+  probe?(args: Args, ctx: ProbeContext): Query<Found> | Promise<Found>;
+  /** Decides from args and what was found: pure. */
+  plan(args: Args, found: Found, ctx: PlanContext): Outcome;
 }
 
 /** Raised by a module for a failure the user caused (bad path, package missing, ...). */

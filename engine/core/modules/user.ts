@@ -1,7 +1,7 @@
 // user: local accounts through useradd/usermod/userdel.
-import { argvToShell, quote } from '../connection/quote';
-import { type Module, type ModuleContext, ModuleError } from './types';
-import { mustRun, run } from './util/remote';
+import { quote } from '../connection/quote';
+import { type Module, ModuleError, Query } from './types';
+import { argvStep } from './util/steps';
 import { checkName } from './util/names';
 
 interface UserArgs {
@@ -31,11 +31,22 @@ interface Found {
   passwordHash?: string;
 }
 
-async function probeUser(args: UserArgs, ctx: ModuleContext): Promise<Found> {
+function probeUser(args: UserArgs): Query<Found> {
   const n = quote(checkName(args.name, 'user name'));
-  const res = await run(ctx, `getent passwd ${n} || exit 2; id -gn ${n}; id -Gn ${n}; getent shadow ${n} | cut -d: -f2`);
-  if (res.rc === 2) return { exists: false, groups: [] };
-  const [passwd, primary, all, hash] = res.stdout.split('\n');
+  return new Query(
+    `getent passwd ${n} || exit 2; id -gn ${n}; id -Gn ${n}; getent shadow ${n} | cut -d: -f2`,
+    (res) => {
+      if (res.rc === 2) return { exists: false, groups: [] };
+      if (res.rc !== 0) throw new ModuleError(`looking up user ${args.name}: failed (rc=${res.rc}): ${res.stderr.trim()}`);
+      return parseUser(res.stdout);
+    },
+    { anyStatus: true },
+  );
+}
+
+/** Parses the passwd line, primary group, all groups and the shadow hash. */
+function parseUser(stdout: string): Found {
+  const [passwd, primary, all, hash] = stdout.split('\n');
   const f = passwd.split(':');
   return {
     exists: true,
@@ -79,7 +90,7 @@ export const user: Module<UserArgs, Found> = {
     additionalProperties: false,
   },
   probe: probeUser,
-  plan(args, found, ctx) {
+  plan(args, found) {
     if (args.state === 'absent') {
       if (!found.exists) return { changed: false, msg: 'user already absent' };
       const argv = ['userdel', ...(args.remove ? ['-r'] : []), args.name];
@@ -87,7 +98,7 @@ export const user: Module<UserArgs, Found> = {
         changed: true,
         msg: 'user would be removed',
         diff: [{ before: `user ${args.name}\n`, after: '', beforeHeader: 'users', afterHeader: 'users' }],
-        apply: async () => void (await mustRun(ctx, argvToShell(argv))),
+        steps: [argvStep(argv)],
       };
     }
     const wantGroups = groupList(args.groups);
@@ -131,10 +142,10 @@ export const user: Module<UserArgs, Found> = {
           afterHeader: 'users',
         },
       ],
-      apply: async () => {
-        if (argv) await mustRun(ctx, argvToShell(argv));
-        if (password !== undefined) await mustRun(ctx, 'chpasswd -e', `${args.name}:${password}\n`, 'chpasswd -e');
-      },
+      steps: [
+        ...(argv ? [argvStep(argv)] : []),
+        ...(password !== undefined ? [{ kind: 'run' as const, script: 'chpasswd -e', stdin: `${args.name}:${password}\n` }] : []),
+      ],
     };
   },
 };

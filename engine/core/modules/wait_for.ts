@@ -3,9 +3,8 @@
 // in check mode too, except after a change the dry run did not make: then it looks once and
 // predicts the wait (what it waits for is likely what that change makes).
 import { quote, quotePath } from '../connection/quote';
-import type { Module } from './types';
+import { type Module, Query } from './types';
 import { checkName } from './util/names';
-import { run } from './util/remote';
 
 interface WaitArgs {
   host?: string;
@@ -51,17 +50,19 @@ export const wait_for: Module<WaitArgs, { rc: number; elapsed: number }> = {
     },
     additionalProperties: false,
   },
-  async probe(args, ctx) {
-    if (args.port === undefined && args.path === undefined) return { rc: 3, elapsed: 0 };
+  probe(args, ctx) {
+    if (args.port === undefined && args.path === undefined) return Promise.resolve({ rc: 3, elapsed: 0 });
     const timeout = ctx.predict ? 0 : (args.timeout ?? 300);
+    // The wait is timed on the host, where it happens; the last line is its length in ms.
     const script = [
+      's=$(date +%s%N)',
       `sleep ${Number(args.delay ?? 0)}`,
       `end=$(( $(date +%s) + ${Number(timeout)} ))`,
-      `until ${condition(args)}; do [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${Number(args.sleep ?? 1)}; done`,
+      `rc=0; until ${condition(args)}; do [ "$(date +%s)" -ge "$end" ] && { rc=1; break; }; sleep ${Number(args.sleep ?? 1)}; done`,
+      'echo $(( ($(date +%s%N) - s) / 1000000 ))',
+      'exit $rc',
     ].join('\n');
-    const start = Date.now();
-    const res = await run(ctx, script);
-    return { rc: res.rc, elapsed: (Date.now() - start) / 1000 };
+    return new Query(script, (res) => ({ rc: res.rc, elapsed: Number(res.stdout.trim().split('\n').pop()) / 1000 }), { anyStatus: true });
   },
   plan(args, found, ctx) {
     if (found.rc === 3) return { changed: false, failed: true, msg: 'wait_for needs port or path' };

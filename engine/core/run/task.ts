@@ -1,14 +1,14 @@
-// Runs one task on one host: when, loop, retries/until, the module's probe → plan → apply,
-// changed_when/failed_when, register and notify. Check mode skips apply and nothing else.
+// Runs one task on one host: when, loop, retries/until, the module's probe → plan → steps,
+// changed_when/failed_when, register and notify. Check mode skips the steps and nothing else.
 import { InputError } from '../errors';
 import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
-import type { ModuleContext, Outcome } from '../modules/types';
-import { ModuleError } from '../modules/types';
+import { ModuleError, type Outcome, type PlanContext } from '../modules/types';
 import { CENSORED, type HostStatus } from '../output/events';
 import { type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
+import { type Exec, execOn, probeWith, runSteps } from './steps';
 import { connectionFor } from './connect';
 import { findLocal } from './files';
 import { loadYamlFile } from '../load/yaml';
@@ -102,36 +102,41 @@ async function runModuleOnce(
   const check = task.checkMode === undefined ? play.run.options.check : values.flag('check_mode', task.checkMode);
   const delegate = task.delegateTo === undefined ? undefined : values.text('delegate_to', task.delegateTo);
   const target = delegate ?? host.name;
-  let conn: ModuleContext['conn'] | undefined;
+  let conn: Connection | undefined;
   if (!module.controllerOnly) {
     conn = await connectionFor(play.run, target, targetVarsOf(play, host, scope, delegate), play.play.connection, play.play.remoteUser);
     if (limit) conn = withDeadline(conn, limit.deadline, limit.message);
   }
   const env = task.environment ?? play.play.environment;
-  const ctx: ModuleContext = {
-    conn: conn!,
+  const exec = conn
+    ? execOn(conn, { become: becomeFor(play, values), env: env === undefined ? undefined : (values.value('environment', env) as Record<string, string>) })
+    : noHost(module.name);
+  const ctx: PlanContext = {
     host: host.name,
     check,
     predict: check && predicting(play.run),
     vars: scope.raw,
-    become: becomeFor(play, values),
-    env: env === undefined ? undefined : (values.value('environment', env) as Record<string, string>),
     renderText: (text, file) => values.file(text, file ?? task.pos.file),
     evaluate: (expr) => values.all('condition', [expr]),
     expression: (expr) => values.expression('expression', expr),
     findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
     readYaml: (path) => loadYamlFile(path).data,
   };
-  const found = module.probe ? await module.probe(args, ctx) : undefined;
-  const outcome: Outcome = await module.plan(args, found, ctx);
+  const decide = async (taskArgs: Vars): Promise<Outcome> => module.plan(taskArgs, await probeWith(exec, module, taskArgs, ctx), ctx);
+  const outcome = await decide(args);
   const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
   if (outcome.failed) result.failed = true;
   if (outcome.predicted) result.predicted = true;
   if (outcome.diff?.length) result.diff = outcome.diff;
   if (delegate) result.delegated_to = delegate;
-  if (!check && outcome.apply && !outcome.failed) Object.assign(result, (await outcome.apply()) ?? {});
+  if (!check && outcome.steps?.length && !outcome.failed) Object.assign(result, await runSteps(exec, outcome.steps, (again) => decide(again as Vars)));
   if (check) result.check_mode = true;
   return { result, facts: outcome.facts };
+}
+
+/** A controller-only module has no host to run a command on; asking for one is a bug in it. */
+function noHost(name: string): Exec {
+  return () => Promise.reject(new Error(`${name} runs on the controller only and has no host to run commands on`));
 }
 
 const CONNECTION_VARS = [

@@ -1,8 +1,8 @@
 // The shared core of copy and template: compare wanted content with the remote file, diff, write.
-import { quotePath } from '../../connection/quote';
-import type { Diff, ModuleContext, Outcome } from '../types';
+import type { Diff, Outcome, Query } from '../types';
 import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs';
-import { type RemoteStat, mustRun, sha256, statRemote, writeAtomic } from './remote';
+import { type RemoteStat, sha256, statQuery } from './remote';
+import { runStep, writeStep } from './steps';
 
 /** Files larger than this are compared by checksum only and shown as a one-line diff. */
 const DIFF_LIMIT = 256 * 1024;
@@ -15,8 +15,8 @@ export const contentProperties = {
   ...attrProperties,
 };
 
-export function probeContent(ctx: ModuleContext, dest: string): Promise<RemoteStat> {
-  return statRemote(ctx, dest, { checksum: true, content: true, contentLimit: DIFF_LIMIT, follow: true });
+export function probeContent(dest: string): Query<RemoteStat> {
+  return statQuery(dest, { checksum: true, content: true, contentLimit: DIFF_LIMIT, follow: true });
 }
 
 function isText(data: Buffer): boolean {
@@ -42,7 +42,7 @@ export interface ContentWant extends Attrs {
   validate?: string;
 }
 
-export function planContent(ctx: ModuleContext, want: ContentWant, found: RemoteStat): Outcome {
+export function planContent(want: ContentWant, found: RemoteStat): Outcome {
   if (found.exists && found.type !== 'file') return { changed: false, failed: true, msg: `${want.dest} exists and is a ${found.type}` };
   const contentChanges = !found.exists || (want.force !== false && found.sha256 !== sha256(want.content));
   const attrs = attrChanges(found.exists ? found : undefined, want, want.dest);
@@ -63,29 +63,16 @@ export function planContent(ctx: ModuleContext, want: ContentWant, found: Remote
     msg: contentChanges ? (found.exists ? 'content differs' : 'file would be created') : `attributes differ (${attrs.after.join(', ')})`,
     diff,
     result,
-    apply: async () => {
-      if (attrOnly) {
-        await mustRun(ctx, attrs.commands.join(' && '));
-        return result;
-      }
-      if (want.validate) await validateContent(ctx, want);
-      const written = await writeAtomic(ctx, want.dest, want.content, {
-        mode: normalizeMode(want.mode),
-        owner: want.owner,
-        group: want.group,
-        backup: want.backup && found.exists,
-      });
-      return { ...result, ...(written.backupFile ? { backup_file: written.backupFile } : {}) };
-    },
+    steps: attrOnly
+      ? [runStep(attrs.commands.join(' && '))]
+      : [
+          writeStep(want.dest, want.content, {
+            mode: normalizeMode(want.mode),
+            owner: want.owner,
+            group: want.group,
+            backup: want.backup && found.exists,
+            validate: want.validate,
+          }),
+        ],
   };
-}
-
-async function validateContent(ctx: ModuleContext, want: ContentWant): Promise<void> {
-  const tmp = `${want.dest}.validate.${process.pid}`;
-  await writeAtomic(ctx, tmp, want.content, { mode: '0600' });
-  try {
-    await mustRun(ctx, want.validate!.replace('%s', quotePath(tmp)));
-  } finally {
-    await mustRun(ctx, `rm -f ${quotePath(tmp)}`);
-  }
 }

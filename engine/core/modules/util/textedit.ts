@@ -1,8 +1,9 @@
 // Editing a remote text file in memory: read, transform, diff, then one atomic write.
-import type { ModuleContext, Outcome } from '../types';
+import type { Outcome } from '../types';
 import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs';
 import { contentDiff } from './content';
-import { type RemoteStat, mustRun, readRemoteText, writeAtomic } from './remote';
+import type { RemoteText } from './remote';
+import { runStep, writeStep } from './steps';
 
 export interface TextEdit extends Attrs {
   path: string;
@@ -10,17 +11,8 @@ export interface TextEdit extends Attrs {
   backup?: boolean;
 }
 
-export async function probeText(ctx: ModuleContext, path: string): Promise<{ stat: RemoteStat; text: string | undefined }> {
-  return readRemoteText(ctx, path);
-}
-
 /** `edit` returns the new text and a message; it gets '' for a missing file when create is set. */
-export function planTextEdit(
-  ctx: ModuleContext,
-  want: TextEdit,
-  found: { stat: RemoteStat; text: string | undefined },
-  edit: (text: string) => { text: string; msg: string },
-): Outcome {
+export function planTextEdit(want: TextEdit, found: RemoteText, edit: (text: string) => { text: string; msg: string }): Outcome {
   if (found.text === undefined && !want.create) {
     const result = edit('');
     if (result.text === '') return { changed: false, msg: `${want.path} does not exist; nothing to remove` };
@@ -35,19 +27,9 @@ export function planTextEdit(
     changed: true,
     msg: contentChanged ? msg : `attributes differ (${attrs.after.join(', ')})`,
     diff: contentChanged ? [contentDiff(want.path, Buffer.from(before), Buffer.from(after), found.stat.exists)] : [],
-    apply: async () => {
-      if (!contentChanged) {
-        await mustRun(ctx, attrs.commands.join(' && '));
-        return;
-      }
-      const written = await writeAtomic(ctx, want.path, Buffer.from(after), {
-        mode: normalizeMode(want.mode),
-        owner: want.owner,
-        group: want.group,
-        backup: want.backup,
-      });
-      return written.backupFile ? { backup_file: written.backupFile } : {};
-    },
+    steps: contentChanged
+      ? [writeStep(want.path, Buffer.from(after), { mode: normalizeMode(want.mode), owner: want.owner, group: want.group, backup: want.backup })]
+      : [runStep(attrs.commands.join(' && '))],
   };
 }
 

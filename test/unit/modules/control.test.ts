@@ -1,0 +1,85 @@
+// Controller-side modules on fixture variables: assert, fail, debug, set_fact, pause, include_vars.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { assert, debug, fail, pause, set_fact } from '../../../engine/core/modules/control';
+import { include_vars } from '../../../engine/core/modules/include_vars';
+import { planContext } from '../../helpers/modules';
+
+const vars: Record<string, unknown> = { port: 5060, nodes: ['a', 'b'] };
+const ctx = planContext({
+  vars,
+  // A stand-in for Jinja2 on these fixtures: a variable name, or `name == value`.
+  evaluate: (expr) => {
+    const [name, value] = expr.split(' == ');
+    return value === undefined ? Boolean(vars[name]) : String(vars[name]) === value;
+  },
+  expression: (expr) => vars[expr],
+});
+
+describe('assert', () => {
+  it('passes when every condition holds and names the first that does not', () => {
+    expect(assert.plan({ that: ['port == 5060', 'nodes'] }, undefined, ctx)).toMatchObject({ changed: false, msg: 'all assertions passed' });
+    expect(assert.plan({ that: ['port == 5060', 'port == 5080'] }, undefined, ctx)).toMatchObject({
+      failed: true,
+      msg: 'assertion failed: port == 5080',
+      result: { assertion: 'port == 5080' },
+    });
+    expect(assert.plan({ that: 'port == 1', fail_msg: 'wrong port' }, undefined, ctx)).toMatchObject({ failed: true, msg: 'wrong port' });
+    expect(assert.plan({ that: 'port == 5060', success_msg: 'fine' }, undefined, ctx).msg).toBe('fine');
+  });
+
+  it('warn_only turns a false condition into a warning, not a failure', () => {
+    const out = assert.plan({ that: 'port == 1', warn_only: true, msg: 'odd port' }, undefined, ctx);
+    expect(out.failed).toBeUndefined();
+    expect(out.result).toEqual({ assertion: 'port == 1', warnings: ['odd port'] });
+  });
+});
+
+describe('fail, debug, set_fact', () => {
+  it("fail fails with its message or Ansible's default", () => {
+    expect(fail.plan({ msg: 'stop' }, undefined, ctx)).toEqual({ changed: false, failed: true, msg: 'stop' });
+    expect(fail.plan({}, undefined, ctx).msg).toBe('Failed as requested from task');
+  });
+
+  it('debug shows a variable under its own name, or a message of any type', () => {
+    expect(debug.plan({ var: 'nodes' }, undefined, ctx)).toEqual({ changed: false, msg: 'nodes = ["a","b"]', result: { nodes: ['a', 'b'] } });
+    expect(debug.plan({ msg: { a: 1 } }, undefined, ctx).msg).toBe('{"a":1}');
+    expect(debug.plan({}, undefined, ctx).msg).toBe('Hello world!');
+  });
+
+  it('set_fact sets its arguments as facts, cacheable aside', () => {
+    expect(set_fact.plan({ a: 1, cacheable: true }, undefined, ctx)).toMatchObject({ facts: { a: 1 }, result: { ansible_facts: { a: 1 } }, msg: 'set a' });
+  });
+});
+
+describe('pause', () => {
+  it('waits on the controller, in check mode too, and reports how long', async () => {
+    const start = Date.now();
+    const waited = await pause.probe!({ seconds: 0.2 }, planContext({ check: true }));
+    expect(Date.now() - start).toBeGreaterThanOrEqual(190);
+    expect(pause.plan({ seconds: 0.2 }, waited, ctx)).toMatchObject({ msg: 'paused 0.2s', result: { delta: 0.2 } });
+    expect(pause.plan({ prompt: 'go on' }, 0, ctx).msg).toBe('go on');
+  });
+});
+
+describe('include_vars', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incvars-'));
+  writeFileSync(join(dir, 'site.yml'), 'vip: 10.0.0.9\nports: [5060]\n');
+  writeFileSync(join(dir, 'list.yml'), '- a\n');
+  const files = planContext({ findLocal: (_kind, name) => join(dir, name), readYaml: (path) => parse(readFileSync(path, 'utf8')) });
+
+  it('loads a mapping as facts, or under one name', () => {
+    expect(include_vars.plan({ file: 'site.yml' }, undefined, files).facts).toEqual({ vip: '10.0.0.9', ports: [5060] });
+    expect(include_vars.plan({ file: 'site.yml', name: 'site' }, undefined, files).facts).toEqual({ site: { vip: '10.0.0.9', ports: [5060] } });
+  });
+
+  it('a file that is not a mapping fails the task, naming it', () => {
+    expect(include_vars.plan({ file: 'list.yml' }, undefined, files)).toMatchObject({
+      failed: true,
+      msg: `${join(dir, 'list.yml')} must hold a mapping of variables`,
+    });
+  });
+});

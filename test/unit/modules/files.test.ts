@@ -1,0 +1,252 @@
+// File modules on fixture states: what each probe reads from canned output, and what each plan
+// decides (change, diff, the steps as data). No host.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { blockinfile } from '../../../engine/core/modules/blockinfile';
+import { copy } from '../../../engine/core/modules/copy';
+import { file } from '../../../engine/core/modules/file';
+import { lineinfile } from '../../../engine/core/modules/lineinfile';
+import { stat } from '../../../engine/core/modules/stat';
+import { sysctl } from '../../../engine/core/modules/sysctl';
+import { template } from '../../../engine/core/modules/template';
+import type { Module, Outcome } from '../../../engine/core/modules/types';
+import { answer, planContext } from '../../helpers/modules';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The stat query's output for a path: type and attributes, link target, checksum, base64 content. */
+function statOutput(type: string, opts: { mode?: string; owner?: string; group?: string; content?: string; link?: string } = {}): string {
+  const content = opts.content ?? '';
+  const head = `${type} ${opts.mode ?? '644'} ${opts.owner ?? 'root'} ${opts.group ?? 'root'} ${content.length} 1700000000`;
+  return [head, opts.link ?? '', type === 'file' ? sha(content) : '', type === 'file' ? Buffer.from(content).toString('base64') : '-'].join('\n');
+}
+const ABSENT = 'absent\n';
+
+/** Probe (answered with canned output) then plan, as the runner does. */
+function decide<A>(module: Module<A>, args: A, stdout: string | string[], ctx = planContext()): Outcome {
+  const outputs = (Array.isArray(stdout) ? stdout : [stdout]).map((out) => ({ stdout: out }));
+  const { found } = answer(module.probe!(args, ctx), ...outputs);
+  return module.plan(args, found, ctx);
+}
+
+describe('copy', () => {
+  it('creates a missing file with one atomic write carrying the wanted attributes', () => {
+    const out = decide(copy, { dest: '/etc/a.conf', content: 'x=1\n', mode: '0640', owner: 'app' }, ABSENT);
+    expect(out).toMatchObject({ changed: true, msg: 'file would be created' });
+    expect(out.diff?.[0]).toMatchObject({ before: '', after: 'x=1\n', beforeHeader: '/dev/null', afterHeader: '/etc/a.conf' });
+    expect(out.steps).toEqual([
+      {
+        kind: 'write',
+        path: '/etc/a.conf',
+        content: Buffer.from('x=1\n'),
+        mode: '0640',
+        owner: 'app',
+        group: undefined,
+        backup: undefined,
+        validate: undefined,
+      },
+    ]);
+  });
+
+  it('changes nothing when content and attributes match', () => {
+    const out = decide(copy, { dest: '/etc/a.conf', content: 'x=1\n', mode: '0644' }, statOutput('file', { content: 'x=1\n' }));
+    expect(out).toMatchObject({ changed: false, msg: 'content and attributes already as wanted' });
+    expect(out.steps).toBeUndefined();
+  });
+
+  it('fixes attributes alone with chmod/chown, not a write', () => {
+    const out = decide(copy, { dest: '/etc/a.conf', content: 'x=1\n', mode: '600', owner: 'app' }, statOutput('file', { content: 'x=1\n' }));
+    expect(out.msg).toBe('attributes differ (mode: 0600, owner: app)');
+    expect(out.steps).toEqual([{ kind: 'run', script: 'chmod 0600 /etc/a.conf && chown app /etc/a.conf', what: undefined }]);
+    expect(out.diff?.[0]).toMatchObject({ before: 'mode: 0644\nowner: root\n', after: 'mode: 0600\nowner: app\n' });
+  });
+
+  it('rewrites differing content with backup and validate carried to the write', () => {
+    const out = decide(copy, { dest: '/etc/a.conf', content: 'x=2\n', backup: true, validate: 'check %s' }, statOutput('file', { content: 'x=1\n' }));
+    expect(out).toMatchObject({ changed: true, msg: 'content differs' });
+    expect(out.diff?.[0]).toMatchObject({ before: 'x=1\n', after: 'x=2\n' });
+    expect(out.steps?.[0]).toMatchObject({ kind: 'write', backup: true, validate: 'check %s' });
+  });
+
+  it('force: false keeps an existing file whatever its content', () => {
+    expect(decide(copy, { dest: '/a', content: 'new', force: false }, statOutput('file', { content: 'old' })).changed).toBe(false);
+  });
+
+  it('refuses a directory at dest, and needs exactly one of src and content', () => {
+    expect(decide(copy, { dest: '/a', content: 'x' }, statOutput('directory'))).toMatchObject({ failed: true, msg: '/a exists and is a directory' });
+    expect(decide(copy, { dest: '/a' }, ABSENT)).toMatchObject({ failed: true, msg: 'copy needs exactly one of src or content' });
+  });
+
+  it('shows a binary file as its size and checksum, not its bytes', () => {
+    const out = decide(copy, { dest: '/a.bin', content: 'a\u0000b' }, ABSENT);
+    expect(out.diff?.[0].after).toBe(`(binary or large file, 3 bytes, sha256 ${sha('a\u0000b')})\n`);
+  });
+
+  it('reads src from files/ and copies into a directory dest ending in /', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copy-'));
+    writeFileSync(join(dir, 'motd'), 'hello\n');
+    const ctx = planContext({ findLocal: (_kind, name) => join(dir, name) });
+    const { scripts } = answer(copy.probe!({ dest: '/etc/', src: 'motd' }, ctx), { stdout: ABSENT });
+    expect(scripts[0]).toContain('/etc/motd');
+    const out = decide(copy, { dest: '/etc/', src: 'motd' }, ABSENT, ctx);
+    expect(out.steps?.[0]).toMatchObject({ kind: 'write', path: '/etc/motd', content: Buffer.from('hello\n') });
+  });
+});
+
+describe('template', () => {
+  it('renders the template with the task variables and writes it like copy', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    writeFileSync(join(dir, 'a.j2'), 'port={{ port }}\n');
+    const ctx = planContext({ findLocal: (_kind, name) => join(dir, name), renderText: (text) => text.replace('{{ port }}', '5060') });
+    const out = decide(template, { src: 'a.j2', dest: '/etc/a' }, statOutput('file', { content: 'port=5080\n' }), ctx);
+    expect(out).toMatchObject({ changed: true, msg: 'content differs' });
+    expect(out.steps?.[0]).toMatchObject({ kind: 'write', path: '/etc/a', content: Buffer.from('port=5060\n') });
+    expect(decide(template, { src: 'a.j2', dest: '/etc/a' }, statOutput('file', { content: 'port=5060\n' }), ctx).changed).toBe(false);
+  });
+});
+
+describe('file', () => {
+  it('state=directory: mkdir with attributes, or attributes alone, or nothing', () => {
+    const made = decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, ABSENT);
+    expect(made).toMatchObject({ changed: true, msg: 'directory would be created' });
+    expect(made.steps).toEqual([{ kind: 'run', script: 'mkdir -p /srv/d && chmod 0750 /srv/d', what: undefined }]);
+    expect(decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, statOutput('directory', { mode: '755' })).steps).toEqual([
+      { kind: 'run', script: 'chmod 0750 /srv/d', what: undefined },
+    ]);
+    expect(decide(file, { path: '/srv/d', state: 'directory' }, statOutput('directory')).changed).toBe(false);
+    expect(decide(file, { path: '/srv/d', state: 'directory' }, statOutput('file'))).toMatchObject({ failed: true });
+  });
+
+  it('recurse applies attributes with -R', () => {
+    expect(decide(file, { path: '/d', state: 'directory', owner: 'app', recurse: true }, statOutput('directory')).steps?.[0]).toMatchObject({
+      script: 'chown -R app /d',
+    });
+  });
+
+  it('state=absent removes what is there, and nothing when absent', () => {
+    expect(decide(file, { path: '/x', state: 'absent' }, statOutput('file'))).toMatchObject({ changed: true, steps: [{ script: 'rm -rf /x' }] });
+    expect(decide(file, { path: '/x', state: 'absent' }, ABSENT)).toMatchObject({ changed: false, msg: 'already absent' });
+  });
+
+  it('state=link: creates, keeps a right link, refuses a file without force, and fixes a wrong target', () => {
+    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, ABSENT).steps?.[0]).toMatchObject({ script: 'ln -sfn /t /l' });
+    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, statOutput('link', { link: '/t' })).changed).toBe(false);
+    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, statOutput('link', { link: '/old' }))).toMatchObject({
+      changed: true,
+      msg: 'link target differs (/old)',
+    });
+    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, statOutput('file')).failed).toBe(true);
+    expect(decide(file, { path: '/l', state: 'link', src: '/t', force: true }, statOutput('file')).changed).toBe(true);
+    expect(decide(file, { path: '/l', state: 'link' }, ABSENT)).toMatchObject({ failed: true, msg: 'state=link needs src' });
+    expect(decide(file, { path: '/l', state: 'link', src: '/t', owner: 'app' }, ABSENT).steps?.[0]).toMatchObject({
+      script: 'ln -sfn /t /l && chown -h app /l',
+    });
+  });
+
+  it('state=touch always changes; state=file only fixes attributes of an existing file', () => {
+    expect(decide(file, { path: '/f', state: 'touch' }, statOutput('file'))).toMatchObject({ changed: true, msg: 'times would be updated' });
+    expect(decide(file, { path: '/f', state: 'file', mode: '0600' }, statOutput('file')).steps?.[0]).toMatchObject({ script: 'chmod 0600 /f' });
+    expect(decide(file, { path: '/f', mode: '0644' }, statOutput('file')).changed).toBe(false);
+    expect(decide(file, { path: '/f', state: 'file' }, ABSENT)).toMatchObject({ failed: true });
+  });
+
+  it('a mode that is not octal fails the task, an unquoted YAML number is read as octal', () => {
+    expect(() => decide(file, { path: '/f', mode: '0x1' }, statOutput('file'))).toThrow("mode '0x1' is not an octal mode");
+    expect(decide(file, { path: '/f', mode: 0o600 }, statOutput('file')).steps?.[0]).toMatchObject({ script: 'chmod 0600 /f' });
+  });
+});
+
+describe('lineinfile', () => {
+  const conf = statOutput('file', { content: 'a=1\nb=2\n' });
+  it('replaces the matching line in one write, with the diff', () => {
+    const out = decide(lineinfile, { path: '/etc/c', regexp: '^b=', line: 'b=3' }, conf);
+    expect(out).toMatchObject({ changed: true, msg: 'line replaced' });
+    expect(out.diff?.[0]).toMatchObject({ before: 'a=1\nb=2\n', after: 'a=1\nb=3\n' });
+    expect(out.steps).toEqual([
+      { kind: 'write', path: '/etc/c', content: Buffer.from('a=1\nb=3\n'), mode: undefined, owner: undefined, group: undefined, backup: undefined },
+    ]);
+  });
+
+  it('nothing to do when the line is there; attributes alone are a chmod', () => {
+    expect(decide(lineinfile, { path: '/etc/c', line: 'a=1' }, conf).changed).toBe(false);
+    expect(decide(lineinfile, { path: '/etc/c', line: 'a=1', mode: '0600' }, conf).steps).toEqual([
+      { kind: 'run', script: 'chmod 0600 /etc/c', what: undefined },
+    ]);
+  });
+
+  it('a missing file: created with create, refused without, nothing to remove for absent', () => {
+    expect(decide(lineinfile, { path: '/etc/c', line: 'x', create: true }, ABSENT)).toMatchObject({ changed: true });
+    expect(decide(lineinfile, { path: '/etc/c', line: 'x' }, ABSENT)).toMatchObject({
+      failed: true,
+      msg: '/etc/c does not exist (set create: true to create it)',
+    });
+    expect(decide(lineinfile, { path: '/etc/c', line: 'x', state: 'absent' }, ABSENT)).toMatchObject({ changed: false });
+    expect(decide(lineinfile, { path: '/etc/c' }, conf)).toMatchObject({ failed: true, msg: 'state=present needs line' });
+  });
+
+  it('a directory at path fails the probe', () => {
+    expect(() => decide(lineinfile, { path: '/etc', line: 'x' }, statOutput('directory'))).toThrow('/etc exists but is a directory, not a file');
+  });
+});
+
+describe('blockinfile', () => {
+  it('inserts a marked block, keeps an equal one, removes it when empty', () => {
+    const added = decide(blockinfile, { path: '/etc/h', block: 'x\ny' }, statOutput('file', { content: 'top\n' }));
+    expect(added.diff?.[0].after).toBe('top\n# BEGIN ANSIBLE MANAGED BLOCK\nx\ny\n# END ANSIBLE MANAGED BLOCK\n');
+    const present = statOutput('file', { content: 'top\n# BEGIN ANSIBLE MANAGED BLOCK\nx\ny\n# END ANSIBLE MANAGED BLOCK\n' });
+    expect(decide(blockinfile, { path: '/etc/h', block: 'x\ny' }, present).changed).toBe(false);
+    expect(decide(blockinfile, { path: '/etc/h', block: '' }, present).steps?.[0]).toMatchObject({ kind: 'write', content: Buffer.from('top\n') });
+  });
+});
+
+describe('stat', () => {
+  it("reports a file, a link and absence in Ansible's names", () => {
+    const out = decide(stat, { path: '/etc/a' }, statOutput('file', { content: 'abc', mode: '600', owner: 'app' }));
+    expect(out.result?.stat).toMatchObject({ exists: true, isreg: true, isdir: false, mode: '0600', pw_name: 'app', size: 3, checksum: sha('abc') });
+    expect(decide(stat, { path: '/l' }, statOutput('link', { link: '/t' })).result?.stat).toMatchObject({ islnk: true, lnk_target: '/t' });
+    expect(decide(stat, { path: '/none' }, ABSENT)).toMatchObject({ changed: false, msg: 'absent', result: { stat: { exists: false, path: '/none' } } });
+  });
+
+  it('asks for the checksum only when wanted, and follows links only when told', () => {
+    const { scripts } = answer(stat.probe!({ path: '/a', get_checksum: false }, planContext()), { stdout: ABSENT });
+    expect(scripts[0]).not.toContain('sha256sum');
+    expect(scripts[0]).toContain('if [ -L /a ]');
+    const followed = answer(stat.probe!({ path: '/a', follow: true }, planContext()), { stdout: ABSENT });
+    expect(followed.scripts[0]).not.toContain('then t=link');
+  });
+});
+
+describe('sysctl', () => {
+  const withFile = (live: string | undefined, text: string) => {
+    const args = { name: 'net.ipv4.ip_forward', value: 1 };
+    const ctx = planContext();
+    const { found } = answer(sysctl.probe!(args, ctx), live === undefined ? { rc: 255, stderr: 'unknown key' } : { stdout: `${live}\n` }, {
+      stdout: text === '' ? ABSENT : statOutput('file', { content: text }),
+    });
+    return (over: Record<string, unknown> = {}) => sysctl.plan({ ...args, ...over }, found, ctx);
+  };
+
+  it('sets the file and the running kernel in two steps, each with its diff', () => {
+    const out = withFile('0', '')();
+    expect(out.msg).toBe('/etc/sysctl.conf updated; live value 0 -> 1');
+    expect(out.steps).toEqual([
+      { kind: 'write', path: '/etc/sysctl.conf', content: Buffer.from('net.ipv4.ip_forward = 1\n') },
+      { kind: 'run', script: 'sysctl -q -w net.ipv4.ip_forward=1', what: undefined },
+    ]);
+    expect(out.diff?.map((d) => d.beforeHeader)).toEqual(['/etc/sysctl.conf', 'running kernel']);
+  });
+
+  it('nothing when both hold; the file alone with reload off; absent removes the line', () => {
+    expect(withFile('1', 'net.ipv4.ip_forward = 1\n')().changed).toBe(false);
+    expect(withFile('1', '')({ reload: false }).steps).toHaveLength(1);
+    expect(withFile('1', 'net.ipv4.ip_forward = 1\n')({ state: 'absent', value: undefined }).steps?.[0]).toMatchObject({ content: Buffer.from('') });
+  });
+
+  it('an unknown key fails, an empty value fails', () => {
+    expect(withFile(undefined, '')()).toMatchObject({ failed: true, msg: 'unknown kernel parameter net.ipv4.ip_forward' });
+    expect(withFile('1', '')({ value: '' })).toMatchObject({ failed: true, msg: 'state=present needs value' });
+  });
+});

@@ -1,0 +1,296 @@
+// Packages, services, accounts, commands, waits and facts on fixture states: the probes' parsers
+// on canned output and the plans' decisions and steps. No host.
+import { describe, expect, it } from 'vitest';
+import { apt } from '../../../engine/core/modules/apt';
+import { command } from '../../../engine/core/modules/command';
+import { filesystem } from '../../../engine/core/modules/filesystem';
+import { group } from '../../../engine/core/modules/group';
+import { hostname } from '../../../engine/core/modules/hostname';
+import { service } from '../../../engine/core/modules/service';
+import { setup } from '../../../engine/core/modules/setup';
+import { shell } from '../../../engine/core/modules/shell';
+import type { ExecResult } from '../../../engine/core/connection/types';
+import type { Module, Outcome, RunStep } from '../../../engine/core/modules/types';
+import { user } from '../../../engine/core/modules/user';
+import { wait_for } from '../../../engine/core/modules/wait_for';
+import { answer, planContext } from '../../helpers/modules';
+
+function decide<A>(module: Module<A>, args: A, answers: Array<Partial<ExecResult>>, ctx = planContext()): Outcome {
+  return module.plan(args, answer(module.probe!(args, ctx), ...answers).found, ctx);
+}
+const scripts = (out: Outcome) => (out.steps ?? []).map((s) => (s as RunStep).script);
+
+describe('apt', () => {
+  const installed = { stdout: 'I curl installed|7.88\nI jq \nA 100\n' };
+  it('installs what is missing, in one apt-get run, with the versions in the diff', () => {
+    const out = decide(apt, { name: ['curl', 'jq'] }, [installed]);
+    expect(out).toMatchObject({ changed: true, msg: 'install jq' });
+    expect(scripts(out)).toEqual([
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold jq',
+    ]);
+    expect(out.diff?.[0]).toMatchObject({ before: 'curl: 7.88\njq: not installed\n', after: 'curl: 7.88\njq: installed\n' });
+  });
+
+  it('latest upgrades an installed package whose candidate is newer; absent removes (purge)', () => {
+    const out = decide(apt, { name: 'curl', state: 'latest' }, [{ stdout: 'I curl installed|7.88\nC curl 7.90\nA 5\n' }]);
+    expect(out.diff?.[0].after).toBe('curl: 7.90\n');
+    expect(decide(apt, { name: 'curl', state: 'absent', purge: true }, [installed]).steps?.[0]).toMatchObject({
+      script: 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q curl',
+    });
+    expect(decide(apt, { name: 'curl' }, [installed])).toMatchObject({ changed: false, msg: 'packages already present' });
+  });
+
+  it('a stale cache is refreshed first, then the task is probed and planned again on the fresh one', () => {
+    const out = decide(apt, { name: 'jq', update_cache: true, cache_valid_time: 60 }, [installed]);
+    expect(out.msg).toBe('install jq (judged on the current package cache; it would be refreshed first)');
+    expect(out.steps).toEqual([
+      { kind: 'run', script: 'apt-get update -q', what: undefined },
+      { kind: 'replan', args: { name: 'jq', update_cache: false, cache_valid_time: 60 }, result: { cache_updated: true } },
+    ]);
+    expect(decide(apt, { name: 'curl', update_cache: true, cache_valid_time: 3600 }, [installed]).steps).toBeUndefined();
+  });
+
+  it('a failed install is the task failure, with the last lines apt printed', () => {
+    const step = decide(apt, { name: 'jq' }, [installed]).steps![0] as RunStep;
+    expect(step.result!({ rc: 100, stdout: '', stderr: 'Reading...\nE: Unable to locate package jq\n', seconds: 1 })).toMatchObject({
+      failed: true,
+      rc: 100,
+      msg: 'apt-get install failed: Reading... | E: Unable to locate package jq',
+    });
+    expect(step.result!({ rc: 0, stdout: '', stderr: '', seconds: 1 })).toEqual({});
+  });
+
+  it('a .deb file is read first: its package name decides what is looked up, its version what is installed', () => {
+    const args = { deb: '/tmp/pbx_1.2_amd64.deb' };
+    const { found, scripts: asked } = answer(
+      apt.probe!(args, planContext()),
+      { stdout: 'Package: pbx\nVersion: 1.2\n' },
+      { stdout: 'I pbx installed|1.1\nA 9\n' },
+    );
+    expect(asked[0]).toBe('dpkg-deb -f /tmp/pbx_1.2_amd64.deb Package Version');
+    expect(asked[1]).toContain('for p in pbx;');
+    const out = apt.plan(args, found, planContext());
+    expect(out.diff?.[0]).toMatchObject({ before: 'pbx: 1.1\n', after: 'pbx: 1.2\n' });
+    expect(scripts(out)[0]).toMatch(/apt-get install .* \/tmp\/pbx_1\.2_amd64\.deb$/);
+  });
+
+  it('a package name that reads as an option is refused', () => {
+    expect(() => apt.probe!({ name: '-oAPT::x' }, planContext())).toThrow("invalid package name '-oAPT::x'");
+  });
+});
+
+describe('service', () => {
+  const systemd = (active: string, enabled: string, exists = 'exists') => [{ stdout: `systemd\n${active}\n${enabled}\n${exists}\n` }];
+  it('starts and enables what is stopped and disabled, daemon-reload first when asked', () => {
+    const out = decide(service, { name: 'pbx', state: 'started', enabled: true, daemon_reload: true }, systemd('inactive', 'disabled'));
+    expect(out).toMatchObject({ changed: true, msg: 'would enable, start' });
+    expect(scripts(out)).toEqual(['systemctl daemon-reload', 'systemctl enable pbx', 'systemctl start pbx']);
+    expect(out.diff?.[0]).toMatchObject({ before: 'pbx: stopped, disabled\n', after: 'pbx: running, enabled\n' });
+  });
+
+  it('started and stopped are idempotent, restarted always acts, reloaded starts a stopped one', () => {
+    expect(decide(service, { name: 'pbx', state: 'started' }, systemd('active', 'enabled')).changed).toBe(false);
+    expect(scripts(decide(service, { name: 'pbx', state: 'stopped' }, systemd('active', 'static')))).toEqual(['systemctl stop pbx']);
+    expect(scripts(decide(service, { name: 'pbx', state: 'restarted' }, systemd('active', 'enabled')))).toEqual(['systemctl restart pbx']);
+    expect(scripts(decide(service, { name: 'pbx', state: 'reloaded' }, systemd('inactive', 'enabled')))).toEqual(['systemctl start pbx']);
+  });
+
+  it('SysV hosts get service and update-rc.d; a missing service fails', () => {
+    const out = decide(service, { name: 'ntp', state: 'started', enabled: true }, [{ stdout: 'sysv\ninactive\ndisabled\nexists\n' }]);
+    expect(scripts(out)).toEqual(['update-rc.d ntp defaults && update-rc.d ntp enable', 'service ntp start']);
+    expect(decide(service, { name: 'x', state: 'started' }, systemd('inactive', 'missing', 'missing'))).toMatchObject({
+      failed: true,
+      msg: 'service x not found (systemd)',
+    });
+  });
+});
+
+describe('user', () => {
+  const existing = { stdout: 'app:x:1001:1001:App:/home/app:/bin/sh\napp\napp audio\n$6$old\n' };
+  it('creates a missing user with useradd and the hash through chpasswd on stdin, never in argv', () => {
+    const out = decide(user, { name: 'app', shell: '/bin/bash', password: '$6$new' }, [{ rc: 2 }]);
+    expect(out.msg).toBe('user would be created');
+    expect(out.steps).toEqual([
+      { kind: 'run', script: 'useradd -m -s /bin/bash app' },
+      { kind: 'run', script: 'chpasswd -e', stdin: 'app:$6$new\n' },
+    ]);
+  });
+
+  it('changes only what differs, reports it by field, and nothing when all holds', () => {
+    const out = decide(user, { name: 'app', shell: '/bin/bash', groups: ['audio', 'video'] }, [existing]);
+    expect(out.msg).toBe('user would change (shell, groups)');
+    expect(scripts(out)).toEqual(['usermod -s /bin/bash -G audio,video app']);
+    expect(decide(user, { name: 'app', shell: '/bin/sh', groups: 'audio', password: '$6$old' }, [existing]).changed).toBe(false);
+    expect(scripts(decide(user, { name: 'app', groups: ['video'], append: true }, [existing]))).toEqual(['usermod -a -G video app']);
+  });
+
+  it('absent removes (with its home when asked); a hash with a colon is refused', () => {
+    expect(scripts(decide(user, { name: 'app', state: 'absent', remove: true }, [existing]))).toEqual(['userdel -r app']);
+    expect(decide(user, { name: 'app', state: 'absent' }, [{ rc: 2 }]).changed).toBe(false);
+    expect(() => decide(user, { name: 'app', password: 'a:b' }, [existing])).toThrow('password must be a crypt(3) hash');
+  });
+
+  it('a lookup that fails for another reason fails the task, not "absent"', () => {
+    expect(() => decide(user, { name: 'app' }, [{ rc: 1, stderr: 'nss broken' }])).toThrow('looking up user app: failed (rc=1): nss broken');
+  });
+});
+
+describe('group', () => {
+  it('creates, changes the gid, removes, or does nothing', () => {
+    expect(scripts(decide(group, { name: 'sip', gid: 900, system: true }, [{ rc: 2 }]))).toEqual(['groupadd -r -g 900 sip']);
+    expect(scripts(decide(group, { name: 'sip', gid: 901 }, [{ stdout: 'sip:x:900:\n' }]))).toEqual(['groupmod -g 901 sip']);
+    expect(scripts(decide(group, { name: 'sip', state: 'absent' }, [{ stdout: 'sip:x:900:\n' }]))).toEqual(['groupdel sip']);
+    expect(decide(group, { name: 'sip', gid: 900 }, [{ stdout: 'sip:x:900:\n' }]).changed).toBe(false);
+    expect(decide(group, { name: 'sip', state: 'absent' }, [{ rc: 2 }]).changed).toBe(false);
+  });
+});
+
+describe('hostname', () => {
+  it('hostnamectl under systemd, /etc/hostname and hostname elsewhere, nothing when both match', () => {
+    expect(scripts(decide(hostname, { name: 'pbx01' }, [{ stdout: 'old\nold\nsystemd\n' }]))).toEqual(['hostnamectl set-hostname pbx01']);
+    expect(scripts(decide(hostname, { name: 'pbx01' }, [{ stdout: 'old\nold\nnone\n' }]))).toEqual(["printf '%s\\n' pbx01 > /etc/hostname && hostname pbx01"]);
+    expect(decide(hostname, { name: 'pbx01' }, [{ stdout: 'pbx01\nold\nsystemd\n' }]).changed).toBe(true);
+    expect(decide(hostname, { name: 'pbx01' }, [{ stdout: 'pbx01\npbx01\nsystemd\n' }]).changed).toBe(false);
+  });
+});
+
+describe('filesystem', () => {
+  it('mkfs is one argv step, options split as shell words, force per type', () => {
+    expect(scripts(decide(filesystem, { fstype: 'ext4', dev: '/dev/sdb', opts: '-L data' }, [{ stdout: 'rc=2\n' }]))).toEqual([
+      'mkfs.ext4 -L data -- /dev/sdb',
+    ]);
+    expect(scripts(decide(filesystem, { fstype: 'xfs', dev: '/dev/sdb', force: true }, [{ stdout: 'rc=0\nTYPE=ext4\n' }]))).toEqual([
+      'mkfs.xfs -f -- /dev/sdb',
+    ]);
+    expect(() => decide(filesystem, { fstype: 'ext4;reboot', dev: '/dev/sdb' }, [{ stdout: 'rc=2\n' }])).toThrow('is not a filesystem type');
+  });
+
+  it('a probe that cannot run at all fails the task before any plan', () => {
+    expect(() => decide(filesystem, { fstype: 'ext4', dev: '/dev/sdb' }, [{ rc: 1, stderr: 'sh: blkid: not found' }])).toThrow('not found');
+  });
+});
+
+describe('command and shell', () => {
+  it('creates/removes are read in one look; the command runs only when they allow it', () => {
+    const args = { cmd: 'make install', creates: '/usr/bin/x', removes: '/tmp/src' };
+    const { scripts: asked } = answer(command.probe!(args, planContext()), { stdout: 'C0\nR1\n' });
+    expect(asked).toEqual(['test -e /usr/bin/x && echo C1 || echo C0\ntest -e /tmp/src && echo R1 || echo R0']);
+    expect(decide(command, args, [{ stdout: 'C1\nR1\n' }])).toMatchObject({ changed: false, msg: 'skipped, since /usr/bin/x exists' });
+    expect(decide(command, args, [{ stdout: 'C0\nR0\n' }])).toMatchObject({ changed: false, msg: 'skipped, since /tmp/src does not exist' });
+    expect(decide(command, args, [{ stdout: 'C0\nR1\n' }])).toMatchObject({ changed: true, msg: 'would run: /usr/bin/x does not exist' });
+  });
+
+  it('the declared probe runs in chdir, and exit 0 means nothing to do', () => {
+    const args = { cmd: 'pcs cluster setup x', probe: 'test -f /etc/corosync/corosync.conf', chdir: '/root' };
+    const q = command.probe!(args, planContext());
+    expect(answer(q, { rc: 0 }).found).toEqual({ probeRc: 0 });
+    expect(decide(command, args, [{ rc: 0 }])).toMatchObject({ changed: false, msg: 'probe reports the desired state is already there' });
+    expect(decide(command, args, [{ rc: 1 }])).toMatchObject({ changed: true, msg: 'would run: probe exited 1' });
+    expect(decide(command, { ...args, creates: '/x' }, [{ stdout: 'C1\n' }]).changed).toBe(false);
+  });
+
+  it('no argv is read by a shell: words are quoted; shell keeps the line; stdin gets its newline', () => {
+    const out = command.plan({ cmd: "echo 'a b' $HOME", stdin: 'hi' }, {}, planContext());
+    expect(out.steps?.[0]).toMatchObject({ kind: 'run', script: "echo 'a b' '$HOME'", stdin: 'hi\n' });
+    expect(command.plan({ argv: ['ls', '-l', 'a b'] }, {}, planContext()).steps?.[0]).toMatchObject({ script: "ls -l 'a b'" });
+    expect(shell.plan({ cmd: 'echo $HOME | wc -c', executable: '/bin/bash' }, {}, planContext()).steps?.[0]).toMatchObject({
+      script: "/bin/bash -c 'echo $HOME | wc -c'",
+    });
+    expect(command.plan({}, {}, planContext())).toMatchObject({ failed: true });
+  });
+
+  it('the result is what Ansible registers; a non-zero exit is a failed task', () => {
+    const step = command.plan({ cmd: 'ls' }, {}, planContext()).steps![0] as RunStep;
+    expect(step.result!({ rc: 0, stdout: 'a\nb\n\n', stderr: '', seconds: 0.25 })).toMatchObject({
+      cmd: 'ls',
+      rc: 0,
+      stdout: 'a\nb',
+      stdout_lines: ['a', 'b'],
+      delta: '0.250s',
+      failed: false,
+    });
+    expect(step.result!({ rc: 2, stdout: '', stderr: 'no\n', seconds: 0 })).toMatchObject({ failed: true, msg: 'non-zero return code 2', stderr: 'no' });
+  });
+});
+
+describe('wait_for', () => {
+  it('the wait is one remote loop timed on the host; success, timeout and a predicted wait', () => {
+    const args = { port: 5060, timeout: 5 };
+    const { scripts: asked } = answer(wait_for.probe!(args, planContext()), { stdout: '1200\n' });
+    expect(asked[0]).toContain('end=$(( $(date +%s) + 5 ))');
+    expect(decide(wait_for, args, [{ stdout: '1200\n' }])).toMatchObject({
+      changed: false,
+      msg: 'port 127.0.0.1:5060 started after 1.2s',
+      result: { elapsed: 1.2 },
+    });
+    expect(decide(wait_for, args, [{ rc: 1, stdout: '5000\n' }])).toMatchObject({
+      failed: true,
+      msg: 'timeout after 5s waiting for port 127.0.0.1:5060 to be started',
+    });
+    const dry = planContext({ check: true, predict: true });
+    expect(answer(wait_for.probe!(args, dry), { rc: 1, stdout: '3\n' }).scripts[0]).toContain('+ 0 ))');
+    const predicted = decide(wait_for, args, [{ rc: 1, stdout: '3\n' }], dry);
+    expect(predicted).toMatchObject({ predicted: true, msg: expect.stringContaining('predicted, not polled: the real run waits up to 5s') });
+    expect(predicted.failed).toBeUndefined();
+  });
+
+  it('a path, its absence or a regex in it; a host that reads as an option is refused', () => {
+    expect(answer(wait_for.probe!({ path: '/run/x', state: 'absent' }, planContext()), { stdout: '0\n' }).scripts[0]).toContain('[ ! -e /run/x ]');
+    expect(answer(wait_for.probe!({ path: '/log', search_regex: 'ready' }, planContext()), { stdout: '0\n' }).scripts[0]).toContain('grep -Eq ready /log');
+    expect(() => wait_for.probe!({ port: 1, host: '-x' }, planContext())).toThrow("invalid host '-x'");
+  });
+});
+
+describe('setup', () => {
+  it('parses the one-script facts into Ansible names', () => {
+    const out = [
+      '## os',
+      'ID=debian',
+      'VERSION_ID="12"',
+      'NAME="Debian GNU/Linux"',
+      'VERSION_CODENAME=bookworm',
+      '## hostname',
+      'pbx01',
+      'pbx01.lan',
+      '## cpus',
+      '2',
+      '## mem',
+      'MemTotal:  2048000 kB',
+      'MemAvailable:  1024000 kB',
+      '## mounts',
+      '/dev/sda1 1000 500 500 50% /',
+      'overlay 1 1 1 1% /var/lib/docker/x',
+      '## disks',
+      'sdb 1073741824 disk',
+      '## addrs',
+      '2: eth0    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0',
+      '1: lo    inet 127.0.0.1/8 scope host lo',
+      '## route',
+      'default via 10.0.0.1 dev eth0',
+      '## time',
+      'yes',
+      '## init',
+      'systemd',
+      '## user',
+      'root',
+      '6.1.0',
+      'x86_64',
+    ].join('\n');
+    const facts = decide(setup, {}, [{ stdout: out }]).facts?.ansible_facts as Record<string, unknown>;
+    expect(facts).toMatchObject({
+      distribution: 'Debian',
+      distribution_major_version: '12',
+      os_family: 'Debian',
+      hostname: 'pbx01',
+      fqdn: 'pbx01.lan',
+      processor_vcpus: 2,
+      memtotal_mb: 2000,
+      devices: { sdb: { size_bytes: 1073741824 } },
+      all_ipv4_addresses: ['10.0.0.5'],
+      default_ipv4: { address: '10.0.0.5', prefix: '24', interface: 'eth0', gateway: '10.0.0.1' },
+      time_synchronized: true,
+      service_mgr: 'systemd',
+    });
+    expect(facts.mounts).toEqual([{ device: '/dev/sda1', mount: '/', size_total: 1024000, size_used: 512000, size_available: 512000 }]);
+  });
+});
