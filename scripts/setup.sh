@@ -46,4 +46,11 @@ if [ ! -x .venv-moto/bin/moto_server ]; then
   .venv-moto/bin/pip install -q 'moto[server]==5.2.5'
 fi
 
+# pyinfra for the benchmark only (bash scripts/setup.sh --bench), in its own virtualenv.
+if [ "${1:-}" = --bench ] && [ ! -x .venv-pyinfra/bin/pyinfra ]; then
+  /usr/bin/python3 -m venv .venv-pyinfra
+  .venv-pyinfra/bin/pip install -q 'pyinfra==3.10.0'
+fi
+
+# Also builds the engine into dist/ (the prepare script), which `node engine` runs.
 npm ci --no-audit --no-fund --loglevel=error

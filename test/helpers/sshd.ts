@@ -87,7 +87,7 @@ function waitForPort(address: string, port: number, timeoutMs = 10000): Promise<
   });
 }
 
-const SSHD_CONFIG = (dir: string, address: string, port: number, keys: string, keyTypes: string[], passwordLogin: boolean) => `
+const SSHD_CONFIG = (dir: string, address: string, port: number, keys: string, keyTypes: string[], passwordLogin: boolean, logCommands: boolean) => `
 ListenAddress ${address}:${port}
 ${keyTypes.map((t) => `HostKey ${dir}/ssh_host_${t}_key`).join('\n')}
 PidFile ${dir}/sshd.pid
@@ -101,13 +101,25 @@ MaxSessions 200
 MaxStartups 200:30:400
 LogLevel ERROR
 Subsystem sftp internal-sftp
+${logCommands ? `ForceCommand ${dir}/log-command` : ''}
+`;
+
+/** Runs each command a client sends, after appending it (NUL-terminated) to commands.log. */
+const LOG_COMMAND = (dir: string) => `#!/bin/sh
+printf '%s\\0' "$SSH_ORIGINAL_COMMAND" >> ${dir}/commands.log
+exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
 `;
 
 /**
  * Starts n sshd hosts named prefix1..n. Each has a host key of every type in `keyTypes`;
  * known_hosts records the first type only.
  */
-export async function startHosts(n: number, prefix = 'node', keyTypes: string[] = ['ed25519'], options: { passwordLogin?: boolean } = {}): Promise<HostSet> {
+export async function startHosts(
+  n: number,
+  prefix = 'node',
+  keyTypes: string[] = ['ed25519'],
+  options: { passwordLogin?: boolean; logCommands?: boolean } = {},
+): Promise<HostSet> {
   cleanStale();
   ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true });
@@ -134,7 +146,15 @@ export async function startHosts(n: number, prefix = 'node', keyTypes: string[] 
     for (const type of keyTypes) execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(hostDir, `ssh_host_${type}_key`)]);
     const address = `127.${base[0]}.${base[1]}.${i}`;
     const port = 2222;
-    writeFileSync(join(hostDir, 'sshd_config'), SSHD_CONFIG(hostDir, address, port, authorized, keyTypes, options.passwordLogin ?? false));
+    writeFileSync(
+      join(hostDir, 'sshd_config'),
+      SSHD_CONFIG(hostDir, address, port, authorized, keyTypes, options.passwordLogin ?? false, options.logCommands ?? false),
+    );
+    if (options.logCommands) {
+      writeFileSync(join(hostDir, 'log-command'), LOG_COMMAND(hostDir), { mode: 0o755 });
+      writeFileSync(join(hostDir, 'commands.log'), '');
+      chmodSync(join(hostDir, 'commands.log'), 0o666);
+    }
     const child = spawn('/usr/sbin/sshd', ['-D', '-f', join(hostDir, 'sshd_config')], { stdio: 'ignore', detached: false });
     hosts.push({ name: `${prefix}${i}`, address, port, root, pid: child.pid! });
     known.push(

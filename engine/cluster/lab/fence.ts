@@ -24,7 +24,7 @@ export function startFenceDaemon(): void {
   mkdirSync(requests(), { recursive: true });
   mkdirSync(replies(), { recursive: true });
   if (existsSync(paths.fencedPid()) && isAlive(Number(readFileSync(paths.fencedPid(), 'utf8')))) return;
-  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), ENGINE_ENTRY, 'lab', 'fenced'], {
+  const child = spawn(process.execPath, [ENGINE_ENTRY, 'lab', 'fenced'], {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: 'ignore',

@@ -1,6 +1,6 @@
 // What every transport offers the modules: run a shell command line, with stdin, env and become.
 
-interface Become {
+export interface Become {
   user: string;
   password?: string;
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError, suggestion } from '../errors';
 import { buildInventorySchema, buildPlaybookSchema, buildTasksSchema } from '../schema/build';
+import { compiledValidators } from '../schema/compiled';
 import { positionIn, type YamlSource } from './yaml';
 
 export type SchemaName = 'playbook' | 'tasks' | 'inventory';
@@ -12,16 +13,16 @@ export type SchemaName = 'playbook' | 'tasks' | 'inventory';
 let validators: Record<SchemaName, ValidateFunction> | undefined;
 
 function compile(): Record<SchemaName, ValidateFunction> {
-  if (validators) return validators;
-  const Ajv = (require('ajv') as typeof import('ajv')).default;
   // verbose: errors carry their parent schema, which lists the valid names for suggestions.
-  const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
-  ajv.addSchema(buildTasksSchema());
-  validators = {
-    tasks: ajv.getSchema('tasks.schema.json')!,
-    playbook: ajv.compile(buildPlaybookSchema()),
-    inventory: ajv.compile(buildInventorySchema()),
-  };
+  validators ??= compiledValidators(
+    { allErrors: true, strict: false, allowUnionTypes: true, verbose: true },
+    [buildTasksSchema(), buildPlaybookSchema(), buildInventorySchema()],
+    {
+      tasks: 'tasks.schema.json',
+      playbook: 'playbook.schema.json',
+      inventory: 'inventory.schema.json',
+    },
+  );
   return validators;
 }
 

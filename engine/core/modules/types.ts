@@ -62,6 +62,8 @@ export class Query<Found> {
       what?: string;
       /** The parser reads the exit status itself; otherwise a non-zero exit fails the task. */
       anyStatus?: boolean;
+      /** A wait: it runs when its task runs, never fetched ahead with an earlier task's probe. */
+      live?: boolean;
     } = {},
   ) {}
 

@@ -62,7 +62,10 @@ export const wait_for: Module<WaitArgs, { rc: number; elapsed: number }> = {
       'echo $(( ($(date +%s%N) - s) / 1000000 ))',
       'exit $rc',
     ].join('\n');
-    return new Query(script, (res) => ({ rc: res.rc, elapsed: Number(res.stdout.trim().split('\n').pop()) / 1000 }), { anyStatus: true });
+    return new Query(script, (res) => ({ rc: res.rc, elapsed: Number(res.stdout.trim().split('\n').pop()) / 1000 }), {
+      anyStatus: true,
+      live: true,
+    });
   },
   plan(args, found, ctx) {
     if (found.rc === 3) return { changed: false, failed: true, msg: 'wait_for needs port or path' };

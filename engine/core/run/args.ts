@@ -2,20 +2,26 @@
 // and checked against the module's own, strict schema.
 import type { ValidateFunction } from 'ajv';
 import { toBool } from '../load/filters';
+import { allModules } from '../modules';
 import type { Module } from '../modules/types';
+import { compiledValidators } from '../schema/compiled';
 
-const validators = new Map<string, ValidateFunction>();
+const OPTIONS = { allErrors: false, strict: false, allowUnionTypes: true, coerceTypes: true } as const;
+let validators: Record<string, ValidateFunction> | undefined;
 
 const BOOLEAN_WORDS = /^(yes|no|y|n|true|false|t|f|on|off|1|0)$/i;
 
+/** Every registered module's argument validator, compiled together once (and cached). */
 function validatorFor(module: Module): ValidateFunction {
-  let v = validators.get(module.name);
-  if (!v) {
-    const Ajv = (require('ajv') as typeof import('ajv')).default;
-    v = new Ajv({ allErrors: false, strict: false, allowUnionTypes: true, coerceTypes: true }).compile(module.schema);
-    validators.set(module.name, v);
-  }
-  return v;
+  const modules = allModules();
+  validators ??= compiledValidators(
+    OPTIONS,
+    modules.map((m) => ({ ...m.schema, $id: `args:${m.name}` })),
+    Object.fromEntries(modules.map((m) => [m.name, `args:${m.name}`])),
+  );
+  // A module registered after the first task (an extension loaded late) compiles on its own.
+  validators[module.name] ??= compiledValidators(OPTIONS, [{ ...module.schema, $id: `args:${module.name}` }], { v: `args:${module.name}` }).v;
+  return validators[module.name];
 }
 
 /** Returns the checked arguments, or a message naming the bad argument. */

@@ -27,6 +27,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     lockOwner: lockOwner(playbook.file),
     interrupted: false,
     stopped: false,
+    changeEpoch: 0,
   };
   const onSigint = () => {
     run.interrupted = true;

@@ -293,8 +293,9 @@ async function runMeta(play: PlayRun, task: Task, hosts: HostState[]): Promise<v
 }
 
 async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[]): Promise<void> {
-  for (const task of tasks) {
+  for (const [index, task] of tasks.entries()) {
     if (play.aborted || play.run.interrupted) return;
+    play.upcoming = tasks.slice(index + 1);
     const active = hosts.filter(isActive);
     if (!active.length) return;
     if (task.block) await runBlock(play, task, active);
@@ -356,7 +357,8 @@ export async function runPlay(run: RunContext, play: Play): Promise<void> {
   }
   const varsFiles = loadVarsFiles(run, play, hosts);
   for (const batch of serialBatches(play.serial, hosts, run.templar, { ...play.vars, ...run.options.extraVars })) {
-    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false };
+    // Facts are gathered with the first tasks' probes (those that do not depend on the facts).
+    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false, upcoming: tasks.pre.length ? tasks.pre : tasks.main };
     const batchStates = () => batch.map((h) => run.hosts.get(h)!);
     if (play.gatherFacts) await runSimpleTask(state, gatherTask(play), batchStates().filter(isActive));
     await runTasks(state, tasks.pre, batchStates());

@@ -1,8 +1,8 @@
 // What the runner knows about each host during a run, and the options of the run.
-import type { Connection } from '../connection/types';
+import type { Connection, ExecResult } from '../connection/types';
 import type { Inventory } from '../load/inventory';
 import type { Templar } from '../load/template/templar';
-import type { Play, Vars } from '../load/types';
+import type { Play, Task, Vars } from '../load/types';
 import type { Change, Reporter, Stats } from '../output/events';
 
 export interface HostState {
@@ -24,6 +24,18 @@ export interface HostState {
   stats: Stats;
   /** Tasks that changed the host, in order (in check mode: would have). */
   changes: Change[];
+  /** Answers to the probes of tasks ahead, fetched with an earlier task's (lookahead.ts). */
+  prefetched: Map<Task, Prefetched>;
+  /** How many tasks ahead the next probe fetches for. */
+  lookahead: number;
+}
+
+/** An answer to a task's probe fetched ahead with an earlier task's (lookahead.ts), valid while no step has run since. */
+interface Prefetched {
+  script: string;
+  cwd?: string;
+  res: ExecResult;
+  epoch: number;
 }
 
 export interface RunOptions {
@@ -61,6 +73,8 @@ export interface RunContext {
    * not run (later batches and plays would act on a half-done change).
    */
   stopped: boolean;
+  /** Counts the tasks that changed (or failed on) any host: answers fetched before one are stale. */
+  changeEpoch: number;
 }
 
 export interface PlayRun {
@@ -71,6 +85,8 @@ export interface PlayRun {
   playHosts: string[];
   batch: string[];
   aborted: boolean;
+  /** The tasks after the running one in its list: what probes may fetch ahead for. */
+  upcoming: Task[];
 }
 
 export function newHost(name: string): HostState {
@@ -87,6 +103,8 @@ export function newHost(name: string): HostState {
     notified: new Set(),
     stats: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0, warnings: 0 },
     changes: [],
+    prefetched: new Map(),
+    lookahead: 8,
   };
 }
 

@@ -21,12 +21,17 @@ function failure(name: string, res: ExecResult): ModuleError {
   return new ModuleError(`${name}: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr, stdout: res.stdout });
 }
 
-/** Runs a query and the further queries its parser asks for; returns what they found. */
-async function runQuery<Found>(exec: Exec, query: Query<Found>): Promise<Found> {
+/**
+ * Runs a query and the further queries its parser asks for; returns what they found. `answered`
+ * is the first query's answer when it was fetched already (with other tasks' probes).
+ */
+export async function runQuery<Found>(exec: Exec, query: Query<Found>, answered?: ExecResult): Promise<Found> {
   let next: Found | Query<Found> = query;
+  let given = answered;
   while (next instanceof Query) {
     const look: Query<Found> = next;
-    const res = await exec(look.script, { stdin: look.options.stdin, cwd: look.options.cwd });
+    const res = given ?? (await exec(look.script, { stdin: look.options.stdin, cwd: look.options.cwd }));
+    given = undefined;
     if (res.rc !== 0 && !look.options.anyStatus) throw failure(nameOf(look.script, look.options.what), res);
     next = look.parse(res);
   }

@@ -4,11 +4,12 @@ import { InputError } from '../errors';
 import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
-import { ModuleError, type Outcome, type PlanContext } from '../modules/types';
+import { type Module, ModuleError, type Outcome, type PlanContext, type ProbeContext, Query } from '../modules/types';
 import { CENSORED, type HostStatus } from '../output/events';
-import { type Connection, UnreachableError } from '../connection/types';
+import { type Become, type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
-import { type Exec, execOn, probeWith, runSteps } from './steps';
+import { type Ahead, canGoAhead, probeAhead, type RunsAs, takePrefetched } from './lookahead';
+import { type Exec, execOn, probeWith, runQuery, runSteps } from './steps';
 import { connectionFor } from './connect';
 import { findLocal } from './files';
 import { loadYamlFile } from '../load/yaml';
@@ -99,7 +100,6 @@ async function runModuleOnce(
   const module = task.module!;
   const { args, error } = checkArgs(module, values.value('arguments', task.args) as Vars);
   if (error) return { result: { failed: true, changed: false, msg: error } };
-  const check = task.checkMode === undefined ? play.run.options.check : values.flag('check_mode', task.checkMode);
   const delegate = task.delegateTo === undefined ? undefined : values.text('delegate_to', task.delegateTo);
   const target = delegate ?? host.name;
   let conn: Connection | undefined;
@@ -107,14 +107,10 @@ async function runModuleOnce(
     conn = await connectionFor(play.run, target, targetVarsOf(play, host, scope, delegate), play.play.connection, play.play.remoteUser);
     if (limit) conn = withDeadline(conn, limit.deadline, limit.message);
   }
-  const env = task.environment ?? play.play.environment;
-  const exec = conn
-    ? execOn(conn, { become: becomeFor(play, values), env: env === undefined ? undefined : (values.value('environment', env) as Record<string, string>) })
-    : noHost(module.name);
+  const runsAs = runsAsOf(play, values);
+  const exec = conn ? execOn(conn, runsAs.options) : noHost(module.name);
   const ctx: PlanContext = {
-    host: host.name,
-    check,
-    predict: check && predicting(play.run),
+    ...probeContextOf(play, host, values),
     vars: scope.raw,
     renderText: (text, file) => values.file(text, file ?? task.pos.file),
     evaluate: (expr) => values.all('condition', [expr]),
@@ -123,15 +119,66 @@ async function runModuleOnce(
     readYaml: (path) => loadYamlFile(path).data,
   };
   const decide = async (taskArgs: Vars): Promise<Outcome> => module.plan(taskArgs, await probeWith(exec, module, taskArgs, ctx), ctx);
-  const outcome = await decide(args);
+  const lookAhead: Ahead | undefined =
+    limit || delegate ? undefined : { play, host, runsAs, probeContext: (v) => probeContextOf(play, host, v), runsAsOf: (v) => runsAsOf(play, v) };
+  const first = await firstLook(exec, module, args, ctx, task, lookAhead);
+  let outcome = module.plan(args, first.found, ctx);
+  // Fetched ahead and a change to make: probed again right before it applies, never decided on old state.
+  if (first.fetchedAhead && !ctx.check && outcome.steps?.length && !outcome.failed) outcome = await decide(args);
   const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
   if (outcome.failed) result.failed = true;
   if (outcome.predicted) result.predicted = true;
   if (outcome.diff?.length) result.diff = outcome.diff;
   if (delegate) result.delegated_to = delegate;
-  if (!check && outcome.steps?.length && !outcome.failed) Object.assign(result, await runSteps(exec, outcome.steps, (again) => decide(again as Vars)));
-  if (check) result.check_mode = true;
+  if (!ctx.check && outcome.steps?.length && !outcome.failed) {
+    const steps = outcome.steps;
+    Object.assign(result, await runSteps(exec, steps, (again) => decide(again as Vars)));
+  }
+  if (ctx.check) result.check_mode = true;
   return { result, facts: outcome.facts };
+}
+
+/**
+ * A task that changed a host (or failed halfway) makes every answer fetched ahead before it ended
+ * stale, on every host: hosts share state (a cluster, a volume). A task judged unchanged
+ * (changed_when: false on a read-only command) leaves them valid.
+ */
+function noteChange(play: PlayRun, result: Result): void {
+  if (!result.check_mode && (result.changed || result.failed)) play.run.changeEpoch++;
+}
+
+function probeContextOf(play: PlayRun, host: HostState, values: TaskValues): ProbeContext {
+  const { task } = values;
+  const check = task.checkMode === undefined ? play.run.options.check : values.flag('check_mode', task.checkMode);
+  return { host: host.name, check, predict: check && predicting(play.run) };
+}
+
+/** Become and environment of the task's commands; the key tells tasks that run alike. */
+function runsAsOf(play: PlayRun, values: TaskValues): RunsAs & { options: { become?: Become; env?: Record<string, string> } } {
+  const env = values.task.environment ?? play.play.environment;
+  const options = { become: becomeFor(play, values), env: env === undefined ? undefined : (values.value('environment', env) as Record<string, string>) };
+  return { key: JSON.stringify(options), options };
+}
+
+/**
+ * The module's first look at the host: an answer fetched ahead with an earlier task's probe, or
+ * this probe sent together with those of the tasks ahead, or (a wait, stdin, a timeout) alone.
+ */
+async function firstLook(
+  exec: Exec,
+  module: Module,
+  args: Vars,
+  ctx: ProbeContext,
+  task: Task,
+  ahead?: Ahead,
+): Promise<{ found: unknown; fetchedAhead: boolean }> {
+  const look = module.probe?.(args, ctx);
+  if (!(look instanceof Query)) return { found: await look, fetchedAhead: false };
+  if (!ahead || !canGoAhead(look)) return { found: await runQuery(exec, look), fetchedAhead: false };
+  const fetched = takePrefetched(ahead, task, look);
+  if (fetched) return { found: await runQuery(exec, look, fetched), fetchedAhead: true };
+  const answer = await probeAhead(ahead, exec, look);
+  return { found: await runQuery(exec, look, answer), fetchedAhead: false };
 }
 
 /** A controller-only module has no host to run a command on; asking for one is a bug in it. */
@@ -324,6 +371,7 @@ async function runOnHost(
     }
     const { result, facts } = await attempt(play, host, values);
     judge(values, result);
+    noteChange(play, result);
     report(result);
     return { result, facts: facts ? [facts] : [] };
   }
@@ -345,6 +393,7 @@ async function runOnHost(
     }
     const outcome = await attempt(play, host, itemValues);
     judge(itemValues, outcome.result);
+    noteChange(play, outcome.result);
     const r = { ...outcome.result, item, [loopVar]: item };
     results.push(r);
     if (outcome.facts) facts.push(outcome.facts);

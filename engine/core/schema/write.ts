@@ -13,7 +13,10 @@ export function schemaFiles(): Record<string, string> {
   };
 }
 
-export function writeSchemas(dir = resolve(__dirname, '../../schema')): string[] {
+/** engine/schema/ of the sources, also when this runs from the build in dist/engine/. */
+const SCHEMA_DIR = resolve(__dirname, '../../schema').replace(/\/dist\/engine\/schema$/, '/engine/schema');
+
+export function writeSchemas(dir = SCHEMA_DIR): string[] {
   return Object.entries(schemaFiles()).map(([name, content]) => {
     writeFileSync(join(dir, name), content);
     return join(dir, name);

@@ -28,11 +28,15 @@ export interface StatWants {
   follow?: boolean;
 }
 
-/** Parses the output of statScript: a line `absent`, or type+attributes, link target, checksum, base64 content. */
+/**
+ * Parses the output of statScript: a line `absent`, or type+attributes, link target, checksum
+ * (sha256sum's line) and base64 content. Content read whole is checksummed here, not on the host.
+ */
 function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
   const [head, link, sum, content] = stdout.split('\n');
   if (head === 'absent') return { exists: false };
   const [type, mode, owner, group, size, mtime] = head.split(' ');
+  const data = want.content && type === 'file' && content !== undefined && content !== '-' ? Buffer.from(content, 'base64') : undefined;
   return {
     exists: true,
     type: type as RemoteStat['type'],
@@ -42,22 +46,26 @@ function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
     size: Number(size),
     mtime: Number(mtime),
     linkTarget: link || undefined,
-    sha256: sum || undefined,
-    content: want.content && type === 'file' && content !== '-' ? Buffer.from(content ?? '', 'base64') : undefined,
+    sha256: sum ? sum.slice(0, 64) : data ? sha256(data) : undefined,
+    content: data,
   };
 }
 
+/**
+ * As few programs as the answer needs (each costs milliseconds on a small host, and a run probes
+ * hundreds of paths): one stat, then base64 of a file small enough to compare (its checksum is
+ * computed from it), or sha256sum of a larger one.
+ */
 function statScript(path: string, want: StatWants): string {
   const p = quotePath(path);
   const test = want.follow ? '' : `if [ -L ${p} ]; then t=link; el`;
+  const limit = want.content ? (want.contentLimit ?? Number.MAX_SAFE_INTEGER) : -1;
   return [
     `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -b ${p} ]; then t=block; elif [ -c ${p} ]; then t=char; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else echo absent; exit 0; fi`,
-    `echo "$t $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y' ${p})"`,
+    `set -- $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y' ${p}); echo "$t $*"`,
     `if [ "$t" = link ]; then readlink ${p}; else echo; fi`,
-    want.checksum || want.content ? `if [ "$t" = file ]; then sha256sum < ${p} | cut -c1-64; else echo; fi` : 'echo',
-    // Content only up to contentLimit bytes: larger files are compared by checksum alone.
-    want.content
-      ? `if [ "$t" = file ] && [ "$(stat -L -c %s ${p})" -le ${want.contentLimit ?? Number.MAX_SAFE_INTEGER} ]; then base64 -w0 < ${p}; else printf '%s' -; fi`
+    want.checksum || want.content
+      ? `if [ "$t" = file ] && [ "$4" -le ${limit} ]; then echo; base64 -w0 < ${p}; elif [ "$t" = file ]; then sha256sum < ${p}; printf -- -; else printf '\\n-'; fi`
       : 'true',
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-// Entry point of `ts-node engine ...`: the shipped engine's command line.
+// The shipped engine's command line (engine/index.js runs it, compiled or from source).
 import './shipped';
 import { main } from './core/cli';
 
