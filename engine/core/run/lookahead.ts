@@ -117,7 +117,12 @@ function parseBatch(stdout: string, count: number, boundary: string): ExecResult
  */
 export async function probeAhead(at: Ahead, exec: Exec, query: Query<unknown>): Promise<ExecResult> {
   const { play, host } = at;
-  const ahead = queriesAhead(at);
+  // While tasks change hosts, answers fetched ahead go stale before they are used: the extra
+  // probes would only load the hosts. Fetch ahead on a host's first probe, and later once nothing
+  // changed since its last one.
+  const quiet = host.epochSeen === -1 || host.epochSeen === play.run.changeEpoch;
+  host.epochSeen = play.run.changeEpoch;
+  const ahead = quiet ? queriesAhead(at) : [];
   if (!ahead.length) return exec(query.script, { cwd: query.options.cwd });
   const epoch = play.run.changeEpoch;
   const boundary = randomBytes(12).toString('hex');
