@@ -59,7 +59,8 @@ export function takePrefetched({ play, host }: Ahead, task: Task, query: Query<u
 /**
  * The queries of the next tasks of the list, as far as they can be known now: module tasks on
  * this host that run as the current one, without loop, delegation or timeout. Tasks that run on
- * the controller are looked past; a block, include or meta task ends the window.
+ * the controller are looked past; a block, include or meta task ends the window. Rendering a task
+ * ahead must stay free of side effects: a lookup that writes (Ansible's `password`) may not run here.
  */
 function queriesAhead({ play, host, runsAs, probeContext, runsAsOf }: Ahead): Array<{ task: Task; query: Query<unknown> }> {
   const found: Array<{ task: Task; query: Query<unknown> }> = [];
