@@ -23,7 +23,8 @@ it('compiles, keeps the code, and loads it with the same verdicts and error deta
     expect(v({ port: 'x', extra: 1 })).toBe(false);
     expect(v.errors?.map((e) => e.keyword).sort()).toEqual(['additionalProperties', 'type']);
     // verbose: the parent schema lists the known names ("did you mean").
-    expect(Object.keys((v.errors?.find((e) => e.keyword === 'additionalProperties')?.parentSchema as { properties: object }).properties)).toEqual(['port']);
+    const unknown = v.errors!.find((e) => e.keyword === 'additionalProperties')!;
+    expect(Object.keys((unknown.parentSchema as { properties: object }).properties)).toEqual(['port']);
   }
   // Another schema under the same name is compiled anew, never taken from the old file.
   const stricter = compiledValidators(options, [{ ...schema, properties: { port: { type: 'integer', maximum: 100 } } }], { site: `${marker}.json` }).site;

@@ -4,6 +4,7 @@ import type { Module } from './types';
 export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: string; success_msg?: string; quiet?: boolean; warn_only?: boolean }> = {
   name: 'assert',
   controllerOnly: true,
+  freeForm: 'kv',
   schema: {
     type: 'object',
     description: 'Fails the host when any of the conditions is false.',
@@ -34,6 +35,7 @@ export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: 
 export const fail: Module<{ msg?: string }> = {
   name: 'fail',
   controllerOnly: true,
+  freeForm: 'kv',
   schema: {
     type: 'object',
     description: 'Fails the host with a message.',
@@ -46,6 +48,7 @@ export const fail: Module<{ msg?: string }> = {
 export const debug: Module<{ msg?: unknown; var?: string; verbosity?: number }> = {
   name: 'debug',
   controllerOnly: true,
+  freeForm: 'kv',
   showsResult: true,
   schema: {
     type: 'object',
@@ -70,6 +73,7 @@ export const debug: Module<{ msg?: unknown; var?: string; verbosity?: number }> 
 export const set_fact: Module<Record<string, unknown>> = {
   name: 'set_fact',
   controllerOnly: true,
+  freeForm: 'kv',
   schema: {
     type: 'object',
     description: 'Sets host variables (facts) for the rest of the run.',
@@ -77,7 +81,11 @@ export const set_fact: Module<Record<string, unknown>> = {
     additionalProperties: true,
   },
   plan(args) {
-    const { cacheable: _ignored, ...facts } = args;
+    const { cacheable: _ignored, ...given } = args;
+    // As Ansible's set_fact: a string that reads as a boolean becomes one (`a=yes`, `a: "true"`).
+    const facts = Object.fromEntries(
+      Object.entries(given).map(([k, v]) => [k, typeof v === 'string' && /^(true|false|yes|no)$/i.test(v) ? /^(true|yes)$/i.test(v) : v]),
+    );
     return { changed: false, msg: `set ${Object.keys(facts).join(', ')}`, facts, result: { ansible_facts: facts } };
   },
 };
@@ -85,6 +93,7 @@ export const set_fact: Module<Record<string, unknown>> = {
 export const pause: Module<{ seconds?: number; minutes?: number; prompt?: string }> = {
   name: 'pause',
   controllerOnly: true,
+  freeForm: 'kv',
   schema: {
     type: 'object',
     description: 'Waits a number of seconds or minutes (prompts are not interactive: they are printed and the run goes on).',

@@ -47,6 +47,7 @@ function mkfsArgv(args: FilesystemArgs): string[] {
 
 export const filesystem: Module<FilesystemArgs, DeviceContent> = {
   name: 'filesystem',
+  freeForm: 'kv',
   argAliases: { type: 'fstype', device: 'dev' },
   schema: {
     type: 'object',

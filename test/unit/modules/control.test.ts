@@ -53,6 +53,17 @@ describe('fail, debug, set_fact', () => {
   it('set_fact sets its arguments as facts, cacheable aside', () => {
     expect(set_fact.plan({ a: 1, cacheable: true }, undefined, ctx)).toMatchObject({ facts: { a: 1 }, result: { ansible_facts: { a: 1 } }, msg: 'set a' });
   });
+
+  it('set_fact turns strings that read as booleans into booleans, as Ansible does, and nothing else', () => {
+    expect(set_fact.plan({ a: 'yes', b: 'False', c: 'TRUE', d: 'no', e: 'yes please', f: '1' }, undefined, ctx).facts).toEqual({
+      a: true,
+      b: false,
+      c: true,
+      d: false,
+      e: 'yes please',
+      f: '1',
+    });
+  });
 });
 
 describe('pause', () => {
