@@ -1,7 +1,7 @@
 // aws_prepare: creates what the HA cluster needs in EC2 and is missing, idempotently: the guide's
 // inbound rules on the instances' security group, an Elastic IP and an EBS volume in the
 // instances' zone (found again by their Cluster/Name tags, so a second run creates nothing).
-// The plan lists what would be created; apply creates it and returns the new ids.
+// The plan lists what would be created; its steps are one API call per missing thing, returning the new ids.
 import type { CallStep, Module } from '../../core/modules/types';
 import { ModuleError } from '../../core/modules/types';
 import { ec2Client, readClusterPlacement, tagMap } from '../aws/ec2';

@@ -1,8 +1,9 @@
 // cluster_cib: the Pacemaker configuration (cluster properties, defaults, resources, constraints)
 // declared in YAML. The probe reads the live CIB and builds the desired one from it (declared
 // elements replaced, the rest kept); the difference is the --diff output; `crm_verify` judges the
-// new CIB and `crm_diff` turns it into a patch even in check mode (both read-only); apply is one
-// `cibadmin --patch`, so the cluster sees one transition, never a half-built configuration.
+// new CIB, in check mode too (read-only); the step turns it into a patch with `crm_diff` and
+// applies it with one `cibadmin --patch`, so the cluster sees one transition, never a half-built
+// configuration.
 // A dry run on bare nodes (the cluster would have been started by earlier tasks) compares with
 // an empty CIB (`cibadmin --empty`), so the first preview shows the whole configuration, verified.
 import { type Module, ModuleError, type ProbeContext, Query } from '../../core/modules/types';

@@ -79,7 +79,7 @@ function commandResult(line: string, res: ExecResult & { seconds: number }): Rec
   };
 }
 
-/** Decides whether to run and returns the apply that runs `line`. Shared with shell. */
+/** Decides whether to run, with the step that runs `line`. Shared with shell. */
 export function planCommand(args: CommandArgs, found: Found, line: string): Outcome {
   if (found.createsExists) return { changed: false, msg: `skipped, since ${args.creates} exists`, result: { rc: 0, stdout: '', stderr: '' } };
   if (found.removesExists === false) return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: { rc: 0, stdout: '', stderr: '' } };

@@ -130,10 +130,7 @@ async function runModuleOnce(
   if (outcome.predicted) result.predicted = true;
   if (outcome.diff?.length) result.diff = outcome.diff;
   if (delegate) result.delegated_to = delegate;
-  if (!ctx.check && outcome.steps?.length && !outcome.failed) {
-    const steps = outcome.steps;
-    Object.assign(result, await runSteps(exec, steps, (again) => decide(again as Vars)));
-  }
+  if (!ctx.check && outcome.steps?.length && !outcome.failed) Object.assign(result, await runSteps(exec, outcome.steps, (again) => decide(again as Vars)));
   if (ctx.check) result.check_mode = true;
   return { result, facts: outcome.facts };
 }
