@@ -130,6 +130,7 @@ export async function probeAhead(at: Ahead, exec: Exec, query: Query<unknown>): 
   const res = await exec(batchScript([query, ...ahead.map((a) => a.query)], boundary));
   if (res.rc !== 0) throw new Error(`batched probes failed (rc=${res.rc}): ${res.stderr.trim()}`);
   const [mine, ...theirs] = parseBatch(res.stdout, ahead.length + 1, boundary);
-  host.prefetched = new Map(ahead.map((a, i) => [a.task, { script: a.query.script, cwd: a.query.options.cwd, res: theirs[i], epoch }]));
+  // Answers fetched earlier for tasks still ahead stay (queriesAhead skipped those tasks).
+  for (const [i, a] of ahead.entries()) host.prefetched.set(a.task, { script: a.query.script, cwd: a.query.options.cwd, res: theirs[i], epoch });
   return mine;
 }
