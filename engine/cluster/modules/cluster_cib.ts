@@ -73,7 +73,7 @@ function probeCib(args: CibArgs, ctx: ProbeContext): Query<Found> {
     (res) => {
       if (res.rc === 0) return judged(args, res.stdout, false);
       if (res.rc === CIB_NOT_CONNECTED && ctx.predict) return new Query('cibadmin --empty', (empty) => judged(args, empty.stdout, true));
-      throw new ModuleError(`cibadmin --query: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr });
+      throw ModuleError.ofCommand('cibadmin --query', res);
     },
     { anyStatus: true },
   );

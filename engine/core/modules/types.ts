@@ -173,4 +173,9 @@ export class ModuleError extends Error {
   ) {
     super(message);
   }
+
+  /** A command that exited non-zero, named by `what`, with what it printed. */
+  static ofCommand(what: string, res: ExecResult): ModuleError {
+    return new ModuleError(`${what}: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr, stdout: res.stdout });
+  }
 }

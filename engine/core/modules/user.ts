@@ -37,7 +37,7 @@ function probeUser(args: UserArgs): Query<Found> {
     `getent passwd ${n} || exit 2; id -gn ${n}; id -Gn ${n}; getent shadow ${n} | cut -d: -f2`,
     (res) => {
       if (res.rc === 2) return { exists: false, groups: [] };
-      if (res.rc !== 0) throw new ModuleError(`looking up user ${args.name}: failed (rc=${res.rc}): ${res.stderr.trim()}`);
+      if (res.rc !== 0) throw ModuleError.ofCommand(`looking up user ${args.name}`, res);
       return parseUser(res.stdout);
     },
     { anyStatus: true },

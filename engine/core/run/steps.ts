@@ -17,10 +17,6 @@ function nameOf(script: string, what: string | undefined): string {
   return what ?? (script.includes('\n') ? `${script.split('\n')[0]} ...` : script);
 }
 
-function failure(name: string, res: ExecResult): ModuleError {
-  return new ModuleError(`${name}: failed (rc=${res.rc}): ${(res.stderr || res.stdout).trim()}`, { rc: res.rc, stderr: res.stderr, stdout: res.stdout });
-}
-
 /**
  * Runs a query and the further queries its parser asks for; returns what they found. `answered`
  * is the first query's answer when it was fetched already (with other tasks' probes).
@@ -32,7 +28,7 @@ export async function runQuery<Found>(exec: Exec, query: Query<Found>, answered?
     const look: Query<Found> = next;
     const res = given ?? (await exec(look.script, { stdin: look.options.stdin, cwd: look.options.cwd }));
     given = undefined;
-    if (res.rc !== 0 && !look.options.anyStatus) throw failure(nameOf(look.script, look.options.what), res);
+    if (res.rc !== 0 && !look.options.anyStatus) throw ModuleError.ofCommand(nameOf(look.script, look.options.what), res);
     next = look.parse(res);
   }
   return next;
@@ -49,7 +45,7 @@ async function runCommand(exec: Exec, step: RunStep): Promise<Record<string, unk
   const start = Date.now();
   const res = await exec(step.script, { stdin: step.stdin, cwd: step.cwd });
   if (step.result) return step.result({ ...res, seconds: (Date.now() - start) / 1000 });
-  if (res.rc !== 0) throw failure(nameOf(step.script, step.what), res);
+  if (res.rc !== 0) throw ModuleError.ofCommand(nameOf(step.script, step.what), res);
   return {};
 }
 
@@ -85,7 +81,7 @@ function writeScript(step: Omit<WriteStep, 'kind'>, backupName: string): string 
 async function writeAtomic(exec: Exec, step: Omit<WriteStep, 'kind'>): Promise<Record<string, unknown>> {
   const backupName = `${step.path}.${new Date().toISOString().replace(/[:.]/g, '-')}~`;
   const res = await exec(writeScript(step, backupName), { stdin: step.content });
-  if (res.rc !== 0) throw failure(`writing ${step.path}`, res);
+  if (res.rc !== 0) throw ModuleError.ofCommand(`writing ${step.path}`, res);
   return step.backup ? { backup_file: backupName } : {};
 }
 
@@ -96,7 +92,7 @@ async function validated(exec: Exec, step: WriteStep): Promise<void> {
   try {
     const command = step.validate!.replace('%s', quotePath(tmp));
     const res = await exec(command);
-    if (res.rc !== 0) throw failure(`validate ${command}`, res);
+    if (res.rc !== 0) throw ModuleError.ofCommand(`validate ${command}`, res);
   } finally {
     await exec(`rm -f ${quotePath(tmp)}`);
   }
