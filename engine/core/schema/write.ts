@@ -1,7 +1,8 @@
 // Writes the JSON Schema files from the module registry (`engine schema --write`) into
 // engine/schema/, where editors find them.
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../paths';
 import { buildInventorySchema, buildPlaybookSchema, buildTasksSchema } from './build';
 
 export function schemaFiles(): Record<string, string> {
@@ -13,10 +14,7 @@ export function schemaFiles(): Record<string, string> {
   };
 }
 
-/** engine/schema/ of the sources, also when this runs from the build in dist/engine/. */
-const SCHEMA_DIR = resolve(__dirname, '../../schema').replace(/\/dist\/engine\/schema$/, '/engine/schema');
-
-export function writeSchemas(dir = SCHEMA_DIR): string[] {
+export function writeSchemas(dir = join(PROJECT_ROOT, 'engine/schema')): string[] {
   return Object.entries(schemaFiles()).map(([name, content]) => {
     writeFileSync(join(dir, name), content);
     return join(dir, name);
