@@ -5,6 +5,7 @@ import type { Extension } from '../core/extension';
 import { clusterModules } from './modules';
 
 const wait: Record<string, OptionSpec> = { wait: { type: 'string' } };
+const calls: Record<string, OptionSpec> = { calls: { type: 'string' } };
 
 async function operation(name: string, args: string[], flags: Flags): Promise<number> {
   const { opsCommand } = await import('./ops');
@@ -14,6 +15,7 @@ async function operation(name: string, args: string[], flags: Flags): Promise<nu
     to: flags.string('to'),
     mode: flags.string('mode'),
     wait: flags.string('wait'),
+    calls: flags.string('calls'),
   });
 }
 
@@ -32,20 +34,26 @@ const commands: CommandSpec[] = [
   },
   {
     name: 'switchover',
-    help: 'switchover [--to NODE]  Planned move of the PBX; prints how long SIP was unanswered on the VIP',
-    options: { ...wait, to: { type: 'string' } },
+    help: [
+      'switchover [--to NODE] [--calls N]',
+      '                    Planned move of the PBX; prints how long SIP was unanswered on the VIP',
+      '                    and, with --calls, whether N calls held through it were kept',
+    ].join('\n'),
+    options: { ...wait, ...calls, to: { type: 'string' } },
     run: (a, f) => operation('switchover', a, f),
   },
   {
     name: 'verify',
     help: [
-      'verify failover [--mode kill|standby]',
+      'verify failover [--mode kill|standby] [--calls N]',
       '                    Takes the active node away (lab: power cut), measures until SIP answers',
-      '                    on the VIP again, checks data written before, brings the node back',
+      '                    on the VIP again, checks data written before, brings the node back;',
+      '                    prints the timeline. --calls N: N calls (sipp, through the VIP) held',
+      '                    across it must be known after and answer a re-INVITE and a BYE',
       '                    (restart, switchover, verify: --wait SECONDS per cluster transition,',
       '                    default 120; a failed one is undone: exit 2)',
     ].join('\n'),
-    options: { ...wait, mode: { type: 'string' } },
+    options: { ...wait, ...calls, mode: { type: 'string' } },
     run: (a, f) => operation('verify', a, f),
   },
   {

@@ -123,6 +123,21 @@ it('engine validate loads and checks everything, connects to no host and changes
   expect(refused.stderr).toMatch(/play\.yml:3:\d+: .*dset/);
 });
 
+it('cluster operations refuse a bad --calls before they reach any node', async () => {
+  const dir = project({
+    'site.yml': `pbx:\n  hosts:\n    pbx01: { ansible_host: 127.0.0.1, ansible_port: 1 }\n  vars:\n    site_vars: ${join(ROOT, 'inventory/lab-vars.yml')}\n`,
+  });
+  for (const [operation, value] of [
+    ['switchover', '0'],
+    ['verify', 'x'],
+  ]) {
+    const refused = await engine([...(operation === 'verify' ? ['verify', 'failover'] : [operation]), '--calls', value, '-i', join(dir, 'site.yml')]);
+    expect(refused.code, refused.stderr).toBe(5);
+    expect(refused.stderr).toContain(`--calls must be a whole number of calls from 1 to 200, got '${value}'`);
+    expect(refused.stderr).not.toMatch(/no cluster node reachable/);
+  }
+});
+
 it('engine schema --write writes the schemas the modules describe (the committed ones are those)', async () => {
   const res = await engine(['schema', '--write']);
   expect(res.code, res.stderr).toBe(0);

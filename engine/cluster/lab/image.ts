@@ -9,9 +9,9 @@ const IMAGE_TARBALL = 'pbx-kamailio.tar';
 export const NODE_IMAGE_DIR = '/var/lib/lab-images';
 
 const MODULES_DIR = '/usr/lib/x86_64-linux-gnu/kamailio/modules';
-const MODULES = ['sl', 'pv', 'xlog', 'tm', 'usrloc', 'registrar', 'db_sqlite'];
+const MODULES = ['sl', 'pv', 'xlog', 'tm', 'rr', 'maxfwd', 'siputils', 'usrloc', 'registrar', 'dialog', 'db_sqlite', 'xhttp', 'jsonrpcs'];
 const BINARIES = ['/usr/sbin/kamailio', '/usr/bin/sqlite3', '/bin/busybox'];
-const FILES = ['/usr/share/kamailio/db_sqlite/standard-create.sql', '/usr/share/kamailio/db_sqlite/usrloc-create.sql'];
+const FILES = ['standard', 'usrloc', 'dialog'].map((table) => `/usr/share/kamailio/db_sqlite/${table}-create.sql`);
 
 /** Shared libraries the binaries and modules load, as ldd resolves them here. */
 async function libraries(run: Run, objects: string[]): Promise<string[]> {
@@ -34,7 +34,7 @@ export async function buildPbxImage(run: Run, imagesDir: string): Promise<void> 
     await run(['cp', '-L', file, target]);
   }
   for (const dir of ['lib', 'lib64', 'bin', 'sbin']) if (!existsSync(join(root, dir))) symlinkSync(`usr/${dir}`, join(root, dir));
-  for (const tool of ['sh', 'cat', 'mkdir', 'mv', 'rm', 'ls', 'sleep']) symlinkSync('busybox', join(root, 'usr/bin', tool));
+  for (const tool of ['sh', 'cat', 'mkdir', 'mv', 'rm', 'ls', 'sleep', 'wget']) symlinkSync('busybox', join(root, 'usr/bin', tool));
   for (const dir of ['etc', 'tmp', 'run/kamailio', 'var']) mkdirSync(join(root, dir), { recursive: true });
   symlinkSync('../run', join(root, 'var/run'));
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');

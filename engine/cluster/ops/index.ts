@@ -5,6 +5,8 @@ import { InputError } from '../../core/errors';
 import { anyNode, type ClusterStatus, clusterStatus, connect, loadSite, type NodeLink, nodeOf, type Site } from './cluster';
 import { quote } from '../../core/connection/quote';
 import { waitForSip } from '../sip/options';
+import { type CallsOutcome, callsKnown, HeldCalls } from '../sip/calls';
+import { Timeline, type TimelineEvent, type Watch } from './timeline';
 
 export interface OpsOptions {
   inventory?: string;
@@ -13,6 +15,8 @@ export interface OpsOptions {
   mode?: string;
   /** Seconds to wait for each cluster transition. */
   wait?: string;
+  /** Calls to hold across a switchover or failover. */
+  calls?: string;
 }
 
 /** An operation that did not complete (a transition that timed out): exit 2, after undoing itself. */
@@ -66,26 +70,92 @@ async function restart(link: NodeLink): Promise<void> {
   out(`pbx started on ${nodeOf(status, PBX)} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-async function switchover(site: Site, link: NodeLink, to: string | undefined): Promise<number> {
+/** What held calls showed: set up before, known to the PBX before and after, kept. */
+interface CallsReport extends Omit<CallsOutcome, 'firstAnsweredAt'> {
+  knownBefore?: number;
+  knownAfter?: number;
+}
+
+/** The Call-IDs of `calls` the PBX on the VIP knows; undefined where its API cannot say. */
+async function knownOf(site: Site, calls: HeldCalls): Promise<number | undefined> {
+  const url = site.vars.pbx_api_url;
+  const token = site.vars.pbx_api_token;
+  // Only the stand-in has a calls API; PortSIP's for this is not known here.
+  if (!site.vars.pbx_standin || typeof url !== 'string' || typeof token !== 'string') return undefined;
+  const known = new Set(await callsKnown(url, token).catch(() => []));
+  return calls.callIds.filter((id) => known.has(id)).length;
+}
+
+/** N calls through the VIP, held until `transition` is over; then each must go on through the PBX. */
+async function withCalls<T extends { calls?: CallsReport }>(site: Site, count: number, timeline: Timeline, transition: () => Promise<T>): Promise<T> {
+  const { host, port } = sipTarget(site);
+  const calls = count ? await HeldCalls.place(host, port, count, transitionMs) : undefined;
+  try {
+    const knownBefore = calls && (await knownOf(site, calls));
+    const report = await transition();
+    if (calls) {
+      const knownAfter = await knownOf(site, calls);
+      const { firstAnsweredAt, ...outcome } = await calls.resume(transitionMs);
+      if (firstAnsweredAt) timeline.mark('calls answering again (first re-INVITE answered end to end)', firstAnsweredAt);
+      report.calls = { ...outcome, knownBefore, knownAfter };
+    }
+    return report;
+  } finally {
+    calls?.close();
+  }
+}
+
+const vipUpAway =
+  (from: string): Watch =>
+  (s) => {
+    const node = nodeOf(s, 'vip');
+    return node && node !== from ? `VIP up on ${node}` : undefined;
+  };
+const pbxStartedAway =
+  (from: string): Watch =>
+  (s) => {
+    const node = nodeOf(s, PBX);
+    return node && node !== from ? `PBX started on ${node}` : undefined;
+  };
+
+interface SwitchoverReport {
+  from: string;
+  to?: string;
+  sipSeconds?: number;
+  timeline: TimelineEvent[];
+  calls?: CallsReport;
+}
+
+async function switchover(site: Site, link: NodeLink, to: string | undefined, calls: number): Promise<SwitchoverReport> {
   const before = nodeOf(await clusterStatus(link), PBX);
   if (!before) throw new InputError('the PBX is not running; nothing to switch over');
   if (to && !site.nodes.includes(to)) throw new InputError(`--to ${to}: not a cluster node (${site.nodes.join(', ')})`);
   if (to === before) throw new InputError(`the PBX already runs on ${to}`);
   const { host, port } = sipTarget(site);
-  const started = Date.now();
-  // A temporary location constraint moves the chain; cleared afterwards so stickiness keeps it there.
-  const move = to ? `crm_resource --move --resource ${PBX} --node ${quote(to)}` : `crm_resource --ban --resource ${PBX} --node ${quote(before)}`;
-  const res = await link.run(move);
-  if (res.rc !== 0) throw new InputError(`${move}: ${res.stderr.trim()}`);
-  try {
-    const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== before, transitionMs, 'the PBX runs on another node');
-    const answered = await waitForSip(host, (line) => !line.endsWith(before), 60_000, started, port);
-    const seconds = answered?.seconds ?? NaN;
-    out(`switchover ${before} -> ${nodeOf(status, PBX)}: SIP answered on ${host}:${port} after ${seconds.toFixed(2)} s`);
-    return answered ? 0 : 2;
-  } finally {
-    await link.run(`crm_resource --clear --resource ${PBX}`);
-  }
+  const timeline = new Timeline();
+  const report = await withCalls(site, calls, timeline, async () => {
+    // A temporary location constraint moves the chain; cleared afterwards so stickiness keeps it there.
+    const move = to ? `crm_resource --move --resource ${PBX} --node ${quote(to)}` : `crm_resource --ban --resource ${PBX} --node ${quote(before)}`;
+    timeline.begin(`switchover requested (${to ? `to ${to}` : `away from ${before}`})`);
+    const res = await link.run(move);
+    if (res.rc !== 0) throw new InputError(`${move}: ${res.stderr.trim()}`);
+    const stopWatching = timeline.watch(link, [
+      (s) => (nodeOf(s, PBX) !== before ? `PBX stopped on ${before}` : undefined),
+      vipUpAway(before),
+      pbxStartedAway(before),
+    ]);
+    try {
+      const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== before, transitionMs, 'the PBX runs on another node');
+      const answered = await waitForSip(host, (line) => !line.endsWith(before), 60_000, timeline.started, port);
+      if (answered) timeline.mark(`SIP answered on the VIP (${answered.line.replace(/^SIP\/2\.0 /, '')})`, timeline.started + answered.seconds * 1000);
+      const moved: Omit<SwitchoverReport, 'timeline'> = { from: before, to: nodeOf(status, PBX), sipSeconds: answered?.seconds };
+      return moved;
+    } finally {
+      await stopWatching();
+      await link.run(`crm_resource --clear --resource ${PBX}`);
+    }
+  });
+  return { ...report, timeline: timeline.events };
 }
 
 interface FailoverReport {
@@ -97,10 +167,12 @@ interface FailoverReport {
   dataIntact: boolean;
   fenced?: boolean;
   rejoinedSeconds?: number;
+  timeline: TimelineEvent[];
+  calls?: CallsReport;
 }
 
 /** Takes the active node away (power cut in the lab, standby otherwise) and measures the recovery. */
-async function verifyFailover(site: Site, link: NodeLink, mode: string): Promise<FailoverReport> {
+async function verifyFailover(site: Site, link: NodeLink, mode: string, calls: number): Promise<FailoverReport> {
   const status = await clusterStatus(link);
   const from = nodeOf(status, PBX);
   if (!from) throw new InputError('the PBX is not running; deploy first');
@@ -113,24 +185,56 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string): Promise
   await active.run(`echo ${token} > ${quote(`${datapath}/failover-check`)} && sync`);
   await active.conn.close();
   const survivor = from === link.node ? await anyNode(site, [from]) : link;
-  const started = Date.now();
   const standby = (state: 'on' | 'off') => survivor.run(`crm_attribute --node ${quote(from)} --name standby --update ${state}`);
+  const timeline = new Timeline();
   try {
-    if (mode === 'kill') await powerCutLabNode(from);
-    else await standby('on');
-    const answered = await waitForSip(host, (line) => !line.endsWith(from), transitionMs, started, port);
-    const after = await waitFor(survivor, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== from, transitionMs, 'the PBX runs on another node');
-    const to = nodeOf(after, PBX)!;
-    const newActive = await connect(site, to);
-    const data = (await newActive.run(`cat ${quote(`${datapath}/failover-check`)}`)).stdout.trim();
-    await newActive.conn.close();
-    const report: FailoverReport = { mode, from, to, sipSeconds: answered?.seconds, answer: answered?.line, dataIntact: data === token };
+    const report = await withCalls(site, calls, timeline, async () => {
+      let lossSeen = false;
+      const stopWatching = timeline.watch(survivor, [
+        (s) => {
+          const node = s.nodes.find((n) => n.name === from);
+          lossSeen ||= Boolean(node && (!node.online || node.unclean || node.standby));
+          return lossSeen ? `${from} ${mode === 'kill' ? 'lost' : 'in standby'} (seen by ${survivor.node})` : undefined;
+        },
+        (s) => {
+          const node = s.nodes.find((n) => n.name === from);
+          return mode === 'kill' && lossSeen && node && !node.unclean ? `${from} fenced` : undefined;
+        },
+        vipUpAway(from),
+        pbxStartedAway(from),
+      ]);
+      try {
+        timeline.begin(mode === 'kill' ? `power cut of ${from}` : `${from} put in standby`);
+        if (mode === 'kill') await powerCutLabNode(from);
+        else await standby('on');
+        const answered = await waitForSip(host, (line) => !line.endsWith(from), transitionMs, timeline.started, port);
+        if (answered) timeline.mark(`SIP answered on the VIP (${answered.line.replace(/^SIP\/2\.0 /, '')})`, timeline.started + answered.seconds * 1000);
+        const after = await waitFor(survivor, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== from, transitionMs, 'the PBX runs on another node');
+        const to = nodeOf(after, PBX)!;
+        const newActive = await connect(site, to);
+        const data = (await newActive.run(`cat ${quote(`${datapath}/failover-check`)}`)).stdout.trim();
+        await newActive.conn.close();
+        const fenced = mode === 'kill' ? (await survivor.run(`stonith_admin --history ${quote(from)} --verbose`)).stdout.includes('successful') : undefined;
+        const recovered: Omit<FailoverReport, 'timeline'> = {
+          mode,
+          from,
+          to,
+          sipSeconds: answered?.seconds,
+          answer: answered?.line,
+          dataIntact: data === token,
+          fenced,
+        };
+        return recovered;
+      } finally {
+        await stopWatching();
+      }
+    });
     if (mode === 'kill') {
-      report.fenced = (await survivor.run(`stonith_admin --history ${quote(from)} --verbose`)).stdout.includes('successful');
       await waitFor(survivor, (s) => Boolean(s.nodes.find((n) => n.name === from)?.online), transitionMs, `${from} rejoined`);
-      report.rejoinedSeconds = (Date.now() - started) / 1000;
+      timeline.mark(`${from} back in the cluster`);
+      report.rejoinedSeconds = (Date.now() - timeline.started) / 1000;
     }
-    return report;
+    return { ...report, timeline: timeline.events };
   } finally {
     // Also when a wait failed: the node leaves standby again, the cluster is as it was.
     if (mode === 'standby') await standby('off');
@@ -146,6 +250,28 @@ async function powerCutLabNode(name: string): Promise<void> {
   await powerOff(await runner(), findNode(name));
 }
 
+function callsOption(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 200) throw new InputError(`--calls must be a whole number of calls from 1 to 200, got '${value}'`);
+  return count;
+}
+
+const callsKept = (report: { calls?: CallsReport }) => !report.calls || report.calls.kept === report.calls.placed;
+
+function renderTransition(report: { timeline: TimelineEvent[]; calls?: CallsReport }, origin: string): void {
+  out(`timeline (seconds from ${origin}):`);
+  for (const e of report.timeline) out(`${e.seconds.toFixed(2).padStart(8)}  ${e.event}`);
+  const c = report.calls;
+  if (!c) return;
+  const known = (n: number | undefined) => (n === undefined ? 'not asked (no calls API)' : `${n}`);
+  out(
+    `calls: ${c.placed} up before (known to the PBX: ${known(c.knownBefore)}), known after: ${known(c.knownAfter)}; re-INVITE answered ${c.reinvited}, BYE answered ${c.ended}; longest media gap ${(c.longestMediaGapMs / 1000).toFixed(2)} s`,
+  );
+  for (const e of c.errors) out(`  lost: ${e}`);
+  out(`calls kept ${c.kept}/${c.placed}`);
+}
+
 export async function opsCommand(command: string, args: string[], options: OpsOptions): Promise<number> {
   const site = await loadSite(options.inventory);
   if (options.wait !== undefined) {
@@ -153,6 +279,8 @@ export async function opsCommand(command: string, args: string[], options: OpsOp
     if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError(`--wait must be a positive number of seconds, got '${options.wait}'`);
     transitionMs = seconds * 1000;
   }
+  const calls = callsOption(options.calls);
+  const { host, port } = sipTarget(site);
   const link = await anyNode(site);
   try {
     switch (command) {
@@ -174,13 +302,20 @@ export async function opsCommand(command: string, args: string[], options: OpsOp
         if (args[0] !== PBX) throw new InputError(`restart: only 'restart pbx' is supported`);
         await restart(link);
         return 0;
-      case 'switchover':
-        return await switchover(site, link, options.to);
+      case 'switchover': {
+        const report = await switchover(site, link, options.to, calls);
+        if (options.json) out(JSON.stringify(report));
+        else {
+          out(`switchover ${report.from} -> ${report.to}: SIP answered on ${host}:${port} after ${report.sipSeconds?.toFixed(2) ?? 'never'} s`);
+          renderTransition(report, 'the switchover request');
+        }
+        return report.sipSeconds !== undefined && callsKept(report) ? 0 : 2;
+      }
       case 'verify': {
         if (args[0] !== 'failover') throw new InputError(`verify: only 'verify failover' is supported`);
         const mode = options.mode ?? (site.vars.lab ? 'kill' : 'standby');
         if (!['kill', 'standby'].includes(mode)) throw new InputError(`--mode must be kill or standby`);
-        const report = await verifyFailover(site, link, mode);
+        const report = await verifyFailover(site, link, mode, calls);
         if (options.json) out(JSON.stringify(report));
         else {
           out(
@@ -189,8 +324,9 @@ export async function opsCommand(command: string, args: string[], options: OpsOp
           out(
             `data written before: ${report.dataIntact ? 'intact' : 'MISSING'}${report.fenced === undefined ? '' : `; ${report.from} fenced: ${report.fenced ? 'yes' : 'NO'}; back in the cluster after ${report.rejoinedSeconds?.toFixed(1)} s`}`,
           );
+          renderTransition(report, mode === 'kill' ? 'the power cut' : 'the standby');
         }
-        return report.sipSeconds !== undefined && report.dataIntact && report.fenced !== false ? 0 : 2;
+        return report.sipSeconds !== undefined && report.dataIntact && report.fenced !== false && callsKept(report) ? 0 : 2;
       }
       default:
         throw new InputError(`unknown operation '${command}'`);
