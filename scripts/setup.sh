@@ -11,8 +11,10 @@ apt_packages=(
   python3-venv                         # moto's EC2 API emulator for the AWS tests (from PyPI)
   iputils-arping kmod                  # lab networking, Filesystem agent's modprobe
   corosync pacemaker pcs crmsh         # the cluster stack the roles deploy onto the lab nodes
-  resource-agents fence-agents         # IPaddr2, Filesystem, anything; fence agent metadata
+  resource-agents fence-agents         # IPaddr2, Filesystem, anything; fence_ipmilan
+  openipmi ipmitool                    # the lab nodes' simulated BMCs (ipmi_sim); fence_ipmilan's client
   drbd-utils                           # drbdadm parses the generated DRBD configuration
+  xfsprogs                             # the lab's data volume is xfs (it grows online here)
   kamailio kamailio-sqlite-modules sqlite3 sip-tester  # the lab's stand-in PBX (registrations in
                                        # SQLite on the shared volume), sipp to talk SIP to it
   openssl                              # password_hash filter

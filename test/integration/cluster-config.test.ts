@@ -50,7 +50,11 @@ describe('corosync.conf', () => {
 });
 
 const LAB_RESOURCES: ResourceSpec[] = [
-  { id: 'fence_lab', agent: 'stonith:fence_lab', params: { pcmk_host_list: 'pbx01 pbx02 pbx03' } },
+  {
+    id: 'fence_pbx01',
+    agent: 'stonith:fence_ipmilan',
+    params: { ip: '172.31.16.233', username: 'admin', lanplus: 1, ipmitool_path: '/usr/local/sbin/pbx-ipmitool', pcmk_host_list: 'pbx01' },
+  },
   {
     id: 'datapath_fs',
     agent: 'ocf:heartbeat:Filesystem',
@@ -315,5 +319,55 @@ describe('Jinja2 features the roles use', () => {
     const run = await engine(['run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('{{ not_a_variable }}');
+  });
+});
+
+describe('refusals of the cluster roles, before they change anything', () => {
+  const device = (params: Record<string, unknown>) => ({
+    id: 'fence_pbx01',
+    agent: 'stonith:fence_ipmilan',
+    params: { ip: '10.0.0.11', pcmk_host_list: 'pbx01', ...params },
+  });
+  const fencing = (devices: unknown[], passwords: Record<string, string>) =>
+    project({
+      'play.yml': `- hosts: all\n  gather_facts: false\n  vars: ${JSON.stringify({ fencing: 'ipmi', fence_devices: devices, fence_ipmi_passwords: passwords })}\n  roles: [${join(ROOT, 'roles/fencing')}]\n`,
+      'inv.yml': LOCAL_INVENTORY,
+    });
+
+  it('an IPMI fence device with its password in the CIB, without the wrapper, or without a BMC password stops the deploy, naming it', async () => {
+    const wrapper = { ipmitool_path: '/usr/local/sbin/pbx-ipmitool' };
+    for (const [devices, passwords] of [
+      [[device({ ...wrapper, password: 's3cret' })], { '10.0.0.11': 's3cret' }],
+      [[device({})], { '10.0.0.11': 's3cret' }],
+      [[device(wrapper)], {}],
+    ] as const) {
+      const p = fencing([...devices], passwords);
+      const run = await engine(['run', join(p, 'play.yml'), '-i', join(p, 'inv.yml'), '--check']);
+      expect(run.code, run.stdout).toBe(2);
+      expect(run.stdout).toContain('fence device fence_pbx01: with fencing: ipmi, give it ipmitool_path: /usr/local/sbin/pbx-ipmitool and no password');
+      expect(run.stdout).not.toContain('s3cret');
+    }
+    const p = fencing([device(wrapper)], { '10.0.0.11': 's3cret' });
+    const ok = await engine(['run', join(p, 'play.yml'), '-i', join(p, 'inv.yml'), '--check']);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.stdout).not.toContain('s3cret');
+  });
+
+  it('grow-data.yml refuses DRBD storage and says what to run instead', async () => {
+    const p = project({ 'inv.yml': `pbx:\n  hosts:\n    localhost: { ansible_connection: local }\n` });
+    const run = await engine([
+      'run',
+      join(ROOT, 'playbooks/grow-data.yml'),
+      '-i',
+      join(p, 'inv.yml'),
+      '-e',
+      `site_vars=${join(ROOT, 'inventory/lab-vars.yml')}`,
+      '-e',
+      'storage=drbd',
+      '--check',
+    ]);
+    expect(run.code, run.stdout).toBe(2);
+    expect(run.stdout).toContain("grow-data.yml grows shared_block and ebs storage, not drbd: with DRBD, run 'drbdadm resize pbxdata' on the primary");
+    expect(run.stdout).not.toMatch(/crm_resource/);
   });
 });

@@ -37,11 +37,15 @@ function vipHolders(): string[] {
 }
 
 function sipp(scenario: string, user: string): { code: number | null; out: string } {
-  const res = spawnSync('sipp', ['-sf', scenario, '-s', user, '-m', '1', '-i', '172.31.16.10', '-timeout', '5', '-timeout_error', '-nostdin', `${VIP}:5060`], {
-    encoding: 'utf8',
-    timeout: 20_000,
-    cwd: LAB,
-  });
+  const res = spawnSync(
+    'sipp',
+    ['-sf', scenario, '-s', user, '-m', '1', '-key', 'expires', '3600', '-i', '172.31.16.10', '-timeout', '5', '-timeout_error', '-nostdin', `${VIP}:5060`],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+      cwd: LAB,
+    },
+  );
   return { code: res.status, out: res.stdout + res.stderr };
 }
 
@@ -139,7 +143,7 @@ describe('PBX HA cluster in the lab', () => {
 
   it('a preflight finding that stops the deploy stops its dry run too, with the same message', async () => {
     const [dry, real] = [await deploy('--check', '-e', 'fencing=none'), await deploy('-e', 'fencing=none')];
-    const message = "fencing is 'none' with 1 devices: a cluster that cannot power off a lost node can end up running the PBX twice";
+    const message = "fencing is 'none' with 3 devices: a cluster that cannot power off a lost node can end up running the PBX twice";
     for (const run of [dry, real]) {
       expect(run.code, run.stdout.slice(-2000)).toBe(2);
       expect(run.stdout).toContain(message);
@@ -179,26 +183,29 @@ describe('PBX HA cluster in the lab', () => {
     for (const node of NODES) {
       for (const unit of ['corosync', 'pacemaker'])
         expect(result('Corosync and Pacemaker run and start at boot', node, unit).diff[0].after).toBe(`${unit}: running, enabled\n`);
-      expect(result('Lab fence agent (asks the lab controller to power nodes off and on)', node).status).toBe('changed');
+      expect(result('ipmitool that takes the BMC password from a file', node).status).toBe('changed');
       expect(result('Mount point of the PBX data', node).diff[0].after).toBe('directory mode: 0755\n');
       expect(result('Image imported from the local archive (no registry needed)', node).status).toBe('changed');
       // A waivable preflight finding is a warning, not an ignored failure.
       expect(result('CPUs and memory', node).status).toBe('warning');
       expect(end.stats[node]).toMatchObject({ warnings: 1, ignored: 0, failed: 0 });
     }
-    expect(result('Filesystem on the shared device (made once, only where blkid finds no signature at all)').diff[0].after).toBe('/dev/xvdf: ext4\n');
+    expect(result('Filesystem on the shared device (made once, only where blkid finds no signature at all)').diff[0].after).toBe('/dev/xvdf: xfs\n');
     // The whole Pacemaker configuration, from an empty CIB, judged by crm_verify.
     const cib = result('Cluster configuration (one CIB patch; --diff shows it)');
     expect(cib.msg).toMatch(/^cluster configuration would be updated \(crm_verify accepts it\)/);
     expect(cib.diff[0].beforeHeader).toBe('empty CIB (no cluster runs yet)');
-    for (const id of ['fence_lab', 'datapath_fs', 'vip', 'pbx']) expect(cib.diff[0].after).toMatch(new RegExp(`<primitive [^>]*id="${id}"`));
+    for (const id of ['fence_pbx01', 'fence_pbx02', 'fence_pbx03', 'datapath_fs', 'vip', 'pbx'])
+      expect(cib.diff[0].after).toMatch(new RegExp(`<primitive [^>]*id="${id}"`));
     expect(cib.diff[0].after).toContain('<rsc_order first="vip" first-action="start" id="order-vip-pbx-Mandatory"');
     // Waits for what the run would create are predicted, not polled.
     expect(result('Wait until the cluster has quorum and a designated controller').msg).toMatch(/^predicted, not polled: /);
     expect(result('SIP port open on the VIP').msg).toMatch(/^predicted, not polled: .*172\.31\.16\.130:5060/);
     // Nothing of it happened.
     for (const node of NODES) {
-      expect(onNode(node, 'ls /etc/corosync/authkey /etc/pbx /usr/sbin/fence_lab 2>/dev/null || true').trim(), node).toBe('');
+      expect(onNode(node, 'ls /etc/corosync/authkey /etc/pbx /usr/local/sbin/pbx-ipmitool /etc/pacemaker/fence-ipmi 2>/dev/null || true').trim(), node).toBe(
+        '',
+      );
       expect(onNode(node, 'systemctl is-active corosync pacemaker docker || true').trim().split('\n'), node).toEqual(['inactive', 'inactive', 'inactive']);
     }
     expect(onNode('pbx01', 'blkid /dev/xvdf || echo none').trim()).toBe('none');
@@ -209,7 +216,7 @@ describe('PBX HA cluster in the lab', () => {
   it('deploys from bare nodes until SIP is answered on the VIP, changing what the dry run said; no secret is ever in an argv', async () => {
     // The lab nodes' processes are this machine's processes too: every argv is sampled from /proc
     // all through the deploy, looking for the site's secrets and for crypt hashes.
-    const secrets = ['lab-hacluster-secret', 'lab-pbx-api-token-0123456789'];
+    const secrets = ['lab-hacluster-secret', 'lab-pbx-api-token-0123456789', readFileSync(join(LAB, 'bmc/password'), 'utf8')];
     const seen = new Set<string>();
     let samples = 0;
     const sampler = setInterval(() => {
@@ -234,6 +241,9 @@ describe('PBX HA cluster in the lab', () => {
     expect(samples).toBeGreaterThan(100);
     expect([...seen]).toEqual([]);
     for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret);
+    // The BMC password is in root-only files on the nodes, not in the CIB every cluster user reads.
+    expect(onNode('pbx02', 'stat -c %a:%U /etc/pacemaker/fence-ipmi/172.31.16.233').trim()).toBe('600:root');
+    expect(onNode('pbx02', 'cibadmin --query')).not.toContain(secrets[2]);
     const answer = await sipOptions(VIP, 5060, 1000);
     expect(answer).toMatch(/^SIP\/2\.0 200 OK from pbx0[123]$/);
     console.log(`deploy from bare lab nodes to SIP on the VIP: ${seconds.toFixed(1)} s`);
@@ -461,9 +471,7 @@ describe('PBX HA cluster in the lab', () => {
   }, 240_000);
 
   it('a changed resource parameter shows exactly under --check --diff, changes nothing, then only it is applied', async () => {
-    const vars = labVars(LAB, 'changed-vars.yml', (t) =>
-      t.replace('params: { pcmk_host_list: "pbx01 pbx02 pbx03" }', 'params: { pcmk_host_list: "pbx01 pbx02 pbx03", power_timeout: 30 }'),
-    );
+    const vars = labVars(LAB, 'changed-vars.yml', (t) => t.replace('pcmk_host_list: pbx01 }', 'pcmk_host_list: pbx01, power_timeout: 30 }'));
     const epoch = () => onNode('pbx01', 'cibadmin --query --xpath /cib --no-children').match(/ epoch="(\d+)"/)![1];
     const before = epoch();
     const active = await master();
@@ -471,7 +479,7 @@ describe('PBX HA cluster in the lab', () => {
     const check = await deploy('--check', '--diff', '-e', `site_vars=${vars}`);
     expect(check.code, check.stdout.slice(-3000)).toBe(0);
     const changedLines = check.stdout.split('\n').filter((l) => /^[+-]\s/.test(l));
-    expect(changedLines).toEqual(['+      <nvpair id="fence_lab-instance_attributes-power_timeout" name="power_timeout" value="30"/>']);
+    expect(changedLines).toEqual(['+      <nvpair id="fence_pbx01-instance_attributes-power_timeout" name="power_timeout" value="30"/>']);
     expect(recap(check.stdout).pbx01.changed).toBe(1);
     expect(epoch()).toBe(before);
 
@@ -521,7 +529,10 @@ describe('PBX HA cluster in the lab', () => {
 
   it('a power cut of the active node: fenced, VIP + storage + PBX move, SIP answers again, data, registrations and five established calls survive', async () => {
     const from = await master();
-    const res = await ops('verify', 'failover', '--calls', '5', '--json');
+    const fencedLog = () => readFileSync(join(LAB, 'fenced.log'), 'utf8');
+    const logBefore = fencedLog();
+    // Each wait bounded well inside the test's time, so a failure reports what the command saw.
+    const res = await ops('verify', 'failover', '--calls', '5', '--wait', '60', '--json');
     expect(res.code, res.stdout + res.stderr).toBe(0);
     const report = JSON.parse(res.stdout);
     // Every call was known to the PBX before the cut and to the one that took over, and went on
@@ -546,7 +557,9 @@ describe('PBX HA cluster in the lab', () => {
     expect(report.fenced).toBe(true);
     // How fast is the benchmark's business (bench/); here: it answered again, from the new node.
     expect(report.answer).toBe(`SIP/2.0 200 OK from ${report.to}`);
-    expect(readFileSync(join(LAB, 'fenced.log'), 'utf8')).toMatch(new RegExp(`reboot ${from} from pbx0\\d: rc 0`));
+    // Fenced through IPMI: fence_ipmilan on a node found the cut node's power off at its BMC and
+    // had the BMC power it on again (a reboot); the BMC asked the lab's power daemon.
+    expect(fencedLog().slice(logBefore.length)).toMatch(new RegExp(`^\\S+ on ${from} from bmc-${from}: rc 0 powered on$`, 'm'));
     expect(await master()).toBe(report.to);
     expect(vipHolders()).toEqual([report.to]);
     expect(await sipOptions(VIP, 5060, 1000, 'alice')).toBe(`SIP/2.0 200 OK registered ${report.to}`);
@@ -675,6 +688,45 @@ describe('PBX HA cluster in the lab', () => {
     expect(restore.code, restore.stdout.slice(-2000)).toBe(0);
     expect(image()).toBe('pbx-kamailio:lab');
   }, 300_000);
+
+  it('grows the data filesystem online after its volume was made bigger: --check --diff shows the sizes, the run grows it on the active node, a second run changes nothing', async () => {
+    const grow = (...args: string[]) => engine(['run', join(ROOT, 'playbooks/grow-data.yml'), '-i', INVENTORY, ...args], env);
+    const active = await master();
+    const size = () => Number(onNode(active, 'df -B1M --output=size /var/lib/pbx | tail -n 1').trim());
+    const startedAt = () => onNode(active, "docker inspect -f '{{.State.StartedAt}}' pbx").trim();
+    const pbxStarted = startedAt();
+    const before = size();
+    expect(before).toBeLessThan(512);
+    // The volume is made bigger underneath the running cluster (a bigger loop image, as an EBS
+    // modify-volume grows the NVMe device in place).
+    const image = join(LAB, 'shared.img');
+    const loop = spawnSync('losetup', ['-j', image], { encoding: 'utf8' }).stdout.split(':')[0].trim();
+    expect(spawnSync('truncate', ['-s', '768M', image]).status).toBe(0);
+    expect(spawnSync('losetup', ['-c', loop]).status).toBe(0);
+
+    const plan = await grow('--check', '--diff');
+    expect(plan.code, plan.stdout.slice(-3000)).toBe(0);
+    expect(plan.stdout).toMatch(/^-\/dev\/xvdf: xfs, 512 MiB$/m);
+    expect(plan.stdout).toMatch(/^\+\/dev\/xvdf: xfs, 768 MiB$/m);
+    expect(changedTasks(plan.stdout)).toEqual([`${active} | The filesystem fills its device`]);
+    expect(size()).toBe(before);
+
+    const run = await grow();
+    expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    expect(changedTasks(run.stdout)).toEqual(changedTasks(plan.stdout));
+    expect(size()).toBeGreaterThan(700);
+    // Online: the PBX kept running where it was, and answers.
+    expect(await master()).toBe(active);
+    expect(startedAt()).toBe(pbxStarted);
+    expect(await sipOptions(VIP, 5060, 1000)).toBe(`SIP/2.0 200 OK from ${active}`);
+
+    const again = await grow('--json');
+    expect(again.code, again.stdout.slice(-3000)).toBe(0);
+    expect(changedTasksOfJson(again.stdout)).toEqual([]);
+    const fills = jsonEvents(again.stdout).find((e) => e.kind === 'host_result' && e.task === 'The filesystem fills its device' && e.host === active);
+    expect(fills?.msg).toMatch(/^xfs on \/dev\/xvdf already fills the device \(76\d MiB of 768 MiB\)$/);
+    console.log(`data volume grown online on ${active}: ${before} -> ${size()} MiB (df)`);
+  }, 120_000);
 
   it('generates a DRBD configuration that drbdadm accepts, and a promotable-clone CIB that crm_verify accepts', async () => {
     const dir = project({

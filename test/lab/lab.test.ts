@@ -1,7 +1,7 @@
 // The lab: real systemd-nspawn nodes in their own network namespaces on a bridge with no uplink,
 // reached by the engine over ssh, with power cuts, restarts and partitions.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,31 @@ describe('lab', () => {
     expect((await engine(['run', join(dir, 'play.yml'), '-i', INVENTORY])).code).toBe(0);
   }, 120_000);
 
+  it("every PBX node has a simulated BMC: IPMI over LAN with the lab's password powers the node off, and on again after its self test", async () => {
+    const password = readFileSync(join(LAB, 'bmc/password'), 'utf8');
+    const ipmi = (pass: string, ...command: string[]) =>
+      spawnSync('ipmitool', ['-I', 'lanplus', '-C', '3', '-H', '172.31.16.233', '-U', 'admin', '-P', pass, 'chassis', 'power', ...command], {
+        encoding: 'utf8',
+      });
+    expect(ipmi(password, 'status').stdout.trim()).toBe('Chassis Power is on');
+    expect(ipmi('not-the-password', 'status').status).not.toBe(0);
+    expect(ipmi(password, 'off').status).toBe(0);
+    expect(await sshAnswers('172.31.16.133')).toBe(false);
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain('pbxlab-pbx01');
+    expect(ipmi(password, 'status').stdout.trim()).toBe('Chassis Power is off');
+    const on = Date.now();
+    expect(ipmi(password, 'on').status).toBe(0);
+    // On at once, as a BMC says; the node boots after the self test, a few seconds later.
+    expect(ipmi(password, 'status').stdout.trim()).toBe('Chassis Power is on');
+    expect(await sshAnswers('172.31.16.133')).toBe(false);
+    while (!(await sshAnswers('172.31.16.133')) && Date.now() - on < 30_000) await new Promise((r) => setTimeout(r, 250));
+    expect(await sshAnswers('172.31.16.133')).toBe(true);
+    expect(Date.now() - on).toBeGreaterThan(5000);
+    expect(readFileSync(join(LAB, 'fenced.log'), 'utf8')).toMatch(/off pbx01 from bmc-pbx01: rc 0[\s\S]*on pbx01 from bmc-pbx01: rc 0/);
+    // An extended server is no cluster member: no BMC.
+    expect(existsSync(join(LAB, 'bmc/ext01'))).toBe(false);
+  }, 60_000);
+
   it('partition unplugs a running node, heal plugs it back', async () => {
     expect((await lab('partition', 'pbx03')).code).toBe(0);
     expect(await sshAnswers('172.31.16.135')).toBe(false);
@@ -183,5 +208,15 @@ describe('lab', () => {
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(LAB);
     expect(existsSync('/sys/fs/cgroup/freezer/pbxlab-pbx01')).toBe(false);
     expect(existsSync('/run/pbx-lab.owner')).toBe(false);
+    // The simulated BMCs stopped with it.
+    const cmdline = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return ''; // gone
+      }
+    };
+    const bmcs = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && cmdline(pid).includes(join(LAB, 'bmc')));
+    expect(bmcs).toEqual([]);
   }, 60_000);
 });

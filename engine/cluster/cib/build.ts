@@ -16,7 +16,7 @@ interface OpSpec {
 
 export interface ResourceSpec {
   id: string;
-  /** class:provider:type (ocf:heartbeat:IPaddr2), class:type (systemd:pbx, stonith:fence_lab). */
+  /** class:provider:type (ocf:heartbeat:IPaddr2), class:type (systemd:pbx, stonith:fence_ipmilan). */
   agent?: string;
   params?: Attrs;
   meta?: Attrs;

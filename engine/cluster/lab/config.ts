@@ -37,15 +37,16 @@ export const paths = {
   node: (name: string) => join(labDir(), 'nodes', name),
   /** Image behind the loop device that stands in for a volume every node can see. */
   sharedImage: () => join(labDir(), 'shared.img'),
-  /** Requests of the lab fence agent (bind-mounted into every node) and the daemon serving them. */
+  /** Power requests of the nodes' simulated BMCs, and the daemon serving them. */
   fenceDir: () => join(labDir(), 'fence'),
   fencedPid: () => join(labDir(), 'fenced.pid'),
   fencedLog: () => join(labDir(), 'fenced.log'),
+  /** The simulated BMCs: their configuration, state, PIDs and the lab's BMC password. */
+  bmcs: () => join(labDir(), 'bmc'),
   /** Container images made for the lab (the stand-in PBX), read-only in every node. */
   images: () => join(labDir(), 'images'),
 };
 
-/** Where the nodes see the shared volume and the fence request directory. */
+/** Where the nodes see the shared volume. */
 export const SHARED_DISK = '/dev/xvdf';
-export const NODE_FENCE_DIR = '/run/lab-fence';
-export const SHARED_IMAGE_MB = 256;
+export const SHARED_IMAGE_MB = 512;

@@ -1,14 +1,13 @@
-// Fencing for the lab. The fence_lab agent (shipped by the fencing role, run by Pacemaker on a
-// node) drops a request into a directory bind-mounted from the controller; this daemon, started by
-// `lab up`, powers the target node off or on and writes the answer back. So STONITH stays enabled
-// in the lab and really removes a node, as IPMI would.
+// The lab's power switch. A node's simulated BMC (bmc.ts), asked over IPMI by the cluster's
+// fence_ipmilan, drops a power request into a directory of the lab; this daemon, started by
+// `lab up`, powers the target node off or on (as `lab kill`/`lab start` do) and writes the answer
+// back. So STONITH stays enabled in the lab and really removes a node.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ENGINE_ENTRY, PROJECT_ROOT } from '../paths';
 import { labDir, type LabNode, paths } from './config';
 import { runner } from './host';
-import { nspawnPid } from './node';
 import { powerOff, powerOn } from './power';
 import { isAlive } from '../../core/process';
 
@@ -50,29 +49,20 @@ function parseRequest(text: string): Record<string, string> {
   );
 }
 
-/** One request: 0 = done (status: on), 1 = failed, 2 = status off (the fence-agents convention). */
+/** One request (off or on): rc 0 done, 1 failed. */
 async function handle(request: Record<string, string>, nodes: LabNode[]): Promise<{ rc: number; output: string }> {
-  const action = request.action ?? 'reboot';
-  if (action === 'list') return { rc: 0, output: nodes.map((n) => `${n.name},`).join('\n') };
-  if (action === 'monitor') return { rc: 0, output: '' };
   const node = nodes.find((n) => n.name === request.plug);
   if (!node) return { rc: 1, output: `unknown node '${request.plug ?? ''}'` };
   const run = await runner();
-  switch (action) {
-    case 'status':
-      return nspawnPid(node) ? { rc: 0, output: 'Status: ON' } : { rc: 2, output: 'Status: OFF' };
+  switch (request.action) {
     case 'off':
       await powerOff(run, node);
-      return { rc: 0, output: 'Success: Powered OFF' };
+      return { rc: 0, output: 'powered off' };
     case 'on':
       await powerOn(run, node);
-      return { rc: 0, output: 'Success: Powered ON' };
-    case 'reboot':
-      await powerOff(run, node);
-      await powerOn(run, node);
-      return { rc: 0, output: 'Success: Rebooted' };
+      return { rc: 0, output: 'powered on' };
     default:
-      return { rc: 1, output: `unsupported action '${action}'` };
+      return { rc: 1, output: `unsupported action '${request.action ?? ''}'` };
   }
 }
 
@@ -85,7 +75,7 @@ export async function serveFencing(nodes: LabNode[]): Promise<void> {
       const request = parseRequest(readFileSync(file, 'utf8'));
       rmSync(file, { force: true });
       const reply = await handle(request, nodes).catch((err: Error) => ({ rc: 1, output: err.message }));
-      log(`${request.action ?? 'reboot'} ${request.plug ?? ''} from ${request.from ?? '?'}: rc ${reply.rc} ${reply.output.split('\n')[0]}`);
+      log(`${request.action ?? '?'} ${request.plug ?? ''} from ${request.from ?? '?'}: rc ${reply.rc} ${reply.output.split('\n')[0]}`);
       const tmp = join(replies(), `.${name}`);
       writeFileSync(tmp, `rc=${reply.rc}\n${reply.output}\n`);
       renameSync(tmp, join(replies(), name.replace(/\.req$/, '.rep')));

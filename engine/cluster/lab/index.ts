@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors';
 import { LAB_OWNER_FILE, labDir, labNodes, type LabNode, paths, SHARED_IMAGE_MB } from './config';
 import { serveFencing, startFenceDaemon, stopFenceDaemon } from './fence';
+import { bmcAddress, bmcPassword, startBmcs, stopBmcs } from './bmc';
 import { buildPbxImage } from './image';
 import { bridgeDown, bridgeUp, plugNode, runner, setLink, sharedVolumeDown, sharedVolumeUp, unplugNode } from './host';
 import { boot, knownHostsLine, leaderPid, mountRoot, nspawnPid, release, seed, shutdown, systemState, waitReady } from './node';
@@ -33,6 +34,9 @@ export function findNode(name: string | undefined): LabNode {
   return node;
 }
 
+/** The nodes that may be PBX cluster members (they have BMCs); extended servers do not. */
+const clusterNodes = (nodes: LabNode[]) => nodes.filter((n) => n.name.startsWith('pbx'));
+
 function writeInventory(nodes: LabNode[], file: string): void {
   const group = (prefix: string) =>
     nodes
@@ -49,6 +53,11 @@ all:
     ansible_ssh_private_key_file: ${paths.key()}
     ansible_ssh_common_args: "-o UserKnownHostsFile=${paths.knownHosts()}"
     lab: true
+    # The password of every node's simulated BMC, for fence_ipmilan (made for this lab).
+    fence_ipmi_passwords:
+${clusterNodes(nodes)
+  .map((n) => `      ${bmcAddress(n)}: ${bmcPassword()}`)
+  .join('\n')}
     # The lab's site settings (the production example is vars.yml at the project root).
     site_vars: ${join(PROJECT_ROOT, 'inventory/lab-vars.yml')}
   children:
@@ -90,6 +99,7 @@ async function up(nodeCount: number, extra: number, inventory: string): Promise<
   mkdirSync(paths.images(), { recursive: true });
   await buildPbxImage(run, paths.images());
   startFenceDaemon();
+  await startBmcs(run, clusterNodes(nodes));
   const publicKey = readFileSync(`${paths.key()}.pub`, 'utf8');
   await Promise.all(
     nodes.map(async (node) => {
@@ -110,6 +120,7 @@ async function down(): Promise<void> {
   const run = await runner();
   const state = readState();
   if (!state) return;
+  stopBmcs(clusterNodes(nodesOf(state)));
   stopFenceDaemon();
   for (const node of nodesOf(state)) {
     await shutdown(node);

@@ -4,7 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { CONTROLLER_IP, type LabNode, NODE_FENCE_DIR, paths, SHARED_DISK } from './config';
+import { CONTROLLER_IP, type LabNode, paths, SHARED_DISK } from './config';
 import { cgroupDirs, makeCgroups, removeCgroups, thaw } from './host';
 import { NODE_IMAGE_DIR } from './image';
 import { isAlive } from '../../core/process';
@@ -32,11 +32,12 @@ const OWNED_BY_ROLES = ['corosync.service', 'pacemaker.service', 'pcsd.service',
 
 const dir = (node: LabNode) => paths.node(node.name);
 const rootOf = (node: LabNode) => join(dir(node), 'root');
-const pidFile = (node: LabNode) => join(dir(node), 'nspawn.pid');
+/** Where the node's nspawn process keeps its PID (its BMC reads it for the power state). */
+export const nspawnPidFile = (node: LabNode) => join(dir(node), 'nspawn.pid');
 
 export function nspawnPid(node: LabNode): number | undefined {
-  if (!existsSync(pidFile(node))) return undefined;
-  const pid = Number(readFileSync(pidFile(node), 'utf8'));
+  if (!existsSync(nspawnPidFile(node))) return undefined;
+  const pid = Number(readFileSync(nspawnPidFile(node), 'utf8'));
   return isAlive(pid) ? pid : undefined;
 }
 
@@ -142,7 +143,6 @@ export function boot(node: LabNode, sharedDevnum: string): number {
     '--resolv-conf=off',
     '--timezone=off',
     '--console=passive',
-    `--bind=${paths.fenceDir()}:${NODE_FENCE_DIR}`,
     // dockerd in a node: its data on a plain directory (overlay2 on the node's overlayfs root
     // fails), and the keyring and BPF system calls nspawn refuses by default.
     `--bind=${join(dir(node), 'docker')}:/var/lib/docker`,
@@ -155,7 +155,7 @@ export function boot(node: LabNode, sharedDevnum: string): number {
     stdio: ['ignore', log, log],
   });
   child.unref();
-  writeFileSync(pidFile(node), String(child.pid));
+  writeFileSync(nspawnPidFile(node), String(child.pid));
   appendFileSync(join(dir(node), 'nspawn.log'), `--- boot ${new Date().toISOString()} pid ${child.pid}\n`);
   return child.pid!;
 }
@@ -224,7 +224,7 @@ export async function powerCut(node: LabNode): Promise<void> {
 }
 
 export async function release(run: Run, node: LabNode): Promise<void> {
-  rmSync(pidFile(node), { force: true });
+  rmSync(nspawnPidFile(node), { force: true });
   if ((await run(['mountpoint', '-q', rootOf(node)], { nothrow: true })).ok) await run(['umount', rootOf(node)]);
   removeCgroups(node);
 }

@@ -18,6 +18,8 @@ const SCENARIOS = join(PROJECT_ROOT, 'engine/cluster/sip/scenarios');
 /** One second of PCMU silence, looped by the caller's RTP stream. */
 const SILENCE = Buffer.alloc(8000, 0xff);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The agents' registrations are needed only to set the calls up; they expire soon after. */
+const REGISTRATION_SECONDS = 120;
 
 export interface CallsOutcome {
   placed: number;
@@ -144,6 +146,9 @@ export class HeldCalls {
         this.caller.address,
         '-p',
         String(localPort),
+        '-key',
+        'expires',
+        String(REGISTRATION_SECONDS),
         '-timeout',
         '5',
         '-timeout_error',
@@ -158,8 +163,10 @@ export class HeldCalls {
   private async start(host: string, port: number, calledPort: number, tag: string, limitMs: number): Promise<void> {
     const count = String(this.callIds.length);
     const bound = String(Math.ceil(limitMs / 1000) + 60);
-    await this.register(host, port, 'called', calledPort);
-    await this.register(host, port, 'caller', this.caller.port);
+    // Users of this run only: a contact another run registered (a port that is now someone
+    // else's, perhaps this caller's) must not get a fork of these calls.
+    await this.register(host, port, `called-${tag}`, calledPort);
+    await this.register(host, port, `caller-${tag}`, this.caller.port);
     this.sipp(
       [
         '-sf',
@@ -184,7 +191,7 @@ export class HeldCalls {
         '-sf',
         join(SCENARIOS, 'uac-call.xml'),
         '-s',
-        'called',
+        `called-${tag}`,
         '-i',
         this.caller.address,
         '-p',

@@ -1,6 +1,6 @@
 // Roles: roles/NAME/{tasks,handlers,defaults,vars,templates,files,meta}/ with meta dependencies.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, type SourcePos } from '../errors';
 import { loadTaskFile, type TaskContext } from './tasks';
 import type { RoleInstance, Task, Vars } from './types';
@@ -12,6 +12,12 @@ function rolePaths(playbookDir: string): string[] {
 }
 
 function findRole(name: string, playbookDir: string, pos?: SourcePos): string {
+  // As in Ansible, a role named by a path is that directory (relative to the playbook).
+  if (name.includes('/')) {
+    const path = resolve(playbookDir, name);
+    if (!existsSync(path)) throw new InputError(`role '${name}' not found (no directory ${path})`, pos);
+    return path;
+  }
   const paths = rolePaths(playbookDir);
   const found = paths.map((p) => join(p, name)).find((p) => existsSync(p));
   if (!found) throw new InputError(`role '${name}' not found (looked in ${paths.join(', ')})`, pos);
@@ -87,7 +93,8 @@ export function loadRole(spec: RoleSpec, loader: RoleLoader, inherited: Partial<
     }
   }
   const instance: RoleInstance = {
-    name: spec.name,
+    // A role named by its path is called by its directory's name, as in Ansible.
+    name: basename(path),
     path,
     defaults: varsFile(path, 'defaults'),
     vars: varsFile(path, 'vars'),

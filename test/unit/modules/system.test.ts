@@ -168,6 +168,37 @@ describe('filesystem', () => {
   it('a probe that cannot run at all fails the task before any plan', () => {
     expect(() => decide(filesystem, { fstype: 'ext4', dev: '/dev/sdb' }, [{ rc: 1, stderr: 'sh: blkid: not found' }])).toThrow('not found');
   });
+
+  it('resizefs grows ext4 into a bigger device online (diff in MiB), and leaves one that fills it', () => {
+    const ext4 = (deviceMiB: number, blocks: number, mount = '/var/lib/pbx') =>
+      `rc=0\nTYPE=ext4\n@device=${deviceMiB * 1024 * 1024}\n@fs=Block count:              ${blocks} Block size:               4096 \n@mount=${mount}\n`;
+    const args = { fstype: 'ext4', dev: '/dev/xvdf', resizefs: true };
+    const grown = decide(filesystem, args, [{ stdout: ext4(512, 65536) }]);
+    expect(grown).toMatchObject({ changed: true, msg: 'ext4 on /dev/xvdf would grow from 256 MiB to 512 MiB (mounted on /var/lib/pbx: online)' });
+    expect(grown.diff).toEqual([
+      { before: '/dev/xvdf: ext4, 256 MiB\n', after: '/dev/xvdf: ext4, 512 MiB\n', beforeHeader: 'filesystem', afterHeader: 'filesystem' },
+    ]);
+    expect(scripts(grown)).toEqual(['resize2fs /dev/xvdf']);
+    // resize2fs may leave less than a block group unused: that is full.
+    expect(decide(filesystem, args, [{ stdout: ext4(512, 131000) }])).toMatchObject({
+      changed: false,
+      msg: 'ext4 on /dev/xvdf already fills the device (512 MiB of 512 MiB)',
+    });
+    // Without resizefs a bigger device is left as it is.
+    expect(decide(filesystem, { fstype: 'ext4', dev: '/dev/xvdf' }, [{ stdout: 'rc=0\nTYPE=ext4\n' }]).changed).toBe(false);
+  });
+
+  it('resizefs grows xfs through its mountpoint only, and refuses what it cannot measure or grow', () => {
+    const xfs = (mount: string) => `rc=0\nTYPE=xfs\n@device=${1024 ** 3}\n@fs=data     =                       bsize=4096   blocks=65536 \n@mount=${mount}\n`;
+    expect(scripts(decide(filesystem, { fstype: 'xfs', dev: '/dev/xvdf', resizefs: true }, [{ stdout: xfs('/data') }]))).toEqual(['xfs_growfs /data']);
+    expect(() => decide(filesystem, { fstype: 'xfs', dev: '/dev/xvdf', resizefs: true }, [{ stdout: xfs('') }])).toThrow('grows only while mounted');
+    expect(
+      decide(filesystem, { fstype: 'ext4', dev: '/dev/xvdf', resizefs: true }, [{ stdout: 'rc=0\nTYPE=ext4\n@device=1000\n@fs=\n@mount=\n' }]),
+    ).toMatchObject({
+      failed: true,
+      msg: 'cannot tell the sizes of /dev/xvdf and its ext4 (resizefs)',
+    });
+  });
 });
 
 describe('command and shell', () => {
