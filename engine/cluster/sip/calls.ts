@@ -94,6 +94,8 @@ function requireSipp(): void {
 
 export class HeldCalls {
   private readonly agents: ChildProcess[] = [];
+  /** The calling agent: it ends when every call has ended or failed. */
+  private callerAgent?: ChildProcess;
 
   private constructor(
     private readonly dir: string,
@@ -213,6 +215,7 @@ export class HeldCalls {
       ],
       'caller',
     );
+    this.callerAgent = caller;
     const deadline = Date.now() + limitMs;
     while (this.logged('up').size < this.callIds.length || this.meter.streams.size < this.callIds.length) {
       if (caller.exitCode !== null || Date.now() > deadline)
@@ -249,7 +252,7 @@ export class HeldCalls {
     await new Promise<void>((resolve) => socket.bind(0, this.caller.address, resolve));
     for (const callId of this.callIds) socket.send(goSignal(callId, this.caller, socket.address().port), this.caller.port, this.caller.address);
     let firstAnsweredAt: number | undefined;
-    const caller = this.agents[this.agents.length - 1];
+    const caller = this.callerAgent!;
     const deadline = Date.now() + limitMs;
     while (caller.exitCode === null && Date.now() < deadline) {
       if (!firstAnsweredAt && this.logged('reinvite').size) firstAnsweredAt = Date.now();
