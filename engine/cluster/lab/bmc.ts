@@ -57,11 +57,11 @@ set_working_mc 0x20
 /** Starts the BMC of every node given that does not run yet; they stop with `lab down`. */
 export async function startBmcs(run: Run, nodes: LabNode[]): Promise<void> {
   const password = bmcPassword();
+  const bridgeAddresses = (await run(['ip', '-o', 'addr', 'show', 'dev', BRIDGE], { nothrow: true })).stdout;
   for (const node of nodes) {
     if (existsSync(pidFile(node)) && isAlive(Number(readFileSync(pidFile(node), 'utf8')))) continue;
     const address = bmcAddress(node);
-    if (!(await run(['ip', '-o', 'addr', 'show', 'dev', BRIDGE], { nothrow: true })).stdout.includes(` ${address}/`))
-      await run(['ip', 'addr', 'add', `${address}/${SUBNET_PREFIX}`, 'dev', BRIDGE]);
+    if (!bridgeAddresses.includes(` ${address}/`)) await run(['ip', 'addr', 'add', `${address}/${SUBNET_PREFIX}`, 'dev', BRIDGE]);
     const dir = bmcDir(node);
     mkdirSync(join(dir, 'state'), { recursive: true });
     writeFileSync(join(dir, 'lan.conf'), lanConf(node, password), { mode: 0o600 });

@@ -105,18 +105,17 @@ async function withCalls<T extends { calls?: CallsReport }>(site: Site, count: n
   }
 }
 
-const vipUpAway =
-  (from: string): Watch =>
+/** The event of `resource` started on another node than `from`. */
+const startedAway =
+  (resource: string, label: string, from: string): Watch =>
   (s) => {
-    const node = nodeOf(s, 'vip');
-    return node && node !== from ? `VIP up on ${node}` : undefined;
+    const node = nodeOf(s, resource);
+    return node && node !== from ? `${label} on ${node}` : undefined;
   };
-const pbxStartedAway =
-  (from: string): Watch =>
-  (s) => {
-    const node = nodeOf(s, PBX);
-    return node && node !== from ? `PBX started on ${node}` : undefined;
-  };
+
+function markSipAnswered(timeline: Timeline, answered: { seconds: number; line: string } | undefined): void {
+  if (answered) timeline.mark(`SIP answered on the VIP (${answered.line.replace(/^SIP\/2\.0 /, '')})`, timeline.started + answered.seconds * 1000);
+}
 
 interface SwitchoverReport {
   from: string;
@@ -141,13 +140,13 @@ async function switchover(site: Site, link: NodeLink, to: string | undefined, ca
     if (res.rc !== 0) throw new InputError(`${move}: ${res.stderr.trim()}`);
     const stopWatching = timeline.watch(link, [
       (s) => (nodeOf(s, PBX) !== before ? `PBX stopped on ${before}` : undefined),
-      vipUpAway(before),
-      pbxStartedAway(before),
+      startedAway('vip', 'VIP up', before),
+      startedAway(PBX, 'PBX started', before),
     ]);
     try {
       const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== before, transitionMs, 'the PBX runs on another node');
       const answered = await waitForSip(host, (line) => !line.endsWith(before), 60_000, timeline.started, port);
-      if (answered) timeline.mark(`SIP answered on the VIP (${answered.line.replace(/^SIP\/2\.0 /, '')})`, timeline.started + answered.seconds * 1000);
+      markSipAnswered(timeline, answered);
       const moved: Omit<SwitchoverReport, 'timeline'> = { from: before, to: nodeOf(status, PBX), sipSeconds: answered?.seconds };
       return moved;
     } finally {
@@ -200,15 +199,15 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string, calls: n
           const node = s.nodes.find((n) => n.name === from);
           return mode === 'kill' && lossSeen && node && !node.unclean ? `${from} fenced` : undefined;
         },
-        vipUpAway(from),
-        pbxStartedAway(from),
+        startedAway('vip', 'VIP up', from),
+        startedAway(PBX, 'PBX started', from),
       ]);
       try {
         timeline.begin(mode === 'kill' ? `power cut of ${from}` : `${from} put in standby`);
         if (mode === 'kill') await powerCutLabNode(from);
         else await standby('on');
         const answered = await waitForSip(host, (line) => !line.endsWith(from), transitionMs, timeline.started, port);
-        if (answered) timeline.mark(`SIP answered on the VIP (${answered.line.replace(/^SIP\/2\.0 /, '')})`, timeline.started + answered.seconds * 1000);
+        markSipAnswered(timeline, answered);
         const after = await waitFor(survivor, (s) => Boolean(nodeOf(s, PBX)) && nodeOf(s, PBX) !== from, transitionMs, 'the PBX runs on another node');
         const to = nodeOf(after, PBX)!;
         const newActive = await connect(site, to);

@@ -70,7 +70,8 @@ class MediaMeter {
   }
 
   /** The longest gap of any stream, counting the silence from its last packet until now. */
-  longestGap(now = Date.now()): number {
+  longestGap(): number {
+    const now = Date.now();
     return Math.max(0, ...[...this.streams.values()].map((s) => Math.max(s.longestGap, now - s.last)));
   }
 }

@@ -1,6 +1,7 @@
 // A SIP OPTIONS probe over UDP: does the PBX answer on an address, and which node says so.
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 function optionsRequest(host: string, address: string, localPort: number, user?: string): string {
   const id = randomBytes(8).toString('hex');
@@ -51,7 +52,8 @@ async function optionsTransaction(host: string, port: number, timeoutMs: number,
     timers.push(setTimeout(() => done(undefined), timeoutMs));
     socket.on('error', () => done(undefined));
     socket.on('message', (msg, from) => {
-      if (from.address === host && from.port === port) done(msg.toString().split('\r\n')[0]);
+      // The unbound socket of a transaction may hear others; a host given by name is not checked.
+      if (from.port === port && (!isIP(host) || from.address === host)) done(msg.toString().split('\r\n')[0]);
     });
     const begin = (send: (request: string) => void) => {
       const local = socket.address();

@@ -32,23 +32,23 @@ export interface DeviceContent {
 // blkid's documented exit statuses (util-linux blkid(8)).
 const BLKID_FAILURES: Record<number, string> = { 4: 'usage or I/O error', 8: 'ambivalent result: more than one signature' };
 
+/** The lines `pattern` reads as key (group 1) and value (group 2). */
+function keyValues(lines: string[], pattern: RegExp): Record<string, string> {
+  return Object.fromEntries(
+    lines.flatMap((l) => {
+      const m = pattern.exec(l);
+      return m ? [[m[1], m[2]]] : [];
+    }),
+  );
+}
+
 /** Parses the probe's output: a line `missing`, or `rc=N` followed by blkid -o export lines. */
 export function parseDeviceProbe(text: string): DeviceContent {
   const [first, ...rest] = text.split('\n');
   if (first === 'missing') return { exists: false };
   const rc = Number(/^rc=(\d+)$/.exec(first)?.[1] ?? NaN);
-  const fields = Object.fromEntries(
-    rest
-      .map((l) => /^([A-Z_]+)=(.*)$/.exec(l))
-      .filter((m) => m !== null)
-      .map((m) => [m![1], m![2]]),
-  );
-  const sizes = Object.fromEntries(
-    rest
-      .map((l) => /^@(\w+)=(.*)$/.exec(l))
-      .filter((m) => m !== null)
-      .map((m) => [m![1], m![2]]),
-  );
+  const fields = keyValues(rest, /^([A-Z_]+)=(.*)$/);
+  const sizes = keyValues(rest, /^@(\w+)=(.*)$/);
   const output = rest
     .filter((l) => !l.startsWith('@'))
     .join('\n')
