@@ -7,6 +7,7 @@ import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, project, recap } from '../helpers/engine';
 import { newLabDir, removeLab, takeDownStaleLabs } from '../helpers/lab';
+import { BRIDGE_MAC } from '../../engine/cluster/lab/config';
 
 const LAB = newLabDir();
 const INVENTORY = join(LAB, 'lab.yml');
@@ -91,8 +92,14 @@ describe('lab', () => {
 
   it('kill cuts the power (namespace and address gone), start boots the same disk again', async () => {
     expect(await sshAnswers('172.31.16.134')).toBe(true);
+    const bridgeMac = () => readFileSync('/sys/class/net/pbxlab0/address', 'utf8').trim();
+    // The bridge keeps the MAC the lab gave it whichever port goes (a Linux bridge left to itself
+    // takes its lowest port's): the nodes' ARP entries for the controller and the BMCs stay right.
+    expect(bridgeMac()).toBe(BRIDGE_MAC);
+    expect(readFileSync('/sys/class/net/pbxlab0/addr_assign_type', 'utf8').trim()).toBe('3');
     const kill = await lab('kill', 'pbx02');
     expect(kill.code).toBe(0);
+    expect(bridgeMac()).toBe(BRIDGE_MAC);
     expect(await sshAnswers('172.31.16.134')).toBe(false);
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain('pbxlab-pbx02');
     expect((await lab('status')).stdout).toMatch(/pbx02\s+172\.31\.16\.134\s+stopped/);

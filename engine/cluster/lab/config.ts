@@ -3,6 +3,13 @@ import { join, resolve } from 'node:path';
 
 export const SUBNET_PREFIX = 20;
 export const BRIDGE = 'pbxlab0';
+/**
+ * The bridge's own MAC, set once (locally administered). A bridge left to choose takes the lowest
+ * MAC among its ports and changes it when that port goes: a power cut then left every node's ARP
+ * entry for the controller and the BMCs (addresses of the bridge) pointing nowhere, and IPMI
+ * fencing waited for the ARP cache to give up (10 s, measured in pacemaker.log).
+ */
+export const BRIDGE_MAC = '02:70:62:78:00:01';
 /** The controller's own address on the lab bridge (root network namespace). */
 export const CONTROLLER_IP = '172.31.16.10';
 

@@ -1,7 +1,7 @@
 // Host-side plumbing of the lab: bridge, namespaces, veths, overlay roots, per-node cgroups.
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BRIDGE, CONTROLLER_IP, type LabNode, SUBNET_PREFIX } from './config';
+import { BRIDGE, BRIDGE_MAC, CONTROLLER_IP, type LabNode, SUBNET_PREFIX } from './config';
 
 export type Run = (argv: string[], opts?: { nothrow?: boolean }) => Promise<{ ok: boolean; stdout: string }>;
 
@@ -20,7 +20,7 @@ const CGROUP_HIERARCHIES = ['systemd', 'unified', 'freezer'];
 
 export async function bridgeUp(run: Run): Promise<void> {
   if ((await run(['ip', 'link', 'show', BRIDGE], { nothrow: true })).ok) return;
-  await run(['ip', 'link', 'add', BRIDGE, 'type', 'bridge']);
+  await run(['ip', 'link', 'add', BRIDGE, 'address', BRIDGE_MAC, 'type', 'bridge']);
   await run(['ip', 'link', 'set', BRIDGE, 'up']);
   await run(['ip', 'addr', 'add', `${CONTROLLER_IP}/${SUBNET_PREFIX}`, 'dev', BRIDGE]);
 }

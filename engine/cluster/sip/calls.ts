@@ -61,7 +61,7 @@ class MediaMeter {
     const socket = createSocket('udp4');
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, address, () => resolve(new MediaMeter(socket)));
+      socket.bind(0, address, () => resolve(new MediaMeter(socket.unref())));
     });
   }
 
@@ -109,7 +109,7 @@ export class HeldCalls {
    * Registers both agents through `host` and sets up `count` calls; resolves when every call is
    * answered and its media reaches the meter, fails (stopping the agents) otherwise.
    */
-  static async place(host: string, port: number, count: number, limitMs: number): Promise<HeldCalls> {
+  static async place(host: string, port: number, count: number, limitMs: number, holdMs = limitMs): Promise<HeldCalls> {
     requireSipp();
     const address = await localAddressTowards(host, port);
     const dir = mkdtempSync(join(tmpdir(), 'held-calls-'));
@@ -119,7 +119,7 @@ export class HeldCalls {
     const callIds = Array.from({ length: count }, (_, i) => `held-${i + 1}-${tag}@${address}`);
     const calls = new HeldCalls(dir, meter, callIds, { address, port: await freePort(address) });
     try {
-      await calls.start(host, port, await freePort(address), tag, limitMs);
+      await calls.start(host, port, await freePort(address), tag, limitMs, holdMs);
       return calls;
     } catch (err) {
       calls.close();
@@ -132,6 +132,9 @@ export class HeldCalls {
       cwd: this.dir,
       stdio: ['ignore', 'ignore', 'ignore'],
     });
+    // Held calls never keep the engine alive by themselves: their holder closes them (a run's
+    // end at the latest), and the agents stop on their own after the hold (-timeout).
+    child.unref();
     this.agents.push(child);
     return child;
   }
@@ -163,9 +166,10 @@ export class HeldCalls {
     if (code !== 0) throw new Error(`${user} could not register through ${host}:${port}: ${this.errors(`register-${user}`).join('; ') || `sipp exit ${code}`}`);
   }
 
-  private async start(host: string, port: number, calledPort: number, tag: string, limitMs: number): Promise<void> {
+  private async start(host: string, port: number, calledPort: number, tag: string, limitMs: number, holdMs: number): Promise<void> {
     const count = String(this.callIds.length);
-    const bound = String(Math.ceil(limitMs / 1000) + 60);
+    // The agents stop by themselves after the longest hold (and a minute to end the calls).
+    const bound = String(Math.ceil(holdMs / 1000) + 60);
     // Users of this run only: a contact another run registered (a port that is now someone
     // else's, perhaps this caller's) must not get a fork of these calls.
     await this.register(host, port, `called-${tag}`, calledPort);
@@ -244,6 +248,11 @@ export class HeldCalls {
     if (!existsSync(file)) return [];
     const aborted = /Call-Id '([^']+)': while expecting '([^']+)' \(index \d+\), received '([^\r\n]+)/g;
     return [...readFileSync(file, 'utf8').matchAll(aborted)].map(([, id, expected, got]) => `${id}: ${got.trim()} (expected ${expected})`).slice(0, 5);
+  }
+
+  /** The calling agent still holds calls (it ends when all have ended or failed). */
+  get holding(): boolean {
+    return this.callerAgent?.exitCode === null && this.callerAgent.signalCode === null;
   }
 
   /** Tells every call to go on, and waits (at most `limitMs`) until each ended or failed. */

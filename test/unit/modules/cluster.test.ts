@@ -7,6 +7,7 @@ import { aws_prepare } from '../../../engine/cluster/modules/aws_prepare';
 import { cluster_cib } from '../../../engine/cluster/modules/cluster_cib';
 import { cluster_nodes } from '../../../engine/cluster/modules/cluster_nodes';
 import { pbx_server } from '../../../engine/cluster/modules/pbx_server';
+import { sip_calls } from '../../../engine/cluster/modules/sip_calls';
 import { sip_probe } from '../../../engine/cluster/modules/sip_probe';
 import type { CallStep, RunStep } from '../../../engine/core/modules/types';
 import { answer, planContext } from '../../helpers/modules';
@@ -180,6 +181,47 @@ describe('sip_probe', () => {
       msg: 'no SIP answer from 10.0.0.9:5060 within 5 s',
     });
     expect(sip_probe.plan({ host: '10.0.0.9' }, undefined, planContext({ check: true, predict: true }))).toMatchObject({ predicted: true });
+  });
+});
+
+describe('sip_calls', () => {
+  const up = { held: { count: 3, target: '10.0.0.9:5060', holding: true } };
+
+  it('place sets calls up in a step (none in a dry run), once per name', () => {
+    const place = sip_calls.plan({ action: 'place', host: '10.0.0.9', count: 3 }, {}, planContext());
+    expect(place).toMatchObject({ changed: false, msg: '3 test calls through 10.0.0.9:5060, held up to 600 s' });
+    expect(place.steps?.map((s) => s.kind)).toEqual(['call']);
+    expect(sip_calls.plan({ action: 'place', host: '10.0.0.9', count: 3 }, up, planContext())).toMatchObject({
+      failed: true,
+      msg: "test calls 'calls' are held already (through 10.0.0.9:5060): end them first",
+    });
+    expect(sip_calls.plan({ action: 'place', count: 3 }, {}, planContext())).toMatchObject({ failed: true, msg: 'action place needs host and count' });
+  });
+
+  it('check fails when the PBX on the VIP knows fewer calls than were placed, or the agent lost them', () => {
+    expect(sip_calls.plan({ action: 'check' }, { ...up, known: 3 }, planContext())).toMatchObject({
+      msg: '3 test calls up, all known to the PBX on 10.0.0.9:5060',
+      result: { held: 3, known: 3 },
+    });
+    expect(sip_calls.plan({ action: 'check' }, { ...up, known: 1 }, planContext())).toMatchObject({
+      failed: true,
+      msg: 'the PBX on 10.0.0.9:5060 knows 1 of the 3 test calls',
+    });
+    expect(sip_calls.plan({ action: 'check' }, { held: { ...up.held, holding: false } }, planContext())).toMatchObject({
+      failed: true,
+      msg: "the 3 test calls 'calls' ended: the calling agent lost them",
+    });
+    expect(sip_calls.plan({ action: 'check' }, up, planContext()).msg).toBe("3 test calls up (the PBX's calls API was not given: not asked)");
+  });
+
+  it('check and end without calls fail, except in a dry run (which placed none)', () => {
+    for (const action of ['check', 'end'] as const) {
+      expect(sip_calls.plan({ action, name: 'upgrade' }, {}, planContext())).toMatchObject({ failed: true, msg: "no test calls 'upgrade' are held" });
+      expect(sip_calls.plan({ action }, {}, planContext({ check: true }))).toMatchObject({ msg: 'no test calls held in a dry run' });
+    }
+    const end = sip_calls.plan({ action: 'end' }, up, planContext());
+    expect(end.msg).toBe('3 test calls go on: re-INVITE and BYE through 10.0.0.9:5060');
+    expect(end.steps?.map((s) => s.kind)).toEqual(['call']);
   });
 });
 
