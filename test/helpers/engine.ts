@@ -34,13 +34,20 @@ function siteValue(name: string): string {
   return found[1].trim();
 }
 
-export function engine(args: string[], env: Record<string, string> = {}): Promise<EngineRun> {
+/**
+ * Runs the engine; resolves with its exit code and output. A run that has not ended after
+ * `limitMs` is killed and fails the test with what it printed so far, so a hang shows where it
+ * hung instead of running into the test's own timeout.
+ */
+export function engine(args: string[], env: Record<string, string> = {}, limitMs = 300_000): Promise<EngineRun> {
   return new Promise((done, fail) => {
     execFile(
       join(ROOT, 'node_modules/.bin/ts-node'),
       [join(ROOT, 'engine'), ...args],
-      { cwd: ROOT, env: { ...process.env, CI: 'true', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, env: { ...process.env, CI: 'true', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: limitMs, killSignal: 'SIGKILL' },
       (err, stdout, stderr) => {
+        if (err?.killed)
+          return fail(new Error(`engine ${args.join(' ')} did not end within ${limitMs / 1000} s; it printed:\n${stdout.slice(-4000)}${stderr.slice(-1000)}`));
         const leaked = Object.entries(SITE_SECRETS).filter(([, value]) => stdout.includes(value) || stderr.includes(value));
         if (leaked.length) return fail(new Error(`engine ${args.join(' ')} printed the secret ${leaked.map(([name]) => name).join(', ')}`));
         done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });

@@ -284,6 +284,46 @@ describe('aws-prepare', () => {
   });
 });
 
+describe('ebs_volume_size (the AWS half of growing the data volume)', () => {
+  it('--check --diff shows the sizes and modifies nothing; the run grows the volume; a second run changes nothing; a smaller size is refused', async () => {
+    const volume = (await client.send(new ec2.CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, VolumeType: 'gp3' }))).VolumeId!;
+    const size = async () => (await client.send(new ec2.DescribeVolumesCommand({ VolumeIds: [volume] }))).Volumes![0].Size;
+    const dir = project({
+      'inv.yml': 'all:\n  hosts:\n    localhost: { ansible_connection: local }\n',
+      'play.yml': `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: The data volume has its size
+      ebs_volume_size: { region: ${REGION}, endpoint: "${moto.endpoint}", volume_id: ${volume}, size: "{{ wanted }}" }
+`,
+    });
+    const run = (wanted: number, ...extra: string[]) =>
+      engine(['run', join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '-e', `wanted=${wanted}`, ...extra], AWS_TEST_ENV);
+
+    const plan = await run(40, '--check', '--diff');
+    expect(plan.code, plan.stdout).toBe(0);
+    expect(plan.stdout).toContain(`-${volume}: 20 GiB\n+${volume}: 40 GiB`);
+    expect(recap(plan.stdout).localhost.changed).toBe(1);
+    expect(await size()).toBe(20);
+
+    const grown = await run(40);
+    expect(grown.code, grown.stdout).toBe(0);
+    expect(recap(grown.stdout).localhost.changed).toBe(1);
+    expect(await size()).toBe(40);
+    const modifications = (await client.send(new ec2.DescribeVolumesModificationsCommand({ VolumeIds: [volume] }))).VolumesModifications!;
+    expect(modifications.map((m) => [m.OriginalSize, m.TargetSize])).toEqual([[20, 40]]);
+
+    const again = await run(40);
+    expect(again.code, again.stdout).toBe(0);
+    expect(recap(again.stdout).localhost.changed).toBe(0);
+
+    const shrink = await run(30);
+    expect(shrink.code).toBe(2);
+    expect(shrink.stdout).toContain(`EBS volumes do not shrink: ${volume} is 40 GiB, size asks for 30`);
+    expect(await size()).toBe(40);
+  });
+});
+
 describe('awsebs resource agent (OCF, shipped by the storage role)', () => {
   const AGENT = resolve(__dirname, '../../roles/storage/files/awsebs');
   const nodes = () => world.ids.map((id, i) => `pbx0${i + 1}=${id}`).join(',');

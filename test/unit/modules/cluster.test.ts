@@ -6,6 +6,7 @@ import { aws_cluster_check } from '../../../engine/cluster/modules/aws_cluster_c
 import { aws_prepare } from '../../../engine/cluster/modules/aws_prepare';
 import { cluster_cib } from '../../../engine/cluster/modules/cluster_cib';
 import { cluster_nodes } from '../../../engine/cluster/modules/cluster_nodes';
+import { ebs_volume_size } from '../../../engine/cluster/modules/ebs_volume_size';
 import { pbx_server } from '../../../engine/cluster/modules/pbx_server';
 import { sip_calls } from '../../../engine/cluster/modules/sip_calls';
 import { sip_probe } from '../../../engine/cluster/modules/sip_probe';
@@ -222,6 +223,27 @@ describe('sip_calls', () => {
     const end = sip_calls.plan({ action: 'end' }, up, planContext());
     expect(end.msg).toBe('3 test calls go on: re-INVITE and BYE through 10.0.0.9:5060');
     expect(end.steps?.map((s) => s.kind)).toEqual(['call']);
+  });
+});
+
+describe('ebs_volume_size', () => {
+  const args = { region: 'r', volume_id: 'vol-1', size: 40 };
+  it('grows a smaller volume in one API step, never shrinks, and waits for a modification under way', () => {
+    const grow = ebs_volume_size.plan(args, { size: 20 }, planContext());
+    expect(grow).toMatchObject({ changed: true, msg: 'vol-1: 20 -> 40 GiB', diff: [{ before: 'vol-1: 20 GiB\n', after: 'vol-1: 40 GiB\n' }] });
+    expect(grow.steps?.map((s) => s.kind)).toEqual(['call']);
+    expect(ebs_volume_size.plan(args, { size: 40, modification: { state: 'completed', target: 40 } }, planContext())).toMatchObject({
+      changed: false,
+      msg: 'vol-1 is 40 GiB',
+    });
+    expect(ebs_volume_size.plan(args, { size: 80 }, planContext())).toMatchObject({
+      failed: true,
+      msg: 'EBS volumes do not shrink: vol-1 is 80 GiB, size asks for 40',
+    });
+    expect(ebs_volume_size.plan(args, { size: 20, modification: { state: 'modifying', target: 30 } }, planContext())).toMatchObject({
+      failed: true,
+      msg: 'vol-1 is being modified already (modifying, to 30 GiB): run again when it is done',
+    });
   });
 });
 
