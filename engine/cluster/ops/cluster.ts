@@ -122,6 +122,15 @@ export async function clusterStatus(link: NodeLink): Promise<ClusterStatus> {
 }
 
 /** Where a resource runs (the active node for `pbx`). */
+/** Why the cluster is not healthy: no quorum, a node awaiting fencing (UNCLEAN), failed actions. */
+export function unhealthy(status: ClusterStatus): string[] {
+  return [
+    ...(status.quorate ? [] : ['no quorum']),
+    ...status.nodes.filter((n) => n.unclean).map((n) => `${n.name} is UNCLEAN (awaiting fencing)`),
+    ...(status.failures.length ? [`${status.failures.length} failed action(s)`] : []),
+  ];
+}
+
 export function nodeOf(status: ClusterStatus, resource: string): string | undefined {
   const r = status.resources.find((x) => x.id === resource && x.role === 'Started');
   return r?.nodes[0];

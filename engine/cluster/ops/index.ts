@@ -2,7 +2,7 @@
 // status, master, restart pbx, switchover, verify failover.
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../../core/errors';
-import { anyNode, type ClusterStatus, clusterStatus, connect, loadSite, type NodeLink, nodeOf, type Site } from './cluster';
+import { anyNode, type ClusterStatus, clusterStatus, connect, loadSite, type NodeLink, nodeOf, type Site, unhealthy } from './cluster';
 import { quote } from '../../core/connection/quote';
 import { waitForSip } from '../sip/options';
 import { type CallsOutcome, callsKnown, HeldCalls } from '../sip/calls';
@@ -68,6 +68,19 @@ async function restart(link: NodeLink): Promise<void> {
   }
   const status = await waitFor(link, (s) => Boolean(nodeOf(s, PBX)), transitionMs, 'the PBX started');
   out(`pbx started on ${nodeOf(status, PBX)} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Where the PBX runs. "Nowhere" is asked again for up to 5 s: while a node joins, the cluster
+ * rewrites every node's resource history and crm_mon shows the PBX running nowhere for a moment.
+ */
+async function locatePbx(link: NodeLink): Promise<string | undefined> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const node = nodeOf(await clusterStatus(link), PBX);
+    if (node || Date.now() > deadline) return node;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** What held calls showed: set up before, known to the PBX before and after, kept. */
@@ -229,7 +242,9 @@ async function verifyFailover(site: Site, link: NodeLink, mode: string, calls: n
       }
     });
     if (mode === 'kill') {
-      await waitFor(survivor, (s) => Boolean(s.nodes.find((n) => n.name === from)?.online), transitionMs, `${from} rejoined`);
+      // Back means joined and settled: while a node joins, the cluster rewrites every node's
+      // resource history, and crm_mon shows the PBX running nowhere for a moment (measured: ~2 s).
+      await waitFor(survivor, (s) => Boolean(s.nodes.find((n) => n.name === from)?.online && nodeOf(s, PBX)), transitionMs, `${from} rejoined`);
       timeline.mark(`${from} back in the cluster`);
       report.rejoinedSeconds = (Date.now() - timeline.started) / 1000;
     }
@@ -286,10 +301,10 @@ export async function opsCommand(command: string, args: string[], options: OpsOp
       case 'status': {
         const status = await clusterStatus(link);
         out(options.json ? JSON.stringify(status) : render(status));
-        return status.quorate && !status.failures.length ? 0 : 2;
+        return unhealthy(status).length ? 2 : 0;
       }
       case 'master': {
-        const node = nodeOf(await clusterStatus(link), PBX);
+        const node = await locatePbx(link);
         if (!node) {
           process.stderr.write('the PBX is not running on any node\n');
           return 2;
