@@ -32,6 +32,22 @@ describe('templating', () => {
     expect(render('n={{ nodes | join(",") }}\n', vars)).toBe('n=a,b\n');
   });
 
+  it("has Python's str, list and dict methods as Ansible content calls them; a dict's own key before a method of its name", () => {
+    const v = { fqdn: 'pbx01.lab.example', domain: 'lab.example', line: '  a  b\tc \n', csv: 'a,b,,c', d: { b: 2, a: 1 }, l: ['x', 'y', 'x'] };
+    expect(render("{{ fqdn.endswith('.' ~ domain) and fqdn.startswith(('db', 'pbx')) }}", v)).toBe(true);
+    expect(render('{{ line.split() }}', v)).toEqual(['a', 'b', 'c']);
+    expect(render("{{ csv.split(',') }}", v)).toEqual(['a', 'b', '', 'c']);
+    expect(render("{{ csv.split(',', 1) }}", v)).toEqual(['a', 'b,,c']);
+    expect(render("{{ 'a-b-c'.replace('-', '+') }}|{{ 'a-b-c'.replace('-', '+', 1) }}", v)).toBe('a+b+c|a+b-c');
+    expect(render("[{{ line.strip() }}] [{{ '--x--'.strip('-') }}] [{{ line.rstrip() }}]", v)).toBe('[a  b\tc] [x] [  a  b\tc]');
+    expect(render("{{ 'node {} of {total}'.format(1, total=3) }} {{ ', '.join(l) }} {{ 'PBX'.lower() }}", v)).toBe('node 1 of 3 x, y, x pbx');
+    expect(render("{{ l.index('y') }} {{ l.count('x') }} {{ fqdn.find('.') }}", v)).toBe('1 2 5');
+    expect(render('{% for k, val in d.items() %}{{ k }}={{ val }};{% endfor %}{{ d.keys() | list }}', v)).toBe('b=2;a=1;b,a');
+    expect(render("{{ d.get('a') }} {{ d.get('z', 'none') }}", v)).toBe('1 none');
+    expect(render("{{ {'items': 5}['items'] }}", v)).toBe(5);
+    expect(render('{% set acc = [] %}{% for x in l %}{% set _ = acc.append(x | upper) %}{% endfor %}{{ acc | join("-") }}', v)).toBe('X-Y-X');
+  });
+
   it('has the filters and tests Ansible users reach for', () => {
     const d = {
       m: { b: 2, a: 1 },

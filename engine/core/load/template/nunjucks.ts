@@ -1,7 +1,9 @@
 // What nunjucks needs to read Ansible's Jinja2: a compiler patch, and the names a template reads
 // (from nunjucks' own parse tree, for "undefined variable" messages and lazy variables).
+import { pythonMethod } from './python';
+
 /**
- * Two places where nunjucks and Jinja2 disagree and Ansible users notice.
+ * Three places where nunjucks and Jinja2 disagree and Ansible users notice.
  * nunjucks 3.2 compiles a test with two or more arguments (`v is version('1.9', '>')`, which
  * Ansible users write often) without commas between them, a JS syntax error. Emit the commas.
  */
@@ -22,6 +24,9 @@ export function fixTestArguments(): void {
   // Jinja2's `+` concatenates lists (`defaults + extra`); JavaScript's would join them as strings.
   const runtime = require('nunjucks/src/runtime') as Record<string, unknown>;
   runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
+  // `name.startswith('pbx')`, `d.items()`: Python's methods first, as Jinja2 has them (python.ts).
+  const memberLookup = runtime.memberLookup as (obj: unknown, name: string) => unknown;
+  runtime.memberLookup = (obj: unknown, name: string) => pythonMethod(obj, name) ?? memberLookup(obj, name);
   Compiler.prototype.compileAdd = function compileAdd(this: any, node: any, frame: unknown) {
     this._emit('runtime.jinjaAdd(');
     this.compile(node.left, frame);
