@@ -13,7 +13,7 @@ function positional(args: unknown[]): unknown[] {
   return last && typeof last === 'object' && last.__keywords ? args.slice(0, -1) : args;
 }
 
-const WHITESPACE = ' \t\n\r\x0b\x0c';
+const WHITESPACE = ' \t\n\r\v\f';
 
 function stripChars(s: string, chars: string | undefined, left: boolean, right: boolean): string {
   const set = chars ?? WHITESPACE;
@@ -31,7 +31,7 @@ function split(s: string, sep?: string | null, maxsplit = -1): string[] {
     let rest = stripChars(s, undefined, true, false);
     while (rest) {
       if (maxsplit >= 0 && words.length === maxsplit) return [...words, rest];
-      const m = /[ \t\n\r\x0b\x0c]+/.exec(rest);
+      const m = /[ \t\n\r\v\f]+/.exec(rest);
       if (!m) return [...words, rest];
       words.push(rest.slice(0, m.index));
       rest = rest.slice(m.index + m[0].length);
