@@ -3,6 +3,7 @@
 // new size is there (state optimizing or completed: the attached NVMe device is bigger from then
 // on, so the filesystem can grow online right after). EBS volumes never shrink: a smaller size is
 // refused. --check --diff shows the size before and after; a second run changes nothing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Module, ModuleError, type Outcome } from '../../core/modules/types';
 import { ec2Client } from '../aws/ec2';
 
@@ -21,7 +22,6 @@ interface Found {
   modification?: { state: string; target?: number };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** States in which the volume's new size is usable (AWS: "you can extend the file system when the volume is optimizing"). */
 const SIZE_AVAILABLE = ['optimizing', 'completed'];
 

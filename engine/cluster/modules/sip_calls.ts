@@ -6,7 +6,7 @@
 // `calls kept K/N` and fails unless every call was kept. The calls live in this engine process:
 // they end with it, whatever stops the run.
 import { type Module, ModuleError, type Outcome, type Step } from '../../core/modules/types';
-import { type CallsOutcome, callsKnown, HeldCalls } from '../sip/calls';
+import { type CallsOutcome, HeldCalls } from '../sip/calls';
 
 type Action = 'place' | 'check' | 'end';
 
@@ -41,14 +41,17 @@ process.once('exit', () => {
 
 const nameOf = (args: CallsArgs) => args.name ?? 'calls';
 
-async function known(calls: HeldCalls, args: CallsArgs): Promise<number | undefined> {
-  if (!args.api_url || !args.api_token) return undefined;
-  const ids = new Set(await callsKnown(args.api_url, args.api_token));
-  return calls.callIds.filter((id) => ids.has(id)).length;
+const targetOf = (args: CallsArgs) => `${args.host}:${args.port ?? 5060}`;
+
+/** A check or end with no calls held: nothing to do in a dry run (it placed none), a failure otherwise. */
+function notHeld(args: CallsArgs, dryRun: boolean): Outcome {
+  return dryRun
+    ? { changed: false, msg: 'no test calls held in a dry run' }
+    : { changed: false, failed: true, msg: `no test calls '${nameOf(args)}' are held` };
 }
 
 function placeStep(args: CallsArgs): Step {
-  const target = `${args.host}:${args.port ?? 5060}`;
+  const target = targetOf(args);
   return {
     kind: 'call',
     what: `placing ${args.count} test calls through ${target}`,
@@ -75,7 +78,8 @@ function endStep(args: CallsArgs): Step {
       try {
         const { firstAnsweredAt: _, ...outcome } = await calls.resume((args.timeout ?? 60) * 1000);
         // The line goes to the result too: a result shown without -v leaves msg out.
-        return { msg: kept(outcome), summary: kept(outcome), calls: outcome, failed: outcome.kept < outcome.placed };
+        const summary = kept(outcome);
+        return { msg: summary, summary, calls: outcome, failed: outcome.kept < outcome.placed };
       } finally {
         calls.close();
         held.delete(nameOf(args));
@@ -89,17 +93,14 @@ function planPlace(args: CallsArgs, found: Found): Outcome {
   if (found.held) return { changed: false, failed: true, msg: `test calls '${nameOf(args)}' are held already (through ${found.held.target}): end them first` };
   return {
     changed: false,
-    msg: `${args.count} test calls through ${args.host}:${args.port ?? 5060}, held up to ${args.hold ?? 600} s`,
+    msg: `${args.count} test calls through ${targetOf(args)}, held up to ${args.hold ?? 600} s`,
     steps: [placeStep(args)],
   };
 }
 
 function planCheck(args: CallsArgs, found: Found, dryRun: boolean): Outcome {
   const h = found.held;
-  if (!h)
-    return dryRun
-      ? { changed: false, msg: 'no test calls held in a dry run' }
-      : { changed: false, failed: true, msg: `no test calls '${nameOf(args)}' are held` };
+  if (!h) return notHeld(args, dryRun);
   if (!h.holding) return { changed: false, failed: true, msg: `the ${h.count} test calls '${nameOf(args)}' ended: the calling agent lost them` };
   if (found.known === undefined)
     return { changed: false, msg: `${h.count} test calls up (the PBX's calls API was not given: not asked)`, result: { held: h.count } };
@@ -109,10 +110,7 @@ function planCheck(args: CallsArgs, found: Found, dryRun: boolean): Outcome {
 }
 
 function planEnd(args: CallsArgs, found: Found, dryRun: boolean): Outcome {
-  if (!found.held)
-    return dryRun
-      ? { changed: false, msg: 'no test calls held in a dry run' }
-      : { changed: false, failed: true, msg: `no test calls '${nameOf(args)}' are held` };
+  if (!found.held) return notHeld(args, dryRun);
   return { changed: false, msg: `${found.held.count} test calls go on: re-INVITE and BYE through ${found.held.target}`, steps: [endStep(args)] };
 }
 
@@ -143,7 +141,7 @@ export const sip_calls: Module<CallsArgs, Found> = {
     const h = held.get(nameOf(args));
     if (!h) return {};
     const found: Found = { held: { count: h.calls.callIds.length, target: h.target, holding: h.calls.holding } };
-    if (args.action === 'check' && h.calls.holding) found.known = await known(h.calls, args);
+    if (args.action === 'check' && h.calls.holding && args.api_url && args.api_token) found.known = await h.calls.knownAt(args.api_url, args.api_token);
     return found;
   },
   plan(args, found, ctx) {

@@ -1,11 +1,12 @@
 // Operations on a deployed cluster (PortSIP's ha_ctl.sh show|master|restart, and more):
 // status, master, restart pbx, switchover, verify failover.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../../core/errors';
 import { anyNode, type ClusterStatus, clusterStatus, connect, loadSite, type NodeLink, nodeOf, type Site, unhealthy } from './cluster';
 import { quote } from '../../core/connection/quote';
 import { waitForSip } from '../sip/options';
-import { type CallsOutcome, callsKnown, HeldCalls } from '../sip/calls';
+import { type CallsOutcome, HeldCalls } from '../sip/calls';
 import { Timeline, type TimelineEvent, type Watch } from './timeline';
 
 export interface OpsOptions {
@@ -27,7 +28,6 @@ let transitionMs = 120_000;
 
 const PBX = 'pbx';
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function render(status: ClusterStatus): string {
   const lines = [
@@ -79,7 +79,7 @@ async function locatePbx(link: NodeLink): Promise<string | undefined> {
   for (;;) {
     const node = nodeOf(await clusterStatus(link), PBX);
     if (node || Date.now() > deadline) return node;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 
@@ -95,8 +95,7 @@ async function knownOf(site: Site, calls: HeldCalls): Promise<number | undefined
   const token = site.vars.pbx_api_token;
   // Only the stand-in has a calls API; PortSIP's for this is not known here.
   if (!site.vars.pbx_standin || typeof url !== 'string' || typeof token !== 'string') return undefined;
-  const known = new Set(await callsKnown(url, token).catch(() => []));
-  return calls.callIds.filter((id) => known.has(id)).length;
+  return calls.knownAt(url, token).catch(() => 0);
 }
 
 /** N calls through the VIP, held until `transition` is over; then each must go on through the PBX. */

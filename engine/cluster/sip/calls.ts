@@ -4,6 +4,7 @@
 // transition, the controller tells each call to go on (an INFO sent to the caller directly): it
 // sends a re-INVITE and then a BYE inside its dialog through the VIP, which only a PBX that knows
 // the call routes (the stand-in answers 481 for a call it does not know, as a B2BUA must).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -17,7 +18,6 @@ import { localAddressTowards } from './options';
 const SCENARIOS = join(PROJECT_ROOT, 'engine/cluster/sip/scenarios');
 /** One second of PCMU silence, looped by the caller's RTP stream. */
 const SILENCE = Buffer.alloc(8000, 0xff);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The agents' registrations are needed only to set the calls up; they expire soon after. */
 const REGISTRATION_SECONDS = 120;
 
@@ -250,6 +250,12 @@ export class HeldCalls {
     return [...readFileSync(file, 'utf8').matchAll(aborted)].map(([, id, expected, got]) => `${id}: ${got.trim()} (expected ${expected})`).slice(0, 5);
   }
 
+  /** How many of these calls the PBX serving `apiUrl` knows as established. */
+  async knownAt(apiUrl: string, token: string): Promise<number> {
+    const known = new Set(await callsKnown(apiUrl, token));
+    return this.callIds.filter((id) => known.has(id)).length;
+  }
+
   /** The calling agent still holds calls (it ends when all have ended or failed). */
   get holding(): boolean {
     return this.callerAgent?.exitCode === null && this.callerAgent.signalCode === null;
@@ -308,7 +314,7 @@ function goSignal(callId: string, caller: { address: string; port: number }, fro
 }
 
 /** The Call-IDs the PBX now serving `apiUrl` knows as established calls (dialog state 4). */
-export async function callsKnown(apiUrl: string, token: string): Promise<string[]> {
+async function callsKnown(apiUrl: string, token: string): Promise<string[]> {
   const res = await fetch(`${apiUrl.replace(/\/$/, '')}/calls`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`GET ${apiUrl}/calls: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { items: { call_id: string; state: number }[] };

@@ -7,10 +7,10 @@
 
 type Method = (self: any, ...args: any[]) => unknown;
 
-/** nunjucks passes keyword arguments as a last object marked __keywords. */
-function positional(args: unknown[]): unknown[] {
-  const last = args.at(-1) as { __keywords?: boolean } | undefined;
-  return last && typeof last === 'object' && last.__keywords ? args.slice(0, -1) : args;
+/** A call's positional and keyword arguments: nunjucks passes the keywords as a last object marked __keywords. */
+function callArgs(raw: unknown[]): { args: unknown[]; keywords: Record<string, unknown> } {
+  const last = raw.at(-1) as { __keywords?: boolean } | undefined;
+  return last && typeof last === 'object' && last.__keywords ? { args: raw.slice(0, -1), keywords: last } : { args: raw, keywords: {} };
 }
 
 const WHITESPACE = ' \t\n\r\v\f';
@@ -47,9 +47,7 @@ const anyOf = (prefix: string | string[], test: (p: string) => boolean) => (Arra
 
 /** str.format with positional `{}` / `{0}` and named `{name}` fields (no format specs). */
 function format(s: string, ...raw: unknown[]): string {
-  const last = raw.at(-1) as Record<string, unknown> | undefined;
-  const named = last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords ? last : {};
-  const args = positional(raw);
+  const { args, keywords: named } = callArgs(raw);
   let next = 0;
   return s.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (whole, field: string | undefined) => {
     if (whole === '{{') return '{';
@@ -70,7 +68,7 @@ const STR: Record<string, Method> = {
   upper: (s: string) => s.toUpperCase(),
   capitalize: (s: string) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
   title: (s: string) => s.toLowerCase().replace(/(^|[^a-zA-Z])([a-z])/g, (_, before, c) => before + c.toUpperCase()),
-  split: (s: string, ...args) => split(s, ...(positional(args) as [string?, number?])),
+  split: (s: string, ...args) => split(s, ...(callArgs(args).args as [string?, number?])),
   splitlines: (s: string) => s.split(/\r\n|\r|\n/).filter((line, i, all) => i < all.length - 1 || line !== ''),
   replace: (s: string, old: string, replacement: string, count = -1) => (count < 0 ? s.split(old).join(replacement) : split(s, old, count).join(replacement)),
   join: (s: string, items: unknown[]) => [...items].map(String).join(s),
