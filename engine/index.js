@@ -27,6 +27,6 @@ if (buildIsCurrent()) {
   require('../dist/engine/main.js');
 } else {
   // Under `ts-node engine` the sources load as they are; under plain node, through ts-node.
-  if (!process[Symbol.for('ts-node.register.instance')]) require('ts-node').register({ transpileOnly: true, swc: true });
+  if (!process[Symbol.for('ts-node.register.instance')]) require('ts-node').register({ transpileOnly: true, swc: true, project: join(ROOT, 'tsconfig.json') });
   require('./main.ts');
 }

@@ -3,6 +3,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError, suggestion, type SourcePos } from '../errors';
 import { findModule, moduleNames } from '../modules';
+import { ansibleModuleFor } from '../modules/ansible_module';
 import type { Module } from '../modules/types';
 import { shlexSplit } from '../connection/shlex';
 import { taskKeywords } from '../schema/build';
@@ -91,13 +92,34 @@ function checkArgs(module: Module, args: Vars, pos: SourcePos): void {
   }
 }
 
-function findModuleKey(raw: Vars, pos: SourcePos): { key?: string; module?: Module } {
+/** Where Ansible looks for a task's own modules: its role's library/, the playbook's, ANSIBLE_LIBRARY. */
+function libraryDirs(ctx: { dir: string; role?: RoleInstance }): string[] {
+  const configured = (process.env.ANSIBLE_LIBRARY ?? '').split(':').filter(Boolean);
+  return [...(ctx.role ? [join(ctx.role.path, 'library')] : []), join(ctx.dir, 'library'), ...configured];
+}
+
+/** The engine's module of that name, else the one Ansible would run (through its module protocol). */
+function moduleNamed(key: string, ctx: { dir: string; role?: RoleInstance }): { module?: Module; why?: string } {
+  const own = findModule(key);
+  return own ? { module: own } : ansibleModuleFor(key, libraryDirs(ctx));
+}
+
+function findModuleKey(raw: Vars, pos: SourcePos, ctx: TaskContext): { key?: string; module?: Module } {
   const candidates = Object.keys(raw).filter((k) => !KEYWORDS.has(k));
+  // A known module among them: the others are misspelt keywords.
+  const known = candidates.filter((k) => findModule(k));
+  const stray = known.length === 1 ? candidates.find((k) => k !== known[0]) : undefined;
+  if (stray) throw new InputError(`unknown task keyword '${stray}'${suggestion(stray, [...KEYWORDS])}`, positionOf(raw, stray) ?? pos, stray);
   if (candidates.length > 1) throw new InputError(`a task takes one module, found: ${candidates.join(', ')}`, pos);
   const key = candidates[0];
   if (key === undefined) return {};
-  const module = findModule(key);
-  if (!module) throw new InputError(`unknown module '${key}'${suggestion(key, moduleNames())}`, positionOf(raw, key) ?? pos, key);
+  const { module, why } = moduleNamed(key, ctx);
+  if (!module)
+    throw new InputError(
+      `unknown module or task keyword '${key}'${suggestion(key, [...moduleNames(), ...KEYWORDS])}: ${why}`,
+      positionOf(raw, key) ?? pos,
+      key,
+    );
   return { key, module };
 }
 
@@ -173,6 +195,11 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
   const pos = positionOf(raw) ?? { file: ctx.dir, line: 0, col: 0 };
   const task = base(raw, pos, ctx);
   const child = (c: TaskContext['inherited']) => ({ ...ctx, inherited: c });
+  const { key, module } = findModuleKey(raw, pos, ctx);
+  const structural = ['block', 'import_tasks', 'import_role', 'include_tasks', 'include_role', 'meta'].find(
+    (k) => raw[k] !== undefined || raw[`ansible.builtin.${k}`] !== undefined,
+  );
+  if (key && structural) throw new InputError(`'${key}' cannot share a task with '${structural}'`, positionOf(raw, key) ?? pos, key);
   if (raw.block !== undefined) {
     const inner = child(inheritFrom(task));
     return [{ ...task, block: normalizeTasks(raw.block, inner), rescue: normalizeTasks(raw.rescue, inner), always: normalizeTasks(raw.always, inner) }];
@@ -205,7 +232,6 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
     ];
   }
   if (get('meta') !== undefined) return [{ ...task, name: task.name || `meta: ${get('meta')}`, meta: String(get('meta')) }];
-  const { key, module } = findModuleKey(raw, pos);
   if (!module) throw new InputError('task has no module (and no block or include)', pos, task.name || undefined);
   const args = moduleArgs(module, raw[key!], (raw.args as Vars) ?? {}, positionOf(raw, key!) ?? pos);
   checkArgs(module, args, positionOf(raw, key!) ?? pos);

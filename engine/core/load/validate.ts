@@ -179,7 +179,10 @@ export function validateWithSchema(schema: object, data: unknown, src: YamlSourc
 
 function report(check: ValidateFunction, schema: SchemaName | 'vars', data: unknown, src: YamlSource, basePath: (string | number)[]): void {
   if (check(data)) return;
-  const problems = mostUseful(check.errors ?? []).map((error) => {
+  // A task key that is no module of the engine's may be one of Ansible's (the task loader asks it).
+  const errors = mostUseful(check.errors ?? []).filter((error) => !describe(error, schema).taskLevel);
+  if (!errors.length) return;
+  const problems = errors.map((error) => {
     const path = [...basePath, ...pathOf(error.instancePath)];
     const { message, key, taskLevel } = describe(error, schema);
     const pos = key !== undefined ? positionIn(src, [...path, key], true) : positionIn(src, path);

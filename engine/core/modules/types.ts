@@ -30,6 +30,10 @@ export interface ProbeContext {
    * waits for is not there, returns `predicted` instead of polling for it (or failing).
    */
   predict: boolean;
+  /** The host's ansible_python_interpreter, for modules that run Python there. */
+  interpreter?: string;
+  /** What the module's `prepare` returned. */
+  prepared?: unknown;
 }
 
 /** What a plan may read besides the arguments and the state found: the task's variables and files. */
@@ -156,6 +160,11 @@ export interface Module<Args = any, Found = any> {
   showsResult?: boolean;
   /** True for modules that run on the controller only and need no connection. */
   controllerOnly?: boolean;
+  /**
+   * Controller-side work the probe needs first (an Ansible module packed by ansible-core): what it
+   * returns is the probe's `ctx.prepared`. Such a probe runs when its task runs, never fetched ahead.
+   */
+  prepare?(args: Args, ctx: ProbeContext): Promise<unknown>;
   /**
    * Reads the current state, in check mode too: a Query for the host, or (controller-only
    * modules: an API, a SIP probe, a pause) the state itself.

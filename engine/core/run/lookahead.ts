@@ -67,7 +67,7 @@ function queriesAhead({ play, host, runsAs, probeContext, runsAsOf }: Ahead): Ar
   for (const task of play.upcoming) {
     if (found.length >= host.lookahead) break;
     if (task.block || task.include || task.meta || !task.module) break;
-    if (task.module.controllerOnly || !task.module.probe) continue;
+    if (task.module.controllerOnly || !task.module.probe || task.module.prepare) continue;
     if (task.loop !== undefined || task.delegateTo !== undefined || task.timeout !== undefined || host.prefetched.has(task)) continue;
     try {
       const values = taskValues(play, host, task);

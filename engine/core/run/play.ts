@@ -69,7 +69,12 @@ function absorb(play: PlayRun, host: HostState, task: Task, result: Result, fact
   for (const f of facts) {
     const { ansible_facts: gathered, ...rest } = f as { ansible_facts?: Vars };
     if (gathered && task.module === setup) Object.assign(owner.facts, gathered);
-    else setHostFacts(owner, { ...gathered, ...rest }, task.module !== include_vars);
+    else {
+      // Another module's facts (getent, service_facts): as Ansible keeps them, under ansible_facts
+      // (without an ansible_ prefix) and as variables of their own names.
+      if (gathered) for (const [name, value] of Object.entries(gathered)) owner.facts[name.replace(/^ansible_/, '')] = value;
+      setHostFacts(owner, { ...gathered, ...rest }, task.module !== include_vars);
+    }
   }
   if (!changed || !task.notify.length) return;
   for (const name of task.notify) host.notified.add(values.text('notify', name));

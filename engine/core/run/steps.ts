@@ -37,7 +37,7 @@ export async function runQuery<Found>(exec: Exec, query: Query<Found>, answered?
 /** What the module finds: its query run on the host, or what its controller-side probe returns. */
 export async function probeWith<Args, Found>(exec: Exec, module: Module<Args, Found>, args: Args, ctx: ProbeContext): Promise<Found | undefined> {
   if (!module.probe) return undefined;
-  const look = module.probe(args, ctx);
+  const look = module.probe(args, module.prepare ? { ...ctx, prepared: await module.prepare(args, ctx) } : ctx);
   return look instanceof Query ? runQuery(exec, look) : look;
 }
 

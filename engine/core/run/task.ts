@@ -132,7 +132,9 @@ async function runModuleOnce(
   if (delegate) result.delegated_to = delegate;
   if (!ctx.check && outcome.steps?.length && !outcome.failed) Object.assign(result, await runSteps(exec, outcome.steps, (again) => decide(again as Vars)));
   if (ctx.check) result.check_mode = true;
-  return { result, facts: outcome.facts };
+  // A step may bring facts (an Ansible module's ansible_facts, known only once it ran).
+  const facts = outcome.facts ?? (result.ansible_facts ? { ansible_facts: result.ansible_facts } : undefined);
+  return { result, facts };
 }
 
 /**
@@ -147,7 +149,8 @@ function noteChange(play: PlayRun, result: Result): void {
 function probeContextOf(play: PlayRun, host: HostState, values: TaskValues): ProbeContext {
   const { task } = values;
   const check = task.checkMode === undefined ? play.run.options.check : values.flag('check_mode', task.checkMode);
-  return { host: host.name, check, predict: check && predicting(play.run) };
+  const interpreter = values.scope.get('ansible_python_interpreter');
+  return { host: host.name, check, predict: check && predicting(play.run), interpreter: typeof interpreter === 'string' ? interpreter : undefined };
 }
 
 /** Become and environment of the task's commands; the key tells tasks that run alike. */
@@ -169,6 +172,7 @@ async function firstLook(
   task: Task,
   ahead?: Ahead,
 ): Promise<{ found: unknown; fetchedAhead: boolean }> {
+  if (module.prepare) return { found: await probeWith(exec, module, args, ctx), fetchedAhead: false };
   const look = module.probe?.(args, ctx);
   if (!(look instanceof Query)) return { found: await look, fetchedAhead: false };
   if (!ahead || !canGoAhead(look)) return { found: await runQuery(exec, look), fetchedAhead: false };
