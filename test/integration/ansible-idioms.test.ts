@@ -1,5 +1,8 @@
 // Ansible content as people write it, run unchanged on the controller (local connection):
-// key=value argument strings on the modules that take them in Ansible.
+// key=value argument strings on the modules that take them in Ansible, and loops and lookups
+// compared with what ansible-playbook makes of the same playbook.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { engine, jsonEvents, project } from '../helpers/engine';
@@ -29,4 +32,67 @@ it('debug: var=x, set_fact: a=b, assert: that=..., fail: msg=..., pause: seconds
   expect(results[1].result).toEqual({ greeting: 'hello world' });
   expect(results[2].msg).toBe('port 5061');
   expect(results[5].msg).toBe('stopped on purpose');
+});
+
+/** Runs ansible-playbook on the same files (local connection); resolves with its exit code and output. */
+function ansiblePlaybook(args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((done) => {
+    execFile('ansible-playbook', args, { env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false' } }, (err, stdout) =>
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+    );
+  });
+}
+
+it('every with_<lookup> loop, lookup() and query() give what they give under ansible-playbook', async () => {
+  const loops: Record<string, string> = {
+    items: '[1, [2, 3], "x"]',
+    list: '[1, [2, 3]]',
+    dict: '{ b: 2, a: 1 }',
+    sequence: 'start=2 end=10 stride=4 format=n%02d',
+    nested: '[[1, 2], [a, b]]',
+    together: '[[1, 2, 3], [a, b]]',
+    subelements: '[ "{{ users }}", keys ]',
+    indexed_items: '[x, [y, z]]',
+    lines: "printf 'l1\\nl2\\n'",
+    fileglob: '"{{ playbook_dir }}/files/*.txt"',
+    first_found: '[ nope.txt, b.txt ]',
+    file: '[ a.txt ]',
+  };
+  const tasks = Object.entries(loops).map(
+    ([name, terms]) => `    - copy: { dest: "{{ out }}/${name}", content: "{{ item | to_json }}\\n" }
+      with_${name}: ${terms}
+      register: ${name}_r
+      loop_control: { label: x }
+    - copy: { dest: "{{ out }}/${name}.all", content: "{{ ${name}_r.results | map(attribute='item') | list | to_json }}\\n" }`,
+  );
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'files/a.txt': 'A\n',
+    'files/b.txt': 'B  \n',
+    'site.yml': `- hosts: all
+  gather_facts: false
+  vars:
+    users: [{ name: u1, keys: [k1, k2] }, { name: u2, keys: [k3] }]
+  tasks:
+${tasks.join('\n')}
+    - copy:
+        dest: "{{ out }}/lookups"
+        content: |
+          {{ lookup('sequence', 'count=3') }} {{ query('items', [1, [2]]) | to_json }} {{ lookup('items', [1, 2]) | to_json }}
+          {{ lookup('file', 'a.txt') }} {{ lookup('vars', 'users') | to_json }} {{ lookup('pipe', 'echo piped') }}
+          {{ q('dict', {'k': 'v'}) | to_json }} {{ lookup('env', 'NO_SUCH_VAR_HERE') }}|{{ lookup('items', [1, 2], wantlist=True) | to_json }}
+          {{ users | to_nice_json }}
+`,
+  });
+  const results: Record<string, Record<string, string>> = {};
+  for (const tool of ['engine', 'ansible']) {
+    const out = join(dir, `out-${tool}`);
+    mkdirSync(out);
+    const args = [join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`];
+    const run = tool === 'engine' ? await engine(['run', ...args]) : await ansiblePlaybook(args);
+    expect(run.code, `${tool}: ${run.stdout}`).toBe(0);
+    results[tool] = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+  }
+  expect(Object.keys(results.engine)).toHaveLength(Object.keys(loops).length * 2 + 1);
+  expect(results.engine).toEqual(results.ansible);
 });

@@ -67,7 +67,7 @@ describe('templating', () => {
     expect(render('{{ s | lower | replace("world", "pbx") }}', d)).toBe('hello pbx');
     expect(render("{{ 'yes' | bool }} {{ '42' | int + 1 }} {{ '/a/b.c' | basename }}", d)).toBe('true 43 b.c');
     expect(render('{{ undefined_thing | default("fallback") }}', d)).toBe('fallback');
-    expect(render('{{ m | to_json }}', d)).toBe('{"b":2,"a":1}');
+    expect(render('{{ m | to_json }}', d)).toBe('{"b": 2, "a": 1}');
     expect(render('{{ m | to_yaml }}', d)).toBe('b: 2\na: 1\n');
     expect(render('{{ items | selectattr("on") | map(attribute="n") | list }}', d)).toEqual(['x']);
     expect(render('{{ items | rejectattr("n", "equalto", "x") | map(attribute="n") | first }}', d)).toBe('y');

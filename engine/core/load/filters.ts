@@ -11,6 +11,35 @@ export function toBool(value: unknown): boolean {
   return Boolean(value);
 }
 
+/** A string as Python's json.dumps writes it (ensure_ascii: every non-ASCII character escaped). */
+function pythonJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/**
+ * Python's json.dumps, as Ansible's to_json and to_nice_json call it: `, ` and `: ` between items
+ * (`,` before a newline when indented), keys sorted on request. Text written with these filters is
+ * then byte-identical with what Ansible writes.
+ */
+function pythonJson(value: unknown, options: { indent?: number; sortKeys?: boolean } = {}, level = 0): string {
+  const { indent, sortKeys } = options;
+  const inner = indent === undefined ? '' : `\n${' '.repeat(indent * (level + 1))}`;
+  const outer = indent === undefined ? '' : `\n${' '.repeat(indent * level)}`;
+  const sep = indent === undefined ? ', ' : ',';
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return pythonJsonString(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.length ? `[${inner}${value.map((v) => pythonJson(v, options, level + 1)).join(sep + inner)}${outer}]` : '[]';
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Dict).filter(([, v]) => v !== undefined);
+    if (sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (!entries.length) return '{}';
+    return `{${inner}${entries.map(([k, v]) => `${pythonJsonString(k)}: ${pythonJson(v, options, level + 1)}`).join(sep + inner)}${outer}}`;
+  }
+  return pythonJsonString(String(value));
+}
+
 /**
  * crypt(3) hash like Ansible's password_hash. Node has no crypt(), so the controller's openssl
  * computes it; the password goes through stdin, never argv. Pass a salt for idempotent results.
@@ -98,8 +127,11 @@ export function addAnsibleFilters(env: Environment): void {
   const filters: Record<string, (...args: any[]) => unknown> = {
     d: (v: unknown, def: unknown = '', bool = false) => (v === undefined || (bool && !v) ? def : v),
     bool: toBool,
-    to_json: (v: unknown) => JSON.stringify(v),
-    to_nice_json: (v: unknown, indent = 4) => JSON.stringify(v, null, indent),
+    to_json: (v: unknown, ...raw: unknown[]) => {
+      const kw = (raw.at(-1) as { __keywords?: boolean; indent?: number; sort_keys?: boolean } | undefined)?.__keywords ? (raw.at(-1) as Dict) : {};
+      return pythonJson(v, { indent: kw.indent as number | undefined, sortKeys: kw.sort_keys === true });
+    },
+    to_nice_json: (v: unknown, indent = 4) => pythonJson(v, { indent: typeof indent === 'number' ? indent : 4, sortKeys: true }),
     from_json: (v: string) => JSON.parse(v),
     to_yaml: (v: unknown) => toYaml(v),
     to_nice_yaml: (v: unknown, indent = 2) => toYaml(v, { indent }),

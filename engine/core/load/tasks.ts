@@ -7,11 +7,15 @@ import { ansibleModuleFor } from '../modules/ansible_module';
 import type { Module } from '../modules/types';
 import { shlexSplit } from '../connection/shlex';
 import { taskKeywords } from '../schema/build';
+import { lookupNames } from './template/lookups';
 import { validate } from './validate';
 import type { RoleInstance, Task, Vars } from './types';
 import { loadYamlFile, positionOf } from './yaml';
 
 const KEYWORDS = new Set(Object.keys(taskKeywords));
+/** `with_items`, `with_dict`, ...: task keywords by their pattern. */
+const WITH_LOOP = /^with_[a-z_]+$/;
+const isKeyword = (k: string) => KEYWORDS.has(k) || WITH_LOOP.test(k);
 
 export interface TaskContext {
   dir: string;
@@ -105,7 +109,7 @@ function moduleNamed(key: string, ctx: { dir: string; role?: RoleInstance }): { 
 }
 
 function findModuleKey(raw: Vars, pos: SourcePos, ctx: TaskContext): { key?: string; module?: Module } {
-  const candidates = Object.keys(raw).filter((k) => !KEYWORDS.has(k));
+  const candidates = Object.keys(raw).filter((k) => !isKeyword(k));
   // A known module among them: the others are misspelt keywords.
   const known = candidates.filter((k) => findModule(k));
   const stray = known.length === 1 ? candidates.find((k) => k !== known[0]) : undefined;
@@ -218,7 +222,7 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
   if (get('include_tasks') !== undefined) {
     const spec = get('include_tasks');
     const file = typeof spec === 'string' ? spec : String((spec as Vars).file);
-    return [{ ...task, name: task.name || `include_tasks ${file}`, include: { kind: 'include_tasks', file }, ...loopOf(raw) }];
+    return [{ ...task, name: task.name || `include_tasks ${file}`, include: { kind: 'include_tasks', file }, ...loopOf(raw, pos) }];
   }
   if (get('include_role') !== undefined) {
     const spec = get('include_role') as Vars;
@@ -227,7 +231,7 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
         ...task,
         name: task.name || `include_role ${spec.name}`,
         include: { kind: 'include_role', role: String(spec.name), tasksFrom: spec.tasks_from as string | undefined },
-        ...loopOf(raw),
+        ...loopOf(raw, pos),
       },
     ];
   }
@@ -235,13 +239,20 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
   if (!module) throw new InputError('task has no module (and no block or include)', pos, task.name || undefined);
   const args = moduleArgs(module, raw[key!], (raw.args as Vars) ?? {}, positionOf(raw, key!) ?? pos);
   checkArgs(module, args, positionOf(raw, key!) ?? pos);
-  return [{ ...task, name: task.name || `${module.name}`, module, moduleName: key, args, ...loopOf(raw) }];
+  return [{ ...task, name: task.name || `${module.name}`, module, moduleName: key, args, ...loopOf(raw, pos) }];
 }
 
-function loopOf(raw: Vars): Partial<Task> {
+/** `loop:`, or one `with_<lookup>:` (a loop over what that lookup returns). */
+function loopOf(raw: Vars, pos: SourcePos): Partial<Task> {
+  const withs = Object.keys(raw).filter((k) => WITH_LOOP.test(k));
+  if (withs.length + (raw.loop !== undefined ? 1 : 0) > 1)
+    throw new InputError(`a task takes one loop, found: ${[...(raw.loop !== undefined ? ['loop'] : []), ...withs].join(', ')}`, pos);
   if (raw.loop !== undefined) return { loop: raw.loop };
-  if (raw.with_items !== undefined) return { loop: raw.with_items, loopFlatten: true };
-  return {};
+  if (!withs.length) return {};
+  const lookup = withs[0].slice('with_'.length);
+  if (!lookupNames.includes(lookup))
+    throw new InputError(`${withs[0]}: the engine has no lookup '${lookup}' (${lookupNames.join(', ')})`, positionOf(raw, withs[0]) ?? pos, withs[0]);
+  return { loop: raw[withs[0]], loopLookup: lookup };
 }
 
 export function resolveTaskFile(name: string, ctx: { dir: string; role?: RoleInstance }, pos: SourcePos): string {

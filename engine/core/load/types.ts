@@ -31,7 +31,8 @@ export interface Task {
   meta?: string;
   when: unknown[];
   loop?: unknown;
-  loopFlatten?: boolean;
+  /** `with_<lookup>`: the loop's items are that lookup run on its terms. */
+  loopLookup?: string;
   loopControl: { label?: unknown; loop_var?: string; index_var?: string; pause?: number };
   register?: string;
   notify: string[];

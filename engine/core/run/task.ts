@@ -280,9 +280,10 @@ function itemLabel(values: TaskValues, item: unknown): string {
 function loopItems(values: TaskValues): unknown[] | undefined {
   const { task } = values;
   if (task.loop === undefined) return undefined;
+  if (task.loopLookup) return values.lookupItems(`with_${task.loopLookup}`, task.loopLookup, task.loop);
   const items = values.value('loop', task.loop);
   if (!Array.isArray(items)) throw new InputError(`loop must be a list, got ${typeof items}`, task.pos, 'loop');
-  return task.loopFlatten ? items.flat(1) : items;
+  return items;
 }
 
 /**
@@ -298,7 +299,9 @@ function visibleResult(result: Result, status: HostStatus, verbosity: number, de
     return Object.fromEntries(Object.entries(rest).filter(([k, v]) => ['msg', 'rc', 'cmd', 'stderr', 'stdout'].includes(k) && v !== '' && v !== undefined));
   }
   if (!debugLike) return undefined;
-  const { changed: _c, failed: _f, check_mode: _m, msg, ...vars } = rest;
+  const { changed: _c, failed: _f, check_mode: _m, msg, item: _i, ansible_loop_var: loopVar, ...vars } = rest;
+  // A loop's item is shown in the line's `(item=...)` already.
+  if (typeof loopVar === 'string') delete vars[loopVar];
   return Object.keys(vars).length ? vars : { msg };
 }
 
@@ -395,7 +398,7 @@ async function runOnHost(
     const outcome = await attempt(play, host, itemValues);
     judge(itemValues, outcome.result);
     noteChange(play, outcome.result);
-    const r = { ...outcome.result, item, [loopVar]: item };
+    const r = { ...outcome.result, item, [loopVar]: item, ansible_loop_var: loopVar };
     results.push(r);
     if (outcome.facts) facts.push(outcome.facts);
     report(r, label);

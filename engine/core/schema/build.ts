@@ -16,7 +16,6 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   name: { ...str, description: 'What the task does, shown in the output.' },
   when: { ...conditions, description: 'Run only when all conditions hold.' },
   loop: { description: 'Run once per item (a list or an expression giving one).' },
-  with_items: { description: 'Like loop, flattening one level.' },
   loop_control: {
     type: 'object',
     properties: { label: { description: 'What to show per item.' }, loop_var: str, index_var: str, pause: { type: 'number' } },
@@ -102,7 +101,14 @@ export function buildTasksSchema(): Record<string, unknown> {
   for (const name of moduleNames()) moduleProps[name] = { $ref: `#/definitions/module_${findModule(name)!.name}` };
   const definitions: Record<string, unknown> = {
     taskList: { type: ['array', 'null'], items: { $ref: '#/definitions/task' } },
-    task: { type: 'object', properties: { ...taskKeywords, ...moduleProps }, additionalProperties: false },
+    task: {
+      type: 'object',
+      properties: { ...taskKeywords, ...moduleProps },
+      patternProperties: {
+        '^with_[a-z_]+$': { description: 'Loop over what the lookup of that name returns (with_items flattens one level, with_dict gives key/value, ...).' },
+      },
+      additionalProperties: false,
+    },
   };
   for (const m of allModules()) definitions[`module_${m.name}`] = moduleArgs(m.schema, m.argAliases);
   return {

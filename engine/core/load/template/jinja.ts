@@ -67,3 +67,20 @@ export function withSlices(source: string): string {
     tag.replace(SLICE, (_m, a: string, b: string) => `|__slice(${a || 'none'}, ${b || 'none'})`),
   );
 }
+
+/** A name, `]` or `)` followed by `.digits`: Jinja2's item access by attribute (`item.0`). */
+const NUMERIC_ATTRIBUTE = /((?:^|[^\w.])[A-Za-z_]\w*|[\])])\.(\d+)\b/g;
+
+/**
+ * Jinja2 reads `item.0` as `item[0]` (subelements and nested loops give pairs); nunjucks refuses
+ * it. Inside {{ }} and {% %}, outside string literals, it becomes the subscript.
+ */
+export function numericAttributes(source: string): string {
+  if (!/\.\d/.test(source)) return source;
+  return source.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (tag) =>
+    tag
+      .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
+      .map((part, i) => (i % 2 ? part : part.replace(NUMERIC_ATTRIBUTE, (_m, owner: string, index: string) => `${owner}[${index}]`)))
+      .join(''),
+  );
+}

@@ -1,22 +1,266 @@
-// lookup() / query(): Ansible's lookups the engine has, all read on the controller.
+// Ansible's lookups, read on the controller: `lookup()`, `query()`/`q()` and every `with_<name>`
+// loop run the same plugin. A plugin takes its terms and keyword options and returns a list, as
+// Ansible's do; `lookup()` then joins a list of strings with commas (unless `wantlist=True`),
+// `query()` always returns the list.
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync, opendirSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globRegExp } from '../../glob';
 
-export function lookup(kind: string, args: string[]): unknown {
-  const { readFileSync, readdirSync, existsSync } = require('node:fs') as typeof import('node:fs');
-  if (kind === 'env') return process.env[args[0]] ?? '';
-  if (kind === 'file') return readFileSync(args[0], 'utf8').replace(/\n$/, '');
-  if (kind === 'fileglob') {
-    // Files (on the controller) whose name matches a * / ? pattern in one directory, sorted.
-    const path = require('node:path') as typeof import('node:path');
-    const [dir, pattern] = [path.dirname(args[0]), path.basename(args[0])];
-    const re = globRegExp(pattern);
-    return existsSync(dir)
-      ? readdirSync(dir)
-          .filter((f) => re.test(f))
-          .sort()
-          .map((f) => path.join(dir, f))
-      : [];
+/** What a lookup may read of the task it is rendered for. */
+export interface LookupContext {
+  /** A variable's value (rendered), or undefined. */
+  variable(name: string): unknown;
+  /** Every variable name in scope (varnames). */
+  names(): string[];
+  /** Renders a template file's text with the task's variables. */
+  renderFile(text: string, file: string): string;
+}
+
+type Plugin = (terms: unknown[], options: Record<string, unknown>, ctx: LookupContext) => unknown[];
+
+const text = (v: unknown) => String(v);
+
+/**
+ * A directory's names in its own order, as Python's glob lists them (Ansible's fileglob does not
+ * sort); readdirSync sorts them.
+ */
+function inDirectoryOrder(dir: string): string[] {
+  const handle = opendirSync(dir);
+  const names: string[] = [];
+  try {
+    for (let entry = handle.readSync(); entry; entry = handle.readSync()) names.push(entry.name);
+  } finally {
+    handle.closeSync();
   }
-  if (kind === 'pipe') throw new Error('lookup("pipe") is not supported: run a task with register instead');
-  throw new Error(`lookup('${kind}') is not supported (env, file, fileglob)`);
+  return names;
+}
+
+/** Python's str.splitlines(): no empty line for a final newline. */
+function splitLines(s: string): string[] {
+  const lines = s.split(/\r\n|\r|\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/** What a shell command on the controller prints (pipe, lines); a failure names it. */
+function controllerCommand(term: unknown): string {
+  try {
+    return execFileSync('/bin/sh', ['-c', text(term)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`lookup: the command '${text(term)}' failed: ${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+  }
+}
+
+/** Where a relative file is looked for: the role's `sub` dir and the role, then the playbook's. */
+function searchPaths(ctx: LookupContext, sub: 'files' | 'templates' | 'vars'): string[] {
+  const dirs = [ctx.variable('role_path'), ctx.variable('playbook_dir')].filter((d): d is string => typeof d === 'string');
+  return dirs.flatMap((d) => [join(d, sub), d]);
+}
+
+function findFile(name: string, ctx: LookupContext, sub: 'files' | 'templates' | 'vars'): string | undefined {
+  if (isAbsolute(name)) return existsSync(name) ? name : undefined;
+  return searchPaths(ctx, sub)
+    .map((d) => join(d, name))
+    .find((p) => existsSync(p));
+}
+
+function required(name: string, ctx: LookupContext, sub: 'files' | 'templates' | 'vars', lookupName: string): string {
+  const found = findFile(name, ctx, sub);
+  if (!found) throw new Error(`lookup('${lookupName}'): could not find '${name}' (looked in ${searchPaths(ctx, sub).join(', ') || 'the working directory'})`);
+  return found;
+}
+
+/** `key=value` words of an old-style term (sequence, csv-like lookups). */
+function keyValues(term: string): Record<string, string> {
+  return Object.fromEntries(
+    term
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => {
+        const at = w.indexOf('=');
+        return at < 0 ? [w, ''] : [w.slice(0, at), w.slice(at + 1)];
+      }),
+  );
+}
+
+/** Python's %-format for one integer (sequence's `format`): %d, %i, %x, %o, %s with width and padding. */
+function printf(format: string, n: number): string {
+  return format.replace(/%([-0 ]*)(\d*)([dixXos%])/g, (_all, flags: string, width: string, conv: string) => {
+    if (conv === '%') return '%';
+    let s = conv === 'x' ? n.toString(16) : conv === 'X' ? n.toString(16).toUpperCase() : conv === 'o' ? n.toString(8) : String(n);
+    const w = Number(width || 0);
+    if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : flags.includes('0') ? s.padStart(w, '0') : s.padStart(w);
+    return s;
+  });
+}
+
+function sequence(term: string): string[] {
+  const shortcut = /^\s*(?:(0x[0-9a-f]+|0o?[0-7]+|\d+)-)?(0x[0-9a-f]+|0o?[0-7]+|\d+)(?:\/(\d+))?(?::(.+))?\s*$/i.exec(term);
+  let opts: Record<string, string>;
+  if (shortcut && !term.includes('=')) {
+    opts = { start: shortcut[1] ?? '1', end: shortcut[2], stride: shortcut[3] ?? '1', format: shortcut[4] ?? '%d' };
+  } else opts = keyValues(term);
+  const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number.parseInt(v, /^0x/i.test(v) ? 16 : /^0o/i.test(v) ? 8 : 10));
+  const start = num(opts.start, 1);
+  const stride = num(opts.stride, 1);
+  if (opts.count !== undefined && opts.end !== undefined) throw new Error("lookup('sequence'): can't use both count and end");
+  const end = opts.count !== undefined ? start + (num(opts.count, 0) - 1) * stride : num(opts.end, Number.NaN);
+  if (Number.isNaN(end)) throw new Error(`lookup('sequence'): must specify count or end in '${term}'`);
+  if (stride === 0 && end !== start) throw new Error("lookup('sequence'): stride of 0 with a range");
+  const out: string[] = [];
+  if (opts.count !== undefined && num(opts.count, 0) === 0) return out;
+  if ((stride > 0 && end < start) || (stride < 0 && end > start)) throw new Error(`lookup('sequence'): to count backwards make stride negative (${term})`);
+  for (let i = start; stride > 0 ? i <= end : stride < 0 ? i >= end : i === start; i += stride || 1) out.push(printf(opts.format ?? '%d', i));
+  return out;
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function product(lists: unknown[][]): unknown[][] {
+  return lists.reduce<unknown[][]>((acc, list) => acc.flatMap((row) => list.map((x) => [...row, x])), [[]]);
+}
+
+/** The lists of nested/together: each term a list (a bare string names a variable, as in old Ansible). */
+function listsOf(terms: unknown[], ctx: LookupContext): unknown[][] {
+  return terms.map((t) => {
+    const v = typeof t === 'string' && ctx.variable(t) !== undefined ? ctx.variable(t) : t;
+    return Array.isArray(v) ? v : [v];
+  });
+}
+
+function subelements(terms: unknown[]): unknown[] {
+  const [list, key, flags] = terms as [unknown, unknown, unknown];
+  if (typeof key !== 'string') throw new Error("lookup('subelements'): the second term is the name of a subelement");
+  const skipMissing = isMapping(flags) && flags.skip_missing === true;
+  const elements = isMapping(list) ? Object.values(list) : Array.isArray(list) ? list : [];
+  const out: unknown[] = [];
+  const path = key.split('.');
+  for (const element of elements) {
+    // As Ansible's: the element comes without its subelement key (a copy; the variable keeps it).
+    const copy = structuredClone(element);
+    let holder: unknown = copy;
+    for (const part of path.slice(0, -1)) holder = isMapping(holder) ? holder[part] : undefined;
+    const last = path[path.length - 1];
+    if (!isMapping(holder) || !(last in holder)) {
+      if (skipMissing) continue;
+      throw new Error(`lookup('subelements'): could not find '${key}' in ${JSON.stringify(element)}`);
+    }
+    const value = holder[last];
+    delete holder[last];
+    if (!Array.isArray(value)) throw new Error(`lookup('subelements'): the key '${key}' should point to a list`);
+    for (const sub of value) out.push([copy, sub]);
+  }
+  return out;
+}
+
+function firstFound(terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown[] {
+  const files: string[] = [];
+  const paths: string[] = [];
+  let skip = options.skip === true;
+  const split = (v: unknown) => [v].flat().flatMap((s) => String(s).split(/[,;]/).filter(Boolean));
+  for (const term of terms.flat()) {
+    if (isMapping(term)) {
+      files.push(...split(term.files ?? []));
+      paths.push(...split(term.paths ?? []));
+      if (term.skip === true) skip = true;
+    } else files.push(...split(term));
+  }
+  files.push(...split(options.files ?? []));
+  paths.push(...split(options.paths ?? []));
+  const candidates = paths.length ? paths.flatMap((p) => files.map((f) => join(p, f))) : files;
+  for (const candidate of candidates) {
+    const found = findFile(candidate, ctx, 'files');
+    if (found) return [found];
+  }
+  if (skip) return [];
+  throw new Error(`lookup('first_found'): none of ${candidates.join(', ')} was found`);
+}
+
+const PLUGINS: Record<string, Plugin> = {
+  env: (terms, options) => terms.map((t) => process.env[text(t)] ?? (options.default as string | undefined) ?? ''),
+  file: (terms, options, ctx) =>
+    terms.map((t) => {
+      const content = readFileSync(required(text(t), ctx, 'files', 'file'), 'utf8');
+      return options.rstrip === false ? content : content.replace(/\s+$/, '');
+    }),
+  fileglob: (terms, _o, ctx) =>
+    terms.flatMap((t) => {
+      const pattern = text(t);
+      const dir = isAbsolute(pattern) ? dirname(pattern) : (findFile(dirname(pattern), ctx, 'files') ?? dirname(pattern));
+      const re = globRegExp(basename(pattern));
+      return existsSync(dir)
+        ? inDirectoryOrder(dir)
+            .filter((f) => re.test(f))
+            .map((f) => join(dir, f))
+        : [];
+    }),
+  first_found: firstFound,
+  template: (terms, _o, ctx) =>
+    terms.map((t) => {
+      const file = required(text(t), ctx, 'templates', 'template');
+      return ctx.renderFile(readFileSync(file, 'utf8'), file);
+    }),
+  // Runs on the controller, as Ansible's does: the text of what the command prints.
+  pipe: (terms) => terms.map((t) => controllerCommand(t).replace(/\s+$/, '')),
+  lines: (terms) => terms.flatMap((t) => splitLines(controllerCommand(t))),
+  vars: (terms, options, ctx) =>
+    terms.map((t) => {
+      const value = ctx.variable(text(t));
+      if (value !== undefined) return value;
+      if ('default' in options) return options.default;
+      throw new Error(`lookup('vars'): no variable named '${text(t)}'`);
+    }),
+  varnames: (terms, _o, ctx) => terms.flatMap((t) => ctx.names().filter((n) => new RegExp(text(t)).test(n))),
+  items: (terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])),
+  list: (terms) => terms,
+  indexed_items: (terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])).map((t, i) => [i, t]),
+  dict: (terms) =>
+    terms.flatMap((t) => {
+      if (!isMapping(t)) throw new Error(`lookup('dict') expects a mapping, got ${JSON.stringify(t)}`);
+      return Object.entries(t).map(([key, value]) => ({ key, value }));
+    }),
+  sequence: (terms) => terms.flatMap((t) => sequence(text(t))),
+  nested: (terms, _o, ctx) => product(listsOf(terms, ctx)),
+  cartesian: (terms, _o, ctx) => product(listsOf(terms, ctx)),
+  together: (terms, _o, ctx) => {
+    const lists = listsOf(terms, ctx);
+    const longest = Math.max(0, ...lists.map((l) => l.length));
+    return Array.from({ length: longest }, (_v, i) => lists.map((l) => (i < l.length ? l[i] : null)));
+  },
+  subelements,
+  random_choice: (terms) => (terms.length ? [terms[randomInt(terms.length)]] : []),
+  inventory_hostnames: (terms, _o, ctx) => {
+    const groups = (ctx.variable('groups') ?? {}) as Record<string, string[]>;
+    const wanted = terms.flatMap((t) => text(t).split(/[:,]/));
+    return [...new Set(wanted.flatMap((p) => groups[p] ?? (Object.values(groups).flat().includes(p) ? [p] : [])))];
+  },
+};
+
+/** The names of the lookups the engine has. */
+export const lookupNames = Object.keys(PLUGINS);
+
+/** Runs a lookup plugin: always a list. */
+export function runLookup(name: string, terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown[] {
+  const short = name.replace(/^ansible\.builtin\./, '');
+  const plugin = PLUGINS[short];
+  if (!plugin) throw new Error(`lookup('${name}') is not one of the engine's lookups (${lookupNames.join(', ')})`);
+  return plugin(terms, options, ctx);
+}
+
+/** `lookup()`: the list, or (without wantlist) its strings joined by commas, as Ansible's. */
+export function lookupValue(name: string, terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown {
+  const { wantlist, errors, ...rest } = options;
+  let found: unknown[];
+  try {
+    found = runLookup(name, terms, rest, ctx);
+  } catch (err) {
+    if (errors === 'ignore') return null;
+    throw err;
+  }
+  if (wantlist === true) return found;
+  if (found.every((v) => typeof v === 'string')) return found.join(',');
+  return found.length === 1 ? found[0] : found;
 }

@@ -8,7 +8,7 @@
 type Method = (self: any, ...args: any[]) => unknown;
 
 /** A call's positional and keyword arguments: nunjucks passes the keywords as a last object marked __keywords. */
-function callArgs(raw: unknown[]): { args: unknown[]; keywords: Record<string, unknown> } {
+export function callArgs(raw: unknown[]): { args: unknown[]; keywords: Record<string, unknown> } {
   const last = raw.at(-1) as { __keywords?: boolean } | undefined;
   return last && typeof last === 'object' && last.__keywords ? { args: raw.slice(0, -1), keywords: last } : { args: raw, keywords: {} };
 }

@@ -4,8 +4,9 @@ import { dirname } from 'node:path';
 import type { Environment, Template } from 'nunjucks';
 import { InputError, type SourcePos } from '../../errors';
 import { addAnsibleFilters, toBool } from '../filters';
-import { separateDictBraces, singleExpression, withSlices } from './jinja';
-import { lookup } from './lookups';
+import { numericAttributes, separateDictBraces, singleExpression, withSlices } from './jinja';
+import { type LookupContext, lookupValue, runLookup } from './lookups';
+import { callArgs } from './python';
 import { fixTestArguments, referencedNames } from './nunjucks';
 import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
 
@@ -16,6 +17,8 @@ export class Templar implements ValueRenderer {
   private env?: Environment;
   private readonly compiled = new Map<string, { template: Template; names: string[] }>();
   private captured: unknown;
+  /** The scopes being rendered, innermost last: what lookup() reads variables from. */
+  private readonly scopes: VarScope[] = [];
 
   private environment(): Environment {
     if (this.env) return this.env;
@@ -28,10 +31,25 @@ export class Templar implements ValueRenderer {
       this.captured = value;
       return '';
     });
-    this.env.addGlobal('lookup', (kind: string, ...args: string[]) => lookup(kind, args));
-    this.env.addGlobal('query', (kind: string, ...args: string[]) => [lookup(kind, args)].flat());
-    this.env.addGlobal('q', (kind: string, ...args: string[]) => [lookup(kind, args)].flat());
+    const current = () => this.lookupContext(this.scopes[this.scopes.length - 1]);
+    this.env.addGlobal('lookup', (name: string, ...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      return lookupValue(name, args, keywords, current());
+    });
+    const query = (name: string, ...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      return runLookup(name, args, keywords, current());
+    };
+    this.env.addGlobal('query', query);
+    this.env.addGlobal('q', query);
     this.env.addGlobal('omit', OMIT);
+    // Jinja2's capitalised literals (nunjucks knows only true, false and none).
+    for (const [name, value] of [
+      ['True', true],
+      ['False', false],
+      ['None', null],
+    ] as const)
+      this.env.addGlobal(name, value);
     return this.env;
   }
 
@@ -42,7 +60,7 @@ export class Templar implements ValueRenderer {
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     const env = this.environment();
-    const rewritten = separateDictBraces(withSlices(source));
+    const rewritten = separateDictBraces(withSlices(numericAttributes(source)));
     const template = new nunjucks.Template(rewritten, env, file, true);
     const entry = { template, names: referencedNames(rewritten) };
     this.compiled.set(key, entry);
@@ -59,8 +77,21 @@ export class Templar implements ValueRenderer {
     return { ctx, missing };
   }
 
+  /** What a lookup reads of a scope: its variables, and rendering of template files with them. */
+  lookupContext(scope: VarScope | undefined): LookupContext {
+    return {
+      variable: (name) => scope?.get(name),
+      names: () => Object.keys(scope?.raw ?? {}),
+      renderFile: (text, file) => {
+        if (!scope) throw new Error('a template lookup needs variables');
+        return this.renderFile(text, scope, file);
+      },
+    };
+  }
+
   private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string): string {
     let missing: string[] = [];
+    this.scopes.push(scope);
     try {
       const { template, names } = this.compile(source, file);
       const context = this.context(names, scope);
@@ -69,6 +100,8 @@ export class Templar implements ValueRenderer {
       return template.render(context.ctx);
     } catch (err) {
       throw templateError(err as Error, source, where, missing, pos);
+    } finally {
+      this.scopes.pop();
     }
   }
 
