@@ -96,3 +96,37 @@ ${tasks.join('\n')}
   expect(Object.keys(results.engine)).toHaveLength(Object.keys(loops).length * 2 + 1);
   expect(results.engine).toEqual(results.ansible);
 });
+
+it('rescue reads ansible_failed_task/result; ansible_managed; path tests; True/False/None: as under ansible-playbook', async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'templates/conf.j2': '# {{ ansible_managed }}\nvalue={{ value }}\n',
+    'site.yml': `- hosts: all
+  gather_facts: false
+  vars: { value: 7 }
+  tasks:
+    - block:
+        - command: /bin/false
+          name: the failing one
+      rescue:
+        - copy:
+            dest: "{{ out }}/rescued"
+            content: "{{ ansible_failed_task.name }} {{ ansible_failed_result.rc }} {{ ansible_failed_result.failed | ternary('failed', 'ok') }}\\n"
+    - template: { src: conf.j2, dest: "{{ out }}/conf" }
+    - copy:
+        dest: "{{ out }}/tests"
+        content: "{{ [playbook_dir is directory, (out ~ '/conf') is file, '/nonexistent' is exists, 'rel/path' is abs, '/etc' is abs, [1] is subset([1, 2]), None is none, True and not False] | to_json }}\\n"
+`,
+  });
+  const results: Record<string, Record<string, string>> = {};
+  for (const tool of ['engine', 'ansible']) {
+    const out = join(dir, `out-${tool}`);
+    mkdirSync(out);
+    const args = [join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`];
+    const run = tool === 'engine' ? await engine(['run', ...args]) : await ansiblePlaybook(args);
+    expect(run.code, `${tool}: ${run.stdout}`).toBe(0);
+    results[tool] = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+  }
+  expect(results.engine.rescued).toBe('the failing one 1 failed\n');
+  expect(results.engine).toEqual(results.ansible);
+});

@@ -89,6 +89,14 @@ function versionTest(value: string, other: string, op = '=='): boolean {
   return ops[op];
 }
 
+function statOf(path: unknown): import('node:fs').Stats | undefined {
+  return (require('node:fs') as typeof import('node:fs')).statSync(String(path), { throwIfNoEntry: false });
+}
+
+function lstatOf(path: unknown): import('node:fs').Stats | undefined {
+  return (require('node:fs') as typeof import('node:fs')).lstatSync(String(path), { throwIfNoEntry: false });
+}
+
 const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   succeeded: (r: Dict) => !r?.failed,
   success: (r: Dict) => !r?.failed,
@@ -104,6 +112,15 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   contains: (list: unknown[], item: unknown) => Array.isArray(list) && list.includes(item),
   subset: (a: unknown[], b: unknown[]) => a.every((x) => b.includes(x)),
   superset: (a: unknown[], b: unknown[]) => b.every((x) => a.includes(x)),
+  // Paths on the controller, as Ansible's tests read them.
+  file: (p: unknown) => statOf(p)?.isFile() ?? false,
+  directory: (p: unknown) => statOf(p)?.isDirectory() ?? false,
+  link: (p: unknown) => lstatOf(p)?.isSymbolicLink() ?? false,
+  exists: (p: unknown) => statOf(p) !== undefined,
+  same_file: (a: unknown, b: unknown) => {
+    const [x, y] = [statOf(a), statOf(b)];
+    return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
+  },
   boolean: (v: unknown) => typeof v === 'boolean',
   integer: (v: unknown) => typeof v === 'number' && Number.isInteger(v),
   float: (v: unknown) => typeof v === 'number' && !Number.isInteger(v),

@@ -33,11 +33,13 @@ function count(host: HostState, status: ReturnType<typeof statusOf>, task?: Task
   else if (status === 'unreachable') host.stats.unreachable++;
 }
 
-/** Records a failure: counted now, or held for the rescue of an enclosing block. */
-function fail(host: HostState): void {
+/** Records a failure: counted now, or held for the rescue of an enclosing block (which reads what failed). */
+function fail(host: HostState, task: Task, result: Result): void {
   host.failed = true;
-  if (host.rescueDepth > 0) host.pendingFailure = true;
-  else host.stats.failed++;
+  if (host.rescueDepth > 0) {
+    host.pendingFailure = true;
+    host.lastFailure = { task: { name: task.name, action: task.moduleName ?? task.module?.name }, result };
+  } else host.stats.failed++;
 }
 
 /** set_fact values are final (rendered once, at the task); include_vars files stay templates. */
@@ -92,7 +94,7 @@ function settle(play: PlayRun, host: HostState, task: Task, result: Result, fact
     return 'ignored';
   }
   if (status === 'unreachable') host.unreachable = true;
-  if (status === 'failed') fail(host);
+  if (status === 'failed') fail(host, task, result);
   else count(host, status, task);
   return status;
 }
@@ -108,8 +110,9 @@ function settleSafely(play: PlayRun, host: HostState, task: Task, result: Result
 
 /** An error met while running a task on a host fails that host, reported like a task result. */
 function failOn(play: PlayRun, host: HostState, task: Task, err: unknown): 'failed' {
-  play.run.reporter.emit({ kind: 'host_result', task: task.name, host: host.name, status: 'failed', msg: String(failureOf(err).msg) });
-  fail(host);
+  const result = failureOf(err);
+  play.run.reporter.emit({ kind: 'host_result', task: task.name, host: host.name, status: 'failed', msg: String(result.msg) });
+  fail(host, task, result);
   return 'failed';
 }
 
@@ -154,7 +157,7 @@ async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], hand
       if (runOnce) {
         for (const other of hosts.slice(1)) {
           absorb(play, other, task, result, facts, status === 'changed');
-          if (status === 'failed') fail(other);
+          if (status === 'failed') fail(other, task, result);
         }
       }
     },
@@ -265,6 +268,8 @@ async function runBlock(play: PlayRun, task: Task, hosts: HostState[]): Promise<
     h.pendingFailure = false;
     h.failed = false;
     h.stats.rescued++;
+    // What the rescue may read of the failure, as in Ansible.
+    setHostFacts(h, { ansible_failed_task: h.lastFailure?.task, ansible_failed_result: h.lastFailure?.result }, true);
   }
   if (rescued.length) await runTasks(play, task.rescue ?? [], rescued);
   if (task.always?.length) {

@@ -20,6 +20,8 @@ export interface HostState {
   /** Inside a block with rescue: failures wait for the rescue instead of counting. */
   rescueDepth: number;
   pendingFailure: boolean;
+  /** The task that failed inside a block with a rescue, and its result (ansible_failed_task/result). */
+  lastFailure?: { task: Vars; result: Record<string, unknown> };
   notified: Set<string>;
   stats: Stats;
   /** Tasks that changed the host, in order (in check mode: would have). */

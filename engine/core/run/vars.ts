@@ -80,6 +80,8 @@ function magic(play: PlayRun, host: HostState, task?: Task): Vars {
     // --yes: the operator confirmed what the roles would otherwise refuse (an online node leaving).
     engine_confirmed: play.run.options.confirmed,
     playbook_dir: play.run.playbookDir,
+    // Ansible's default DEFAULT_MANAGED_STR, for `{{ ansible_managed }}` in templates.
+    ansible_managed: 'Ansible managed',
     role_name: task?.role?.name,
     role_path: task?.role?.path,
     omit: OMIT,
