@@ -43,6 +43,20 @@ function ansiblePlaybook(args: string[]): Promise<{ code: number; stdout: string
   });
 }
 
+/** Runs site.yml of dir with the engine and with ansible-playbook, each writing into its own `out`; the files each wrote. */
+async function filesOfBothTools(dir: string): Promise<Record<'engine' | 'ansible', Record<string, string>>> {
+  const results = { engine: {}, ansible: {} } as Record<'engine' | 'ansible', Record<string, string>>;
+  for (const tool of ['engine', 'ansible'] as const) {
+    const out = join(dir, `out-${tool}`);
+    mkdirSync(out);
+    const args = [join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`];
+    const run = tool === 'engine' ? await engine(['run', ...args]) : await ansiblePlaybook(args);
+    expect(run.code, `${tool}: ${run.stdout}`).toBe(0);
+    results[tool] = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+  }
+  return results;
+}
+
 it('every with_<lookup> loop, lookup() and query() give what they give under ansible-playbook', async () => {
   const loops: Record<string, string> = {
     items: '[1, [2, 3], "x"]',
@@ -84,15 +98,7 @@ ${tasks.join('\n')}
           {{ users | to_nice_json }}
 `,
   });
-  const results: Record<string, Record<string, string>> = {};
-  for (const tool of ['engine', 'ansible']) {
-    const out = join(dir, `out-${tool}`);
-    mkdirSync(out);
-    const args = [join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`];
-    const run = tool === 'engine' ? await engine(['run', ...args]) : await ansiblePlaybook(args);
-    expect(run.code, `${tool}: ${run.stdout}`).toBe(0);
-    results[tool] = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
-  }
+  const results = await filesOfBothTools(dir);
   expect(Object.keys(results.engine)).toHaveLength(Object.keys(loops).length * 2 + 1);
   expect(results.engine).toEqual(results.ansible);
 });
@@ -118,15 +124,7 @@ it('rescue reads ansible_failed_task/result; ansible_managed; path tests; True/F
         content: "{{ [playbook_dir is directory, (out ~ '/conf') is file, '/nonexistent' is exists, 'rel/path' is abs, '/etc' is abs, [1] is subset([1, 2]), None is none, True and not False] | to_json }}\\n"
 `,
   });
-  const results: Record<string, Record<string, string>> = {};
-  for (const tool of ['engine', 'ansible']) {
-    const out = join(dir, `out-${tool}`);
-    mkdirSync(out);
-    const args = [join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`];
-    const run = tool === 'engine' ? await engine(['run', ...args]) : await ansiblePlaybook(args);
-    expect(run.code, `${tool}: ${run.stdout}`).toBe(0);
-    results[tool] = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
-  }
+  const results = await filesOfBothTools(dir);
   expect(results.engine.rescued).toBe('the failing one 1 failed\n');
   expect(results.engine).toEqual(results.ansible);
 });
