@@ -128,3 +128,19 @@ it('rescue reads ansible_failed_task/result; ansible_managed; path tests; True/F
   expect(results.engine.rescued).toBe('the failing one 1 failed\n');
   expect(results.engine).toEqual(results.ansible);
 });
+
+it('-i host1,host2:port, is a host list, as in Ansible', async () => {
+  const dir = project({
+    'site.yml': `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - debug: { msg: "{{ groups['all'] | to_json }} {{ hostvars['127.0.0.1'].ansible_port }} {{ groups['ungrouped'] | length }}" }
+`,
+  });
+  const run = await engine(['run', join(dir, 'site.yml'), '-i', 'localhost,127.0.0.1:2299,', '--json']);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(jsonEvents(run.stdout).find((e) => e.kind === 'host_result')?.msg).toBe('["localhost", "127.0.0.1"] 2299 2');
+  const missing = await engine(['run', join(dir, 'site.yml'), '-i', join(dir, 'no-such-inventory.yml')]);
+  expect(missing.code).toBe(5);
+  expect(missing.stderr).toMatch(/not found/);
+});

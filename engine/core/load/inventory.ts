@@ -136,8 +136,29 @@ function emptyInventory(): Inventory {
   return inv;
 }
 
+/**
+ * Ansible's host list inventory (`-i web1,web2:2222,`): a value with a comma that names no file
+ * is the hosts themselves, each `name` or `name:port`, in group `all` and nothing else.
+ */
+function hostList(source: string): Inventory | undefined {
+  if (!source.includes(',') || existsSync(source)) return undefined;
+  const inv = emptyInventory();
+  const data: Record<string, Vars> = {};
+  for (const entry of source
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^([^:[\]]+|\[[^\]]+\]):(\d+)$/.exec(entry);
+    data[m ? m[1].replace(/^\[(.*)\]$/, '$1') : entry] = m ? { ansible_port: Number(m[2]) } : {};
+  }
+  walkGroup(inv, 'all', { hosts: data });
+  return finish(inv);
+}
+
 export function loadInventory(file: string | undefined): Inventory {
   if (!file) return finish(emptyInventory());
+  const listed = hostList(file);
+  if (listed) return listed;
   const { data, src } = loadYamlFile(file);
   if (isPluginConfig(data))
     throw new InputError(`${file} is an inventory plugin configuration (plugin: ${String((data as Vars).plugin)}); it is read by loadInventoryAsync`);
@@ -148,6 +169,8 @@ export function loadInventory(file: string | undefined): Inventory {
 /** Any inventory, also one a registered plugin builds from an API (`plugin: NAME`). */
 export async function loadInventoryAsync(file: string | undefined): Promise<Inventory> {
   if (!file) return finish(emptyInventory());
+  const listed = hostList(file);
+  if (listed) return listed;
   const { data, src } = loadYamlFile(file);
   if (!isPluginConfig(data)) {
     validate('inventory', data ?? {}, src);
