@@ -100,13 +100,17 @@ class Bridge {
   }
 
   private started(): ChildProcessWithoutNullStreams {
-    if (this.child && this.child.exitCode === null) return this.child;
+    if (this.child) return this.child;
     const child = spawn(ansibleCore()!.python, [BRIDGE], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.stdout.on('data', (d: Buffer) => this.answered(d));
-    // Its stdout closing is what a run waits on (the process itself is unref'd).
+    // A worker that ended answers its waiting requests through the close below, not as a crash.
+    child.stdin.on('error', () => undefined);
+    // Its stdout closing is what a run waits on (the process itself is unref'd); the next request starts a new one.
     child.stdout.on('close', () => {
+      if (this.child === child) this.child = undefined;
+      this.buffered = '';
       for (const resolve of this.waiting.splice(0)) resolve({ error: `the Ansible module worker ended: ${stderr.trim()}` });
     });
     child.unref();
