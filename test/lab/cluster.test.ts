@@ -284,21 +284,25 @@ describe('PBX HA cluster in the lab', () => {
     onNode(active, `echo ${marker} > /var/lib/pbx/fault-marker && sync`);
     // Each deploy carries a declared change (the token), so the killed run was writing.
     const tokens = [1100, 1000, 1100];
-    // Seeded points: early uploads, node tasks, the corosync change. A re-run with one change
-    // takes about 2.5-3 s here, so the last point is well before its end.
-    const killAfterMs = [400, 1200, 1900];
-    for (const [i, delay] of killAfterMs.entries()) {
+    // Seeded points, named by the task the run has just started (a time would drift with the
+    // deploy's speed: a faster run once ended before a kill 1.9 s in): an early one, the node
+    // tasks, the write of the declared corosync change.
+    const killAt = ['TASK [preflight', 'TASK [corosync : hacluster password]', 'TASK [corosync : corosync.conf]'];
+    for (const [i, point] of killAt.entries()) {
       const child = spawn(
         join(ROOT, 'node_modules/.bin/ts-node'),
         [join(ROOT, 'engine'), 'run', DEPLOY, '-i', INVENTORY, '-e', `corosync_token=${tokens[i]}`],
-        { cwd: ROOT, env: { ...process.env, ...env, CI: 'true' }, stdio: 'ignore' },
+        { cwd: ROOT, env: { ...process.env, ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'ignore'] },
       );
       // Listened for from the start: a run that ended before the kill must not be waited for forever.
       const exited = new Promise((r) => child.once('exit', r));
-      await new Promise((r) => setTimeout(r, delay));
-      child.kill('SIGKILL');
+      let printed = '';
+      child.stdout.on('data', (d: Buffer) => {
+        printed += d;
+        if (printed.includes(point) && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+      });
       await exited;
-      expect(child.signalCode, `the run ended by itself before the kill at ${delay} ms: the seeded point is past its end`).toBe('SIGKILL');
+      expect(child.signalCode, `the run ended by itself before '${point}': the seeded point is not in it`).toBe('SIGKILL');
       const converge = await deploy('-e', `corosync_token=${tokens[i]}`);
       expect(converge.code, converge.stdout.slice(-3000)).toBe(0);
       const again = await deploy('-e', `corosync_token=${tokens[i]}`);
