@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { engine, project, recap } from '../test/helpers/engine';
 import { runFuzz } from '../test/helpers/fuzz-corpus';
-import { type HostSet, sessionProcesses, startHosts, type TestHost } from '../test/helpers/sshd';
+import { type HostSet, sessionProcesses, signalAll, startHosts, type TestHost } from '../test/helpers/sshd';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -53,15 +53,9 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
   await until(() => sessionProcesses(a).length > 0, 20_000);
   await new Promise((r) => setTimeout(r, 1000));
   const frozen = sessionProcesses(a);
-  for (const p of frozen) process.kill(p, 'SIGSTOP');
+  signalAll(frozen, 'SIGSTOP');
   const hungRun = await hung;
-  frozen.forEach((p) => {
-    try {
-      process.kill(p, 'SIGCONT');
-    } catch {
-      // gone
-    }
-  });
+  signalAll(frozen, 'SIGCONT');
   await until(() => sessionProcesses(a).length === 0, 20_000);
   await new Promise((r) => setTimeout(r, 1500)); // its run lock goes with the session
   rows.push({
@@ -76,7 +70,7 @@ async function faults(set: HostSet): Promise<FaultRow[]> {
   const uploadPlay = play(`    - copy: { src: ${big}, dest: "{{ root }}/big.bin" }\n`);
   const upload = engine(['run', uploadPlay, '-i', set.inventory()]);
   await until(() => readdirSync(a.root).some((f) => f.startsWith('.big.bin.')), 60_000);
-  for (const p of sessionProcesses(a)) process.kill(p, 'SIGKILL');
+  signalAll(sessionProcesses(a), 'SIGKILL');
   const reset = await upload;
   await new Promise((r) => setTimeout(r, 1500));
   rows.push({

@@ -219,6 +219,17 @@ export async function stopHost(host: TestHost): Promise<void> {
 }
 
 /** The sshd processes serving connections to a host: descendants of the sshd we started. */
+/** Sends a signal to processes listed a moment ago; one that has ended since is no error. */
+export function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
 export function sessionProcesses(host: TestHost): number[] {
   const children = (pid: number): number[] => {
     const file = `/proc/${pid}/task/${pid}/children`;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, project, recap, ROOT } from '../helpers/engine';
 import { type Mode, runIn } from '../helpers/output';
-import { type HostSet, sessionProcesses, startHosts } from '../helpers/sshd';
+import { type HostSet, sessionProcesses, signalAll, startHosts } from '../helpers/sshd';
 
 let set: HostSet;
 beforeAll(async () => {
@@ -78,7 +78,7 @@ it('a host whose ssh session hangs mid-command is UNREACHABLE with the reason; t
   await waitFor(() => sessionProcesses(a).length > 0);
   await new Promise((r) => setTimeout(r, 1000)); // the sleep is running
   const frozen = sessionProcesses(a);
-  for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+  signalAll(frozen, 'SIGSTOP');
   try {
     const run = await pending;
     expect(run.code, run.stdout + run.stderr).toBe(4);
@@ -89,13 +89,7 @@ it('a host whose ssh session hangs mid-command is UNREACHABLE with the reason; t
     expect(run.stdout).toMatch(new RegExp(`fatal: \\[${a.name}\\]: UNREACHABLE! .*ssh connection lost: Keepalive timeout`));
     expect(existsSync(join(a.root, 'second'))).toBe(false);
   } finally {
-    for (const pid of frozen) {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch {
-        // already gone
-      }
-    }
+    signalAll(frozen, 'SIGCONT');
     // Thawed, the old session sees its connection gone and ends; its run lock goes within a second.
     await waitFor(() => sessionProcesses(a).length === 0, 20_000);
     await waitFor(() => spawnSync('flock', ['-n', join(a.root, '..', 'engine.lock'), 'true']).status === 0, 5_000);
@@ -114,7 +108,7 @@ it('a connection reset mid-upload makes that host UNREACHABLE, leaves no partial
   // Once the upload to flt1 has begun (its temp file exists), its sessions are killed: a reset.
   await waitFor(() => finished !== undefined || readdirSync(a.root).some((f) => f.startsWith('.big.bin.')), 60_000);
   expect(finished?.stdout, 'the run ended before the upload could be cut').toBeUndefined();
-  for (const pid of sessionProcesses(a)) process.kill(pid, 'SIGKILL');
+  signalAll(sessionProcesses(a), 'SIGKILL');
   const run = await pending;
   expect(run.code, run.stdout + run.stderr).toBe(4);
   expect(run.stderr).not.toMatch(/internal error|ECONNRESET/);

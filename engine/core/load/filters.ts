@@ -11,6 +11,12 @@ export function toBool(value: unknown): boolean {
   return Boolean(value);
 }
 
+/** A call's positional and keyword arguments: nunjucks passes the keywords as a last object marked __keywords. */
+export function callArgs(raw: unknown[]): { args: unknown[]; keywords: Record<string, unknown> } {
+  const last = raw.at(-1) as { __keywords?: boolean } | undefined;
+  return last && typeof last === 'object' && last.__keywords ? { args: raw.slice(0, -1), keywords: last } : { args: raw, keywords: {} };
+}
+
 /** A string as Python's json.dumps writes it (ensure_ascii: every non-ASCII character escaped). */
 function pythonJsonString(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
@@ -145,8 +151,8 @@ export function addAnsibleFilters(env: Environment): void {
     d: (v: unknown, def: unknown = '', bool = false) => (v === undefined || (bool && !v) ? def : v),
     bool: toBool,
     to_json: (v: unknown, ...raw: unknown[]) => {
-      const kw = (raw.at(-1) as { __keywords?: boolean; indent?: number; sort_keys?: boolean } | undefined)?.__keywords ? (raw.at(-1) as Dict) : {};
-      return pythonJson(v, { indent: kw.indent as number | undefined, sortKeys: kw.sort_keys === true });
+      const { keywords } = callArgs(raw);
+      return pythonJson(v, { indent: keywords.indent as number | undefined, sortKeys: keywords.sort_keys === true });
     },
     to_nice_json: (v: unknown, indent = 4) => pythonJson(v, { indent: typeof indent === 'number' ? indent : 4, sortKeys: true }),
     from_json: (v: string) => JSON.parse(v),

@@ -25,10 +25,6 @@ def _loader(dirs):
     return module_loader, action_loader
 
 
-# Action plugins that only run the module of the same name (Ansible's "normal" path).
-PASSTHROUGH_ACTIONS = {'ansible.builtin.normal'}
-
-
 def build(request):
     from ansible import __version__
     from ansible.executor.module_common import modify_module
@@ -71,7 +67,8 @@ def build(request):
         'payload': base64.b64encode(data).decode('ascii'),
         'resolved': fqcn,
         'path': context.plugin_resolved_path,
-        'action': bool(action.resolved and action.resolved_fqcn not in PASSTHROUGH_ACTIONS),
+        # An action plugin of the module's own name does controller work the engine does not do.
+        'action': bool(action.resolved),
     }
 
 

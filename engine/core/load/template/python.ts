@@ -5,13 +5,9 @@
 // method of the same name: nunjucks compiles `d.items` and `d['items']` alike, and Jinja2 reads
 // the key for the second, which is how Ansible content reaches such keys.
 
-type Method = (self: any, ...args: any[]) => unknown;
+import { callArgs } from '../filters';
 
-/** A call's positional and keyword arguments: nunjucks passes the keywords as a last object marked __keywords. */
-export function callArgs(raw: unknown[]): { args: unknown[]; keywords: Record<string, unknown> } {
-  const last = raw.at(-1) as { __keywords?: boolean } | undefined;
-  return last && typeof last === 'object' && last.__keywords ? { args: raw.slice(0, -1), keywords: last } : { args: raw, keywords: {} };
-}
+type Method = (self: any, ...args: any[]) => unknown;
 
 const WHITESPACE = ' \t\n\r\v\f';
 

@@ -3,10 +3,9 @@
 import { dirname } from 'node:path';
 import type { Environment, Template } from 'nunjucks';
 import { InputError, type SourcePos } from '../../errors';
-import { addAnsibleFilters, toBool } from '../filters';
+import { addAnsibleFilters, callArgs, toBool } from '../filters';
 import { numericAttributes, separateDictBraces, singleExpression, withSlices } from './jinja';
 import { type LookupContext, lookupValue, runLookup } from './lookups';
-import { callArgs } from './python';
 import { fixTestArguments, referencedNames } from './nunjucks';
 import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
 
