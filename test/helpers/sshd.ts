@@ -218,7 +218,6 @@ export async function stopHost(host: TestHost): Promise<void> {
   while (isAlive(host.pid)) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** The sshd processes serving connections to a host: descendants of the sshd we started. */
 /** Sends a signal to processes listed a moment ago; one that has ended since is no error. */
 export function signalAll(pids: number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
@@ -230,6 +229,7 @@ export function signalAll(pids: number[], signal: NodeJS.Signals): void {
   }
 }
 
+/** The sshd processes serving connections to a host: descendants of the sshd we started. */
 export function sessionProcesses(host: TestHost): number[] {
   const children = (pid: number): number[] => {
     const file = `/proc/${pid}/task/${pid}/children`;

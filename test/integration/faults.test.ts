@@ -154,6 +154,34 @@ it('timeout ends the task and its command on the host; a bad ansible_timeout fai
   expect(left).toEqual([]);
 });
 
+it('the run lock is one shell waiting on its stdin: while a run holds a host idle, nothing runs there', async () => {
+  const [a] = set.hosts;
+  const dir = project({ 'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "true"\n    - pause: { seconds: 4 }\n' });
+  const run = spawn(join(ROOT, 'node_modules/.bin/ts-node'), [join(ROOT, 'engine'), 'run', join(dir, 'play.yml'), '-i', set.inventory(), '--limit', a.name], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true' },
+    stdio: 'ignore',
+  });
+  try {
+    const shells = () => sessionProcesses(a).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sshd');
+    await waitFor(() => shells().length > 0, 20_000);
+    await new Promise((r) => setTimeout(r, 1000)); // the command ran; the pause holds the host
+    const first = shells();
+    const seen = new Set<number>(first);
+    for (let i = 0; i < 12; i++) {
+      for (const pid of shells()) seen.add(pid);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    // The same shells throughout (the login shell and the lock's): a watcher that polled would
+    // start a program every second.
+    expect([...seen]).toEqual(first);
+    expect(first.map((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim())).toEqual(first.map(() => 'sh'));
+  } finally {
+    run.kill('SIGKILL');
+  }
+  await waitFor(() => spawnSync('flock', ['-n', join(a.root, '..', 'engine.lock'), 'true']).status === 0, 5_000);
+}, 60_000);
+
 it('one run at a time per host: a second run is refused with the holder; a killed run leaves no lock behind', async () => {
   const [a] = set.hosts;
   const inv = set.inventory();

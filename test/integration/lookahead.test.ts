@@ -1,7 +1,7 @@
 // Probes fetched ahead (run/lookahead.ts) against a real sshd host whose sshd logs every command it
-// runs: a no-op re-run costs a few round trips for many tasks; a task still sees what the task
-// before it changed and the variables it set; a change decided on an answer fetched ahead is
-// probed again right before it applies.
+// runs: a no-op re-run costs a few round trips for many tasks, a first run about one per change;
+// a task still sees what the task before it changed and the variables it set; a change decided
+// on an answer fetched ahead is made only if the host still answers so (run/guard.ts).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +52,52 @@ describe('probes fetched ahead', () => {
       expect(ran.length, ran.map((c) => c.split('\n')[0]).join('\n')).toBeLessThanOrEqual(5);
       expect(ran.filter((c) => c.includes('Q-')).length).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it('a first run makes each change in the round trip that confirms its answer; the login shell /bin/sh runs commands itself', async () => {
+    const tasks = Array.from({ length: 8 }, (_, i) => [
+      `    - file: { path: "{{ root }}/f${i}", state: directory, mode: "0750" }`,
+      `    - copy: { content: "n=${i}\\n", dest: "{{ root }}/f${i}/c.conf", mode: "0640" }`,
+      `    - blockinfile: { path: "{{ root }}/f${i}/hosts", block: "10.0.0.${i} n${i}", create: true }`,
+    ]).flat();
+    const dir = project({ 'site.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks.join('\n')}\n` });
+    clearLog();
+    const first = await engine(['run', join(dir, 'site.yml'), '-i', inventory]);
+    expect(first.code, first.stdout).toBe(0);
+    expect(recap(first.stdout, ['ahead1']).ahead1.changed).toBe(24);
+    const ran = commandsRun();
+    // The lock, a few windows of probes, and one command per change: not a probe and then a step.
+    expect(ran.length, ran.map((c) => c.split('\n')[0]).join('\n')).toBeLessThanOrEqual(24 + 5);
+    expect(ran.filter((c) => c.startsWith('IFS= read -r engine_n')).length).toBeGreaterThanOrEqual(20);
+    // The test user's login shell is /bin/sh: after the lock (which says so), no command goes
+    // through a second one.
+    expect(ran[0]).toMatch(/^\/bin\/sh -c 'umask 000; exec 9>>/);
+    expect(
+      ran
+        .slice(1)
+        .filter((c) => c.startsWith('/bin/sh -c'))
+        .map((c) => c.slice(0, 200)),
+    ).toEqual([]);
+    for (let i = 0; i < 8; i++) expect(readFileSync(join(root, `f${i}/c.conf`), 'utf8')).toBe(`n=${i}\n`);
+  });
+
+  it('a change planned from an answer that an earlier task made stale is not made: the task plans again from the new answer', async () => {
+    // The copy's probe goes ahead with the command's; the command then writes what the copy
+    // wants, so the copy, planned from "absent", finds on the host that nothing is left to do.
+    const dir = project({
+      'site.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ root }}/stale", state: directory }
+    - command: sh -c 'printf "x=1\\n" > {{ root }}/stale/x.conf'
+    - copy: { content: "x=1\\n", dest: "{{ root }}/stale/x.conf" }
+`,
+    });
+    const run = await engine(['run', join(dir, 'site.yml'), '-i', inventory, '--diff']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(recap(run.stdout, ['ahead1']).ahead1).toMatchObject({ changed: 2, ok: 3 });
+    expect(run.stdout).not.toContain('+x=1');
+    expect(readFileSync(join(root, 'stale/x.conf'), 'utf8')).toBe('x=1\n');
   });
 
   it('a task sees what the task before it changed and the facts it set', async () => {

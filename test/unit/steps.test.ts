@@ -10,12 +10,14 @@ import { planContext } from '../helpers/modules';
 /** An Exec that records each script and answers from a list of rules (first match wins). */
 function host(rules: Array<[RegExp, { rc?: number; stdout?: string; stderr?: string }]>) {
   const ran: string[] = [];
-  const exec: Exec = async (script) => {
+  const stdins: Array<string | Buffer | undefined> = [];
+  const exec: Exec = async (script, options) => {
     ran.push(script);
+    stdins.push(options?.stdin);
     const hit = rules.find(([re]) => re.test(script));
     return { rc: 0, stdout: '', stderr: '', ...(hit?.[1] ?? {}) };
   };
-  return { exec, ran };
+  return { exec, ran, stdins };
 }
 const noReplan = () => Promise.reject(new Error('not expected'));
 
@@ -42,7 +44,7 @@ describe('steps', () => {
     expect(h.ran).toEqual(['a']);
   });
 
-  it('a write uploads through a checksum-verified temp file; validate checks a private copy first', async () => {
+  it('a write uploads through a checksum-verified temp file (the checksum on stdin, not in the argv); validate checks a private copy first', async () => {
     const h = host([[/^visudo/, { rc: 1, stderr: 'syntax error' }]]);
     const write: Step = { kind: 'write', path: '/etc/sudoers', content: Buffer.from('x\n'), mode: '0440', validate: 'visudo -cf %s' };
     await expect(runSteps(h.exec, [write], noReplan)).rejects.toThrow('validate visudo -cf /etc/sudoers.validate.');
@@ -53,7 +55,10 @@ describe('steps', () => {
     const result = await runSteps(ok.exec, [{ ...write, validate: undefined, backup: true }], noReplan);
     expect(ok.ran[0]).toContain('chmod 0440 "$t"');
     expect(ok.ran[0]).toMatch(/cp -p \/etc\/sudoers '?\/etc\/sudoers\.\d{4}-/);
-    expect(ok.ran[0]).toContain(`= ${createHash('sha256').update('x\n').digest('hex')} ]`);
+    const sum = createHash('sha256').update('x\n').digest('hex');
+    expect(ok.ran[0]).not.toContain(sum);
+    expect(ok.ran[0]).toContain('IFS= read -r want');
+    expect(String(ok.stdins[0])).toBe(`${sum}\nx\n`);
     expect(String(result.backup_file)).toMatch(/^\/etc\/sudoers\.\d{4}-.*~$/);
   });
 

@@ -64,6 +64,13 @@ describe('become', () => {
   it('timeout wraps the whole command, sudo included', () => {
     expect(wrapCommand('sleep 9', 'me', { become: { user: 'root' }, timeoutSec: 2.2 }).script).toMatch(/^timeout -k 5 3 sudo /);
   });
+
+  it('a login shell that is /bin/sh runs a plain command itself; with sudo or a timeout, or another shell, /bin/sh -c runs it', () => {
+    expect(wrapCommand('echo $HOME', 'me', { env: { A: 'b' }, cwd: '/tmp' }, true).script).toBe('export A=b; cd /tmp && echo $HOME');
+    expect(wrapCommand('echo $HOME', 'me', {}, false).script).toBe("/bin/sh -c 'echo $HOME'");
+    expect(wrapCommand('id', 'me', { become: { user: 'root' } }, true).script).toBe('sudo -H -n -u root -- /bin/sh -c id');
+    expect(wrapCommand('sleep 9', 'me', { timeoutSec: 2 }, true).script).toBe("timeout -k 5 2 /bin/sh -c 'sleep 9'");
+  });
 });
 
 describe('operands', () => {

@@ -10,8 +10,11 @@ import { InputError } from '../errors';
 import { shlexSplit } from './shlex';
 import { converse } from './converse';
 import { hostKeyAlgorithms, knownHostsName, verifyHostKey } from './knownhosts';
-import { type Connection, type ExecOptions, type ExecResult, UnreachableError } from './types';
+import { type Connection, type ExecOptions, type ExecResult, type Held, UnreachableError } from './types';
 import { wrapCommand } from './wrap';
+
+/** How long releasing a held command waits for it to end on the host. */
+const RELEASE_WAIT_MS = 2000;
 
 export interface SshTarget {
   host: string;
@@ -147,6 +150,8 @@ export class SshConnection implements Connection {
   private lost?: string;
   /** Commands under way, each with a way to end it when the connection goes. */
   private readonly running = new Set<(why: string) => void>();
+  /** The login shell is /bin/sh: commands need no second one (wrapCommand). */
+  private loginShellIsSh = false;
 
   private constructor(
     readonly host: string,
@@ -170,6 +175,11 @@ export class SshConnection implements Connection {
 
   isOpen(): boolean {
     return this.lost === undefined;
+  }
+
+  /** What the host said its login shell is ($SHELL, which sshd sets from the user's entry). */
+  setLoginShell(path: string): void {
+    this.loginShellIsSh = path === '/bin/sh' || path === '/usr/bin/sh';
   }
 
   static async open(target: SshTarget): Promise<SshConnection> {
@@ -216,7 +226,7 @@ export class SshConnection implements Connection {
   }
 
   run(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const { script, handshake } = wrapCommand(command, this.user, options);
+    const { script, handshake } = wrapCommand(command, this.user, options, this.loginShellIsSh);
     if (this.lost) return Promise.reject(new UnreachableError(this.host, this.lost));
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
@@ -244,6 +254,38 @@ export class SshConnection implements Connection {
         // A channel error (a reset during an upload) is this host's connection failing.
         opened.on('error', (e: Error) => settle(end)(`ssh channel failed: ${e.message}`));
         converse({ stdout: opened, stderr: opened.stderr, stdin: opened, exited }, options.stdin, handshake).then(settle(resolve), settle(reject));
+      });
+    });
+  }
+
+  /**
+   * Starts a command that runs until released (the run lock): resolves once a line of its stdout
+   * is `ready` (rc undefined: it runs on), or once it ended. It reads its stdin to the end:
+   * `release` closes that stdin, and so does a dropped connection, so what it holds goes with the
+   * connection without anything on the host polling for it.
+   */
+  hold(command: string, ready: string): Promise<Held> {
+    if (this.lost) return Promise.reject(new UnreachableError(this.host, this.lost));
+    return new Promise<Held>((resolve, reject) => {
+      this.ssh.connection!.exec(wrapCommand(command, this.user).script, (err, channel) => {
+        if (err) return reject(new UnreachableError(this.host, `ssh command failed: ${err.message}`));
+        let stdout = '';
+        let stderr = '';
+        let rc: number | undefined;
+        const closed = new Promise<void>((done) => channel.on('close', done));
+        const release = async () => {
+          channel.end();
+          // Ended on the host, its lock let go, before the connection closes (bounded: a host that hangs).
+          await Promise.race([closed, new Promise((r) => setTimeout(r, RELEASE_WAIT_MS).unref())]);
+        };
+        channel.on('data', (d: Buffer) => {
+          stdout += d.toString('utf8');
+          if (stdout.split('\n').includes(ready)) resolve({ stdout, stderr, release });
+        });
+        channel.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+        channel.on('exit', (code: number | null) => (rc = code ?? 255));
+        channel.on('error', (e: Error) => reject(new UnreachableError(this.host, `ssh channel failed: ${e.message}`)));
+        void closed.then(() => resolve({ stdout, stderr, rc: rc ?? 255, release: async () => undefined }));
       });
     });
   }

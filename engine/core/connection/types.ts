@@ -20,6 +20,16 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A command kept running (SshConnection.hold): its output so far, its exit status once it ended. */
+export interface Held {
+  stdout: string;
+  stderr: string;
+  /** Undefined while it runs. */
+  rc?: number;
+  /** Closes its stdin, which ends it; resolves once it ended (or after a short wait). */
+  release(): Promise<void>;
+}
+
 export interface Connection {
   /** Inventory name of the host this connection reaches. */
   readonly host: string;

@@ -1,7 +1,7 @@
 // file: directories, empty files, symlinks, absence, and their attributes.
 import { quotePath } from '../connection/quote';
 import type { Module, Outcome } from './types';
-import { attrChanges, attrProperties } from './util/attrs';
+import { attrChanges, attrProperties, normalizeMode } from './util/attrs';
 import { type RemoteStat, statQuery } from './util/remote';
 import { runStep } from './util/steps';
 
@@ -67,7 +67,10 @@ export const file: Module<FileArgs, RemoteStat> = {
           return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}, not a directory` };
         const attrs = attrsOf(found.exists ? found : undefined);
         if (found.exists && !attrs.changed) return { changed: false, msg: 'directory already as wanted' };
-        const commands = found.exists ? attrs.commands : [`mkdir -p ${p}`, ...attrs.commands];
+        // A new directory gets its mode from mkdir itself: one program less on the host.
+        const mode = normalizeMode(args.mode);
+        const create = mode ? [`mkdir -p -m ${mode} ${p}`, ...attrs.commands.filter((c) => !c.startsWith('chmod '))] : [`mkdir -p ${p}`, ...attrs.commands];
+        const commands = found.exists ? attrs.commands : create;
         return make(
           found.exists ? `attributes differ (${attrs.after.join(', ')})` : 'directory would be created',
           commands,

@@ -5,8 +5,9 @@
 //   an earlier task sets is never trusted);
 // - a task that changed any host (hosts share state: a cluster, a volume) makes every answer
 //   fetched before it ended stale; one judged unchanged (changed_when: false) does not;
-// - a task whose plan from a prefetched answer wants to change something is probed again right
-//   before it applies (task.ts), so no change is decided on old state.
+// - a task whose plan from a prefetched answer wants to change something has its probe run again
+//   on the host right before the change, in the same script, and the change is made only if the
+//   answer is still the same (guard.ts): no change is decided on old state.
 import { randomBytes } from 'node:crypto';
 import { quotePath } from '../connection/quote';
 import type { ExecResult } from '../connection/types';
@@ -39,21 +40,33 @@ export function canGoAhead(query: Query<unknown>): boolean {
   return query.options.stdin === undefined && !query.options.live;
 }
 
+/** An answer fetched ahead: `current` while no task changed a host since it was fetched. */
+export interface FetchedAnswer {
+  res: ExecResult;
+  current: boolean;
+}
+
 /**
- * The answer fetched ahead for this task's query, if still valid; consumed either way. The
- * window grows while answers are used and shrinks when they go stale (a run that changes much).
+ * The answer fetched ahead for this task's query, if fetched for this very query; consumed
+ * either way. A current one is used as is (the window grows); a stale one only to plan a change
+ * that the host confirms in the same round trip (guard.ts).
  */
-export function takePrefetched({ play, host }: Ahead, task: Task, query: Query<unknown>): ExecResult | undefined {
+export function takePrefetched({ play, host }: Ahead, task: Task, query: Query<unknown>): FetchedAnswer | undefined {
   const hit = host.prefetched.get(task);
   if (!hit) return undefined;
   host.prefetched.delete(task);
   if (hit.script !== query.script || hit.cwd !== query.options.cwd) return undefined;
-  if (hit.epoch !== play.run.changeEpoch) {
-    host.lookahead = Math.max(1, Math.floor(host.lookahead / 2));
-    return undefined;
-  }
-  host.lookahead = Math.min(MAX_WINDOW, host.lookahead * 2);
-  return hit.res;
+  const current = hit.epoch === play.run.changeEpoch;
+  if (current) answerUsed(host, true);
+  return { res: hit.res, current };
+}
+
+/**
+ * The window grows while answers fetched ahead are used and shrinks when they were of no use (a
+ * stale answer the host did not confirm, or one that planned nothing): a run that changes much.
+ */
+export function answerUsed(host: HostState, used: boolean): void {
+  host.lookahead = used ? Math.min(MAX_WINDOW, host.lookahead * 2) : Math.max(1, Math.floor(host.lookahead / 2));
 }
 
 /**
@@ -87,7 +100,7 @@ function queriesAhead({ play, host, runsAs, probeContext, runsAsOf }: Ahead): Ar
  * Each query in its own subshell, its output framed by lines holding a random boundary (as MIME
  * does) and its exit status: no program runs per query beyond its own.
  */
-function batchScript(queries: Array<Query<unknown>>, boundary: string): string {
+export function batchScript(queries: Array<Query<unknown>>, boundary: string): string {
   const parts = queries.map((q) => {
     const cd = q.options.cwd ? `cd -- ${quotePath(q.options.cwd)} || exit 1\n` : '';
     return [
@@ -101,7 +114,7 @@ function batchScript(queries: Array<Query<unknown>>, boundary: string): string {
   return ['e=$(mktemp) || exit 1', `trap 'rm -f "$e"' EXIT`, ...parts].join('\n');
 }
 
-function parseBatch(stdout: string, count: number, boundary: string): ExecResult[] {
+export function parseBatch(stdout: string, count: number, boundary: string): ExecResult[] {
   const blocks = stdout.split(`Q-${boundary}\n`).slice(1);
   const answers = blocks.map((block) => {
     const framed = new RegExp(`^([\\s\\S]*)\\nR-${boundary} (\\d+)\\n([\\s\\S]*)\\nE-${boundary}\\n$`).exec(block);
@@ -114,16 +127,13 @@ function parseBatch(stdout: string, count: number, boundary: string): ExecResult
 
 /**
  * Runs the current task's query together with those of the tasks ahead, in one round trip;
- * keeps their answers for when those tasks run, and returns the current one's.
+ * keeps their answers for when those tasks run, and returns the current one's. Answers are
+ * fetched ahead even while tasks change hosts: a stale one still plans a change the host then
+ * confirms in the round trip that makes it (guard.ts).
  */
 export async function probeAhead(at: Ahead, exec: Exec, query: Query<unknown>): Promise<ExecResult> {
   const { play, host } = at;
-  // While tasks change hosts, answers fetched ahead go stale before they are used: the extra
-  // probes would only load the hosts. Fetch ahead on a host's first probe, and later once nothing
-  // changed since its last one.
-  const quiet = host.epochSeen === -1 || host.epochSeen === play.run.changeEpoch;
-  host.epochSeen = play.run.changeEpoch;
-  const ahead = quiet ? queriesAhead(at) : [];
+  const ahead = queriesAhead(at);
   if (!ahead.length) return exec(query.script, { cwd: query.options.cwd });
   const epoch = play.run.changeEpoch;
   const boundary = randomBytes(12).toString('hex');

@@ -30,8 +30,6 @@ export interface HostState {
   prefetched: Map<Task, Prefetched>;
   /** How many tasks ahead the next probe fetches for. */
   lookahead: number;
-  /** The run's change count at this host's last probe (-1: none yet): fetching ahead waits for a quiet stretch. */
-  epochSeen: number;
 }
 
 /** An answer to a task's probe fetched ahead with an earlier task's (lookahead.ts), valid while no step has run since. */
@@ -109,7 +107,6 @@ export function newHost(name: string): HostState {
     changes: [],
     prefetched: new Map(),
     lookahead: 8,
-    epochSeen: -1,
   };
 }
 

@@ -1,5 +1,6 @@
 // Runs what modules return as data: the queries of their probes and the steps of their plans,
 // on the task's connection (with its become, environment and deadline).
+import { randomBytes } from 'node:crypto';
 import { quote, quotePath } from '../connection/quote';
 import type { Connection, ExecOptions, ExecResult } from '../connection/types';
 import { type Module, ModuleError, type Outcome, type ProbeContext, Query, type RunStep, type Step, type WriteStep } from '../modules/types';
@@ -41,33 +42,44 @@ export async function probeWith<Args, Found>(exec: Exec, module: Module<Args, Fo
   return look instanceof Query ? runQuery(exec, look) : look;
 }
 
-async function runCommand(exec: Exec, step: RunStep): Promise<Record<string, unknown>> {
-  const start = Date.now();
-  const res = await exec(step.script, { stdin: step.stdin, cwd: step.cwd });
-  if (step.result) return step.result({ ...res, seconds: (Date.now() - start) / 1000 });
-  if (res.rc !== 0) throw ModuleError.ofCommand(nameOf(step.script, step.what), res);
-  return {};
+/** A step as one command on the host: its script, its stdin, and how its answer becomes the step's result. */
+export interface StepCommand {
+  script: string;
+  stdin?: string | Buffer;
+  cwd?: string;
+  finish(res: ExecResult, seconds: number): Record<string, unknown>;
 }
 
 /**
  * The script of an atomic write: temp file in the same directory, checksum verified, then rename.
- * A dropped connection or a killed run leaves the old file intact and no partial one.
+ * A dropped connection or a killed run leaves the old file intact and no partial one. The
+ * checksum comes first on stdin (read by the shell, which reads a line byte by byte and leaves
+ * the rest to cat): an argv is visible to every user of the host, and the checksum of a short
+ * secret gives the secret away. Every program it starts costs the host a fork and an exec (a
+ * first run writes hundreds of files), so the shell does what it can itself: the temp file is
+ * created by its own redirection (noclobber: O_EXCL, under a random name) with the mode a new file
+ * gets, the checksum is cut from sha256sum's line by parameter expansion, leftovers are a glob.
  */
 function writeScript(step: Omit<WriteStep, 'kind'>, backupName: string): string {
   const p = quotePath(step.path);
   const tempPrefix = `${step.path.replace(/\/[^/]*$/, '') || '/'}/.${step.path.split('/').pop()}.engine-`;
+  const keep = [step.mode ? '' : `chmod --reference=${p} "$t"`, step.owner && step.group ? '' : `chown --reference=${p} "$t" 2>/dev/null || true`].filter(
+    Boolean,
+  );
   return [
     'set -e',
+    'IFS= read -r want',
     // A temp file a killed write left behind (its shell got no chance to clean up) goes first:
     // one run at a time per host (the run lock), so no other write of this path is under way.
-    `rm -f -- ${quotePath(tempPrefix)}??????`,
-    `t=$(mktemp ${quotePath(`${tempPrefix}XXXXXX`)})`,
+    `for f in ${quotePath(tempPrefix)}*; do if [ -e "$f" ] || [ -L "$f" ]; then rm -f -- "$f"; fi; done`,
+    `t=${quotePath(tempPrefix + randomBytes(12).toString('hex'))}`,
     `trap 'rm -f "$t"' EXIT`,
     // A dropped connection shows up as SIGPIPE/SIGHUP; exit through the EXIT trap, never mv.
     `trap 'exit 1' HUP INT TERM PIPE`,
-    `cat > "$t"`,
-    `[ "$(sha256sum < "$t" | cut -c1-64)" = ${sha256(step.content)} ] || { echo 'upload incomplete, file left unchanged' >&2; exit 3; }`,
-    `if [ -e ${p} ]; then chmod --reference=${p} "$t"; chown --reference=${p} "$t" 2>/dev/null || true; else chmod "$(printf '%o' $((0666 & ~$(umask))))" "$t"; fi`,
+    'set -C; cat > "$t"; set +C',
+    's=$(sha256sum < "$t")',
+    `if [ "\${s%% *}" != "$want" ] || [ ! -f "$t" ] || [ -L "$t" ]; then echo 'upload incomplete, file left unchanged' >&2; exit 3; fi`,
+    keep.length ? `if [ -e ${p} ]; then ${keep.join('; ')}; fi` : '',
     step.mode ? `chmod ${quote(step.mode)} "$t"` : '',
     step.owner || step.group ? `chown ${quote(`${step.owner ?? ''}${step.group ? `:${step.group}` : ''}`)} "$t"` : '',
     step.backup ? `if [ -f ${p} ]; then cp -p ${p} ${quotePath(backupName)}; fi` : '',
@@ -78,17 +90,43 @@ function writeScript(step: Omit<WriteStep, 'kind'>, backupName: string): string 
     .join('\n');
 }
 
-async function writeAtomic(exec: Exec, step: Omit<WriteStep, 'kind'>): Promise<Record<string, unknown>> {
+function writeCommand(step: Omit<WriteStep, 'kind'>): StepCommand {
   const backupName = `${step.path}.${new Date().toISOString().replace(/[:.]/g, '-')}~`;
-  const res = await exec(writeScript(step, backupName), { stdin: step.content });
-  if (res.rc !== 0) throw ModuleError.ofCommand(`writing ${step.path}`, res);
-  return step.backup ? { backup_file: backupName } : {};
+  return {
+    script: writeScript(step, backupName),
+    stdin: Buffer.concat([Buffer.from(`${sha256(step.content)}\n`), step.content]),
+    finish(res) {
+      if (res.rc !== 0) throw ModuleError.ofCommand(`writing ${step.path}`, res);
+      return step.backup ? { backup_file: backupName } : {};
+    },
+  };
+}
+
+/** The one command of a run step, or of a write without validate. */
+export function commandOf(step: RunStep | WriteStep): StepCommand {
+  if (step.kind === 'write') return writeCommand(step);
+  return {
+    script: step.script,
+    stdin: step.stdin,
+    cwd: step.cwd,
+    finish(res, seconds) {
+      if (step.result) return step.result({ ...res, seconds });
+      if (res.rc !== 0) throw ModuleError.ofCommand(nameOf(step.script, step.what), res);
+      return {};
+    },
+  };
+}
+
+async function runCommand(exec: Exec, command: StepCommand): Promise<Record<string, unknown>> {
+  const start = Date.now();
+  const res = await exec(command.script, { stdin: command.stdin, cwd: command.cwd });
+  return command.finish(res, (Date.now() - start) / 1000);
 }
 
 /** The new content is checked as a temporary copy next to the file; only then does it replace it. */
 async function validated(exec: Exec, step: WriteStep): Promise<void> {
   const tmp = `${step.path}.validate.${process.pid}`;
-  await writeAtomic(exec, { path: tmp, content: step.content, mode: '0600' });
+  await runCommand(exec, writeCommand({ path: tmp, content: step.content, mode: '0600' }));
   try {
     const command = step.validate!.replace('%s', quotePath(tmp));
     const res = await exec(command);
@@ -101,17 +139,20 @@ async function validated(exec: Exec, step: WriteStep): Promise<void> {
 /** Probes and plans again with other arguments (see ReplanStep). */
 export type Replan = (args: unknown) => Promise<Outcome>;
 
-/** Runs the steps in order; a step whose result says `failed` stops the rest. Returns the merged results. */
-export async function runSteps(exec: Exec, steps: Step[], replan: Replan): Promise<Record<string, unknown>> {
-  const result: Record<string, unknown> = {};
+/**
+ * Runs the steps in order; a step whose result says `failed` stops the rest. Returns the merged
+ * results, after `before` (the result of steps made already: a guarded first step, guard.ts).
+ */
+export async function runSteps(exec: Exec, steps: Step[], replan: Replan, before: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const result: Record<string, unknown> = { ...before };
   for (const step of steps) {
-    if (step.kind === 'run') Object.assign(result, await runCommand(exec, step));
+    if (result.failed) break;
+    if (step.kind === 'run') Object.assign(result, await runCommand(exec, commandOf(step)));
     else if (step.kind === 'write') {
       if (step.validate) await validated(exec, step);
-      Object.assign(result, await writeAtomic(exec, step));
+      Object.assign(result, await runCommand(exec, commandOf(step)));
     } else if (step.kind === 'call') Object.assign(result, (await step.fn()) ?? {});
     else Object.assign(result, await replanned(exec, step.args, step.result ?? {}, replan));
-    if (result.failed) break;
   }
   return result;
 }

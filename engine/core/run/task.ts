@@ -4,11 +4,12 @@ import { InputError } from '../errors';
 import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
-import { type Module, ModuleError, type Outcome, type PlanContext, type ProbeContext, Query } from '../modules/types';
+import { type Module, ModuleError, type Outcome, type PlanContext, type ProbeContext, Query, type Step } from '../modules/types';
 import { CENSORED, type HostStatus } from '../output/events';
 import { type Become, type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
-import { type Ahead, canGoAhead, probeAhead, type RunsAs, takePrefetched } from './lookahead';
+import { applyConfirmed } from './guard';
+import { type Ahead, answerUsed, canGoAhead, type FetchedAnswer, probeAhead, type RunsAs, takePrefetched } from './lookahead';
 import { type Exec, execOn, probeWith, runQuery, runSteps } from './steps';
 import { connectionFor } from './connect';
 import { findLocal } from './files';
@@ -123,14 +124,18 @@ async function runModuleOnce(
     limit || delegate ? undefined : { play, host, runsAs, probeContext: (v) => probeContextOf(play, host, v), runsAsOf: (v) => runsAsOf(play, v) };
   const first = await firstLook(exec, module, args, ctx, task, lookAhead);
   let outcome = module.plan(args, first.found, ctx);
-  // Fetched ahead and a change to make: probed again right before it applies, never decided on old state.
-  if (first.fetchedAhead && !ctx.check && outcome.steps?.length && !outcome.failed) outcome = await decide(args);
+  let made: { before: Record<string, unknown>; rest: Step[] } | undefined;
+  if (first.fetched && lookAhead) {
+    const lookAgain = async () => module.plan(args, await runQuery(exec, first.fetched!.look, await probeAhead(lookAhead, exec, first.fetched!.look)), ctx);
+    ({ outcome, made } = await settlePlan(exec, host, first.fetched, outcome, ctx, lookAgain, (found) => module.plan(args, found, ctx)));
+  }
   const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
   if (outcome.failed) result.failed = true;
   if (outcome.predicted) result.predicted = true;
   if (outcome.diff?.length) result.diff = outcome.diff;
   if (delegate) result.delegated_to = delegate;
-  if (!ctx.check && outcome.steps?.length && !outcome.failed) Object.assign(result, await runSteps(exec, outcome.steps, (again) => decide(again as Vars)));
+  if (!ctx.check && outcome.steps?.length && !outcome.failed)
+    Object.assign(result, await runSteps(exec, made?.rest ?? outcome.steps, (again) => decide(again as Vars), made?.before));
   if (ctx.check) result.check_mode = true;
   // A step may bring facts (an Ansible module's ansible_facts, known only once it ran).
   const facts = outcome.facts ?? (result.ansible_facts ? { ansible_facts: result.ansible_facts } : undefined);
@@ -160,26 +165,74 @@ function runsAsOf(play: PlayRun, values: TaskValues): RunsAs & { options: { beco
   return { key: JSON.stringify(options), options };
 }
 
+/** The module's first look at the host, and the answer fetched ahead it was made from, if so. */
+interface FirstLook {
+  found: unknown;
+  fetched?: { look: Query<unknown>; answer: FetchedAnswer };
+}
+
+/**
+ * What a query's answer says, when that answer alone says it (a good exit status, no further
+ * query); a stale answer that does not, or that its parser rejects, is not used at all.
+ */
+function foundIn(look: Query<unknown>, answer: FetchedAnswer): { found: unknown } | undefined {
+  if (answer.res.rc !== 0 && !look.options.anyStatus) return undefined;
+  try {
+    const found = look.parse(answer.res);
+    return found instanceof Query ? undefined : { found };
+  } catch (err) {
+    if (answer.current) throw err;
+    return undefined;
+  }
+}
+
 /**
  * The module's first look at the host: an answer fetched ahead with an earlier task's probe, or
  * this probe sent together with those of the tasks ahead, or (a wait, stdin, a timeout) alone.
  */
-async function firstLook(
-  exec: Exec,
-  module: Module,
-  args: Vars,
-  ctx: ProbeContext,
-  task: Task,
-  ahead?: Ahead,
-): Promise<{ found: unknown; fetchedAhead: boolean }> {
-  if (module.prepare) return { found: await probeWith(exec, module, args, ctx), fetchedAhead: false };
+async function firstLook(exec: Exec, module: Module, args: Vars, ctx: ProbeContext, task: Task, ahead?: Ahead): Promise<FirstLook> {
+  if (module.prepare) return { found: await probeWith(exec, module, args, ctx) };
   const look = module.probe?.(args, ctx);
-  if (!(look instanceof Query)) return { found: await look, fetchedAhead: false };
-  if (!ahead || !canGoAhead(look)) return { found: await runQuery(exec, look), fetchedAhead: false };
-  const fetched = takePrefetched(ahead, task, look);
-  if (fetched) return { found: await runQuery(exec, look, fetched), fetchedAhead: true };
-  const answer = await probeAhead(ahead, exec, look);
-  return { found: await runQuery(exec, look, answer), fetchedAhead: false };
+  if (!(look instanceof Query)) return { found: await look };
+  if (!ahead || !canGoAhead(look)) return { found: await runQuery(exec, look) };
+  const answer = takePrefetched(ahead, task, look);
+  const single = answer && foundIn(look, answer);
+  if (single) return { found: single.found, fetched: { look, answer: answer! } };
+  // A current answer with more to ask (or a bad exit status, reported as such) is used as before.
+  if (answer?.current) return { found: await runQuery(exec, look, answer.res) };
+  return { found: await runQuery(exec, look, await probeAhead(ahead, exec, look)) };
+}
+
+/**
+ * A plan made from an answer fetched ahead. A change is made in the round trip that confirms
+ * that answer on the host (guard.ts); if the host answers otherwise, the task plans again from
+ * the new answer. A change that cannot be confirmed that way, and anything a stale answer says
+ * (nothing to do, a failure), is not trusted: the host is probed again and the task planned anew.
+ */
+async function settlePlan(
+  exec: Exec,
+  host: HostState,
+  fetched: NonNullable<FirstLook['fetched']>,
+  outcome: Outcome,
+  ctx: PlanContext,
+  lookAgain: () => Promise<Outcome>,
+  planFrom: (found: unknown) => Outcome,
+): Promise<{ outcome: Outcome; made?: { before: Record<string, unknown>; rest: Step[] } }> {
+  const { look, answer } = fetched;
+  const steps = !ctx.check && !outcome.failed ? (outcome.steps ?? []) : [];
+  if (!steps.length) {
+    if (answer.current) return { outcome };
+    answerUsed(host, false);
+    return { outcome: await lookAgain() };
+  }
+  const guarded = await applyConfirmed(exec, look, answer.res, steps[0]);
+  if (!guarded) return { outcome: await lookAgain() };
+  if ('fresh' in guarded) {
+    answerUsed(host, false);
+    return { outcome: planFrom(await runQuery(exec, look, guarded.fresh)) };
+  }
+  if (!answer.current) answerUsed(host, true);
+  return { outcome, made: { before: guarded.applied, rest: steps.slice(1) } };
 }
 
 /** A controller-only module has no host to run a command on; asking for one is a bug in it. */

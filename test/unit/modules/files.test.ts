@@ -112,7 +112,7 @@ describe('file', () => {
   it('state=directory: mkdir with attributes, or attributes alone, or nothing', () => {
     const made = decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, ABSENT);
     expect(made).toMatchObject({ changed: true, msg: 'directory would be created' });
-    expect(made.steps).toEqual([{ kind: 'run', script: 'mkdir -p /srv/d && chmod 0750 /srv/d', what: undefined }]);
+    expect(made.steps).toEqual([{ kind: 'run', script: 'mkdir -p -m 0750 /srv/d', what: undefined }]);
     expect(decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, statOutput('directory', { mode: '755' })).steps).toEqual([
       { kind: 'run', script: 'chmod 0750 /srv/d', what: undefined },
     ]);
