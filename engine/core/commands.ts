@@ -155,7 +155,19 @@ export async function validateCommand(positionals: string[], flags: Flags): Prom
     const hosts = resolvePattern(inventory, play.hosts);
     if (hosts.length) loadVarsFiles(context, play, hosts);
   }
-  const tasks = playbook.plays.reduce((n, p) => n + flatten([...p.preTasks, ...p.tasks, ...p.postTasks, ...p.handlers]).length, 0);
+  const all = playbook.plays.flatMap((p) => flatten([...p.preTasks, ...p.tasks, ...p.postTasks, ...p.handlers]));
+  // Problems that fail their task when it runs (as in Ansible) are problems of the playbook here.
+  const { takeArgumentProblems } = await import('./load/validate');
+  const problems = new Map<string, InputError>();
+  for (const problem of [...takeArgumentProblems(), ...all.flatMap((t) => (t.argsProblem ? [t.argsProblem] : []))]) {
+    const where = `${problem.pos?.file}:${problem.pos?.line}:${problem.field}`;
+    if (!problems.has(where)) problems.set(where, problem);
+  }
+  if (problems.size) {
+    for (const problem of problems.values()) process.stderr.write(`error: ${problem.describe()}\n`);
+    return EXIT.badInput;
+  }
+  const tasks = all.length;
   process.stdout.write(`${playbook.file}: OK (${playbook.plays.length} play(s), ${tasks} task(s); inventory: ${inventory.hosts.length} host(s))\n`);
   return EXIT.ok;
 }

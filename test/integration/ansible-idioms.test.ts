@@ -144,3 +144,42 @@ it('-i host1,host2:port, is a host list, as in Ansible', async () => {
   expect(missing.code).toBe(5);
   expect(missing.stderr).toMatch(/not found/);
 });
+
+it('values print as Python prints them, in templates, in strings, through ~, string, join and lower, as under ansible-playbook', async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'templates/values.j2': `flag = {{ flag }}
+disabled = {{ disabled }}
+nothing = {{ nothing }}
+ports = {{ ports }}
+names = {{ names }}
+quoted = {{ quoted }}
+conf = {{ conf }}
+nested = {{ nested }}
+tilde = {{ 'on:' ~ flag ~ ':' ~ ports }}
+joined = {{ [flag, 1, 'a', nothing] | join(',') }}
+lowered = {{ flag | lower }} {{ disabled | lower }}
+string = {{ flag | string }} {{ ports | string }}
+tested = {{ ports is defined }}
+half = {{ 0.5 }} {{ 10 / 4 }}
+`,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  vars:
+    flag: true
+    disabled: false
+    nothing: null
+    ports: [5060, 5061]
+    names: ["a", "b c"]
+    quoted: ["it's", 'say "hi"', "both ' and \\"", "tab\\tnew\\nline", "back\\\\slash"]
+    conf: { enabled: true, name: pbx, list: [1, null] }
+    nested: [{ a: [true] }, []]
+  tasks:
+    - template: { src: values.j2, dest: "{{ out }}/values.conf" }
+    - copy: { content: "flag={{ flag }} ports={{ ports }} conf={{ conf }} none={{ nothing }}\\n", dest: "{{ out }}/inline.conf" }
+`,
+  });
+  const results = await filesOfBothTools(dir);
+  expect(results.engine).toEqual(results.ansible);
+  expect(results.engine['values.conf']).toContain("conf = {'enabled': True, 'name': 'pbx', 'list': [1, None]}");
+});

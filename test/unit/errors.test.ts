@@ -69,6 +69,36 @@ describe('load errors', () => {
     });
   }
 
+  it('a module argument problem fails its task when it runs, as in Ansible; validate lists every one of them', async () => {
+    const files = {
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg=before
+    - copy: { dest: /tmp/x, content: y, contnet: z }
+    - debug: msg=after
+    - block:
+        - file: { path: /tmp/y, state: folder }
+        - lineinfile: { line: x }
+`,
+    };
+    const checked = await validate(files);
+    expect(checked.code).toBe(5);
+    const lines = checked.stderr.replaceAll(`${checked.dir}/`, '').trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^error: play\.yml:5:41: field 'copy\.contnet': unknown field 'contnet' \(did you mean 'content'/),
+      expect.stringMatching(/^error: play\.yml:8:40: field 'file\.state': must be one of: "file", "directory"/),
+      expect.stringMatching(/^error: play\.yml:9:11: field 'lineinfile': module 'lineinfile' needs argument 'path'/),
+    ]);
+    const run = await engine(['run', join(checked.dir, 'play.yml'), '-i', join(checked.dir, 'inv.yml')]);
+    expect(run.code, run.stdout).toBe(2);
+    expect(run.stdout).toMatch(/ok: \[localhost\] => \{"msg":"before"\}/);
+    expect(run.stdout.replaceAll(`${checked.dir}/`, '')).toMatch(
+      /TASK \[copy\][^\n]*\nfatal: \[localhost\]: FAILED! => \{"msg":"play\.yml:5:7: field 'copy\.contnet': unknown argument 'contnet' for module 'copy' \(did you mean 'content'/,
+    );
+    expect(run.stdout).not.toContain('after');
+  });
+
   it('validate holds a vars file named through the inventory to its schema, as a run would', async () => {
     const schema = JSON.stringify({ type: 'object', properties: { vip_cidr_netmask: { type: 'integer', maximum: 32 } } });
     const inventory = 'all:\n  vars:\n    site: site.yml\n  hosts:\n    localhost: { ansible_connection: local }\n';

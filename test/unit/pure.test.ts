@@ -42,7 +42,7 @@ describe('templating', () => {
     expect(render("[{{ line.strip() }}] [{{ '--x--'.strip('-') }}] [{{ line.rstrip() }}]", v)).toBe('[a  b\tc] [x] [  a  b\tc]');
     expect(render("{{ 'node {} of {total}'.format(1, total=3) }} {{ ', '.join(l) }} {{ 'PBX'.lower() }}", v)).toBe('node 1 of 3 x, y, x pbx');
     expect(render("{{ l.index('y') }} {{ l.count('x') }} {{ fqdn.find('.') }}", v)).toBe('1 2 5');
-    expect(render('{% for k, val in d.items() %}{{ k }}={{ val }};{% endfor %}{{ d.keys() | list }}', v)).toBe('b=2;a=1;b,a');
+    expect(render('{% for k, val in d.items() %}{{ k }}={{ val }};{% endfor %}{{ d.keys() | list }}', v)).toBe("b=2;a=1;['b', 'a']");
     expect(render("{{ d.get('a') }} {{ d.get('z', 'none') }}", v)).toBe('1 none');
     expect(render("{{ {'items': 5}['items'] }}", v)).toBe(5);
     expect(render('{% set acc = [] %}{% for x in l %}{% set _ = acc.append(x | upper) %}{% endfor %}{{ acc | join("-") }}', v)).toBe('X-Y-X');
@@ -65,7 +65,7 @@ describe('templating', () => {
     expect(render("{{ [5, '5', 2.5] | select('float') | list }}", d)).toEqual([2.5]);
     expect(render('{{ s | regex_replace("(\\\\w+) (\\\\w+)", "\\\\2 \\\\1") }}', d)).toBe('World Hello');
     expect(render('{{ s | lower | replace("world", "pbx") }}', d)).toBe('hello pbx');
-    expect(render("{{ 'yes' | bool }} {{ '42' | int + 1 }} {{ '/a/b.c' | basename }}", d)).toBe('true 43 b.c');
+    expect(render("{{ 'yes' | bool }} {{ '42' | int + 1 }} {{ '/a/b.c' | basename }}", d)).toBe('True 43 b.c');
     expect(render('{{ undefined_thing | default("fallback") }}', d)).toBe('fallback');
     expect(render('{{ m | to_json }}', d)).toBe('{"b": 2, "a": 1}');
     expect(render('{{ m | to_yaml }}', d)).toBe('b: 2\na: 1\n');
@@ -74,7 +74,7 @@ describe('templating', () => {
     expect(render("{{ '24.04' is version('22.04', '>=') }}", d)).toBe(true);
     expect(render("{{ {'a': 1} | combine({'b': 2}) }}", d)).toEqual({ a: 1, b: 2 });
     expect(render('{{ "it\'s" | quote }}', d)).toBe(`'it'\\''s'`);
-    expect(render("{{ l[:2] }} {{ l[1:] | join('') }} {{ s[-5:] }} {{ {'a': 1}['a'] }}", d)).toBe('3,1 13 World 1');
+    expect(render("{{ l[:2] }} {{ l[1:] | join('') }} {{ s[-5:] }} {{ {'a': 1}['a'] }}", d)).toBe('[3, 1] 13 World 1');
   });
 
   it('drops an argument rendered to omit, also when omit comes through the variables', () => {

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import type { Environment } from 'nunjucks';
 import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { quote } from '../connection/quote';
+import { pythonStr } from './template/pyrepr';
 
 type Dict = Record<string, unknown>;
 
@@ -159,7 +160,14 @@ export function addAnsibleFilters(env: Environment): void {
     to_yaml: (v: unknown) => toYaml(v),
     to_nice_yaml: (v: unknown, indent = 2) => toYaml(v, { indent }),
     from_yaml: (v: string) => fromYaml(v),
-    string: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)),
+    string: pythonStr,
+    // Jinja2's, on str() of the value: `true | lower` is 'true', items join as Python prints them.
+    lower: (v: unknown) => pythonStr(v ?? '').toLowerCase(),
+    upper: (v: unknown) => pythonStr(v ?? '').toUpperCase(),
+    join: (v: unknown, sep = '', attribute?: string) =>
+      (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : Object.keys(v ?? {}))
+        .map((item) => pythonStr(attribute === undefined ? item : attr(item, attribute)))
+        .join(String(sep)),
     float: (v: unknown) => Number.parseFloat(String(v)) || 0,
     regex_replace: (v: string, re: string, rep = '', ignorecase = false) =>
       String(v ?? '').replace(new RegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),

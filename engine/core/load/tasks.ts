@@ -83,17 +83,22 @@ function moduleArgs(module: Module, raw: unknown, extra: Vars, pos: SourcePos): 
   return args;
 }
 
-/** Checks argument names and required ones now; types are checked after templating. */
-function checkArgs(module: Module, args: Vars, pos: SourcePos): void {
+/**
+ * Argument names and required ones, checked now (types after templating). A problem does not
+ * stop the load: as in Ansible, the task fails when it runs, and `engine validate` lists it.
+ */
+function argsProblem(module: Module, args: Vars, pos: SourcePos): InputError | undefined {
   const props = module.schema.properties;
-  if (module.schema.additionalProperties !== false) return;
-  for (const key of Object.keys(args)) {
-    if (!(key in props))
-      throw new InputError(`unknown argument '${key}' for module '${module.name}'${suggestion(key, Object.keys(props))}`, pos, `${module.name}.${key}`);
-  }
-  for (const key of module.schema.required ?? []) {
-    if (!(key in args)) throw new InputError(`module '${module.name}' needs argument '${key}'`, pos, module.name);
-  }
+  if (module.schema.additionalProperties !== false) return undefined;
+  const unknown = Object.keys(args).find((key) => !(key in props));
+  if (unknown !== undefined)
+    return new InputError(
+      `unknown argument '${unknown}' for module '${module.name}'${suggestion(unknown, Object.keys(props))}`,
+      pos,
+      `${module.name}.${unknown}`,
+    );
+  const missing = (module.schema.required ?? []).find((key) => !(key in args));
+  return missing === undefined ? undefined : new InputError(`module '${module.name}' needs argument '${missing}'`, pos, module.name);
 }
 
 /** Where Ansible looks for a task's own modules: its role's library/, the playbook's, ANSIBLE_LIBRARY. */
@@ -238,8 +243,8 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
   if (get('meta') !== undefined) return [{ ...task, name: task.name || `meta: ${get('meta')}`, meta: String(get('meta')) }];
   if (!module) throw new InputError('task has no module (and no block or include)', pos, task.name || undefined);
   const args = moduleArgs(module, raw[key!], (raw.args as Vars) ?? {}, positionOf(raw, key!) ?? pos);
-  checkArgs(module, args, positionOf(raw, key!) ?? pos);
-  return [{ ...task, name: task.name || `${module.name}`, module, moduleName: key, args, ...loopOf(raw, pos) }];
+  const problem = argsProblem(module, args, positionOf(raw, key!) ?? pos);
+  return [{ ...task, name: task.name || `${module.name}`, module, moduleName: key, args, ...(problem ? { argsProblem: problem } : {}), ...loopOf(raw, pos) }];
 }
 
 /** `loop:`, or one `with_<lookup>:` (a loop over what that lookup returns). */

@@ -1,5 +1,5 @@
 // The loaded, normalized shape of playbooks, plays, roles and tasks.
-import type { SourcePos } from '../errors';
+import type { InputError, SourcePos } from '../errors';
 import type { Module } from '../modules/types';
 
 export type Vars = Record<string, unknown>;
@@ -62,6 +62,8 @@ export interface Task {
   delegateFacts?: unknown;
   /** Show (true) or never show (false) this task's diff, whatever --diff says. */
   diff?: unknown;
+  /** An argument its module does not take, or a required one missing: as in Ansible, the task fails when it runs. */
+  argsProblem?: InputError;
 }
 
 export interface Play {

@@ -77,6 +77,20 @@ function mostUseful(errors: ErrorObject[]): ErrorObject[] {
   });
 }
 
+/**
+ * mostUseful for errors of many tasks at once: an error with a more specific one below it (an
+ * anyOf and its branch) goes, errors of other tasks stay whatever their depth.
+ */
+function usefulInEachPlace(errors: ErrorObject[]): ErrorObject[] {
+  const real = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'pattern');
+  const seen = new Set<string>();
+  return real.filter((e) => {
+    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    const shadowed = real.some((o) => o.instancePath.startsWith(`${e.instancePath}/`));
+    return !shadowed && !seen.has(key) && seen.add(key);
+  });
+}
+
 /** Throws one InputError listing every problem (first one positioned) when data is invalid. */
 export function validate(schema: SchemaName, data: unknown, src: YamlSource, basePath: (string | number)[] = []): void {
   report(compile()[schema], schema, data, src, basePath);
@@ -177,12 +191,35 @@ export function validateWithSchema(schema: object, data: unknown, src: YamlSourc
   report(check, 'vars', data, src, []);
 }
 
+/**
+ * Problems in module arguments met while loading: as in Ansible, they fail their task when it runs
+ * (run/args.ts checks the arguments again after templating), so the load goes on; `engine
+ * validate` lists them.
+ */
+const argumentProblems: InputError[] = [];
+
+/** The module-argument problems met since the last call, each with its position. */
+export function takeArgumentProblems(): InputError[] {
+  return argumentProblems.splice(0);
+}
+
+const inModuleArguments = (error: ErrorObject) => /\/definitions\/module_/.test(error.schemaPath);
+
 function report(check: ValidateFunction, schema: SchemaName | 'vars', data: unknown, src: YamlSource, basePath: (string | number)[]): void {
   if (check(data)) return;
+  const all = check.errors ?? [];
+  argumentProblems.push(...problemsOf(usefulInEachPlace(all.filter(inModuleArguments)), schema, src, basePath));
   // A task key that is no module of the engine's may be one of Ansible's (the task loader asks it).
-  const errors = mostUseful(check.errors ?? []).filter((error) => !describe(error, schema).taskLevel);
+  const errors = mostUseful(all.filter((error) => !inModuleArguments(error))).filter((error) => !describe(error, schema).taskLevel);
   if (!errors.length) return;
-  const problems = errors.map((error) => {
+  const [first, ...rest] = problemsOf(errors, schema, src, basePath);
+  if (rest.length) first.message += rest.map((p) => `\n  ${p.describe()}`).join('');
+  throw first;
+}
+
+function problemsOf(errors: ErrorObject[], schema: SchemaName | 'vars', src: YamlSource, basePath: (string | number)[]): InputError[] {
+  if (!errors.length) return [];
+  return errors.map((error) => {
     const path = [...basePath, ...pathOf(error.instancePath)];
     const { message, key, taskLevel } = describe(error, schema);
     const pos = key !== undefined ? positionIn(src, [...path, key], true) : positionIn(src, path);
@@ -191,7 +228,4 @@ function report(check: ValidateFunction, schema: SchemaName | 'vars', data: unkn
     const field = (taskLevel ? names.slice(-1) : names.slice(-2)).join('.');
     return new InputError(message, pos, field || undefined);
   });
-  const [first, ...rest] = problems;
-  if (rest.length) first.message += rest.map((p) => `\n  ${p.describe()}`).join('');
-  throw first;
 }

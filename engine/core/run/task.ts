@@ -99,6 +99,7 @@ async function runModuleOnce(
 ): Promise<{ result: Result; facts?: Vars }> {
   const { task, scope } = values;
   const module = task.module!;
+  if (task.argsProblem) return { result: { failed: true, changed: false, msg: task.argsProblem.describe() } };
   const { args, error } = checkArgs(module, values.value('arguments', task.args) as Vars);
   if (error) return { result: { failed: true, changed: false, msg: error } };
   const delegate = task.delegateTo === undefined ? undefined : values.text('delegate_to', task.delegateTo);

@@ -1,9 +1,10 @@
 // What nunjucks needs to read Ansible's Jinja2: a compiler patch, and the names a template reads
 // (from nunjucks' own parse tree, for "undefined variable" messages and lazy variables).
 import { pythonMethod } from './python';
+import { pythonStr } from './pyrepr';
 
 /**
- * Three places where nunjucks and Jinja2 disagree and Ansible users notice.
+ * Places where nunjucks and Jinja2 disagree and Ansible users notice.
  * nunjucks 3.2 compiles a test with two or more arguments (`v is version('1.9', '>')`, which
  * Ansible users write often) without commas between them, a JS syntax error. Emit the commas.
  */
@@ -27,6 +28,20 @@ export function fixTestArguments(): void {
   // `name.startswith('pbx')`, `d.items()`: Python's methods first, as Jinja2 has them (python.ts).
   const memberLookup = runtime.memberLookup as (obj: unknown, name: string) => unknown;
   runtime.memberLookup = (obj: unknown, name: string) => pythonMethod(obj, name) ?? memberLookup(obj, name);
+  // A value printed, or joined with `~`, is Python's str() of it: `True`, `['a', None]` (JavaScript
+  // would print true, a,); a printed None is nothing, as Ansible's finalize has it. Only an
+  // undefined value is an error.
+  runtime.suppressValue = (val: unknown) => (val === undefined || val === null ? '' : pythonStr(val));
+  const ensureDefined = runtime.ensureDefined as (val: unknown, lineno: number, colno: number) => unknown;
+  runtime.ensureDefined = (val: unknown, lineno: number, colno: number) => (val === null ? val : ensureDefined(val, lineno, colno));
+  runtime.jinjaConcat = (a: unknown, b: unknown) => pythonStr(a) + pythonStr(b);
+  Compiler.prototype.compileConcat = function compileConcat(this: any, node: any, frame: unknown) {
+    this._emit('runtime.jinjaConcat(');
+    this.compile(node.left, frame);
+    this._emit(', ');
+    this.compile(node.right, frame);
+    this._emit(')');
+  };
   Compiler.prototype.compileAdd = function compileAdd(this: any, node: any, frame: unknown) {
     this._emit('runtime.jinjaAdd(');
     this.compile(node.left, frame);

@@ -6,6 +6,7 @@
 // the key for the second, which is how Ansible content reaches such keys.
 
 import { callArgs } from '../filters';
+import { isDict, pythonStr } from './pyrepr';
 
 type Method = (self: any, ...args: any[]) => unknown;
 
@@ -50,7 +51,7 @@ function format(s: string, ...raw: unknown[]): string {
     if (whole === '}}') return '}';
     const key = field ?? '';
     const value = key === '' ? args[next++] : /^\d+$/.test(key) ? args[Number(key)] : named[key];
-    return String(value);
+    return pythonStr(value);
   });
 }
 
@@ -67,7 +68,7 @@ const STR: Record<string, Method> = {
   split: (s: string, ...args) => split(s, ...(callArgs(args).args as [string?, number?])),
   splitlines: (s: string) => s.split(/\r\n|\r|\n/).filter((line, i, all) => i < all.length - 1 || line !== ''),
   replace: (s: string, old: string, replacement: string, count = -1) => (count < 0 ? s.split(old).join(replacement) : split(s, old, count).join(replacement)),
-  join: (s: string, items: unknown[]) => [...items].map(String).join(s),
+  join: (s: string, items: unknown[]) => [...items].map(pythonStr).join(s),
   find: (s: string, sub: string) => s.indexOf(sub),
   count: (s: string, sub: string) => (sub === '' ? s.length + 1 : s.split(sub).length - 1),
   isdigit: (s: string) => /^[0-9]+$/.test(s),
@@ -98,13 +99,6 @@ const DICT: Record<string, Method> = {
   values: (d: Record<string, unknown>) => Object.values(d),
   get: (d: Record<string, unknown>, key: string, fallback = null) => (Object.hasOwn(d, key) ? d[key] : fallback),
 };
-
-/** A mapping as YAML and JSON make them (not a Date, a Buffer or a class instance). */
-function isDict(value: unknown): value is Record<string, unknown> {
-  if (!value || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** The Python method `name` of `value`, bound to it; undefined when it has none. */
 export function pythonMethod(value: unknown, name: string): ((...args: unknown[]) => unknown) | undefined {
