@@ -11,6 +11,7 @@ const RUN_OPTIONS_HELP = `Options for run and validate:
   -t, --tags a,b             Only tasks with these tags
       --skip-tags c          Skip tasks with these tags
       --role NAME            Run only this role's tasks (per-role re-runs, e.g. upgrades)
+      --start-at-task NAME   Start at the first task of this name (or 'role : name', or a glob)
   -e, --extra-vars K=V|@FILE Extra variables (highest precedence); repeatable
   -f, --forks N              Hosts in parallel (default: all hosts of the batch)
       --vault-password-file F  Decrypt ansible-vault (1.1) files and !vault values
@@ -18,6 +19,9 @@ const RUN_OPTIONS_HELP = `Options for run and validate:
       --accept-new-host-keys Record unknown ssh host keys in known_hosts (changed keys are always refused)
       --yes                  Confirm what the roles otherwise refuse (removing an online node from the cluster)
       --json                 One JSON event per line instead of the live view
+      --list-hosts           List each play's hosts (with --limit); run nothing
+      --list-tasks           List each play's tasks (with --tags, --skip-tags, --role); run nothing
+      --syntax-check         Load and check the playbook; run nothing
   -v, --verbose              Show task results (repeat for more)
   -h, --help                 This help
 
@@ -31,12 +35,16 @@ const OPTIONS: Record<string, OptionSpec> = {
   tags: { type: 'string', short: 't', multiple: true },
   'skip-tags': { type: 'string', multiple: true },
   role: { type: 'string' },
+  'start-at-task': { type: 'string' },
   'extra-vars': { type: 'string', short: 'e', multiple: true },
   forks: { type: 'string', short: 'f' },
   'vault-password-file': { type: 'string' },
   'ask-become-pass': { type: 'boolean', short: 'K' },
   'accept-new-host-keys': { type: 'boolean' },
   json: { type: 'boolean' },
+  'list-hosts': { type: 'boolean' },
+  'list-tasks': { type: 'boolean' },
+  'syntax-check': { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v', multiple: true },
   write: { type: 'boolean' },
   yes: { type: 'boolean' },

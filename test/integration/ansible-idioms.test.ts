@@ -2,10 +2,11 @@
 // key=value argument strings on the modules that take them in Ansible, and loops and lookups
 // compared with what ansible-playbook makes of the same playbook.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { engine, jsonEvents, project } from '../helpers/engine';
+import { onTerminal } from '../helpers/output';
 
 const INVENTORY = 'all:\n  hosts:\n    localhost: { ansible_connection: local }\n';
 
@@ -182,4 +183,143 @@ half = {{ 0.5 }} {{ 10 / 4 }}
   const results = await filesOfBothTools(dir);
   expect(results.engine).toEqual(results.ansible);
   expect(results.engine['values.conf']).toContain("conf = {'enabled': True, 'name': 'pbx', 'list': [1, None]}");
+});
+
+it('--list-tasks, --list-hosts, --syntax-check and --start-at-task as ansible-playbook has them', async () => {
+  const dir = project({
+    'inventory.yml': `all:
+  hosts:
+    h1: { ansible_connection: local }
+  children:
+    web: { hosts: { h2: { ansible_connection: local }, h3: { ansible_connection: local } } }
+    db: { hosts: { h3: {} } }
+`,
+    'roles/r/tasks/main.yml': '- name: role task\n  debug: msg=r\n',
+    'site.yml': `- name: First
+  hosts: h1
+  gather_facts: false
+  tags: [p]
+  roles: [r]
+  tasks:
+    - name: A task
+      debug: msg=a
+      tags: [x, y]
+    - debug: msg=b
+    - block:
+        - name: In block
+          debug: msg=in
+        - name: target
+          debug: msg=target
+      tags: [blk]
+    - name: after
+      debug: msg=after
+- hosts: web:&db
+  gather_facts: false
+  tasks:
+    - name: second play task
+      debug: msg=second
+`,
+  });
+  const both = async (...flags: string[]) => {
+    const args = [join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), ...flags];
+    const ours = await engine(['run', ...args]);
+    const theirs = await ansiblePlaybook(args);
+    return { ours: ours.stdout, theirs: theirs.stdout, code: [ours.code, theirs.code] };
+  };
+  for (const flags of [['--list-tasks'], ['--list-tasks', '-t', 'x,blk'], ['--list-tasks', '--skip-tags', 'y'], ['--syntax-check']]) {
+    const { ours, theirs, code } = await both(...flags);
+    expect(code, flags.join(' ')).toEqual([0, 0]);
+    expect(ours, flags.join(' ')).toBe(theirs);
+  }
+  // Hosts: the same per play (ansible-playbook lists them in an order of its own).
+  const hosts = await both('--list-hosts', '--limit', 'h1,h3');
+  const perPlay = (text: string) =>
+    text
+      .split('\n  play #')
+      .slice(1)
+      .map((p) => [p.split('\n')[0], ...p.split('\n').slice(1).filter(Boolean).sort()]);
+  expect(perPlay(hosts.ours)).toEqual(perPlay(hosts.theirs));
+  expect(perPlay(hosts.ours)[1]).toContain('      h3');
+  // --start-at-task: the same plays shown and the same tasks run, inside a block too.
+  const headers = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => /^(PLAY|TASK) \[/.test(l))
+      .map((l) => l.replace(/ \*+$/, ''));
+  for (const at of ['target', 'second*']) {
+    const { ours, theirs, code } = await both('--start-at-task', at);
+    expect(code).toEqual([0, 0]);
+    expect(headers(ours), at).toEqual(headers(theirs));
+  }
+  const wrong = await engine(['run', join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '--start-at-task', 'tagret']);
+  expect(wrong.code).toBe(5);
+  expect(wrong.stderr).toMatch(/--start-at-task 'tagret' matches no task the run would reach \(did you mean 'target'/);
+});
+
+it('vars_prompt: asked on a terminal (what is typed never shows), taken from -e, its default without a terminal, else a clear error', async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  vars_prompt:
+    - name: secret_word
+      prompt: Secret word
+    - name: site
+      prompt: Site
+      private: false
+      default: lab
+  tasks:
+    - copy: { content: "{{ secret_word }} {{ site }}\\n", dest: "{{ out }}/answers" }
+`,
+  });
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  const args = ['run', join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`];
+  const unattended = await engine(args);
+  expect(unattended.code).toBe(5);
+  expect(unattended.stderr).toMatch(
+    /site\.yml:4:7: field 'vars_prompt': vars_prompt 'secret_word' needs a terminal to ask 'Secret word'; give it with -e secret_word=/,
+  );
+  const given = await engine([...args, '-e', 'secret_word=given']);
+  expect(given.code, given.stdout).toBe(0);
+  expect(readFileSync(join(out, 'answers'), 'utf8')).toBe('given lab\n');
+  const typed = await onTerminal([...args, '-e', 'site=hq'], { answer: { prompt: 'Secret word: ', typed: 'hunter2\r' } });
+  expect(typed.code, typed.output).toBe(0);
+  expect(typed.output).not.toContain('hunter2');
+  expect(readFileSync(join(out, 'answers'), 'utf8')).toBe('hunter2 hq\n');
+});
+
+it('strategy: free lets each host go at its own pace; run_once there is refused at load', async () => {
+  const dir = project({
+    'inventory.yml': 'all:\n  hosts:\n    slow: { ansible_connection: local }\n    quick: { ansible_connection: local }\n',
+    'site.yml': `- hosts: all
+  gather_facts: false
+  strategy: free
+  tasks:
+    - name: wait
+      command: sleep 2
+      when: inventory_hostname == 'slow'
+    - name: done
+      debug: msg="{{ inventory_hostname }} done"
+`,
+    'once.yml': '- hosts: all\n  strategy: free\n  tasks:\n    - debug: msg=x\n      run_once: true\n',
+  });
+  const run = await engine(['run', join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '--json']);
+  expect(run.code, run.stdout).toBe(0);
+  const results = jsonEvents(run.stdout)
+    .filter((e) => e.kind === 'host_result')
+    .map((e) => `${e.task} ${e.host}`);
+  // quick finished the play while slow was still waiting: under linear, 'done' waits for 'wait' on both.
+  expect(results.indexOf('done quick')).toBeLessThan(results.indexOf('wait slow'));
+  expect(results).toContain('done slow');
+  writeFileSync(join(dir, 'linear.yml'), readFileSync(join(dir, 'site.yml'), 'utf8').replace('  strategy: free\n', ''));
+  const linear = await engine(['run', join(dir, 'linear.yml'), '-i', join(dir, 'inventory.yml'), '--json']);
+  expect(linear.code).toBe(0);
+  const inOrder = jsonEvents(linear.stdout)
+    .filter((e) => e.kind === 'host_result')
+    .map((e) => `${e.task} ${e.host}`);
+  expect(inOrder.indexOf('done quick')).toBeGreaterThan(inOrder.indexOf('wait slow'));
+  const once = await engine(['run', join(dir, 'once.yml'), '-i', join(dir, 'inventory.yml')]);
+  expect(once.code).toBe(5);
+  expect(once.stderr).toMatch(/once\.yml:4:7: field 'run_once': run_once in a play with strategy: free/);
 });

@@ -1,11 +1,24 @@
 // Playbooks: a list of plays (or import_playbook), validated, with roles and tasks loaded.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError, type SourcePos } from '../errors';
+import { toBool } from './filters';
 import { validate } from './validate';
 import { importRoleFor, loadRole, type RoleLoader, roleSpec } from './roles';
 import { list, normalizeTasks, type TaskContext } from './tasks';
 import type { Play, Playbook, Task, Vars } from './types';
 import { loadYamlFile, positionOf } from './yaml';
+
+/**
+ * The play's strategy. Under free, run_once has no one host to run on (each host is at its own
+ * task): refused at load rather than run once per host.
+ */
+function freeStrategy(raw: Vars, tasks: Task[]): Play['strategy'] {
+  if (raw.strategy !== 'free') return 'linear';
+  const all = (list: Task[]): Task[] => list.flatMap((t) => [t, ...all([...(t.block ?? []), ...(t.rescue ?? []), ...(t.always ?? [])])]);
+  const once = all(tasks).find((t) => t.runOnce !== undefined && t.runOnce !== false);
+  if (once) throw new InputError('run_once in a play with strategy: free: each host is at a task of its own; use strategy: linear', once.pos, 'run_once');
+  return 'free';
+}
 
 function loadPlay(raw: Vars, dir: string, pos: SourcePos): Play {
   const tags = list(raw.tags);
@@ -35,6 +48,15 @@ function loadPlay(raw: Vars, dir: string, pos: SourcePos): Play {
     hosts: (raw.hosts as string | string[]) ?? [],
     vars: (raw.vars as Vars) ?? {},
     varsFiles: ((raw.vars_files as string[]) ?? []).map((f, i) => ({ path: f, pos: positionOf(raw.vars_files as object, i) ?? pos })),
+    varsPrompt: ((raw.vars_prompt as Vars[]) ?? []).map((p, i) => ({
+      name: String(p.name),
+      prompt: String(p.prompt ?? p.name),
+      default: p.default,
+      // Ansible's default: what is typed is not shown.
+      private: p.private === undefined ? true : toBool(p.private),
+      confirm: toBool(p.confirm ?? false),
+      pos: positionOf(raw.vars_prompt as object, i) ?? pos,
+    })),
     roles: roles.map((r) => r.instance),
     preTasks,
     tasks: [...roles.flatMap((r) => r.tasks), ...playTasks],
@@ -47,6 +69,7 @@ function loadPlay(raw: Vars, dir: string, pos: SourcePos): Play {
     anyErrorsFatal: [true, 'yes', 'true', 'True'].includes(raw.any_errors_fatal as string),
     maxFailPercentage: maxFail === undefined ? undefined : Number(String(maxFail).replace('%', '')),
     order: raw.order as Play['order'],
+    strategy: freeStrategy(raw, [...preTasks, ...playTasks, ...postTasks, ...roles.flatMap((r) => r.tasks)]),
     tags,
     environment: raw.environment,
     checkMode: raw.check_mode,

@@ -1,6 +1,7 @@
 // Roles: roles/NAME/{tasks,handlers,defaults,vars,templates,files,meta}/ with meta dependencies.
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { ansibleSettings } from './ansible-cfg';
 import { InputError, type SourcePos } from '../errors';
 import { loadTaskFile, type TaskContext } from './tasks';
 import type { RoleInstance, Task, Vars } from './types';
@@ -8,7 +9,7 @@ import { loadYamlFile, positionOf } from './yaml';
 
 /** Where roles are looked up: beside the playbook, one level up (repo layout), then cwd. */
 function rolePaths(playbookDir: string): string[] {
-  return [...new Set([join(playbookDir, 'roles'), join(playbookDir, '..', 'roles'), resolve('roles')])];
+  return [...new Set([join(playbookDir, 'roles'), join(playbookDir, '..', 'roles'), ...ansibleSettings().rolesPath, resolve('roles')])];
 }
 
 function findRole(name: string, playbookDir: string, pos?: SourcePos): string {
@@ -83,7 +84,7 @@ export function loadRole(spec: RoleSpec, loader: RoleLoader, inherited: Partial<
   const meta = mainFile(path, 'meta');
   const deps: LoadedRole[] = [];
   const chain: string[] = [];
-  const own: Partial<Task> = { ...inherited, tags: [...(inherited.tags ?? []), ...spec.tags, spec.name], when: [...(inherited.when ?? []), ...spec.when] };
+  const own: Partial<Task> = { ...inherited, tags: [...(inherited.tags ?? []), ...spec.tags], when: [...(inherited.when ?? []), ...spec.when] };
   if (meta) {
     const { data } = loadYamlFile(meta);
     for (const dep of ((data as Vars)?.dependencies as unknown[]) ?? []) {

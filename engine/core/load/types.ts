@@ -72,6 +72,8 @@ export interface Play {
   hosts: string | string[];
   vars: Vars;
   varsFiles: { path: string; pos: SourcePos }[];
+  /** vars_prompt: asked for before the run (commands.ts), unless -e gives them. */
+  varsPrompt: { name: string; prompt: string; default?: unknown; private: boolean; confirm: boolean; pos: SourcePos }[];
   roles: RoleInstance[];
   preTasks: Task[];
   /** Role tasks then the play's tasks (Ansible runs them in this order). */
@@ -84,6 +86,8 @@ export interface Play {
   gatherFacts: boolean;
   anyErrorsFatal: boolean;
   maxFailPercentage?: number;
+  /** linear (each task on all hosts, then the next) or free (each host at its own pace). */
+  strategy: 'linear' | 'free';
   /** The order hosts run in (inventory order by default). */
   order?: 'inventory' | 'sorted' | 'reverse_inventory' | 'reverse_sorted';
   tags: string[];

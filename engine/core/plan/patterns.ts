@@ -2,6 +2,7 @@
 import { InputError, suggestion } from '../errors';
 import { ensureHost, hostsOfGroup, type Inventory } from '../load/inventory';
 import { globRegExp } from '../glob';
+import type { Play } from '../load/types';
 
 function matchOne(inv: Inventory, term: string): string[] {
   if (term === 'all' || term === '*') return [...inv.hosts];
@@ -57,4 +58,20 @@ export function checkLimit(inv: Inventory, limit: string): string[] {
     throw new InputError(`--limit '${limit}' matches no host${unknown.length ? `: unknown '${unknown[0]}'${suggestion(unknown[0], known)}` : ''}`);
   }
   return hosts;
+}
+
+/** The play's `order`: inventory order (as resolved), sorted by name, or either reversed. */
+function ordered(hosts: string[], order: Play['order']): string[] {
+  const sorted = order === 'sorted' || order === 'reverse_sorted' ? [...hosts].sort() : [...hosts];
+  return order === 'reverse_inventory' || order === 'reverse_sorted' ? sorted.reverse() : sorted;
+}
+
+/** The hosts a play runs on, in its order: its pattern, within --limit. */
+export function playHosts(inv: Inventory, play: Pick<Play, 'hosts' | 'order'>, limit?: string, unknown: string[] = []): string[] {
+  let hosts = resolvePattern(inv, play.hosts, unknown);
+  if (limit) {
+    const limited = new Set(resolvePattern(inv, limit));
+    hosts = hosts.filter((h) => limited.has(h));
+  }
+  return ordered(hosts, play.order);
 }

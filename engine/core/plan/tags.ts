@@ -1,5 +1,6 @@
 // Which tasks run: --tags/--skip-tags (with Ansible's always, never, tagged, untagged, all)
 // and --role (only that role's tasks, and those tagged always).
+import { globRegExp } from '../glob';
 import type { Task } from '../load/types';
 
 interface Selection {
@@ -42,4 +43,33 @@ export function selectTasks(tasks: Task[], sel: Selection): Task[] {
 /** Every task of a tree, for listings (--list-tasks) and checks. */
 export function flatten(tasks: Task[]): Task[] {
   return tasks.flatMap((t) => (t.block ? [...flatten(t.block), ...flatten(t.rescue ?? []), ...flatten(t.always ?? [])] : [t]));
+}
+
+/** A task named by --start-at-task: its name or `role : name`, equal or matching as a glob (Ansible's fnmatch). */
+function namedBy(pattern: string): (task: Task) => boolean {
+  const glob = globRegExp(pattern);
+  return (task) => [task.name, task.role ? `${task.role.name} : ${task.name}` : task.name].some((n) => n === pattern || glob.test(n));
+}
+
+/** The list from its first task that matches on (inside a block: the block from that task on). */
+function fromFirst(tasks: Task[], matches: (task: Task) => boolean): Task[] | undefined {
+  for (const [i, task] of tasks.entries()) {
+    const inner = task.block ? fromFirst(task.block, matches) : undefined;
+    if (inner) return [{ ...task, block: inner }, ...tasks.slice(i + 1)];
+    if (!task.block && matches(task)) return tasks.slice(i);
+  }
+  return undefined;
+}
+
+/**
+ * A play's task lists (pre_tasks, tasks, post_tasks) from the task --start-at-task names on:
+ * the lists before it empty, the one holding it from that task. Undefined when the play has none.
+ */
+export function startingAt(lists: Task[][], pattern: string): Task[][] | undefined {
+  const matches = namedBy(pattern);
+  for (const [i, list] of lists.entries()) {
+    const from = fromFirst(list, matches);
+    if (from) return lists.map((l, j) => (j < i ? [] : j === i ? from : l));
+  }
+  return undefined;
 }

@@ -28,6 +28,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     interrupted: false,
     stopped: false,
     changeEpoch: 0,
+    startAtPending: options.startAtTask !== undefined,
   };
   const onSigint = () => {
     run.interrupted = true;

@@ -5,9 +5,9 @@ import { InputError } from '../errors';
 import { loadRole } from '../load/roles';
 import { loadTaskFile, resolveTaskFile } from '../load/tasks';
 import type { Play, Task, Vars } from '../load/types';
-import { resolvePattern } from '../plan/patterns';
+import { playHosts } from '../plan/patterns';
 import { serialBatches } from '../plan/serial';
-import { selectTasks } from '../plan/tags';
+import { selectTasks, startingAt } from '../plan/tags';
 import { include_vars } from '../modules/include_vars';
 import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
@@ -304,7 +304,7 @@ async function runMeta(play: PlayRun, task: Task, hosts: HostState[]): Promise<v
 
 async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[]): Promise<void> {
   for (const [index, task] of tasks.entries()) {
-    if (play.aborted || play.run.interrupted) return;
+    if (play.aborted || play.run.interrupted || play.run.stopped) return;
     play.upcoming = tasks.slice(index + 1);
     const active = hosts.filter(isActive);
     if (!active.length) return;
@@ -343,40 +343,63 @@ function gatherTask(play: Play): Task {
   };
 }
 
-/** The play's `order`: inventory order (as resolved), sorted by name, or either reversed. */
-function ordered(hosts: string[], order: Play['order']): string[] {
-  const sorted = order === 'sorted' || order === 'reverse_sorted' ? [...hosts].sort() : [...hosts];
-  return order === 'reverse_inventory' || order === 'reverse_sorted' ? sorted.reverse() : sorted;
+/** The play's selected tasks, from --start-at-task's on while that task is not reached; undefined: the play runs nothing. */
+function tasksToRun(run: RunContext, play: Play): { pre: Task[]; main: Task[]; post: Task[] } | undefined {
+  const lists = [play.preTasks, play.tasks, play.postTasks].map((l) => selectTasks(l, run.options));
+  if (run.options.role && !lists[1].length) return undefined;
+  if (!run.startAtPending) return { pre: lists[0], main: lists[1], post: lists[2] };
+  const from = startingAt(lists, run.options.startAtTask!);
+  if (!from) return undefined;
+  run.startAtPending = false;
+  return { pre: from[0], main: from[1], post: from[2] };
 }
 
 export async function runPlay(run: RunContext, play: Play): Promise<void> {
-  const tasks = { pre: selectTasks(play.preTasks, run.options), main: selectTasks(play.tasks, run.options), post: selectTasks(play.postTasks, run.options) };
-  if (run.options.role && !tasks.main.length) return;
+  const tasks = tasksToRun(run, play);
+  if (!tasks && run.options.role) return;
   const unknown: string[] = [];
-  let hosts = resolvePattern(run.inventory, play.hosts, unknown);
-  if (run.options.limit) {
-    const limited = new Set(resolvePattern(run.inventory, run.options.limit));
-    hosts = hosts.filter((h) => limited.has(h));
-  }
-  hosts = ordered(hosts, play.order);
+  const hosts = playHosts(run.inventory, play, run.options.limit, unknown);
   for (const h of hosts) if (!run.hosts.has(h)) run.hosts.set(h, newHost(h));
   run.reporter.emit({ kind: 'play_start', name: play.name, hosts });
+  // A play before the one --start-at-task names shows, and runs nothing (facts neither), as in Ansible.
+  if (!tasks) return;
   if (!hosts.length) {
     run.reporter.emit({ kind: 'warning', msg: `play '${play.name}': no hosts matched '${[play.hosts].flat().join(',')}'` });
     return;
   }
   const varsFiles = loadVarsFiles(run, play, hosts);
   for (const batch of serialBatches(play.serial, hosts, run.templar, { ...play.vars, ...run.options.extraVars })) {
-    // Facts are gathered with the first tasks' probes (those that do not depend on the facts).
-    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false, upcoming: tasks.pre.length ? tasks.pre : tasks.main };
-    const batchStates = () => batch.map((h) => run.hosts.get(h)!);
-    if (play.gatherFacts) await runSimpleTask(state, gatherTask(play), batchStates().filter(isActive));
-    await runTasks(state, tasks.pre, batchStates());
-    await flushHandlers(state);
-    await runTasks(state, tasks.main, batchStates());
-    await flushHandlers(state);
-    await runTasks(state, tasks.post, batchStates());
-    await flushHandlers(state);
+    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false, upcoming: [] };
+    await (play.strategy === 'free' ? runFree(state, tasks) : runLinear(state, tasks));
     if (state.aborted || run.interrupted) break;
   }
+}
+
+type PlayTasks = { pre: Task[]; main: Task[]; post: Task[] };
+
+/** strategy: linear: each task on every host of the batch before the next task starts. */
+async function runLinear(state: PlayRun, tasks: PlayTasks): Promise<void> {
+  const batchStates = () => state.batch.map((h) => state.run.hosts.get(h)!);
+  // Facts are gathered with the first tasks' probes (those that do not depend on the facts).
+  state.upcoming = tasks.pre.length ? tasks.pre : tasks.main;
+  if (state.play.gatherFacts) await runSimpleTask(state, gatherTask(state.play), batchStates().filter(isActive));
+  await runTasks(state, tasks.pre, batchStates());
+  await flushHandlers(state);
+  await runTasks(state, tasks.main, batchStates());
+  await flushHandlers(state);
+  await runTasks(state, tasks.post, batchStates());
+  await flushHandlers(state);
+}
+
+/**
+ * strategy: free: each host goes through the play at its own pace (its handlers too), at most
+ * --forks hosts at once; a host's failure, or any_errors_fatal, ends what it ends as in linear.
+ */
+async function runFree(state: PlayRun, tasks: PlayTasks): Promise<void> {
+  await runLimited(state.batch, state.run.options.forks ?? state.batch.length, async (name) => {
+    if (state.run.stopped) return;
+    const own: PlayRun = { ...state, batch: [name] };
+    await runLinear(own, tasks);
+    if (own.aborted) state.aborted = true;
+  });
 }

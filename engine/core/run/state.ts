@@ -42,6 +42,12 @@ interface Prefetched {
 
 export interface RunOptions {
   check: boolean;
+  /** Defaults from ansible.cfg / ANSIBLE_*: the login user, become and its user, below every play, task and host setting. */
+  remoteUser?: string;
+  become?: boolean;
+  becomeUser?: string;
+  /** --start-at-task: the run starts at the first task of this name (or `role : name`, or glob). */
+  startAtTask?: string;
   diff: boolean;
   limit?: string;
   tags: string[];
@@ -77,6 +83,8 @@ export interface RunContext {
   stopped: boolean;
   /** Counts the tasks that changed (or failed on) any host: answers fetched before one are stale. */
   changeEpoch: number;
+  /** --start-at-task not reached yet: plays before the one holding that task run nothing. */
+  startAtPending: boolean;
 }
 
 export interface PlayRun {

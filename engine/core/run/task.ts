@@ -23,8 +23,9 @@ export type Result = Record<string, unknown> & { changed?: boolean; failed?: boo
 /** Resolves become for the task: task/block/play keyword, then ansible_become* host vars. */
 function becomeFor(play: PlayRun, values: TaskValues) {
   const { task, scope } = values;
-  if (!values.flag('become', task.become ?? play.play.become ?? scope.get('ansible_become') ?? false)) return undefined;
-  const user = values.text('become_user', task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? 'root');
+  const { options } = play.run;
+  if (!values.flag('become', task.become ?? play.play.become ?? scope.get('ansible_become') ?? options.become ?? false)) return undefined;
+  const user = values.text('become_user', task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? options.becomeUser ?? 'root');
   const password = (scope.get('ansible_become_password') ?? scope.get('ansible_become_pass') ?? play.run.options.becomePassword) as string | undefined;
   return { user, password };
 }
@@ -106,7 +107,13 @@ async function runModuleOnce(
   const target = delegate ?? host.name;
   let conn: Connection | undefined;
   if (!module.controllerOnly) {
-    conn = await connectionFor(play.run, target, targetVarsOf(play, host, scope, delegate), play.play.connection, play.play.remoteUser);
+    conn = await connectionFor(
+      play.run,
+      target,
+      targetVarsOf(play, host, scope, delegate),
+      play.play.connection,
+      play.play.remoteUser ?? play.run.options.remoteUser,
+    );
     if (limit) conn = withDeadline(conn, limit.deadline, limit.message);
   }
   const runsAs = runsAsOf(play, values);
