@@ -323,3 +323,41 @@ it('strategy: free lets each host go at its own pace; run_once there is refused 
   expect(once.code).toBe(5);
   expect(once.stderr).toMatch(/once\.yml:4:7: field 'run_once': run_once in a play with strategy: free/);
 });
+
+it('ansible.builtin filters on paths, hashes, sizes, sets, math and URLs give what they give under ansible-playbook', async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'files/a.conf': 'a\n',
+    'files/b.conf': 'b\n',
+    'files/c.txt': 'c\n',
+    'templates/filters.j2': `path_join = {{ ['/etc', 'pbx', 'x.conf'] | path_join }} {{ ['a', '/abs', 'b'] | path_join }}
+splitext = {{ 'dir.d/file.tar.gz' | splitext }} {{ '.bashrc' | splitext }} {{ 'noext' | splitext }}
+urldecode = {{ 'a%20b+c%2Fd' | urldecode }}
+rekey = {{ [{'n': 'a', 'v': 1}, {'n': 'b', 'v': 2}] | rekey_on_member('n') }}
+win = {{ 'C:\\\\Users\\\\x\\\\f.txt' | win_basename }} {{ 'C:\\\\Users\\\\x\\\\f.txt' | win_dirname }} {{ 'C:\\\\Users\\\\x' | win_splitdrive }}
+hashes = {{ 'pbx' | md5 }} {{ 'pbx' | sha1 }} {{ 'pbx' | checksum }}
+uuid = {{ 'pbx01' | to_uuid }} {{ 'pbx01' | to_uuid(namespace='6ba7b810-9dad-11d1-80b4-00c04fd430c8') }}
+yaml_all = {{ "a: 1\\n---\\nb: [2]\\n" | from_yaml_all | list }}
+human_readable = {{ 0 | human_readable }} {{ 10 | human_readable }} {{ 1024 | human_readable }} {{ 1536000 | human_readable }} {{ 2048 | human_readable(unit='M') }} {{ 1000 | human_readable(isbits=True) }}
+human_to_bytes = {{ '10M' | human_to_bytes }} {{ '1.5 GB' | human_to_bytes }} {{ '2.5K' | human_to_bytes }} {{ '0.5' | human_to_bytes }} {{ '2' | human_to_bytes(default_unit='K') }} {{ '1Mb' | human_to_bytes(isbits=True) }}
+sets = {{ [1, 2, 3, 2] | symmetric_difference([3, 4]) }}
+math = {{ 8 | log(2) == 3 }} {{ 2 | pow(10) == 1024 }} {{ 16 | root == 4 }} {{ (27 | root(3) - 3) | abs < 0.0000001 }}
+tuples = {{ ('a.b' | splitext)[1] }} {{ 'a.b' | splitext | list }} {{ [1] | zip_longest | list }}
+zip_longest = {{ [1, 2, 3] | zip_longest(['a']) | list }} {{ [1, 2] | zip_longest(['a'], fillvalue='-') | list }}
+product = {{ [1, 2] | product(['a', 'b']) | list }}
+combinations = {{ [1, 2, 3] | combinations(2) | list }}
+permutations = {{ [1, 2, 3] | permutations(2) | list }}
+urlsplit = {{ 'https://user:pw@Pbx.Example.com:8443/api/v1?x=1#top' | urlsplit }}
+urlsplit_host = {{ 'https://Pbx.Example.com:8443/api' | urlsplit('hostname') }} {{ 'http://h/p' | urlsplit('port') }}
+expandvars = {{ '$HOME and \${NO_SUCH_VAR_X}' | expandvars == lookup('env', 'HOME') ~ ' and \${NO_SUCH_VAR_X}' }}
+fileglob = {{ (playbook_dir ~ '/files/*.conf') | fileglob | map('basename') | sort }}
+`,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - template: { src: filters.j2, dest: "{{ out }}/filters.txt" }
+`,
+  });
+  const results = await filesOfBothTools(dir);
+  expect(results.engine['filters.txt']).toBe(results.ansible['filters.txt']);
+});

@@ -209,7 +209,7 @@ export function addAnsibleFilters(env: Environment): void {
       return v;
     },
     split: (v: string, sep?: string) => (sep === undefined ? String(v).trim().split(/\s+/) : String(v).split(sep)),
-    list: (v: unknown) => (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : v && typeof v === 'object' ? Object.keys(v) : [v]),
+    list: (v: unknown) => (Array.isArray(v) ? [...v] : typeof v === 'string' ? [...v] : v && typeof v === 'object' ? Object.keys(v) : [v]),
     map(this: { env: Environment }, list: unknown[], name: string | Dict, ...args: unknown[]) {
       // map(attribute='x') arrives as nunjucks keyword arguments: { attribute: 'x', __keywords: true }.
       if (typeof name === 'object' && name?.attribute !== undefined) return (list ?? []).map((i) => attr(i, String(name.attribute)));

@@ -38,12 +38,29 @@ function pythonNumber(n: number): string {
   return String(n).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
+/**
+ * A Python tuple (what splitext, zip_longest, product, ... give): a list everywhere, printed in
+ * parentheses. What is made from it (map, slice) is a plain list.
+ */
+export class PyTuple extends Array<unknown> {
+  static get [Symbol.species]() {
+    return Array;
+  }
+}
+
+export function tuple(...items: unknown[]): PyTuple {
+  const made = new PyTuple();
+  made.push(...items);
+  return made;
+}
+
 /** Python's repr: what str() of a list or dict shows of its items. */
 function pythonRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return pythonNumber(value);
   if (typeof value === 'string') return reprString(value);
+  if (value instanceof PyTuple) return value.length === 1 ? `(${pythonRepr(value[0])},)` : `(${[...value].map(pythonRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (isDict(value))
     return `{${Object.entries(value)

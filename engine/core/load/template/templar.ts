@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Environment, Template } from 'nunjucks';
 import { InputError, type SourcePos } from '../../errors';
 import { addAnsibleFilters, callArgs, toBool } from '../filters';
+import { BUILTIN_FILTERS } from '../filters-builtin';
 import { numericAttributes, separateDictBraces, singleExpression, withSlices } from './jinja';
 import { type LookupContext, lookupValue, runLookup } from './lookups';
 import { fixTestArguments, referencedNames } from './nunjucks';
@@ -26,6 +27,7 @@ export class Templar implements ValueRenderer {
     fixTestArguments();
     this.env = new nunjucks.Environment(new nunjucks.FileSystemLoader([], { noCache: false }), { autoescape: false, throwOnUndefined: true, trimBlocks: true });
     addAnsibleFilters(this.env);
+    for (const [name, filter] of Object.entries(BUILTIN_FILTERS)) this.env.addFilter(name, filter);
     this.env.addGlobal('__capture', (value: unknown) => {
       this.captured = value;
       return '';

@@ -1,0 +1,224 @@
+// More of ansible.builtin's filters, with Python's semantics where JavaScript's differ: paths
+// (os.path), hashes, sizes (Ansible's bytes_to_human / human_to_bytes), sets, math, URLs.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, posix, win32 } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { globRegExp } from '../glob';
+import { callArgs } from './filters';
+import { type PyTuple, tuple } from './template/pyrepr';
+
+type Filter = (...args: any[]) => unknown;
+
+/** os.path.join: a component that is absolute starts the path again. */
+function pathJoin(parts: string | string[]): string {
+  return [parts].flat().reduce((acc, p) => (p.startsWith('/') || acc === '' ? p : acc.endsWith('/') ? acc + p : `${acc}/${p}`), '');
+}
+
+/** os.path.splitext: the extension of the last component; leading dots are not one. */
+function splitext(path: string): PyTuple {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return tuple(path, '');
+  const at = path.length - base.length + dot;
+  return tuple(path.slice(0, at), path.slice(at));
+}
+
+/** os.path.expandvars: $NAME and ${NAME} of the controller's environment; unknown ones stay. */
+function expandvars(text: string): string {
+  return text.replace(/\$(\w+)|\$\{([^}]*)\}/g, (whole, a: string | undefined, b: string | undefined) => process.env[a ?? b ?? ''] ?? whole);
+}
+
+const SIZE_RANGES: Array<[string, number]> = [
+  ['Y', 2 ** 80],
+  ['Z', 2 ** 70],
+  ['E', 2 ** 60],
+  ['P', 2 ** 50],
+  ['T', 2 ** 40],
+  ['G', 2 ** 30],
+  ['M', 2 ** 20],
+  ['K', 2 ** 10],
+  ['B', 1],
+];
+
+/** Python's round(): halves to even. */
+function roundHalfEven(n: number): number {
+  const floor = Math.floor(n);
+  const diff = n - floor;
+  if (diff !== 0.5) return Math.round(n);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** Ansible's bytes_to_human. */
+function humanReadable(size: number, isbits = false, unit?: string): string {
+  const base = isbits ? 'bits' : 'Bytes';
+  let [suffix, limit] = SIZE_RANGES[SIZE_RANGES.length - 1];
+  for (const [s, l] of SIZE_RANGES) {
+    [suffix, limit] = [s, l];
+    if ((unit === undefined && Number(size) >= l) || (unit !== undefined && unit.toUpperCase() === s)) break;
+  }
+  return `${(Number(size) / limit).toFixed(2)} ${limit !== 1 ? suffix + base[0] : base}`;
+}
+
+/** Ansible's human_to_bytes: `10M`, `1.5 GB`, `2Kb` with isbits. */
+function humanToBytes(value: unknown, defaultUnit?: string, isbits = false): number {
+  const m = /^\s*(\d*\.?\d*)\s*([A-Za-z]+)?/.exec(String(value));
+  const num = m && m[1] !== '' && m[1] !== '.' ? Number(m[1]) : Number.NaN;
+  if (!m || Number.isNaN(num)) throw new Error(`human_to_bytes() can't interpret following string: ${String(value)}`);
+  const unit = m[2] ?? defaultUnit;
+  if (unit === undefined) return roundHalfEven(num);
+  const key = unit[0].toUpperCase();
+  const limit = SIZE_RANGES.find(([s]) => s === key)?.[1];
+  if (limit === undefined)
+    throw new Error(
+      `human_to_bytes() failed to convert ${String(value)} (unit = ${unit}). The suffix must be one of ${SIZE_RANGES.map(([s]) => s).join(', ')}`,
+    );
+  const [unitClass, unitName] = isbits ? ['b', 'bit'] : ['B', 'byte'];
+  if (unit.length > 1 && !unit.toLowerCase().includes(unitName) && unit[1] !== unitClass) {
+    const expect = key === 'B' ? `expect ${unitClass} or ${unitName}` : `expect ${key}${unitClass} or ${key}`;
+    throw new Error(`human_to_bytes() failed to convert ${String(value)}. Value is not a valid string (${expect})`);
+  }
+  return roundHalfEven(num * limit);
+}
+
+/** uuid.uuid5 with Ansible's namespace (to_uuid). */
+function toUuid(name: unknown, namespace = '361E6D51-FAEC-444A-9079-341386DA8E2E'): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1')
+    .update(Buffer.concat([ns, Buffer.from(String(name))]))
+    .digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** urllib's urlsplit, as a mapping (or one of its fields). */
+function urlsplit(url: string, query?: string): unknown {
+  const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(url)!;
+  const netloc = m[2] ?? '';
+  const auth = netloc.includes('@') ? netloc.slice(0, netloc.lastIndexOf('@')) : undefined;
+  const hostport = netloc.slice(netloc.lastIndexOf('@') + 1);
+  const hp = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostport);
+  const parts: Record<string, unknown> = {
+    fragment: m[5] ?? '',
+    hostname: hp?.[1] ? hp[1].replace(/^\[|\]$/g, '').toLowerCase() : null,
+    netloc,
+    password: auth?.includes(':') ? auth.slice(auth.indexOf(':') + 1) : null,
+    path: m[3] ?? '',
+    port: hp?.[2] ? Number(hp[2]) : null,
+    query: m[4] ?? '',
+    scheme: (m[1] ?? '').toLowerCase(),
+    username: auth === undefined ? null : auth.split(':')[0],
+  };
+  if (query === undefined || query === '') return parts;
+  if (!(query in parts)) throw new Error(`urlsplit: unknown URL component: ${query}`);
+  return parts[query];
+}
+
+/** itertools.product / combinations / permutations, as lists. */
+function product(...lists: unknown[][]): PyTuple[] {
+  return lists.reduce<unknown[][]>((acc, list) => acc.flatMap((head) => [...list].map((x) => [...head, x])), [[]]).map((t) => tuple(...t));
+}
+
+function combinations(items: unknown[], r: number): unknown[][] {
+  if (r === 0) return [[]];
+  return items.flatMap((x, i) => combinations(items.slice(i + 1), r - 1).map((rest) => [x, ...rest]));
+}
+
+function permutations(items: unknown[], r = items.length): unknown[][] {
+  if (r === 0) return [[]];
+  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)], r - 1).map((rest) => [x, ...rest]));
+}
+
+const tuples = (lists: unknown[][]) => lists.map((t) => tuple(...t));
+
+/** The controller's files matching a glob (Ansible's fileglob filter: files only, no directories). */
+function fileglob(pattern: string): string[] {
+  const dir = dirname(pattern);
+  if (!existsSync(dir)) return [];
+  const re = globRegExp(pattern.slice(dir.length + 1));
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && re.test(e.name))
+    .map((e) => join(dir, e.name));
+}
+
+/** A list of mappings as one mapping keyed by a member of each; a key twice is an error unless duplicates='overwrite'. */
+function rekeyOnMember(data: unknown, key: string, ...raw: unknown[]): Record<string, unknown> {
+  const { args, keywords } = callArgs(raw);
+  const duplicates = String(keywords.duplicates ?? args[0] ?? 'error');
+  const items = Array.isArray(data) ? data : data && typeof data === 'object' ? Object.values(data) : undefined;
+  if (!items) throw new Error('type is not a valid list, set, or dict');
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    if (!item || typeof item !== 'object' || !(key in item)) throw new Error(`key ${key} was not found`);
+    const k = String((item as Record<string, unknown>)[key]);
+    if (k in out && duplicates === 'error') throw new Error(`Key ${k} is not unique, cannot correctly turn into dict`);
+    out[k] = item;
+  }
+  return out;
+}
+
+const hashOf = (algorithm: string) => (v: unknown) => createHash(algorithm).update(String(v)).digest('hex');
+
+export const BUILTIN_FILTERS: Record<string, Filter> = {
+  path_join: pathJoin,
+  splitext,
+  expandvars,
+  expanduser: (p: string) => (p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p),
+  realpath: (p: string) => (existsSync(p) ? realpathSync(p) : posix.resolve(p)),
+  relpath: (p: string, start?: string) => posix.relative(posix.resolve(start ?? '.'), posix.resolve(p)) || '.',
+  win_basename: (p: string) => win32.basename(p),
+  win_dirname: (p: string) => win32.dirname(p),
+  win_splitdrive: (p: string) => {
+    const root = win32.parse(p).root.replace(/[\\/]$/, '');
+    return tuple(root, p.slice(root.length));
+  },
+  fileglob,
+  md5: hashOf('md5'),
+  sha1: hashOf('sha1'),
+  checksum: hashOf('sha1'),
+  to_uuid: (name: unknown, ...raw: unknown[]) => {
+    const { args, keywords } = callArgs(raw);
+    return toUuid(name, (keywords.namespace ?? args[0]) as string | undefined);
+  },
+  from_yaml_all: (v: string) => parseAllDocuments(String(v)).map((d) => d.toJS()),
+  human_readable: (size: number, ...raw: unknown[]) => {
+    const { args, keywords } = callArgs(raw);
+    return humanReadable(size, Boolean(keywords.isbits ?? args[0] ?? false), (keywords.unit ?? args[1]) as string | undefined);
+  },
+  human_to_bytes: (value: unknown, ...raw: unknown[]) => {
+    const { args, keywords } = callArgs(raw);
+    return humanToBytes(value, (keywords.default_unit ?? args[0]) as string | undefined, Boolean(keywords.isbits ?? args[1] ?? false));
+  },
+  symmetric_difference: (a: unknown[], b: unknown[]) => [...new Set([...a.filter((x) => !b.includes(x)), ...b.filter((x) => !a.includes(x))])],
+  log: (x: number, base = Math.E) => Math.log(x) / Math.log(base),
+  pow: (x: number, y: number) => x ** y,
+  root: (x: number, base = 2) => (base === 2 ? Math.sqrt(x) : x ** (1 / base)),
+  zip_longest: (...raw: unknown[]) => {
+    const { args, keywords } = callArgs(raw);
+    const lists = args as unknown[][];
+    const fill = keywords.fillvalue ?? null;
+    return Array.from({ length: Math.max(0, ...lists.map((l) => l.length)) }, (_, i) => tuple(...lists.map((l) => (i < l.length ? l[i] : fill))));
+  },
+  product: (...raw: unknown[]) => {
+    const { args, keywords } = callArgs(raw);
+    const lists = args as unknown[][];
+    const repeat = Number(keywords.repeat ?? 1);
+    return product(...Array.from({ length: repeat }, () => lists).flat());
+  },
+  combinations: (items: unknown[], r: number) => tuples(combinations([...items], r)),
+  permutations: (items: unknown[], r?: number) => tuples(permutations([...items], r)),
+  urlsplit,
+  urldecode: (v: string) => decodeURIComponent(String(v).replace(/\+/g, ' ')),
+  rekey_on_member: rekeyOnMember,
+  shuffle: (items: unknown[]) => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  },
+};
