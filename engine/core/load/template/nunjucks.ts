@@ -35,15 +35,14 @@ export function fixTestArguments(): void {
   const ensureDefined = runtime.ensureDefined as (val: unknown, lineno: number, colno: number) => unknown;
   runtime.ensureDefined = (val: unknown, lineno: number, colno: number) => (val === null ? val : ensureDefined(val, lineno, colno));
   runtime.jinjaConcat = (a: unknown, b: unknown) => pythonStr(a) + pythonStr(b);
-  Compiler.prototype.compileConcat = function compileConcat(this: any, node: any, frame: unknown) {
-    this._emit('runtime.jinjaConcat(');
-    this.compile(node.left, frame);
-    this._emit(', ');
-    this.compile(node.right, frame);
-    this._emit(')');
-  };
-  Compiler.prototype.compileAdd = function compileAdd(this: any, node: any, frame: unknown) {
-    this._emit('runtime.jinjaAdd(');
+  Compiler.prototype.compileConcat = binaryCall('jinjaConcat');
+  Compiler.prototype.compileAdd = binaryCall('jinjaAdd');
+}
+
+/** A compiler method that emits `runtime.NAME(left, right)` for a binary operator's node. */
+function binaryCall(name: string) {
+  return function compileBinary(this: any, node: any, frame: unknown) {
+    this._emit(`runtime.${name}(`);
     this.compile(node.left, frame);
     this._emit(', ');
     this.compile(node.right, frame);
