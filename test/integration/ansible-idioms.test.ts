@@ -2,7 +2,7 @@
 // key=value argument strings on the modules that take them in Ansible, and loops and lookups
 // compared with what ansible-playbook makes of the same playbook.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { engine, jsonEvents, project } from '../helpers/engine';
@@ -300,7 +300,7 @@ it('strategy: free lets each host go at its own pace; run_once there is refused 
       command: sleep 2
       when: inventory_hostname == 'slow'
     - name: done
-      debug: msg="{{ inventory_hostname }} done"
+      debug: msg="{{ inventory_hostname }} done, batch of {{ ansible_play_batch | length }}"
 `,
     'once.yml': '- hosts: all\n  strategy: free\n  tasks:\n    - debug: msg=x\n      run_once: true\n',
   });
@@ -312,6 +312,12 @@ it('strategy: free lets each host go at its own pace; run_once there is refused 
   // quick finished the play while slow was still waiting: under linear, 'done' waits for 'wait' on both.
   expect(results.indexOf('done quick')).toBeLessThan(results.indexOf('wait slow'));
   expect(results).toContain('done slow');
+  // Each host runs on its own, in the play's batch all the same.
+  const messages = jsonEvents(run.stdout)
+    .filter((e) => e.kind === 'host_result' && e.task === 'done')
+    .map((e) => e.msg)
+    .sort();
+  expect(messages).toEqual(['quick done, batch of 2', 'slow done, batch of 2']);
   writeFileSync(join(dir, 'linear.yml'), readFileSync(join(dir, 'site.yml'), 'utf8').replace('  strategy: free\n', ''));
   const linear = await engine(['run', join(dir, 'linear.yml'), '-i', join(dir, 'inventory.yml'), '--json']);
   expect(linear.code).toBe(0);
@@ -360,4 +366,29 @@ fileglob = {{ (playbook_dir ~ '/files/*.conf') | fileglob | map('basename') | so
   });
   const results = await filesOfBothTools(dir);
   expect(results.engine['filters.txt']).toBe(results.ansible['filters.txt']);
+});
+
+it("lookup('password') makes the file once (0600), reads it after, keeps nothing for /dev/null, and is not run ahead of its task", async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - stat: { path: "{{ playbook_dir }}/creds/db" }
+      register: before
+    - copy: { content: "{{ lookup('password', 'creds/db length=12 chars=digits') }}\\n", dest: "{{ out }}/db" }
+    - copy: { content: "{{ lookup('password', 'creds/db') }}\\n", dest: "{{ out }}/db-again" }
+    - copy: { content: "{{ lookup('password', '/dev/null length=5 chars=ascii_lowercase') | length }}\\n", dest: "{{ out }}/null" }
+    - copy: { content: "{{ before.stat.exists }}\\n", dest: "{{ out }}/existed" }
+`,
+  });
+  // The engine runs first and makes creds/db; ansible-playbook then reads the engine's file.
+  const results = await filesOfBothTools(dir);
+  expect(results.engine.existed).toBe('False\n');
+  expect(results.engine.db).toMatch(/^\d{12}\n$/);
+  expect(results.engine['db-again']).toBe(results.engine.db);
+  expect(results.engine.null).toBe('5\n');
+  expect(results.ansible.db).toBe(results.engine.db);
+  expect(readFileSync(join(dir, 'creds/db'), 'utf8')).toBe(results.engine.db);
+  expect(statSync(join(dir, 'creds/db')).mode & 0o777).toBe(0o600);
 });

@@ -73,7 +73,7 @@ export function answerUsed(host: HostState, used: boolean): void {
  * The queries of the next tasks of the list, as far as they can be known now: module tasks on
  * this host that run as the current one, without loop, delegation or timeout. Tasks that run on
  * the controller are looked past; a block, include or meta task ends the window. Rendering a task
- * ahead must stay free of side effects: a lookup that writes (Ansible's `password`) may not run here.
+ * ahead must stay free of side effects: a lookup that writes (`password`) refuses, and the task is probed when it runs.
  */
 function queriesAhead({ play, host, runsAs, probeContext, runsAsOf }: Ahead): Array<{ task: Task; query: Query<unknown> }> {
   const found: Array<{ task: Task; query: Query<unknown> }> = [];
@@ -83,11 +83,12 @@ function queriesAhead({ play, host, runsAs, probeContext, runsAsOf }: Ahead): Ar
     if (task.module.controllerOnly || !task.module.probe || task.module.prepare) continue;
     if (task.loop !== undefined || task.delegateTo !== undefined || task.timeout !== undefined || host.prefetched.has(task)) continue;
     try {
-      const values = taskValues(play, host, task);
-      if (!values.all('when', task.when) || runsAsOf(values).key !== runsAs.key) continue;
-      const { args, error } = checkArgs(task.module, values.value('arguments', task.args) as Record<string, unknown>);
-      if (error) continue;
-      const query = task.module.probe(args, probeContext(values));
+      const query = play.run.templar.ahead(() => {
+        const values = taskValues(play, host, task);
+        if (!values.all('when', task.when) || runsAsOf(values).key !== runsAs.key) return undefined;
+        const { args, error } = checkArgs(task.module!, values.value('arguments', task.args) as Record<string, unknown>);
+        return error ? undefined : task.module!.probe!(args, probeContext(values));
+      });
       if (query instanceof Query && canGoAhead(query)) found.push({ task, query });
     } catch {
       // Not knowable yet (a variable an earlier task sets): it is probed when it runs.

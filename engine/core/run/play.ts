@@ -117,7 +117,7 @@ function failOn(play: PlayRun, host: HostState, task: Task, err: unknown): 'fail
 }
 
 function batchHosts(play: PlayRun): HostState[] {
-  return play.batch.map((h) => play.run.hosts.get(h)!).filter(isActive);
+  return play.lane.map((h) => play.run.hosts.get(h)!).filter(isActive);
 }
 
 /** A task keyword evaluated once for the whole task (with the first host's variables). */
@@ -295,7 +295,7 @@ async function runMeta(play: PlayRun, task: Task, hosts: HostState[]): Promise<v
       for (const h of hosts) h.ended = true;
       return;
     case 'clear_host_errors':
-      for (const n of play.batch) play.run.hosts.get(n)!.failed = false;
+      for (const n of play.lane) play.run.hosts.get(n)!.failed = false;
       return;
     default:
       return;
@@ -369,7 +369,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<void> {
   }
   const varsFiles = loadVarsFiles(run, play, hosts);
   for (const batch of serialBatches(play.serial, hosts, run.templar, { ...play.vars, ...run.options.extraVars })) {
-    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, aborted: false, upcoming: [] };
+    const state: PlayRun = { run, play, varsFiles, playHosts: hosts, batch, lane: batch, aborted: false, upcoming: [] };
     await (play.strategy === 'free' ? runFree(state, tasks) : runLinear(state, tasks));
     if (state.aborted || run.interrupted) break;
   }
@@ -379,7 +379,7 @@ type PlayTasks = { pre: Task[]; main: Task[]; post: Task[] };
 
 /** strategy: linear: each task on every host of the batch before the next task starts. */
 async function runLinear(state: PlayRun, tasks: PlayTasks): Promise<void> {
-  const batchStates = () => state.batch.map((h) => state.run.hosts.get(h)!);
+  const batchStates = () => state.lane.map((h) => state.run.hosts.get(h)!);
   // Facts are gathered with the first tasks' probes (those that do not depend on the facts).
   state.upcoming = tasks.pre.length ? tasks.pre : tasks.main;
   if (state.play.gatherFacts) await runSimpleTask(state, gatherTask(state.play), batchStates().filter(isActive));
@@ -398,7 +398,7 @@ async function runLinear(state: PlayRun, tasks: PlayTasks): Promise<void> {
 async function runFree(state: PlayRun, tasks: PlayTasks): Promise<void> {
   await runLimited(state.batch, state.run.options.forks ?? state.batch.length, async (name) => {
     if (state.run.stopped) return;
-    const own: PlayRun = { ...state, batch: [name] };
+    const own: PlayRun = { ...state, lane: [name] };
     await runLinear(own, tasks);
     if (own.aborted) state.aborted = true;
   });

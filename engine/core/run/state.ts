@@ -94,6 +94,8 @@ export interface PlayRun {
   varsFiles: Vars;
   playHosts: string[];
   batch: string[];
+  /** The hosts this runner drives: the batch under strategy linear, one host of it under free. */
+  lane: string[];
   aborted: boolean;
   /** The tasks after the running one in its list: what probes may fetch ahead for. */
   upcoming: Task[];

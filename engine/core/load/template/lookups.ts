@@ -4,7 +4,7 @@
 // `query()` always returns the list.
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, opendirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, opendirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globRegExp } from '../../glob';
 
@@ -16,6 +16,8 @@ export interface LookupContext {
   names(): string[];
   /** Renders a template file's text with the task's variables. */
   renderFile(text: string, file: string): string;
+  /** Rendering a task ahead of its turn (run/lookahead.ts): a lookup that writes may not run. */
+  ahead?: boolean;
 }
 
 type Plugin = (terms: unknown[], options: Record<string, unknown>, ctx: LookupContext) => unknown[];
@@ -179,7 +181,55 @@ function firstFound(terms: unknown[], options: Record<string, unknown>, ctx: Loo
   throw new Error(`lookup('first_found'): none of ${candidates.join(', ')} was found`);
 }
 
+/** Python's string constants, as the password lookup's `chars` names them. */
+const CHAR_SETS: Record<string, string> = {
+  ascii_letters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  ascii_lowercase: 'abcdefghijklmnopqrstuvwxyz',
+  ascii_uppercase: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  digits: '0123456789',
+  hexdigits: '0123456789abcdefABCDEF',
+  octdigits: '01234567',
+  punctuation: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
+};
+
+/** `chars=ascii_letters,digits,-_`: names of sets or the characters themselves; `,,` is a comma. */
+function passwordChars(spec: string | undefined): string {
+  // As Ansible reads it: `,,` adds a comma; then the names and characters between commas.
+  const items =
+    spec === undefined ? ['ascii_letters', 'digits', '.,:-_'] : [...(spec.includes(',,') ? [','] : []), ...spec.replace(/,,/g, ',').split(',').filter(Boolean)];
+  return [...new Set(items.flatMap((item) => [...(CHAR_SETS[item] ?? item)]))].join('');
+}
+
+/**
+ * Ansible's password lookup: the file's password (its first word; a `salt=` after it is the
+ * file's too), or a new random one written to the file (0600, its directory made 0700) and
+ * returned; `/dev/null` keeps nothing. A relative path is the playbook directory's.
+ */
+function password(terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown[] {
+  return terms.map((t) => {
+    const [path, ...words] = text(t).trim().split(/\s+/);
+    const params = { ...keyValues(words.join(' ')), ...Object.fromEntries(Object.entries(options).map(([k, v]) => [k, String(v)])) };
+    if (params.encrypt !== undefined) throw new Error("lookup('password'): encrypt= is not supported by this engine; hash the password with password_hash");
+    const file = isAbsolute(path) ? path : join(String(ctx.variable('playbook_dir') ?? process.cwd()), path);
+    if (path !== '/dev/null' && existsSync(file))
+      return readFileSync(file, 'utf8')
+        .trim()
+        .split(/\s+salt=/)[0];
+    if (ctx.ahead) throw new Error("lookup('password') writes its file: not rendered ahead of its task");
+    const length = Number(params.length ?? 20);
+    if (!Number.isInteger(length) || length < 1) throw new Error(`lookup('password'): length must be a positive whole number, got '${params.length}'`);
+    const chars = passwordChars(params.chars);
+    const made = Array.from({ length }, () => chars[randomInt(chars.length)]).join('');
+    if (path !== '/dev/null') {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      writeFileSync(file, `${made}\n`, { mode: 0o600 });
+    }
+    return made;
+  });
+}
+
 const PLUGINS: Record<string, Plugin> = {
+  password,
   env: (terms, options) => terms.map((t) => process.env[text(t)] ?? (options.default as string | undefined) ?? ''),
   file: (terms, options, ctx) =>
     terms.map((t) => {

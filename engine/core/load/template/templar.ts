@@ -78,9 +78,23 @@ export class Templar implements ValueRenderer {
     return { ctx, missing };
   }
 
+  /** Set while a task is rendered ahead of its turn: lookups that write refuse (lookups.ts). */
+  private renderingAhead = false;
+
+  /** Runs fn as rendering ahead of a task's turn (run/lookahead.ts). */
+  ahead<T>(fn: () => T): T {
+    this.renderingAhead = true;
+    try {
+      return fn();
+    } finally {
+      this.renderingAhead = false;
+    }
+  }
+
   /** What a lookup reads of a scope: its variables, and rendering of template files with them. */
   lookupContext(scope: VarScope | undefined): LookupContext {
     return {
+      ahead: this.renderingAhead,
       variable: (name) => scope?.get(name),
       names: () => Object.keys(scope?.raw ?? {}),
       renderFile: (text, file) => {
