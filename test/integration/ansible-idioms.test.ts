@@ -392,3 +392,47 @@ it("lookup('password') makes the file once (0600), reads it after, keeps nothing
   expect(readFileSync(join(dir, 'creds/db'), 'utf8')).toBe(results.engine.db);
   expect(statSync(join(dir, 'creds/db')).mode & 0o777).toBe(0o600);
 });
+
+it("lookup('ini') and the subelements filter give what they give under ansible-playbook", async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'files/users.ini': `# users
+[DEFAULT]
+base = /srv
+
+[integration]
+user = yannig
+User2 = Alice
+path = %(base)s/data
+pct = 100%%
+note: a value with ; a semicolon
+long = first line
+  second line
+
+[production]
+user = bob
+`,
+    'files/app.properties': 'db.user = pbx\ndb.pass: secret\n',
+    'templates/ini.j2': `ini = {{ lookup('ini', 'user', section='integration', file='users.ini') }} {{ lookup('ini', 'user section=production file=users.ini') }}
+case = {{ lookup('ini', 'user2', section='integration', file='users.ini') }} {{ lookup('ini', 'User2', section='integration', file='users.ini', case_sensitive=True) }}
+interp = {{ lookup('ini', 'path', section='integration', file='users.ini') }} {{ lookup('ini', 'pct', section='integration', file='users.ini') }} {{ lookup('ini', 'base', section='integration', file='users.ini') }}
+text = {{ lookup('ini', 'note', section='integration', file='users.ini') }} / {{ lookup('ini', 'long', section='integration', file='users.ini') }}
+default = {{ lookup('ini', 'nokey', section='integration', file='users.ini', default='dflt') }}
+re = {{ lookup('ini', 'us.*', section='integration', file='users.ini', re=True) }} {{ query('ini', 'us.*', section='integration', file='users.ini', re=True) }}
+props = {{ lookup('ini', 'db.user', type='properties', file='app.properties') }} {{ lookup('ini', 'db.pass type=properties file=app.properties') }}
+subelements = {{ users | subelements('groups') }} {{ users | subelements('extra.tags', skip_missing=True) }}
+`,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  vars:
+    users:
+      - { name: alice, groups: [wheel, pbx], extra: { tags: [a] } }
+      - { name: bob, groups: [] }
+  tasks:
+    - template: { src: ini.j2, dest: "{{ out }}/ini.txt" }
+`,
+  });
+  const results = await filesOfBothTools(dir);
+  expect(results.engine['ini.txt']).toBe(results.ansible['ini.txt']);
+  expect(results.engine['ini.txt']).toContain('interp = /srv/data 100% /srv');
+});

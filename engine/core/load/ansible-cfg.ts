@@ -44,33 +44,44 @@ function configFile(): string | undefined {
   return [resolve('ansible.cfg'), join(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'].find((f) => existsSync(f));
 }
 
+/** Sections of an INI file, each its keys and values (null: a key without a value). */
+export type IniSections = Map<string, Map<string, string | null>>;
+
 /**
- * The file as Python's configparser reads it for Ansible: `[section]`, `key = value` or
- * `key: value`, whole-line comments with # or ;, inline ones after whitespace and ;, indented
- * lines continuing a value.
+ * An INI file as Python's configparser reads it: `[section]`, `key = value` or `key: value`,
+ * whole-line comments with # or ;, indented lines continuing a value, keys lowercased unless
+ * `caseSensitive`, a key or section twice an error. Ansible reads its own file with inline
+ * comments after ` ;` (`inlineComments`); the ini lookup without.
  */
-function parseConfig(text: string, file: string): Map<string, string> {
-  const values = new Map<string, string>();
-  let section = '';
+export function parseIni(text: string, file: string, how: { inlineComments?: boolean; caseSensitive?: boolean; allowNoValue?: boolean } = {}): IniSections {
+  const sections: IniSections = new Map();
+  let section: Map<string, string | null> | undefined;
   let last: string | undefined;
+  const where = (i: number) => ({ file, line: i + 1, col: 1 });
   for (const [i, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.replace(/\s;.*$/, '');
+    const line = how.inlineComments ? raw.replace(/\s;.*$/, '') : raw;
     if (!line.trim() || /^\s*[#;]/.test(line)) continue;
-    if (/^\s/.test(line) && last) {
-      values.set(last, `${values.get(last)}\n${line.trim()}`);
+    if (/^\s/.test(line) && section && last !== undefined) {
+      section.set(last, `${section.get(last) ?? ''}\n${line.trim()}`);
       continue;
     }
     const header = /^\[([^\]]+)\]\s*$/.exec(line);
     if (header) {
-      section = header[1].trim();
+      if (sections.has(header[1])) throw new InputError(`section '${header[1]}' appears twice`, where(i));
+      section = new Map();
+      sections.set(header[1], section);
+      last = undefined;
       continue;
     }
     const pair = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(line);
-    if (!pair) throw new InputError(`cannot read this line: ${raw.trim()}`, { file, line: i + 1, col: 1 });
-    last = `${section}.${pair[1].trim()}`;
-    values.set(last, pair[2].trim());
+    if (!section) throw new InputError(`a key before any [section]: ${raw.trim()}`, where(i));
+    if (!pair && !how.allowNoValue) throw new InputError(`cannot read this line: ${raw.trim()}`, where(i));
+    const key = (pair ? pair[1] : line).trim();
+    last = how.caseSensitive ? key : key.toLowerCase();
+    if (section.has(last)) throw new InputError(`key '${last}' appears twice in its section`, where(i));
+    section.set(last, pair ? pair[2].trim() : null);
   }
-  return values;
+  return sections;
 }
 
 /** A list of paths: inventory sources are split at commas, role paths at colons (as Ansible's types). */
@@ -88,12 +99,12 @@ let cached: AnsibleSettings | undefined;
 export function ansibleSettings(): AnsibleSettings {
   if (cached) return cached;
   const file = configFile();
-  const fromFile = file ? parseConfig(readFileSync(file, 'utf8'), file) : new Map<string, string>();
+  const fromFile: IniSections = file ? parseIni(readFileSync(file, 'utf8'), file, { inlineComments: true }) : new Map();
   const base = file ? dirname(file) : process.cwd();
   // An environment variable's relative path is the working directory's, a file's the file's.
   const value = (name: keyof typeof SETTINGS): { text?: string; base: string } => {
     const [section, key, env] = SETTINGS[name];
-    return process.env[env] !== undefined ? { text: process.env[env], base: process.cwd() } : { text: fromFile.get(`${section}.${key}`), base };
+    return process.env[env] !== undefined ? { text: process.env[env], base: process.cwd() } : { text: fromFile.get(section)?.get(key) ?? undefined, base };
   };
   const method = value('becomeMethod').text;
   if (method !== undefined && method !== 'sudo')

@@ -160,6 +160,28 @@ function rekeyOnMember(data: unknown, key: string, ...raw: unknown[]): Record<st
   return out;
 }
 
+/** The subelements filter: (element, subitem) pairs; unlike the lookup, the element keeps its list. */
+function subelementsFilter(obj: unknown, path: string | string[], ...raw: unknown[]): PyTuple[] {
+  const { args, keywords } = callArgs(raw);
+  const skipMissing = Boolean(keywords.skip_missing ?? args[0] ?? false);
+  const elements = Array.isArray(obj) ? obj : obj && typeof obj === 'object' ? Object.values(obj) : undefined;
+  if (!elements) throw new Error('obj must be a list of dicts or a nested dict');
+  const keys = Array.isArray(path) ? path : String(path).split('.');
+  return elements.flatMap((element) => {
+    let values: unknown = element;
+    for (const key of keys) {
+      if (!values || typeof values !== 'object') throw new Error(`the key ${key} should point to a dictionary, got '${JSON.stringify(values)}'`);
+      if (!(key in values)) {
+        if (skipMissing) return [];
+        throw new Error(`could not find '${key}' key in iterated item ${JSON.stringify(values)}`);
+      }
+      values = (values as Record<string, unknown>)[key];
+    }
+    if (!Array.isArray(values)) throw new Error(`the key '${keys.join('.')}' should point to a list, got ${JSON.stringify(values)}`);
+    return values.map((value) => tuple(element, value));
+  });
+}
+
 const hashOf = (algorithm: string) => (v: unknown) => createHash(algorithm).update(String(v)).digest('hex');
 
 export const BUILTIN_FILTERS: Record<string, Filter> = {
@@ -213,6 +235,7 @@ export const BUILTIN_FILTERS: Record<string, Filter> = {
   urlsplit,
   urldecode: (v: string) => decodeURIComponent(String(v).replace(/\+/g, ' ')),
   rekey_on_member: rekeyOnMember,
+  subelements: subelementsFilter,
   shuffle: (items: unknown[]) => {
     const out = [...items];
     for (let i = out.length - 1; i > 0; i--) {

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, opendirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globRegExp } from '../../glob';
+import { parseIni } from '../ansible-cfg';
 
 /** What a lookup may read of the task it is rendered for. */
 export interface LookupContext {
@@ -228,8 +229,66 @@ function password(terms: unknown[], options: Record<string, unknown>, ctx: Looku
   });
 }
 
+/** configparser's basic interpolation: `%(name)s` from the section (or DEFAULT), `%%` a percent sign. */
+function interpolated(value: string, section: Map<string, string | null>, defaults: Map<string, string | null> | undefined, depth = 0): string {
+  return value.replace(/%%|%\(([^)]+)\)s/g, (whole, name: string | undefined) => {
+    if (whole === '%%') return '%';
+    const found = section.get(name!.toLowerCase()) ?? defaults?.get(name!.toLowerCase());
+    if (found === undefined || found === null || depth > 10) throw new Error(`lookup('ini'): bad interpolation of '%(${name})s'`);
+    return interpolated(found, section, defaults, depth + 1);
+  });
+}
+
+const INI_OPTIONS = ['file', 'section', 're', 'default', 'type', 'encoding', 'case_sensitive', 'allow_no_value', 'allow_none'];
+
+/**
+ * Ansible's ini lookup: a key's value in a section of an INI file (configparser's rules, keys
+ * case-insensitive unless case_sensitive), or every value whose key matches with `re=True`;
+ * `type=properties` reads a Java properties file. Options inline (`key section=s file=f`) or as
+ * keywords.
+ */
+function ini(terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown[] {
+  return terms.flatMap((t) => {
+    const [first, ...words] = text(t).trim().split(/\s+/);
+    const inline = keyValues(words.join(' '));
+    const params: Record<string, unknown> = {
+      file: 'ansible.ini',
+      section: 'global',
+      re: false,
+      default: '',
+      type: 'ini',
+      case_sensitive: false,
+      ...options,
+      ...inline,
+    };
+    for (const name of Object.keys(inline)) if (!INI_OPTIONS.includes(name)) throw new Error(`lookup('ini'): ${name} is not a valid option`);
+    const truthy = (v: unknown) => v === true || (typeof v === 'string' && ['true', 'yes', '1', 'on'].includes(v.toLowerCase()));
+    const file = required(String(params.file), ctx, 'files', 'ini');
+    const properties = params.type === 'properties';
+    const section = properties ? 'java_properties' : String(params.section);
+    const content = `${properties ? '[java_properties]\n' : ''}${readFileSync(file, 'utf8')}`;
+    const sections = parseIni(content, file, {
+      caseSensitive: truthy(params.case_sensitive),
+      allowNoValue: truthy(params.allow_no_value ?? params.allow_none),
+    });
+    const found = sections.get(section);
+    if (!found) throw new Error(`lookup('ini'): No section '${section}' in ${String(params.file)}`);
+    // As configparser's: a section's keys fall back on those of DEFAULT.
+    const defaults = sections.get('DEFAULT');
+    const all = new Map([...(defaults ?? []), ...found]);
+    const value = (v: string | null) => (v === null ? null : interpolated(v, found, defaults));
+    if (truthy(params.re)) {
+      const re = new RegExp(`^(?:${first})`);
+      return [...all.entries()].filter(([k]) => re.test(k)).map(([, v]) => value(v));
+    }
+    const key = truthy(params.case_sensitive) ? first : first.toLowerCase();
+    return all.has(key) ? [value(all.get(key)!)] : [params.default];
+  });
+}
+
 const PLUGINS: Record<string, Plugin> = {
   password,
+  ini,
   env: (terms, options) => terms.map((t) => process.env[text(t)] ?? (options.default as string | undefined) ?? ''),
   file: (terms, options, ctx) =>
     terms.map((t) => {
