@@ -81,6 +81,22 @@ async function master(): Promise<string> {
   return res.stdout.trim();
 }
 
+/**
+ * Until the cluster says the VIP and the PBX are started on one node: an operation undone moves
+ * them back, and SIP is answered only once Pacemaker has started them again.
+ */
+async function waitPbxStarted(limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const res = await ops('status', '--json');
+    const status = res.code === 0 || res.code === 2 ? JSON.parse(res.stdout) : undefined;
+    const on = (id: string) => status?.resources.find((r: { id: string; role: string }) => r.id === id && r.role === 'Started')?.nodes ?? [];
+    if (on('vip').length === 1 && on('pbx').length === 1) return;
+    if (Date.now() > deadline) throw new Error(`the VIP and the PBX not started again: ${res.stdout}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function waitAllOnline(limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
   for (;;) {
@@ -405,6 +421,7 @@ describe('PBX HA cluster in the lab', () => {
     for (const node of NODES) expect(onNode('pbx01', `crm_attribute --node ${node} --name standby --query --quiet 2>/dev/null || echo off`).trim()).toBe('off');
     await waitAllOnline(60_000);
     expect(NODES).toContain(before);
+    await waitPbxStarted(60_000);
     expect(await sipOptions(VIP, 5060, 2000)).toMatch(/^SIP\/2\.0 200/);
   }, 240_000);
 
