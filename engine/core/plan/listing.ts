@@ -4,14 +4,7 @@ import type { Inventory } from '../load/inventory';
 import { pythonStr } from '../load/template/pyrepr';
 import type { Playbook, Task } from '../load/types';
 import { playHosts } from './patterns';
-import { flatten, selectTasks } from './tags';
-
-interface Selection {
-  tags: string[];
-  skipTags: string[];
-  role?: string;
-  limit?: string;
-}
+import { flatten, type Selection, selectTasks } from './tags';
 
 const tagList = (tags: string[]) => `TAGS: [${[...new Set(tags)].sort().join(', ')}]`;
 
@@ -21,7 +14,13 @@ function taskLine(task: Task): string {
 }
 
 /** The listing of every play: its hosts (with --limit) and/or its tasks (with the tag and role selection). */
-export function listPlaybook(shownAs: string, playbook: Playbook, inventory: Inventory, sel: Selection, show: { hosts: boolean; tasks: boolean }): string {
+export function listPlaybook(
+  shownAs: string,
+  playbook: Playbook,
+  inventory: Inventory,
+  sel: Selection & { limit?: string },
+  show: { hosts: boolean; tasks: boolean },
+): string {
   const lines = ['', `playbook: ${shownAs}`];
   for (const [i, play] of playbook.plays.entries()) {
     const pattern = [play.hosts].flat().map(String);

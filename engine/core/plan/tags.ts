@@ -3,7 +3,8 @@
 import { globRegExp } from '../glob';
 import type { Task } from '../load/types';
 
-interface Selection {
+/** Which tasks a run picks: --tags, --skip-tags, --role. */
+export interface Selection {
   tags: string[];
   skipTags: string[];
   role?: string;

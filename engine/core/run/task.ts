@@ -133,10 +133,8 @@ async function runModuleOnce(
   const first = await firstLook(exec, module, args, ctx, task, lookAhead);
   let outcome = module.plan(args, first.found, ctx);
   let made: { before: Record<string, unknown>; rest: Step[] } | undefined;
-  if (first.fetched && lookAhead) {
-    const lookAgain = async () => module.plan(args, await runQuery(exec, first.fetched!.look, await probeAhead(lookAhead, exec, first.fetched!.look)), ctx);
-    ({ outcome, made } = await settlePlan(exec, host, first.fetched, outcome, ctx, lookAgain, (found) => module.plan(args, found, ctx)));
-  }
+  if (first.fetched && lookAhead)
+    ({ outcome, made } = await settlePlan(exec, lookAhead, first.fetched, outcome, ctx, (found) => module.plan(args, found, ctx)));
   const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
   if (outcome.failed) result.failed = true;
   if (outcome.predicted) result.predicted = true;
@@ -208,7 +206,12 @@ async function firstLook(exec: Exec, module: Module, args: Vars, ctx: ProbeConte
   if (single) return { found: single.found, fetched: { look, answer: answer! } };
   // A current answer with more to ask (or a bad exit status, reported as such) is used as before.
   if (answer?.current) return { found: await runQuery(exec, look, answer.res) };
-  return { found: await runQuery(exec, look, await probeAhead(ahead, exec, look)) };
+  return { found: await lookNow(exec, look, ahead) };
+}
+
+/** The query run now, with those of the tasks ahead. */
+async function lookNow(exec: Exec, look: Query<unknown>, ahead: Ahead): Promise<unknown> {
+  return runQuery(exec, look, await probeAhead(ahead, exec, look));
 }
 
 /**
@@ -219,14 +222,15 @@ async function firstLook(exec: Exec, module: Module, args: Vars, ctx: ProbeConte
  */
 async function settlePlan(
   exec: Exec,
-  host: HostState,
+  ahead: Ahead,
   fetched: NonNullable<FirstLook['fetched']>,
   outcome: Outcome,
   ctx: PlanContext,
-  lookAgain: () => Promise<Outcome>,
   planFrom: (found: unknown) => Outcome,
 ): Promise<{ outcome: Outcome; made?: { before: Record<string, unknown>; rest: Step[] } }> {
   const { look, answer } = fetched;
+  const { host } = ahead;
+  const lookAgain = async () => planFrom(await lookNow(exec, look, ahead));
   const steps = !ctx.check && !outcome.failed ? (outcome.steps ?? []) : [];
   if (!steps.length) {
     if (answer.current) return { outcome };

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, opendirSync, readFileSync, writeFileSync } from 
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globRegExp } from '../../glob';
 import { parseIni } from '../ansible-cfg';
+import { toBool } from '../filters';
 
 /** What a lookup may read of the task it is rendered for. */
 export interface LookupContext {
@@ -262,14 +263,13 @@ function ini(terms: unknown[], options: Record<string, unknown>, ctx: LookupCont
       ...inline,
     };
     for (const name of Object.keys(inline)) if (!INI_OPTIONS.includes(name)) throw new Error(`lookup('ini'): ${name} is not a valid option`);
-    const truthy = (v: unknown) => v === true || (typeof v === 'string' && ['true', 'yes', '1', 'on'].includes(v.toLowerCase()));
     const file = required(String(params.file), ctx, 'files', 'ini');
     const properties = params.type === 'properties';
     const section = properties ? 'java_properties' : String(params.section);
     const content = `${properties ? '[java_properties]\n' : ''}${readFileSync(file, 'utf8')}`;
     const sections = parseIni(content, file, {
-      caseSensitive: truthy(params.case_sensitive),
-      allowNoValue: truthy(params.allow_no_value ?? params.allow_none),
+      caseSensitive: toBool(params.case_sensitive),
+      allowNoValue: toBool(params.allow_no_value ?? params.allow_none),
     });
     const found = sections.get(section);
     if (!found) throw new Error(`lookup('ini'): No section '${section}' in ${String(params.file)}`);
@@ -277,11 +277,11 @@ function ini(terms: unknown[], options: Record<string, unknown>, ctx: LookupCont
     const defaults = sections.get('DEFAULT');
     const all = new Map([...(defaults ?? []), ...found]);
     const value = (v: string | null) => (v === null ? null : interpolated(v, found, defaults));
-    if (truthy(params.re)) {
+    if (toBool(params.re)) {
       const re = new RegExp(`^(?:${first})`);
       return [...all.entries()].filter(([k]) => re.test(k)).map(([, v]) => value(v));
     }
-    const key = truthy(params.case_sensitive) ? first : first.toLowerCase();
+    const key = toBool(params.case_sensitive) ? first : first.toLowerCase();
     return all.has(key) ? [value(all.get(key)!)] : [params.default];
   });
 }
