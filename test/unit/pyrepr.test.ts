@@ -1,7 +1,7 @@
 // Python's str() of template values (load/template/pyrepr.ts), checked against what CPython prints.
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { pythonStr } from '../../engine/core/load/template/pyrepr';
+import { literalEval, pythonEqual, pythonStr, tuple } from '../../engine/core/load/template/pyrepr';
 
 it('lists, dicts, strings with quotes, control and unicode characters, floats and None print as CPython prints them', () => {
   const values: unknown[] = [
@@ -18,4 +18,23 @@ it('lists, dicts, strings with quotes, control and unicode characters, floats an
   });
   expect(`${values.map(pythonStr).join('\n')}\n`).toBe(python.toString());
   expect([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY].map((n) => pythonStr([n]))).toEqual(['[nan]', '[inf]', '[-inf]']);
+});
+
+it("reads Python literals as ast.literal_eval (with JSON's names, as Ansible's Json2Python), and nothing else", () => {
+  expect(literalEval("['a', \"b\", 1, -2.5, True, None, {'k': [false, null]}, ('t',)]")).toEqual({
+    value: ['a', 'b', 1, -2.5, true, null, { k: [false, null] }, tuple('t')],
+  });
+  expect(literalEval("{'a': 'x\\ny'}\n")).toEqual({ value: { a: 'x\ny' } });
+  expect(literalEval("'ab' 'cd'")).toEqual({ value: 'abcd' });
+  for (const text of ['[1, 2] and more', '[undefined_name]', "{'a': }", '[1,', "['unterminated]"]) expect(literalEval(text)).toBeUndefined();
+});
+
+it("compares as Python's ==: by value, True equal to 1, a string never equal to a number", () => {
+  expect(pythonEqual([1, { a: [2] }], [1, { a: [2] }])).toBe(true);
+  expect(pythonEqual({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
+  expect(pythonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+  expect(pythonEqual(true, 1)).toBe(true);
+  expect(pythonEqual('1', 1)).toBe(false);
+  expect(pythonEqual(null, undefined)).toBe(false);
+  expect(pythonEqual([1, 2], [2, 1])).toBe(false);
 });

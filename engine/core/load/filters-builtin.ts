@@ -6,7 +6,8 @@ import { homedir } from 'node:os';
 import { dirname, join, posix, win32 } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { globRegExp } from '../glob';
-import { callArgs } from './filters';
+import { pythonStrftime } from '../pytime';
+import { callArgs, toBool } from './filters';
 import { type PyTuple, tuple } from './template/pyrepr';
 
 type Filter = (...args: any[]) => unknown;
@@ -185,6 +186,13 @@ function subelementsFilter(obj: unknown, path: string | string[], ...raw: unknow
 const hashOf = (algorithm: string) => (v: unknown) => createHash(algorithm).update(String(v)).digest('hex');
 
 export const BUILTIN_FILTERS: Record<string, Filter> = {
+  // `'%Y-%m-%d' | strftime(epoch)`: the moment given in seconds (now without one), local time unless utc.
+  strftime: (format: string, ...raw: unknown[]) => {
+    const { args, keywords } = callArgs(raw);
+    const seconds = keywords.second ?? args[0];
+    const when = seconds === undefined || seconds === null ? new Date() : new Date(Number(seconds) * 1000);
+    return pythonStrftime(String(format), when, toBool(keywords.utc ?? args[1] ?? false));
+  },
   path_join: pathJoin,
   splitext,
   expandvars,

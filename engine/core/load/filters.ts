@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import type { Environment } from 'nunjucks';
 import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { quote } from '../connection/quote';
-import { pythonStr } from './template/pyrepr';
+import { isDict, pythonEqual, pythonStr } from './template/pyrepr';
 
 type Dict = Record<string, unknown>;
 
@@ -116,9 +116,25 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   regex: (v: string, re: string) => new RegExp(re).test(String(v)),
   version: versionTest,
   version_compare: versionTest,
-  contains: (list: unknown[], item: unknown) => Array.isArray(list) && list.includes(item),
-  subset: (a: unknown[], b: unknown[]) => a.every((x) => b.includes(x)),
-  superset: (a: unknown[], b: unknown[]) => b.every((x) => a.includes(x)),
+  successful: (r: Dict) => !r?.failed,
+  unreachable: (r: Dict) => Boolean(r?.unreachable),
+  reachable: (r: Dict) => !r?.unreachable,
+  skip: (r: Dict) => Boolean(r?.skipped),
+  change: (r: Dict) => Boolean(r?.changed),
+  finished: (r: Dict) => r?.finished === undefined || Boolean(r.finished),
+  started: (r: Dict) => r?.started === undefined || Boolean(r.started),
+  // Python's `in`: a substring of a string, an equal item of a list, a key of a dict.
+  contains: (seq: unknown, item: unknown) =>
+    typeof seq === 'string' ? seq.includes(String(item)) : Array.isArray(seq) ? seq.some((x) => pythonEqual(x, item)) : isDict(seq) && String(item) in seq,
+  subset: (a: unknown[], b: unknown[]) => a.every((x) => b.some((y) => pythonEqual(x, y))),
+  issubset: (a: unknown[], b: unknown[]) => a.every((x) => b.some((y) => pythonEqual(x, y))),
+  superset: (a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => pythonEqual(x, y))),
+  issuperset: (a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => pythonEqual(x, y))),
+  none: (v: unknown) => v === null,
+  nan: (v: unknown) => typeof v === 'number' && Number.isNaN(v),
+  any: (v: unknown[]) => v.some((x) => Boolean(x)),
+  all: (v: unknown[]) => v.every((x) => Boolean(x)),
+  sequence: (v: unknown) => Array.isArray(v) || typeof v === 'string' || isDict(v),
   // Paths on the controller, as Ansible's tests read them.
   file: (p: unknown) => statOf(p)?.isFile() ?? false,
   directory: (p: unknown) => statOf(p)?.isDirectory() ?? false,

@@ -74,8 +74,18 @@ export function roleSpec(entry: unknown, fallback?: SourcePos): RoleSpec {
   };
 }
 
-/** Loads a role with its dependencies first; the dependency chain ends with the role itself. */
-export function loadRole(spec: RoleSpec, loader: RoleLoader, inherited: Partial<Task>, trail: string[] = [], tasksFrom?: string): LoadedRole[] {
+/**
+ * Loads a role with its dependencies first; the dependency chain ends with the role itself.
+ * `parent`: the role whose task includes or imports this one.
+ */
+export function loadRole(
+  spec: RoleSpec,
+  loader: RoleLoader,
+  inherited: Partial<Task>,
+  trail: string[] = [],
+  tasksFrom?: string,
+  parent?: RoleInstance,
+): LoadedRole[] {
   if (trail.includes(spec.name)) throw new InputError(`role dependency cycle: ${[...trail, spec.name].join(' -> ')}`, spec.pos);
   const key = `${spec.name}\0${JSON.stringify(spec.params)}\0${tasksFrom ?? ''}`;
   const seen = loader.seen.get(key);
@@ -89,6 +99,7 @@ export function loadRole(spec: RoleSpec, loader: RoleLoader, inherited: Partial<
     const { data } = loadYamlFile(meta);
     for (const dep of ((data as Vars)?.dependencies as unknown[]) ?? []) {
       const loaded = loadRole(roleSpec(dep, positionOf(data as object)), loader, own, [...trail, spec.name]);
+      for (const l of loaded) l.instance.dependency = true;
       deps.push(...loaded);
       chain.push(...loaded.map((l) => l.instance.name));
     }
@@ -101,6 +112,7 @@ export function loadRole(spec: RoleSpec, loader: RoleLoader, inherited: Partial<
     vars: varsFile(path, 'vars'),
     params: spec.params,
     chain: [...new Set([...chain, spec.name])],
+    parents: parent ? [{ name: parent.name, path: parent.path }, ...parent.parents] : [],
   };
   // Variables of the dependencies are visible to the role that depends on them.
   for (const dep of deps) {
@@ -120,10 +132,13 @@ export function loadRole(spec: RoleSpec, loader: RoleLoader, inherited: Partial<
   return [...deps, loaded];
 }
 
-/** import_role inside a task list: the role's tasks inline, its handlers registered with the play. */
+/**
+ * import_role inside a task list: the role's tasks inline, its handlers registered with the play.
+ * Unlike the play's roles, an imported role runs each time it is imported.
+ */
 export function importRoleFor(loader: RoleLoader & { handlers?: Task[] }) {
   return (name: string, tasksFrom: string | undefined, pos: SourcePos, ctx: TaskContext): Task[] => {
-    const loaded = loadRole({ name, params: {}, tags: [], when: [], pos }, loader, ctx.inherited, [], tasksFrom);
+    const loaded = loadRole({ name, params: {}, tags: [], when: [], pos }, { ...loader, seen: new Map() }, ctx.inherited, [], tasksFrom, ctx.role);
     loader.handlers?.push(...loaded.flatMap((l) => l.handlers));
     return loaded.flatMap((l) => l.tasks);
   };

@@ -50,7 +50,8 @@ export function parseKeyValue(text: string): { kv: Vars; rest: string[] } {
     throw new InputError((err as Error).message);
   }
   for (const word of words) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(word);
+    // A key may be an expression (`set_fact: "{{ item.key }}={{ item.value }}"`), rendered when it runs.
+    const m = /^((?:[A-Za-z_][A-Za-z0-9_]*|\{\{(?:(?!\}\}).)*\}\})+)=([\s\S]*)$/.exec(word);
     if (m) kv[m[1]] = m[2];
     else rest.push(word);
   }
@@ -136,7 +137,7 @@ function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
   const up = ctx.inherited;
   const has = (k: string) => raw[k] !== undefined;
   return {
-    name: raw.name !== undefined ? String(raw.name) : '',
+    name: raw.name !== undefined && raw.name !== null ? String(raw.name) : '',
     pos,
     dir: ctx.dir,
     role: ctx.role,
@@ -150,6 +151,8 @@ function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
     vars: { ...(up.vars ?? {}), ...((raw.vars as Vars) ?? {}) },
     become: has('become') ? raw.become : up.become,
     becomeUser: has('become_user') ? raw.become_user : up.becomeUser,
+    remoteUser: has('remote_user') ? raw.remote_user : up.remoteUser,
+    loopVars: up.loopVars,
     delegateTo: has('delegate_to') ? raw.delegate_to : up.delegateTo,
     runOnce: has('run_once') ? raw.run_once : up.runOnce,
     noLog: has('no_log') ? raw.no_log : up.noLog,
@@ -177,6 +180,8 @@ const INHERITED = [
   'vars',
   'become',
   'becomeUser',
+  'remoteUser',
+  'loopVars',
   'delegateTo',
   'runOnce',
   'noLog',

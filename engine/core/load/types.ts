@@ -13,6 +13,10 @@ export interface RoleInstance {
   params: Vars;
   /** Roles this one depends on (meta/main.yml), in order, and itself. */
   chain: string[];
+  /** Loaded as another role's meta dependency. */
+  dependency?: boolean;
+  /** The roles whose tasks included or imported this one, nearest first (ansible_parent_role_names). */
+  parents: { name: string; path: string }[];
 }
 
 export interface Task {
@@ -33,7 +37,7 @@ export interface Task {
   loop?: unknown;
   /** `with_<lookup>`: the loop's items are that lookup run on its terms. */
   loopLookup?: string;
-  loopControl: { label?: unknown; loop_var?: string; index_var?: string; pause?: number };
+  loopControl: { label?: unknown; loop_var?: string; index_var?: string; pause?: number; extended_allitems?: unknown };
   register?: string;
   notify: string[];
   listen: string[];
@@ -41,6 +45,10 @@ export interface Task {
   vars: Vars;
   become?: unknown;
   becomeUser?: unknown;
+  /** Loop variables of the include_tasks/include_role item this task came from: data, never templated. */
+  loopVars?: Vars;
+  /** The user the connection logs in as for this task (a host's ansible_user wins over it). */
+  remoteUser?: unknown;
   delegateTo?: unknown;
   runOnce?: unknown;
   noLog?: unknown;

@@ -42,6 +42,18 @@ const vaultTag: ScalarTag = {
   },
 };
 
+/**
+ * `!unsafe '{{ x }}'`: text never templated, as Ansible's. Kept as a Jinja2 raw block, which
+ * renders to the text itself wherever it is rendered (an endraw inside is split out of it).
+ */
+const unsafeTag: ScalarTag = {
+  tag: '!unsafe',
+  resolve: (text) =>
+    /[{][{%#]/.test(text)
+      ? `{% raw %}${text.replace(/\{%-?\s*endraw\s*-?%\}/g, (end) => `{% endraw %}{{ ${JSON.stringify(end)} }}{% raw %}`)}{% endraw %}`
+      : text,
+};
+
 function readText(file: string, pos?: SourcePos): string {
   try {
     return readFileSync(file, 'utf8');
@@ -65,7 +77,7 @@ export function parseYaml(text: string, file: string): { data: unknown; src: Yam
   const doc = parseDocument(text, {
     version: '1.1',
     lineCounter: lines,
-    customTags: (tags) => [ansibleBool, ...tags.filter((t) => typeof t === 'string' || t.tag !== ansibleBool.tag), vaultTag],
+    customTags: (tags) => [ansibleBool, ...tags.filter((t) => typeof t === 'string' || t.tag !== ansibleBool.tag), vaultTag, unsafeTag],
     prettyErrors: false,
     uniqueKeys: true,
   });

@@ -1,6 +1,6 @@
 // command: run a program without a shell. Honest in check mode: creates/removes and a declared
 // read-only `probe` predict whether it would run, instead of reporting "skipped".
-import { argvToShell, quotePath } from '../connection/quote';
+import { argvToShell, quote, quotePath } from '../connection/quote';
 import type { ExecResult } from '../connection/types';
 import { type Module, type Outcome, Query } from './types';
 import { shlexSplit } from '../connection/shlex';
@@ -64,14 +64,32 @@ export function probeCommand(args: CommandArgs): Query<Found> | Promise<Found> {
   return next instanceof Query ? next : Promise.resolve(next);
 }
 
+/**
+ * What a command's script prints on stderr when its program is not found: Ansible's command runs
+ * the program itself (no shell), and reports that as Python's ENOENT with rc 2 and no output.
+ */
+const NOT_FOUND = '__engine_command_not_found__';
+
 /** The command's outcome as Ansible registers it. */
-function commandResult(line: string, res: ExecResult & { seconds: number }): Record<string, unknown> {
+function commandResult(line: string, res: ExecResult & { seconds: number }, program?: string): Record<string, unknown> {
+  if (program !== undefined && res.rc === 127 && res.stderr.trim() === NOT_FOUND)
+    return {
+      cmd: line,
+      rc: 2,
+      stdout: '',
+      stderr: '',
+      stdout_lines: [],
+      stderr_lines: [],
+      failed: true,
+      msg: `[Errno 2] No such file or directory: b'${program}'`,
+    };
   const stdout = res.stdout.replace(/\n+$/, '');
   return {
     cmd: line,
     rc: res.rc,
     stdout,
     stderr: res.stderr.replace(/\n+$/, ''),
+    stderr_lines: res.stderr === '' ? [] : res.stderr.replace(/\n+$/, '').split('\n'),
     stdout_lines: stdout === '' ? [] : stdout.split('\n'),
     delta: `${res.seconds.toFixed(3)}s`,
     failed: res.rc !== 0,
@@ -79,8 +97,12 @@ function commandResult(line: string, res: ExecResult & { seconds: number }): Rec
   };
 }
 
-/** Decides whether to run, with the step that runs `line`. Shared with shell. */
-export function planCommand(args: CommandArgs, found: Found, line: string): Outcome {
+/**
+ * Decides whether to run, with the step that runs `line`. Shared with shell. `program`: the
+ * program command runs itself (not through a shell), checked first so that a missing one is
+ * told apart from a program that exits 127.
+ */
+export function planCommand(args: CommandArgs, found: Found, line: string, program?: string, warnings: string[] = []): Outcome {
   if (found.createsExists) return { changed: false, msg: `skipped, since ${args.creates} exists`, result: { rc: 0, stdout: '', stderr: '' } };
   if (found.removesExists === false) return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: { rc: 0, stdout: '', stderr: '' } };
   if (found.probeRc === 0) return { changed: false, msg: 'probe reports the desired state is already there', result: { rc: 0, stdout: '', stderr: '' } };
@@ -98,10 +120,11 @@ export function planCommand(args: CommandArgs, found: Found, line: string): Outc
     steps: [
       {
         kind: 'run',
-        script: line,
+        script: program === undefined ? line : `command -v ${quote(program)} >/dev/null || { echo ${NOT_FOUND} >&2; exit 127; }\n${line}`,
+        what: line,
         cwd: args.chdir,
         stdin: args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline === false ? '' : '\n'),
-        result: (res) => commandResult(line, res),
+        result: (res) => ({ ...commandResult(line, res, program), ...(warnings.length ? { warnings } : {}) }),
       },
     ],
   };
@@ -116,12 +139,19 @@ export const command: Module<CommandArgs, Found> = {
     properties: {
       ...commandProperties,
       argv: { type: 'array', items: { type: 'string' }, description: 'The command as a list of words (instead of cmd).' },
+      executable: { type: 'string', description: 'Not used: command runs no shell (as in Ansible, a warning says so; use shell).' },
     },
     additionalProperties: false,
   },
   probe: probeCommand,
   plan(args, found) {
-    if (!args.cmd && !args.argv) return { changed: false, failed: true, msg: 'command needs cmd (free-form) or argv' };
-    return planCommand(args, found, argvToShell(args.argv ?? shlexSplit(args.cmd!)));
+    if (args.cmd && args.argv) return { changed: false, failed: true, msg: 'only command or argv can be given, not both', result: { rc: 256 } };
+    const argv = args.argv ?? (args.cmd ? shlexSplit(args.cmd) : []);
+    if (!argv.length || !argv[0]) return { changed: false, failed: true, msg: 'no command given', result: { rc: 256 } };
+    // As Ansible's: command runs no shell, so an executable is not used, only warned of.
+    const warnings = args.executable
+      ? [`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${args.executable}'.`]
+      : [];
+    return planCommand(args, found, argvToShell(argv), argv[0], warnings);
   },
 };

@@ -80,11 +80,15 @@ export const set_fact: Module<Record<string, unknown>> = {
     properties: { cacheable: { type: 'boolean', description: 'Accepted for compatibility; facts are not cached between runs.' } },
     additionalProperties: true,
   },
-  plan(args) {
+  plan(args, _found, ctx) {
     const { cacheable: _ignored, ...given } = args;
-    // As Ansible's set_fact: a string that reads as a boolean becomes one (`a=yes`, `a: "true"`).
+    // As Ansible's set_fact: a name may be templated, and a string that reads as a boolean
+    // becomes one (`a=yes`, `a: "true"`).
     const facts = Object.fromEntries(
-      Object.entries(given).map(([k, v]) => [k, typeof v === 'string' && /^(true|false|yes|no)$/i.test(v) ? /^(true|yes)$/i.test(v) : v]),
+      Object.entries(given).map(([k, v]) => [
+        k.includes('{{') ? ctx.renderText(k) : k,
+        typeof v === 'string' && /^(true|false|yes|no)$/i.test(v) ? /^(true|yes)$/i.test(v) : v,
+      ]),
     );
     return { changed: false, msg: `set ${Object.keys(facts).join(', ')}`, facts, result: { ansible_facts: facts } };
   },

@@ -40,7 +40,7 @@ export interface ProbeContext {
 export interface PlanContext extends ProbeContext {
   vars: Record<string, unknown>;
   /** Renders a Jinja2 template text (from `file`, for error messages and includes) with the task's variables. */
-  renderText(template: string, file?: string): string;
+  renderText(template: string, file?: string, extra?: Record<string, unknown>): string;
   /** Evaluates a Jinja2 condition (assert's `that`). */
   evaluate(expression: string): boolean;
   /** Evaluates a Jinja2 expression to its native value (debug's `var`). */

@@ -2,7 +2,7 @@
 // in parallel (up to --forks), then the next task; blocks with rescue/always; handlers at the
 // flush points; serial batches; any_errors_fatal and max_fail_percentage.
 import { InputError } from '../errors';
-import { loadRole } from '../load/roles';
+import { importRoleFor, loadRole } from '../load/roles';
 import { loadTaskFile, resolveTaskFile } from '../load/tasks';
 import type { Play, Task, Vars } from '../load/types';
 import { playHosts } from '../plan/patterns';
@@ -11,7 +11,7 @@ import { selectTasks, startingAt } from '../plan/tags';
 import { include_vars } from '../modules/include_vars';
 import { setup } from '../modules/setup';
 import { type HostState, isActive, newHost, type PlayRun, type RunContext } from './state';
-import { failureOf, type Result, runTaskOnHost, statusOf } from './task';
+import { failureOf, loopItems, loopVarsOf, type Result, runTaskOnHost, statusOf } from './task';
 import { runLimited } from './pool';
 import type { TaskValues } from './values';
 import { taskValues } from './vars';
@@ -186,19 +186,38 @@ function checkMaxFail(play: PlayRun): void {
 
 type IncludeGroups = Map<string, { tasks: () => Task[]; hosts: HostState[] }>;
 
-/** Adds a host to the group of hosts that resolve the include to the same file (or skips it). */
+/**
+ * Adds a host to the groups of hosts that resolve the include to the same file, once per loop
+ * item (each item's tasks see it as their loop variable), or skips it. An include_tasks counts
+ * as ok for each file it includes, as in Ansible's recap.
+ */
 function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: IncludeGroups): void {
   const values = taskValues(play, host, task);
+  const items = loopItems(values);
+  if (items === undefined) {
+    addOneInclude(play, task, host, values, groups);
+    return;
+  }
+  if (!items.length) count(host, 'skipped');
+  for (const [index, item] of items.entries()) addOneInclude(play, task, host, values, groups, { index, vars: loopVarsOf(task, items, index, item) });
+}
+
+function addOneInclude(play: PlayRun, task: Task, host: HostState, taskValues: TaskValues, groups: IncludeGroups, item?: { index: number; vars: Vars }): void {
+  const values = item ? taskValues.with(item.vars) : taskValues;
   if (!values.all('when', task.when)) {
     count(host, 'skipped');
     return;
   }
+  const itemKey = item ? `#${item.index}` : '';
+  const loopVars = item ? { ...task.loopVars, ...item.vars } : task.loopVars;
   const inherited = {
     tags: task.tags,
     when: [],
     vars: task.vars,
+    loopVars,
     become: task.become,
     becomeUser: task.becomeUser,
+    remoteUser: task.remoteUser,
     environment: task.environment,
     noLog: task.noLog,
     ignoreErrors: task.ignoreErrors,
@@ -206,14 +225,22 @@ function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: I
   const inc = task.include!;
   if (inc.kind === 'include_tasks') {
     const file = resolveTaskFile(values.text('include_tasks', inc.file), task, task.pos);
-    const key = `tasks:${file}`;
+    count(host, 'ok');
+    play.run.reporter.emit({ kind: 'host_result', task: task.name, host: host.name, status: 'ok', msg: `included: ${file}` });
+    const key = `tasks:${file}${itemKey}`;
     if (!groups.has(key))
-      groups.set(key, { tasks: () => loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [] }, task.pos), hosts: [] });
+      groups.set(key, {
+        tasks: () => {
+          const importRole = importRoleFor({ playbookDir: play.run.playbookDir, seen: new Map(), handlers: play.play.handlers });
+          return loadTaskFile(file, { dir: task.dir, role: task.role, inherited, importing: [], importRole }, task.pos);
+        },
+        hosts: [],
+      });
     groups.get(key)!.hosts.push(host);
   } else {
     const name = values.text('include_role', inc.role);
     const tasksFrom = inc.tasksFrom === undefined ? undefined : values.text('tasks_from', inc.tasksFrom);
-    const key = `role:${name}:${tasksFrom ?? ''}`;
+    const key = `role:${name}:${tasksFrom ?? ''}${itemKey}`;
     if (!groups.has(key))
       groups.set(key, {
         tasks: () => {
@@ -223,6 +250,7 @@ function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: I
             inherited,
             [],
             tasksFrom,
+            task.role,
           );
           play.play.handlers.push(...loaded.flatMap((l) => l.handlers));
           return loaded.flatMap((l) => l.tasks);
@@ -308,11 +336,16 @@ async function runTasks(play: PlayRun, tasks: Task[], hosts: HostState[]): Promi
     play.upcoming = tasks.slice(index + 1);
     const active = hosts.filter(isActive);
     if (!active.length) return;
-    if (task.block) await runBlock(play, task, active);
-    else if (task.include) await runInclude(play, task, active);
-    else if (task.meta) await runMeta(play, task, active);
-    else await runSimpleTask(play, task, active);
+    await runTask(play, task, active);
   }
+}
+
+/** One task of any kind (a handler too: it may be a block or an include). */
+async function runTask(play: PlayRun, task: Task, hosts: HostState[], handler = false): Promise<void> {
+  if (task.block) await runBlock(play, task, hosts);
+  else if (task.include) await runInclude(play, task, hosts);
+  else if (task.meta) await runMeta(play, task, hosts);
+  else await runSimpleTask(play, task, hosts, handler);
 }
 
 async function flushHandlers(play: PlayRun): Promise<void> {
@@ -321,7 +354,7 @@ async function flushHandlers(play: PlayRun): Promise<void> {
     const names = [handler.name, ...handler.listen];
     const hosts = batchHosts(play).filter((h) => names.some((n) => h.notified.has(n)));
     if (!hosts.length) continue;
-    await runSimpleTask(play, handler, hosts, true);
+    await runTask(play, handler, hosts, true);
   }
   for (const h of batchHosts(play)) h.notified.clear();
 }

@@ -113,6 +113,7 @@ async function runModuleOnce(
       targetVarsOf(play, host, scope, delegate),
       play.play.connection,
       play.play.remoteUser ?? play.run.options.remoteUser,
+      task.remoteUser === undefined ? undefined : values.text('remote_user', task.remoteUser),
     );
     if (limit) conn = withDeadline(conn, limit.deadline, limit.message);
   }
@@ -121,7 +122,7 @@ async function runModuleOnce(
   const ctx: PlanContext = {
     ...probeContextOf(play, host, values),
     vars: scope.raw,
-    renderText: (text, file) => values.file(text, file ?? task.pos.file),
+    renderText: (text, file, extra) => values.file(text, file ?? task.pos.file, extra),
     evaluate: (expr) => values.all('condition', [expr]),
     expression: (expr) => values.expression('expression', expr),
     findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
@@ -330,9 +331,17 @@ function judge(values: TaskValues, result: Result): void {
   const bound = values.with({ ...(task.register ? { [task.register]: data } : {}), result: data });
   try {
     if (task.changedWhen) result.changed = bound.all('changed_when', task.changedWhen);
-    if (task.failedWhen) result.failed = bound.any('failed_when', task.failedWhen);
   } catch (err) {
     Object.assign(result, failureOf(err));
+  }
+  if (!task.failedWhen) return;
+  try {
+    result.failed = bound.any('failed_when', task.failedWhen);
+    result.failed_when_result = result.failed;
+  } catch (err) {
+    // As Ansible: a condition that cannot be evaluated fails the task, and says why there too.
+    Object.assign(result, failureOf(err));
+    result.failed_when_result = result.msg;
   }
 }
 
@@ -342,7 +351,7 @@ function itemLabel(values: TaskValues, item: unknown): string {
   return typeof label === 'string' ? label : JSON.stringify(label);
 }
 
-function loopItems(values: TaskValues): unknown[] | undefined {
+export function loopItems(values: TaskValues): unknown[] | undefined {
   const { task } = values;
   if (task.loop === undefined) return undefined;
   if (task.loopLookup) return values.lookupItems(`with_${task.loopLookup}`, task.loopLookup, task.loop);
@@ -356,6 +365,28 @@ function loopItems(values: TaskValues): unknown[] | undefined {
  * always prints them); for a warning or a predicted wait its message; for debug only its message
  * or variable.
  */
+/** The variables one loop item sets: the loop variable, the index variable, ansible_loop. */
+export function loopVarsOf(task: Task, items: unknown[], index: number, item: unknown): Vars {
+  const loopVar = task.loopControl.loop_var ?? 'item';
+  return {
+    [loopVar]: item,
+    ansible_loop_var: loopVar,
+    ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}),
+    ansible_loop: {
+      index: index + 1,
+      index0: index,
+      revindex: items.length - index,
+      revindex0: items.length - index - 1,
+      first: index === 0,
+      last: index === items.length - 1,
+      length: items.length,
+      ...(task.loopControl.extended_allitems === false || task.loopControl.extended_allitems === 'false' ? {} : { allitems: items }),
+      previtem: index > 0 ? items[index - 1] : undefined,
+      nextitem: index < items.length - 1 ? items[index + 1] : undefined,
+    },
+  };
+}
+
 function visibleResult(result: Result, status: HostStatus, verbosity: number, debugLike?: boolean): Record<string, unknown> | undefined {
   const { diff: _diff, ...rest } = result;
   if (verbosity > 0) return rest;
@@ -447,13 +478,10 @@ async function runOnHost(
   const loopVar = task.loopControl.loop_var ?? 'item';
   const results: Result[] = [];
   const facts: Vars[] = [];
+  // Facts an item sets (set_fact in a loop) are seen by the items after it, as in Ansible.
+  let before = values;
   for (const [index, item] of items.entries()) {
-    const itemValues = values.with({
-      [loopVar]: item,
-      ansible_loop_var: loopVar,
-      ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}),
-      ansible_loop: { index: index + 1, index0: index, first: index === 0, last: index === items.length - 1, length: items.length },
-    });
+    const itemValues = before.with(loopVarsOf(task, items, index, item));
     const label = itemLabel(itemValues, item);
     if (!itemValues.all('when', task.when)) {
       results.push({ skipped: true, changed: false, item, [loopVar]: item });
@@ -465,7 +493,10 @@ async function runOnHost(
     noteChange(play, outcome.result);
     const r = { ...outcome.result, item, [loopVar]: item, ansible_loop_var: loopVar };
     results.push(r);
-    if (outcome.facts) facts.push(outcome.facts);
+    if (outcome.facts) {
+      facts.push(outcome.facts);
+      before = before.with(outcome.facts);
+    }
     report(r, label);
     if (r.unreachable) break;
     if (task.loopControl.pause) await new Promise((res) => setTimeout(res, Number(task.loopControl.pause) * 1000));

@@ -49,8 +49,8 @@ export class TaskValues {
     return this.templar.expression(expression, this.scope, this.where(keyword), this.task.pos);
   }
 
-  file(text: string, file: string): string {
-    return this.templar.renderFile(text, this.scope, file);
+  file(text: string, file: string, extra?: Vars): string {
+    return this.templar.renderFile(text, extra ? this.scope.with(extra) : this.scope, file);
   }
 
   /** The items of a `with_<lookup>` loop: the lookup run on the rendered terms, as Ansible's. */

@@ -84,7 +84,26 @@ function magic(play: PlayRun, host: HostState, task?: Task): Vars {
     ansible_managed: 'Ansible managed',
     role_name: task?.role?.name,
     role_path: task?.role?.path,
+    ...roleNames(play),
+    ...(task?.role?.parents.length
+      ? { ansible_parent_role_names: task.role.parents.map((p) => p.name), ansible_parent_role_paths: task.role.parents.map((p) => p.path) }
+      : {}),
+    // Where lookups look for a relative file, as Ansible's: the role, then the task file's own
+    // directory (a role's tasks/ holds the files first_found picks in ansible-core's own roles).
+    ansible_search_path: [...new Set([task?.role?.path, task?.dir].filter((d): d is string => !!d))],
     omit: OMIT,
+  };
+}
+
+/** The play's roles by name: those it lists, those they depend on, and both. */
+function roleNames(play: PlayRun): Vars {
+  const listed = [...new Set(play.play.roles.filter((r) => !r.dependency).map((r) => r.name))];
+  const dependent = [...new Set(play.play.roles.filter((r) => r.dependency).map((r) => r.name))];
+  return {
+    role_names: listed,
+    ansible_play_role_names: listed,
+    ansible_dependent_role_names: dependent,
+    ansible_role_names: [...new Set([...listed, ...dependent])],
   };
 }
 
@@ -133,6 +152,7 @@ function taskScope(play: PlayRun, host: HostState, task: Task): VarScope {
     { vars: task.vars },
     ...hostFactLayers(host),
     { vars: role?.params ?? {} },
+    { vars: task.loopVars ?? {}, data: true },
     { vars: play.run.options.extraVars },
     { vars: magic(play, host, task), data: true },
   ]);

@@ -13,12 +13,19 @@ const intOrTemplate = { anyOf: [{ type: 'integer' }, templated] };
 
 /** Keywords valid on every task, block or handler, with their meaning as editor docs. */
 export const taskKeywords: Record<string, Record<string, unknown>> = {
-  name: { ...str, description: 'What the task does, shown in the output.' },
+  name: { type: ['string', 'null'], description: 'What the task does, shown in the output.' },
   when: { ...conditions, description: 'Run only when all conditions hold.' },
   loop: { description: 'Run once per item (a list or an expression giving one).' },
   loop_control: {
     type: 'object',
-    properties: { label: { description: 'What to show per item.' }, loop_var: str, index_var: str, pause: { type: 'number' } },
+    properties: {
+      label: { description: 'What to show per item.' },
+      loop_var: str,
+      index_var: str,
+      pause: { type: 'number' },
+      extended: { ...bool, description: 'ansible_loop is always set; accepted for Ansible content.' },
+      extended_allitems: { ...bool, description: 'false: ansible_loop has no allitems.' },
+    },
     additionalProperties: false,
   },
   register: { ...str, description: 'Store the result in this variable.' },
@@ -29,6 +36,7 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   args: { type: 'object', description: 'Module arguments (merged with the inline ones).' },
   become: { ...bool, description: 'Run as another user through sudo.' },
   become_user: { ...str, description: 'User to become (default root).' },
+  remote_user: { ...str, description: "User to log in as for this task (a host's ansible_user wins over it)." },
   become_method: { enum: ['sudo'], description: 'Only sudo is supported.' },
   delegate_to: { ...str, description: "Run on this host instead, with the current host's variables." },
   delegate_facts: { ...bool, description: 'With delegate_to: facts this task sets go to the delegated host, not the current one.' },

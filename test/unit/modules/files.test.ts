@@ -12,7 +12,7 @@ import { lineinfile } from '../../../engine/core/modules/lineinfile';
 import { stat } from '../../../engine/core/modules/stat';
 import { sysctl } from '../../../engine/core/modules/sysctl';
 import { template } from '../../../engine/core/modules/template';
-import type { Module, Outcome } from '../../../engine/core/modules/types';
+import type { Module, Outcome, RunStep } from '../../../engine/core/modules/types';
 import { answer, planContext } from '../../helpers/modules';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -55,6 +55,34 @@ describe('copy', () => {
     const out = decide(copy, { dest: '/etc/a.conf', content: 'x=1\n', mode: '0644' }, statOutput('file', { content: 'x=1\n' }));
     expect(out).toMatchObject({ changed: false, msg: 'content and attributes already as wanted' });
     expect(out.steps).toBeUndefined();
+  });
+
+  it("writes into a directory dest as Ansible's copy, and returns its sha1 and md5 as checksum and md5sum", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engine-copy-'));
+    writeFileSync(join(dir, 'app.conf'), 'x=1\n');
+    const ctx = { ...planContext(), findLocal: (_kind: string, name: string) => join(dir, name) };
+    const out = decide(copy, { dest: '/etc/app', src: 'app.conf' }, [statOutput('directory'), ABSENT], ctx);
+    expect(out.steps?.[0]).toMatchObject({ kind: 'write', path: '/etc/app/app.conf' });
+    expect(out.result).toMatchObject({
+      dest: '/etc/app/app.conf',
+      checksum: createHash('sha1').update('x=1\n').digest('hex'),
+      md5sum: createHash('md5').update('x=1\n').digest('hex'),
+      size: 4,
+    });
+    // Inline content has no name to put into a directory: that is refused, not guessed.
+    expect(decide(copy, { dest: '/etc/app', content: 'x' }, statOutput('directory'))).toMatchObject({
+      failed: true,
+      msg: '/etc/app exists and is a directory',
+    });
+  });
+
+  it('remote_src: copies on the host when the checksums differ, through a temporary name; nothing when equal', () => {
+    const source = statOutput('file', { content: 'abc' });
+    const differs = decide(copy, { dest: '/b', src: '/a', remote_src: true, mode: '0600' }, [source, statOutput('file', { content: 'old' })]);
+    expect(differs.changed).toBe(true);
+    expect((differs.steps?.[0] as RunStep | undefined)?.script).toBe('cp -- /a /b.engine-copy && chmod 0600 /b.engine-copy && mv -f -- /b.engine-copy /b');
+    expect(decide(copy, { dest: '/b', src: '/a', remote_src: true }, [source, statOutput('file', { content: 'abc' })]).changed).toBe(false);
+    expect(decide(copy, { dest: '/b', src: '/none', remote_src: true }, [ABSENT, ABSENT])).toMatchObject({ failed: true, msg: 'Source /none not found' });
   });
 
   it('fixes attributes alone with chmod/chown, not a write', () => {
@@ -203,19 +231,78 @@ describe('blockinfile', () => {
 });
 
 describe('stat', () => {
-  it("reports a file, a link and absence in Ansible's names", () => {
-    const out = decide(stat, { path: '/etc/a' }, statOutput('file', { content: 'abc', mode: '600', owner: 'app' }));
-    expect(out.result?.stat).toMatchObject({ exists: true, isreg: true, isdir: false, mode: '0600', pw_name: 'app', size: 3, checksum: sha('abc') });
-    expect(decide(stat, { path: '/l' }, statOutput('link', { link: '/t' })).result?.stat).toMatchObject({ islnk: true, lnk_target: '/t' });
-    expect(decide(stat, { path: '/none' }, ABSENT)).toMatchObject({ changed: false, msg: 'absent', result: { stat: { exists: false, path: '/none' } } });
+  /** What the stat script prints for a path: GNU stat's fields, access, link, checksum, MIME. */
+  const statFields = (rawMode: string, extra: { access?: string; link?: string[]; sum?: string; mime?: string[] } = {}) =>
+    [
+      `${rawMode} 644 0 0 root root 3 77 2049 1 8 4096 1700000001 1700000002 1700000003 0 0`,
+      `a${extra.access ?? 'rw'}`,
+      ...(extra.link ?? ['', '']),
+      extra.sum ?? '',
+      ...(extra.mime ?? ['text/plain', 'us-ascii']),
+    ].join('\n');
+
+  it("reports a file in Ansible's names and numbers, its sha1 by default", () => {
+    const sha1 = createHash('sha1').update('abc').digest('hex');
+    const out = decide(stat, { path: '/etc/a' }, statFields('81a4', { sum: `${sha1}  -` }));
+    expect(out.result?.stat).toEqual({
+      exists: true,
+      path: '/etc/a',
+      mode: '0644',
+      isdir: false,
+      ischr: false,
+      isblk: false,
+      isreg: true,
+      isfifo: false,
+      islnk: false,
+      issock: false,
+      uid: 0,
+      gid: 0,
+      pw_name: 'root',
+      gr_name: 'root',
+      size: 3,
+      inode: 77,
+      dev: 2049,
+      nlink: 1,
+      blocks: 8,
+      block_size: 4096,
+      atime: 1700000001,
+      mtime: 1700000002,
+      ctime: 1700000003,
+      wusr: true,
+      rusr: true,
+      xusr: false,
+      wgrp: false,
+      rgrp: true,
+      xgrp: false,
+      woth: false,
+      roth: true,
+      xoth: false,
+      isuid: false,
+      isgid: false,
+      readable: true,
+      writeable: true,
+      executable: false,
+      checksum: sha1,
+      mimetype: 'text/plain',
+      charset: 'us-ascii',
+    });
   });
 
-  it('asks for the checksum only when wanted, and follows links only when told', () => {
-    const { scripts } = answer(stat.probe!({ path: '/a', get_checksum: false }, planContext()), { stdout: ABSENT });
-    expect(scripts[0]).not.toContain('sha256sum');
-    expect(scripts[0]).toContain('if [ -L /a ]');
-    const followed = answer(stat.probe!({ path: '/a', follow: true }, planContext()), { stdout: ABSENT });
-    expect(followed.scripts[0]).not.toContain('then t=link');
+  it('tells a link, a set-uid directory and absence apart', () => {
+    const link = decide(stat, { path: '/l' }, statFields('a1ff', { link: ['t', '/etc/t'] })).result?.stat;
+    expect(link).toMatchObject({ islnk: true, isreg: false, lnk_target: 't', lnk_source: '/etc/t' });
+    expect(decide(stat, { path: '/d' }, statFields('41c9')).result?.stat).toMatchObject({ isdir: true, mode: '0711', isuid: false });
+    expect(decide(stat, { path: '/d' }, statFields('49c9')).result?.stat).toMatchObject({ isdir: true, mode: '4711', isuid: true });
+    expect(decide(stat, { path: '/none' }, ABSENT)).toMatchObject({ changed: false, msg: 'absent', result: { stat: { exists: false } } });
+  });
+
+  it('asks for the checksum (with its algorithm) and the MIME type only when wanted, and follows links only when told', () => {
+    const { scripts } = answer(stat.probe!({ path: '/a', get_checksum: false, get_mime: false }, planContext()), { stdout: ABSENT });
+    expect(scripts[0]).not.toMatch(/sum </);
+    expect(scripts[0]).not.toContain('file -b');
+    expect(scripts[0]).toContain("stat -c '");
+    expect(answer(stat.probe!({ path: '/a', checksum_algorithm: 'sha256' }, planContext()), { stdout: ABSENT }).scripts[0]).toContain('sha256sum < /a');
+    expect(answer(stat.probe!({ path: '/a', follow: true }, planContext()), { stdout: ABSENT }).scripts[0]).toContain('stat -L -c');
   });
 });
 

@@ -222,12 +222,27 @@ describe('command and shell', () => {
 
   it('no argv is read by a shell: words are quoted; shell keeps the line; stdin gets its newline', () => {
     const out = command.plan({ cmd: "echo 'a b' $HOME", stdin: 'hi' }, {}, planContext());
-    expect(out.steps?.[0]).toMatchObject({ kind: 'run', script: "echo 'a b' '$HOME'", stdin: 'hi\n' });
-    expect(command.plan({ argv: ['ls', '-l', 'a b'] }, {}, planContext()).steps?.[0]).toMatchObject({ script: "ls -l 'a b'" });
+    expect(out.steps?.[0]).toMatchObject({ kind: 'run', what: "echo 'a b' '$HOME'", stdin: 'hi\n' });
+    expect((out.steps?.[0] as RunStep | undefined)?.script.split('\n').at(-1)).toBe("echo 'a b' '$HOME'");
+    expect(command.plan({ argv: ['ls', '-l', 'a b'] }, {}, planContext()).steps?.[0]).toMatchObject({ what: "ls -l 'a b'" });
     expect(shell.plan({ cmd: 'echo $HOME | wc -c', executable: '/bin/bash' }, {}, planContext()).steps?.[0]).toMatchObject({
       script: "/bin/bash -c 'echo $HOME | wc -c'",
     });
-    expect(command.plan({}, {}, planContext())).toMatchObject({ failed: true });
+    expect(command.plan({}, {}, planContext())).toMatchObject({ failed: true, msg: 'no command given', result: { rc: 256 } });
+    expect(command.plan({ cmd: 'ls', argv: ['ls'] }, {}, planContext())).toMatchObject({ failed: true, msg: 'only command or argv can be given, not both' });
+  });
+
+  it("as Ansible's command: a program not found is rc 2 with Python's message, executable only warns", () => {
+    const out = command.plan({ cmd: 'nosuchprogram --x', executable: '/bin/bash' }, {}, planContext());
+    const step = out.steps?.[0] as RunStep;
+    expect(step.script).toContain('command -v nosuchprogram >/dev/null ||');
+    const missing = step.result!({ rc: 127, stdout: '', stderr: '__engine_command_not_found__\n', seconds: 0 });
+    expect(missing).toMatchObject({ rc: 2, failed: true, stdout: '', stderr: '', msg: "[Errno 2] No such file or directory: b'nosuchprogram'" });
+    expect(missing.warnings).toEqual([
+      `As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '/bin/bash'.`,
+    ]);
+    // A program that is found and exits 127 itself is that program's failure.
+    expect(step.result!({ rc: 127, stdout: '', stderr: 'its own error\n', seconds: 0 })).toMatchObject({ rc: 127, stderr: 'its own error' });
   });
 
   it('the result is what Ansible registers; a non-zero exit is a failed task', () => {
@@ -306,6 +321,22 @@ describe('setup', () => {
       'root',
       '6.1.0',
       'x86_64',
+      'Linux',
+      '0',
+      '0',
+      '/root',
+      '/bin/bash',
+      '#1 SMP Debian',
+      '## date',
+      '1700000000 +0100 CET',
+      '## pkg',
+      'apt-get',
+      '## selinux',
+      'disabled',
+      '## python',
+      '/usr/bin/python3 3 11 2 final 0',
+      '## env',
+      Buffer.from('HOME=/root\0A=b=c\0').toString('base64'),
     ].join('\n');
     const facts = decide(setup, {}, [{ stdout: out }]).facts?.ansible_facts as Record<string, unknown>;
     expect(facts).toMatchObject({
@@ -321,7 +352,42 @@ describe('setup', () => {
       default_ipv4: { address: '10.0.0.5', prefix: '24', interface: 'eth0', gateway: '10.0.0.1' },
       time_synchronized: true,
       service_mgr: 'systemd',
+      system: 'Linux',
+      user_dir: '/root',
+      user_uid: 0,
+      pkg_mgr: 'apt',
+      domain: 'lan',
+      selinux: { status: 'disabled' },
+      python: { executable: '/usr/bin/python3', version: { major: 3, minor: 11, micro: 2, releaselevel: 'final', serial: 0 } },
+      python_version: '3.11.2',
+      env: { HOME: '/root', A: 'b=c' },
+      date_time: {
+        epoch: '1700000000',
+        date: '2023-11-14',
+        time: '23:13:20',
+        tz: 'CET',
+        tz_offset: '+0100',
+        iso8601: '2023-11-14T22:13:20Z',
+        weekday: 'Tuesday',
+      },
     });
     expect(facts.mounts).toEqual([{ device: '/dev/sda1', mount: '/', size_total: 1024000, size_used: 512000, size_available: 512000 }]);
+    // The module's own result names them with the ansible_ prefix, as Ansible's setup returns them.
+    expect(decide(setup, {}, [{ stdout: out }]).result?.ansible_facts).toMatchObject({ ansible_system: 'Linux', ansible_hostname: 'pbx01' });
+    // gather_subset: min always; hardware and network only when asked; filter by glob.
+    const min = decide(setup, { gather_subset: ['!all'] }, [{ stdout: out }]).facts?.ansible_facts as Record<string, unknown>;
+    expect(min).toHaveProperty('distribution', 'Debian');
+    expect(min).not.toHaveProperty('mounts');
+    expect(min).not.toHaveProperty('default_ipv4');
+    const network = decide(setup, { gather_subset: 'network' }, [{ stdout: out }]).facts?.ansible_facts as Record<string, unknown>;
+    expect(network).toHaveProperty('default_ipv4');
+    expect(network).not.toHaveProperty('memtotal_mb');
+    expect(Object.keys(decide(setup, { filter: 'ansible_distribution*' }, [{ stdout: out }]).facts?.ansible_facts as object).sort()).toEqual([
+      'distribution',
+      'distribution_id',
+      'distribution_major_version',
+      'distribution_release',
+      'distribution_version',
+    ]);
   });
 });

@@ -76,11 +76,20 @@ const NUMERIC_ATTRIBUTE = /((?:^|[^\w.])[A-Za-z_]\w*|[\])])\.(\d+)\b/g;
  * it. Inside {{ }} and {% %}, outside string literals, it becomes the subscript.
  */
 export function numericAttributes(source: string): string {
-  if (!/\.\d/.test(source)) return source;
+  if (!/\.(?:\d|(?:null|none|true|false)\b)/i.test(source)) return source;
   return source.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (tag) =>
     tag
       .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
-      .map((part, i) => (i % 2 ? part : part.replace(NUMERIC_ATTRIBUTE, (_m, owner: string, index: string) => `${owner}[${index}]`)))
+      .map((part, i) =>
+        i % 2
+          ? part
+          : part
+              .replace(NUMERIC_ATTRIBUTE, (_m, owner: string, index: string) => `${owner}[${index}]`)
+              // `foo.null`, `d.true`: attributes that nunjucks would read as its literals.
+              .replace(LITERAL_ATTRIBUTE, (_m, owner: string, name: string) => `${owner}['${name}']`),
+      )
       .join(''),
   );
 }
+
+const LITERAL_ATTRIBUTE = /([\w\])])\.(null|none|true|false|None|True|False)\b/g;

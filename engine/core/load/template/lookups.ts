@@ -57,10 +57,17 @@ function controllerCommand(term: unknown): string {
   }
 }
 
-/** Where a relative file is looked for: the role's `sub` dir and the role, then the playbook's. */
+/**
+ * Where a relative file is looked for, as Ansible's path_dwim_relative_stack: in each directory of
+ * ansible_search_path (the role, the task file's directory) its `sub` dir and itself, then the
+ * playbook's.
+ */
 function searchPaths(ctx: LookupContext, sub: 'files' | 'templates' | 'vars'): string[] {
-  const dirs = [ctx.variable('role_path'), ctx.variable('playbook_dir')].filter((d): d is string => typeof d === 'string');
-  return dirs.flatMap((d) => [join(d, sub), d]);
+  const stack = ctx.variable('ansible_search_path');
+  const dirs = [...(Array.isArray(stack) ? stack : [ctx.variable('role_path')]), ctx.variable('playbook_dir')].filter(
+    (d): d is string => typeof d === 'string',
+  );
+  return [...new Set(dirs)].flatMap((d) => [join(d, sub), d]);
 }
 
 function findFile(name: string, ctx: LookupContext, sub: 'files' | 'templates' | 'vars'): string | undefined {

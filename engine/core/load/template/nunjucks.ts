@@ -1,7 +1,7 @@
 // What nunjucks needs to read Ansible's Jinja2: a compiler patch, and the names a template reads
 // (from nunjucks' own parse tree, for "undefined variable" messages and lazy variables).
 import { pythonMethod } from './python';
-import { pythonStr } from './pyrepr';
+import { pythonEqual, pythonStr } from './pyrepr';
 
 /**
  * Places where nunjucks and Jinja2 disagree and Ansible users notice.
@@ -37,6 +37,52 @@ export function fixTestArguments(): void {
   runtime.jinjaConcat = (a: unknown, b: unknown) => pythonStr(a) + pythonStr(b);
   Compiler.prototype.compileConcat = binaryCall('jinjaConcat');
   Compiler.prototype.compileAdd = binaryCall('jinjaAdd');
+  // Python compares lists and dicts by value (`a + b == ['x', 'y']`), JavaScript by reference;
+  // `a < b < c` is `a < b and b < c`; `x in list` finds an equal value, not the same object.
+  runtime.jinjaCompare = pythonCompare;
+  Compiler.prototype.compileCompare = function compileCompare(this: any, node: any, frame: unknown) {
+    const operands = [node.expr, ...node.ops.map((op: any) => op.expr)];
+    this._emit('(');
+    node.ops.forEach((op: any, i: number) => {
+      if (i > 0) this._emit(' && ');
+      this._emit(`runtime.jinjaCompare(${JSON.stringify(op.type)}, `);
+      this.compile(operands[i], frame);
+      this._emit(', ');
+      this.compile(operands[i + 1], frame);
+      this._emit(')');
+    });
+    this._emit(')');
+  };
+  const inOperator = runtime.inOperator as (key: unknown, val: unknown) => boolean;
+  runtime.inOperator = (key: unknown, val: unknown) => (Array.isArray(val) ? val.some((v) => pythonEqual(key, v)) : inOperator(key, val));
+}
+
+/** Python's ordering of lists: item by item, then by length. */
+function pythonLess(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (!pythonEqual(a[i], b[i])) return pythonLess(a[i], b[i]);
+    return a.length < b.length;
+  }
+  return (a as number) < (b as number);
+}
+
+function pythonCompare(op: string, a: unknown, b: unknown): boolean {
+  switch (op) {
+    case '==':
+    case '===':
+      return pythonEqual(a, b);
+    case '!=':
+    case '!==':
+      return !pythonEqual(a, b);
+    case '<':
+      return pythonLess(a, b);
+    case '>':
+      return pythonLess(b, a);
+    case '<=':
+      return pythonLess(a, b) || pythonEqual(a, b);
+    default:
+      return pythonLess(b, a) || pythonEqual(a, b);
+  }
 }
 
 /** A compiler method that emits `runtime.NAME(left, right)` for a binary operator's node. */

@@ -78,3 +78,120 @@ export function pythonStr(value: unknown): string {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !isDict(value)) return String(value);
   return pythonRepr(value);
 }
+
+/**
+ * Python's ast.literal_eval of a rendered string, as Ansible converts a template's text output
+ * that starts with `[` or `{`, or is True/False (`"[{{ a }}, {{ b }}]"` is a list there):
+ * strings, numbers, True/False/None (and JSON's names for them), lists, tuples, dicts. Anything else: undefined (the text
+ * stays text).
+ */
+export function literalEval(text: string): { value: unknown } | undefined {
+  let i = 0;
+  const fail = (): never => {
+    throw new SyntaxError('not a literal');
+  };
+  const space = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const expect = (c: string) => {
+    space();
+    if (text[i] !== c) fail();
+    i++;
+  };
+  const items = (close: string): unknown[] => {
+    const out: unknown[] = [];
+    space();
+    while (text[i] !== close) {
+      out.push(value());
+      space();
+      if (text[i] === ',') i++;
+      else if (text[i] !== close) fail();
+      space();
+    }
+    i++;
+    return out;
+  };
+  const str = (): string => {
+    const q = text[i++];
+    let out = '';
+    while (text[i] !== q) {
+      if (i >= text.length || text[i] === '\n') fail();
+      if (text[i] === '\\') {
+        const e = text[++i];
+        const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+        if (e in simple) out += simple[e];
+        else if (e === 'x' || e === 'u') {
+          const n = e === 'x' ? 2 : 4;
+          out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 1 + n), 16));
+          i += n;
+        } else out += `\\${e}`;
+        i++;
+      } else out += text[i++];
+    }
+    i++;
+    return out;
+  };
+  const value = (): unknown => {
+    space();
+    const c = text[i];
+    if (c === '[') {
+      i++;
+      return items(']');
+    }
+    if (c === '(') {
+      i++;
+      return tuple(...items(')'));
+    }
+    if (c === '{') {
+      i++;
+      const out: Record<string, unknown> = {};
+      space();
+      while (text[i] !== '}') {
+        const key = value();
+        if (typeof key !== 'string' && typeof key !== 'number') fail();
+        expect(':');
+        out[String(key)] = value();
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] !== '}') fail();
+        space();
+      }
+      i++;
+      return out;
+    }
+    if (c === "'" || c === '"') {
+      let s = str();
+      // Adjacent literals concatenate, as in Python.
+      for (space(); text[i] === "'" || text[i] === '"'; space()) s += str();
+      return s;
+    }
+    // JSON's true, false and null too, as Ansible's Json2Python reads them.
+    const word = /^(?:True|False|None|true|false|null|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\w.])/.exec(text.slice(i));
+    if (!word) fail();
+    i += word![0].length;
+    const names: Record<string, unknown> = { True: true, true: true, False: false, false: false, None: null, null: null };
+    return word![0] in names ? names[word![0]] : Number(word![0]);
+  };
+  try {
+    const result = value();
+    space();
+    return i === text.length ? { value: result } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Python's `==`: lists and dicts by their items, True equal to 1, '1' not equal to 1. */
+export function pythonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined) return false;
+  if (typeof a === 'boolean' || typeof b === 'boolean') return (typeof a === 'number' || typeof b === 'number') && Number(a) === Number(b);
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pythonEqual(x, b[i]));
+  if (typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a as object);
+    const vb = b as Record<string, unknown>;
+    return ka.length === Object.keys(vb).length && ka.every((k) => k in vb && pythonEqual((a as Record<string, unknown>)[k], vb[k]));
+  }
+  // A string object (nunjucks' SafeString) against a string.
+  return typeof a !== 'number' && typeof b !== 'number' && String(a) === String(b) && typeof a !== typeof b && (a instanceof String || b instanceof String);
+}

@@ -5,6 +5,8 @@ import type { Environment, Template } from 'nunjucks';
 import { InputError, type SourcePos } from '../../errors';
 import { addAnsibleFilters, callArgs, toBool } from '../filters';
 import { BUILTIN_FILTERS } from '../filters-builtin';
+import { pythonDateTime, pythonStrftime } from '../../pytime';
+import { literalEval } from './pyrepr';
 import { numericAttributes, separateDictBraces, singleExpression, withSlices } from './jinja';
 import { type LookupContext, lookupValue, runLookup } from './lookups';
 import { fixTestArguments, referencedNames } from './nunjucks';
@@ -44,6 +46,13 @@ export class Templar implements ValueRenderer {
     this.env.addGlobal('query', query);
     this.env.addGlobal('q', query);
     this.env.addGlobal('omit', OMIT);
+    // Ansible's now(utc=False, fmt=None): the moment formatted, or as str(datetime) prints it.
+    this.env.addGlobal('now', (...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      const utc = toBool(keywords.utc ?? args[0] ?? false);
+      const fmt = keywords.fmt ?? args[1];
+      return fmt === undefined || fmt === null ? pythonDateTime(new Date(), utc) : pythonStrftime(String(fmt), new Date(), utc);
+    });
     // Jinja2's capitalised literals (nunjucks knows only true, false and none).
     for (const [name, value] of [
       ['True', true],
@@ -136,12 +145,18 @@ export class Templar implements ValueRenderer {
     return value;
   }
 
-  /** A string that is one `{{ expr }}` keeps the expression's type (list, number, bool). */
+  /**
+   * A string that is one `{{ expr }}` keeps the expression's type (list, number, bool); other
+   * output that reads as a Python list, dict or boolean becomes one, as Ansible's templating
+   * converts it (`"[{{ a }}, {{ b }}]"`, a folded `>` scalar with one expression).
+   */
   renderString(text: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
     if (!TEMPLATE_MARK.test(text)) return text;
     const single = singleExpression(text);
     if (single !== undefined) return this.expression(single, scope, where, pos);
-    return this.run(text, scope, where, pos);
+    const out = this.run(text, scope, where, pos);
+    if (out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False') return literalEval(out)?.value ?? out;
+    return out;
   }
 
   expression(expr: string, scope: VarScope, where: string, pos?: SourcePos): unknown {

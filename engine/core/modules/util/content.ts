@@ -1,5 +1,7 @@
 // The shared core of copy and template: compare wanted content with the remote file, diff, write.
-import type { Diff, Outcome, Query } from '../types';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { type Diff, type Outcome, Query } from '../types';
 import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs';
 import { type RemoteStat, sha256, statQuery } from './remote';
 import { runStep, writeStep } from './steps';
@@ -15,8 +17,41 @@ export const contentProperties = {
   ...attrProperties,
 };
 
-export function probeContent(dest: string): Query<RemoteStat> {
+function probeContent(dest: string): Query<RemoteStat> {
   return statQuery(dest, { checksum: true, content: true, contentLimit: DIFF_LIMIT, follow: true });
+}
+
+/** The file a copy or template writes, and what is there now. */
+export interface Target {
+  path: string;
+  stat: RemoteStat;
+}
+
+/**
+ * As Ansible's copy and template: a dest that ends in / or is a directory means the file named
+ * `name` (the source's base name) inside it; the look follows into it.
+ */
+export function probeTarget(dest: string, name: string | undefined): Query<Target> {
+  if (name !== undefined && dest.endsWith('/')) return probeContent(join(dest, name)).map((stat) => ({ path: join(dest, name), stat }));
+  return new Query(probeContent(dest).script, (res) => {
+    const stat = probeContent(dest).parse(res) as RemoteStat;
+    if (stat.type !== 'directory' || name === undefined) return { path: dest, stat };
+    return probeContent(join(dest, name)).map((inner) => ({ path: join(dest, name), stat: inner }));
+  });
+}
+
+/** What Ansible's copy and template return about the file: checksum is sha1, as theirs. */
+function contentResult(path: string, content: Buffer, want: Attrs): Record<string, unknown> {
+  return {
+    dest: path,
+    checksum: createHash('sha1').update(content).digest('hex'),
+    md5sum: createHash('md5').update(content).digest('hex'),
+    size: content.length,
+    state: 'file',
+    ...(want.mode !== undefined ? { mode: normalizeMode(want.mode) } : {}),
+    ...(want.owner !== undefined ? { owner: want.owner } : {}),
+    ...(want.group !== undefined ? { group: want.group } : {}),
+  };
 }
 
 function isText(data: Buffer): boolean {
@@ -56,7 +91,7 @@ export function planContent(want: ContentWant, found: RemoteStat): Outcome {
       beforeHeader: `${want.dest} (attributes)`,
       afterHeader: `${want.dest} (attributes)`,
     });
-  const result = { dest: want.dest, checksum: sha256(want.content), size: want.content.length };
+  const result = contentResult(want.dest, want.content, want);
   if (!contentChanges && !attrs.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
   return {
     changed: true,
