@@ -436,3 +436,54 @@ subelements = {{ users | subelements('groups') }} {{ users | subelements('extra.
   expect(results.engine['ini.txt']).toBe(results.ansible['ini.txt']);
   expect(results.engine['ini.txt']).toContain('interp = /srv/data 100% /srv');
 });
+
+it('looped includes, handlers that include, set_fact seen by the next item, Python comparisons, !unsafe and text read back as a literal: as under ansible-playbook', async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'step.yml': `- copy: { content: "{{ item }} {{ ansible_loop.index }}/{{ ansible_loop.length }} {{ outer }}\\n", dest: "{{ out }}/step-{{ item }}" }
+`,
+    'handler.yml': `- copy: { content: "handled\\n", dest: "{{ out }}/handled" }
+`,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  vars:
+    outer: kept
+    raw: !unsafe '{{ not_templated }}'
+    l: [1, 'a']
+  handlers:
+    - name: by include
+      include_tasks: handler.yml
+  tasks:
+    - include_tasks: step.yml
+      loop: [a, b]
+      loop_control: { extended: true }
+    - set_fact: { acc: "{{ acc | default([]) + [item] }}" }
+      loop: [1, 2, 3]
+    - set_fact:
+        folded: >
+          {{ ['x'] + ['y'] }}
+        number: "{{ 5 }}\\n"
+        json_text: "{{ l | to_json }}\\n"
+        flag: "{{ true }}\\n"
+        built: "[{{ 1 }}, 2]"
+        nothing: "{{ {'a': 1}.get('b') }}"
+        unset: "{{ none_var }}"
+      vars: { none_var: null }
+    - command: /bin/true
+      notify: by include
+    - copy:
+        dest: "{{ out }}/values"
+        content: |
+          {{ acc }} {{ folded }} {{ folded is string }} {{ number is string }} {{ json_text is string }} {{ flag is boolean }} {{ built[1] }}
+          {{ nothing == '' }} {{ unset is none }} {{ raw }}
+          {{ [(['b'] + ['a']) | unique | sort == ['a', 'b'], [1, [2]] == [1, [2]], '1' == 1, true == 1, [2] in [[2]], 1 < 2 < 3, 3 > 2 > 2, [1, 2] < [1, 3]] }}
+          {{ [1, 2] | union([2, 3]) }} {{ [{'a': 1}, {'a': 1}] | unique }} {{ ['a', 'A'] | unique }} {{ 'abc' is contains('b') }} {{ [1] is issubset([1, 2]) }}
+    - copy: { content: "{{ l }}\\n", dest: "{{ out }}/list-content" }
+`,
+  });
+  const results = await filesOfBothTools(dir);
+  expect(results.engine).toEqual(results.ansible);
+  expect(Object.keys(results.engine).sort()).toEqual(['handled', 'list-content', 'step-a', 'step-b', 'values']);
+  expect(results.engine['step-b']).toBe('b 2/2 kept\n');
+  expect(results.engine.values.split('\n')[1]).toBe('True True {{ not_templated }}');
+});

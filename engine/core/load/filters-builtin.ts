@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { globRegExp } from '../glob';
 import { pythonStrftime } from '../pytime';
 import { callArgs, toBool } from './filters';
-import { type PyTuple, tuple } from './template/pyrepr';
+import { type PyTuple, pythonEqual, tuple } from './template/pyrepr';
 
 type Filter = (...args: any[]) => unknown;
 
@@ -222,7 +222,11 @@ export const BUILTIN_FILTERS: Record<string, Filter> = {
     const { args, keywords } = callArgs(raw);
     return humanToBytes(value, (keywords.default_unit ?? args[0]) as string | undefined, Boolean(keywords.isbits ?? args[1] ?? false));
   },
-  symmetric_difference: (a: unknown[], b: unknown[]) => [...new Set([...a.filter((x) => !b.includes(x)), ...b.filter((x) => !a.includes(x))])],
+  symmetric_difference: (a: unknown[], b: unknown[]) => {
+    const only = (x: unknown[], y: unknown[]) => x.filter((i) => !y.some((j) => pythonEqual(i, j)));
+    const both = [...only(a, b), ...only(b, a)];
+    return both.filter((x, i) => both.findIndex((y) => pythonEqual(x, y)) === i);
+  },
   log: (x: number, base = Math.E) => Math.log(x) / Math.log(base),
   pow: (x: number, y: number) => x ** y,
   root: (x: number, base = 2) => (base === 2 ? Math.sqrt(x) : x ** (1 / base)),

@@ -28,7 +28,7 @@ function pythonJsonString(s: string): string {
  * (`,` before a newline when indented), keys sorted on request. Text written with these filters is
  * then byte-identical with what Ansible writes.
  */
-function pythonJson(value: unknown, options: { indent?: number; sortKeys?: boolean } = {}, level = 0): string {
+export function pythonJson(value: unknown, options: { indent?: number; sortKeys?: boolean } = {}, level = 0): string {
   const { indent, sortKeys } = options;
   const inner = indent === undefined ? '' : `\n${' '.repeat(indent * (level + 1))}`;
   const outer = indent === undefined ? '' : `\n${' '.repeat(indent * level)}`;
@@ -132,6 +132,7 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   issuperset: (a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => pythonEqual(x, y))),
   none: (v: unknown) => v === null,
   nan: (v: unknown) => typeof v === 'number' && Number.isNaN(v),
+  isnan: (v: unknown) => typeof v === 'number' && Number.isNaN(v),
   any: (v: unknown[]) => v.some((x) => Boolean(x)),
   all: (v: unknown[]) => v.every((x) => Boolean(x)),
   sequence: (v: unknown) => Array.isArray(v) || typeof v === 'string' || isDict(v),
@@ -153,6 +154,38 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   truthy: (v: unknown) => toBool(v),
   falsy: (v: unknown) => !toBool(v),
 };
+
+/** What Python iterates: a list's items, a string's characters, a dict's keys; else Python's TypeError. */
+export function iterate(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (isDict(v)) return Object.keys(v);
+  throw new Error(
+    `'${v === null ? 'NoneType' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v}' object is not iterable`,
+  );
+}
+
+/**
+ * Ansible's unique: Jinja2's (case-insensitive unless told, by attribute) for items Python can
+ * hash; for lists of dicts or lists, the first of each equal value, unless case_sensitive=False or
+ * an attribute was asked for, which only Jinja2's can do.
+ */
+function unique(v: unknown, caseSensitive?: unknown, attribute?: string): unknown[] {
+  const items = iterate(v);
+  const keys = attribute === undefined ? items : items.map((x) => attr(x, attribute));
+  if (!keys.every((x) => x === null || typeof x !== 'object')) {
+    if (caseSensitive === false || attribute !== undefined)
+      throw new Error("Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support the parameters supplied");
+    return items.filter((x, i) => items.findIndex((y) => pythonEqual(x, y)) === i);
+  }
+  const seen: unknown[] = [];
+  return items.filter((_x, i) => {
+    const k = typeof keys[i] === 'string' && !toBool(caseSensitive ?? false) ? (keys[i] as string).toLowerCase() : keys[i];
+    if (seen.some((s) => pythonEqual(s, k))) return false;
+    seen.push(k);
+    return true;
+  });
+}
 
 function selectBy(list: unknown[], keep: boolean, env: Environment, path: string | undefined, testName?: string, ...args: unknown[]) {
   const nunjucksTests = env as unknown as { getTest(n: string): (v: unknown, ...a: unknown[]) => boolean };
@@ -184,7 +217,17 @@ export function addAnsibleFilters(env: Environment): void {
       (Array.isArray(v) ? v : typeof v === 'string' ? [...v] : Object.keys(v ?? {}))
         .map((item) => pythonStr(attribute === undefined ? item : attr(item, attribute)))
         .join(String(sep)),
-    float: (v: unknown) => Number.parseFloat(String(v)) || 0,
+    // Jinja2's: Python's float() of it ('nan' and 'inf' included), else the default.
+    float: (v: unknown, fallback = 0) => {
+      if (typeof v === 'number') return v;
+      if (typeof v === 'boolean') return Number(v);
+      const text = String(v).trim().toLowerCase();
+      const special: Record<string, number> = { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, infinity: Number.POSITIVE_INFINITY };
+      const sign = text.startsWith('-') ? -1 : 1;
+      const bare = text.replace(/^[-+]/, '');
+      if (bare in special) return sign * special[bare];
+      return /^(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/.test(bare.replace(/_/g, '')) ? sign * Number(bare.replace(/_/g, '')) : fallback;
+    },
     regex_replace: (v: string, re: string, rep = '', ignorecase = false) =>
       String(v ?? '').replace(new RegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),
     regex_search: (v: string, re: string) => String(v ?? '').match(new RegExp(re))?.[0] ?? null,
@@ -194,10 +237,21 @@ export function addAnsibleFilters(env: Environment): void {
     dirname: (v: string) => posix.dirname(String(v)),
     dict2items: (v: Dict, key = 'key', value = 'value') => Object.entries(v ?? {}).map(([k, x]) => ({ [key]: k, [value]: x })),
     items2dict: (v: Dict[], key = 'key', value = 'value') => Object.fromEntries((v ?? []).map((i) => [i[key], i[value]])),
-    unique: (v: unknown[]) => [...new Set(v ?? [])],
-    union: (a: unknown[], b: unknown[]) => [...new Set([...(a ?? []), ...(b ?? [])])],
-    intersect: (a: unknown[], b: unknown[]) => (a ?? []).filter((x) => (b ?? []).includes(x)),
-    difference: (a: unknown[], b: unknown[]) => (a ?? []).filter((x) => !(b ?? []).includes(x)),
+    unique: (v: unknown, ...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      return unique(v, keywords.case_sensitive ?? args[0], (keywords.attribute ?? args[1]) as string | undefined);
+    },
+    union: (a: unknown[], b: unknown[]) => unique([...iterate(a), ...iterate(b)], true),
+    intersect: (a: unknown[], b: unknown[]) =>
+      unique(
+        iterate(a).filter((x) => iterate(b).some((y) => pythonEqual(x, y))),
+        true,
+      ),
+    difference: (a: unknown[], b: unknown[]) =>
+      unique(
+        iterate(a).filter((x) => !iterate(b).some((y) => pythonEqual(x, y))),
+        true,
+      ),
     flatten: (v: unknown[], levels = Infinity) => (v ?? []).flat(levels as number),
     min: (v: number[]) => Math.min(...v),
     max: (v: number[]) => Math.max(...v),

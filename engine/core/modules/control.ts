@@ -66,7 +66,8 @@ export const debug: Module<{ msg?: unknown; var?: string; verbosity?: number }> 
       return { changed: false, msg: `${args.var} = ${JSON.stringify(value)}`, result: { [args.var]: value } };
     }
     const msg = args.msg === undefined ? 'Hello world!' : args.msg;
-    return { changed: false, msg: typeof msg === 'string' ? msg : JSON.stringify(msg) };
+    // The message registers as the value it is (a list stays a list), as Ansible's debug.
+    return { changed: false, msg: typeof msg === 'string' ? msg : JSON.stringify(msg), result: { msg } };
   },
 };
 

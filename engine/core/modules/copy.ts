@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { quotePath } from '../connection/quote';
+import { pythonJson } from '../load/filters';
+import { pythonStr } from '../load/template/pyrepr';
 import { type Module, type Outcome, Query } from './types';
 import { type Attrs, attrChanges, normalizeMode } from './util/attrs';
 import { contentProperties, planContent, probeTarget, type Target } from './util/content';
@@ -12,7 +14,7 @@ import { runStep } from './util/steps';
 interface CopyArgs extends Attrs {
   dest: string;
   src?: string;
-  content?: string;
+  content?: unknown;
   backup?: boolean;
   force?: boolean;
   validate?: string;
@@ -73,6 +75,11 @@ function planRemoteCopy(args: CopyArgs, found: Found): Outcome {
   };
 }
 
+/** As Ansible's copy action: a list or dict is written as Python's json.dumps writes it. */
+function contentText(content: unknown): string {
+  return Array.isArray(content) || (content !== null && typeof content === 'object') ? pythonJson(content) : pythonStr(content);
+}
+
 export const copy: Module<CopyArgs, Found> = {
   name: 'copy',
   freeForm: 'kv',
@@ -82,7 +89,7 @@ export const copy: Module<CopyArgs, Found> = {
     properties: {
       dest: { type: 'string', description: 'Remote path. Ending in /, or an existing directory: the file of the same name in it.' },
       src: { type: 'string', description: 'Local file, looked up in files/ of the role, then the playbook (with remote_src: a path on the host).' },
-      content: { type: 'string', description: 'Inline content (instead of src).' },
+      content: { description: 'Inline content (instead of src); a list or mapping is written as JSON, as Ansible does.' },
       remote_src: { type: 'boolean', description: 'src is a file on the host, copied there.' },
       ...contentProperties,
     },
@@ -93,7 +100,7 @@ export const copy: Module<CopyArgs, Found> = {
   plan(args, found, ctx) {
     if ((args.src === undefined) === (args.content === undefined)) return { changed: false, failed: true, msg: 'copy needs exactly one of src or content' };
     if (args.remote_src) return planRemoteCopy(args, found);
-    const content = args.content !== undefined ? Buffer.from(String(args.content)) : readFileSync(ctx.findLocal('files', args.src!));
+    const content = args.content !== undefined ? Buffer.from(contentText(args.content)) : readFileSync(ctx.findLocal('files', args.src!));
     return planContent({ ...args, dest: found.path, content }, found.stat);
   },
 };

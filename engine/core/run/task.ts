@@ -365,6 +365,15 @@ export function loopItems(values: TaskValues): unknown[] | undefined {
  * always prints them); for a warning or a predicted wait its message; for debug only its message
  * or variable.
  */
+/** A `when` that reads no loop variable, evaluated without one; undefined when it cannot be. */
+function whenHoldsWithoutItem(values: TaskValues): boolean | undefined {
+  try {
+    return values.all('when', values.task.when);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The variables one loop item sets: the loop variable, the index variable, ansible_loop. */
 export function loopVarsOf(task: Task, items: unknown[], index: number, item: unknown): Vars {
   const loopVar = task.loopControl.loop_var ?? 'item';
@@ -462,7 +471,17 @@ async function runOnHost(
   report: (result: Result, item?: string) => void,
 ): Promise<{ result: Result; facts: Vars[] }> {
   const { task } = values;
-  const items = loopItems(values);
+  let items: unknown[] | undefined;
+  try {
+    items = loopItems(values);
+  } catch (err) {
+    // As Ansible: a loop that cannot be rendered is an error only for a host the task would run
+    // on (`with_items: "{{ later }}"` under a `when` that is false is skipped).
+    if (whenHoldsWithoutItem(values) !== false) throw err;
+    const skipped = { skipped: true, changed: false, msg: 'conditional result was false' };
+    report(skipped);
+    return { result: skipped, facts: [] };
+  }
   if (items === undefined) {
     if (!values.all('when', task.when)) {
       const skipped = { skipped: true, changed: false, msg: 'conditional result was false' };

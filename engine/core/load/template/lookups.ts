@@ -329,7 +329,8 @@ const PLUGINS: Record<string, Plugin> = {
       if ('default' in options) return options.default;
       throw new Error(`lookup('vars'): no variable named '${text(t)}'`);
     }),
-  varnames: (terms, _o, ctx) => terms.flatMap((t) => ctx.names().filter((n) => new RegExp(text(t)).test(n))),
+  // Python's re.match: from the start of the name.
+  varnames: (terms, _o, ctx) => terms.flatMap((t) => ctx.names().filter((n) => new RegExp(`^(?:${text(t)})`).test(n))),
   items: (terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])),
   list: (terms) => terms,
   indexed_items: (terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])).map((t, i) => [i, t]),
@@ -366,16 +367,29 @@ export function runLookup(name: string, terms: unknown[], options: Record<string
   return plugin(terms, options, ctx);
 }
 
-/** `lookup()`: the list, or (without wantlist) its strings joined by commas, as Ansible's. */
-export function lookupValue(name: string, terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown {
-  const { wantlist, errors, ...rest } = options;
-  let found: unknown[];
+/**
+ * `query()`: the list; with errors='ignore' or 'warn', a failing lookup is [] (undefined here, so
+ * that lookup() can tell it apart and give None), as Ansible's.
+ */
+function queryValue(name: string, terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown[] | undefined {
+  const { errors, ...rest } = options;
   try {
-    found = runLookup(name, terms, rest, ctx);
+    return runLookup(name, terms, rest, ctx);
   } catch (err) {
-    if (errors === 'ignore') return null;
+    if (errors === 'ignore' || errors === 'warn') return undefined;
     throw err;
   }
+}
+
+export function queryList(name: string, terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown[] {
+  return queryValue(name, terms, options, ctx) ?? [];
+}
+
+/** `lookup()`: the list, or (without wantlist) its strings joined by commas, as Ansible's. */
+export function lookupValue(name: string, terms: unknown[], options: Record<string, unknown>, ctx: LookupContext): unknown {
+  const { wantlist, ...rest } = options;
+  const found = queryValue(name, terms, rest, ctx);
+  if (found === undefined) return wantlist === true ? [] : null;
   if (wantlist === true) return found;
   if (found.every((v) => typeof v === 'string')) return found.join(',');
   return found.length === 1 ? found[0] : found;

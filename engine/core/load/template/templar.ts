@@ -6,9 +6,9 @@ import { InputError, type SourcePos } from '../../errors';
 import { addAnsibleFilters, callArgs, toBool } from '../filters';
 import { BUILTIN_FILTERS } from '../filters-builtin';
 import { pythonDateTime, pythonStrftime } from '../../pytime';
-import { literalEval } from './pyrepr';
+import { isDict, literalEval, pythonStr } from './pyrepr';
 import { numericAttributes, separateDictBraces, singleExpression, withSlices } from './jinja';
-import { type LookupContext, lookupValue, runLookup } from './lookups';
+import { type LookupContext, lookupValue, queryList } from './lookups';
 import { fixTestArguments, referencedNames } from './nunjucks';
 import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
 
@@ -41,7 +41,7 @@ export class Templar implements ValueRenderer {
     });
     const query = (name: string, ...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
-      return runLookup(name, args, keywords, current());
+      return queryList(name, args, keywords, current());
     };
     this.env.addGlobal('query', query);
     this.env.addGlobal('q', query);
@@ -153,10 +153,29 @@ export class Templar implements ValueRenderer {
   renderString(text: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
     if (!TEMPLATE_MARK.test(text)) return text;
     const single = singleExpression(text);
-    if (single !== undefined) return this.expression(single, scope, where, pos);
-    const out = this.run(text, scope, where, pos);
-    if (out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False') return literalEval(out)?.value ?? out;
-    return out;
+    if (single !== undefined) {
+      const value = this.expression(single, scope, where, pos);
+      // As Ansible's templating: None is printed as nothing, except for a bare variable's value
+      // (`"{{ unset }}"` stays None, `"{{ d.get('x') }}"` is '').
+      return value === null && !(single.trim() in scope.raw) ? '' : value;
+    }
+    // Jinja2 drops one final newline before Ansible looks at the output (and adds it back to text):
+    // `"{{ x }}\n"` is one expression's output too.
+    const oneBeforeNewline = text.endsWith('\n') ? singleExpression(text.slice(0, -1)) : undefined;
+    if (oneBeforeNewline !== undefined) return this.expressionThenNewline(oneBeforeNewline, scope, where, pos);
+    return asPythonLiteral(this.run(text, scope, where, pos));
+  }
+
+  /**
+   * `"{{ expr }}\n"`, as ansible-playbook gives it (compared in ansible-idioms.test.ts): a list,
+   * dict or boolean as it is, without the newline; text with it, read back when it starts with [
+   * or { unless a string filter (to_json, to_yaml, string, ...) made it; a number as text.
+   */
+  private expressionThenNewline(expr: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
+    const value = this.expression(expr, scope, where, pos);
+    if (Array.isArray(value) || isDict(value) || typeof value === 'boolean') return value;
+    const out = `${value === null || value === undefined ? '' : pythonStr(value)}\n`;
+    return typeof value === 'string' && !STRING_FILTER_LAST.test(expr) ? asPythonLiteral(out) : out;
   }
 
   expression(expr: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
@@ -196,6 +215,15 @@ function holdsUndefined(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(holdsUndefined);
   if (value !== null && typeof value === 'object' && value.constructor === Object) return Object.values(value).some(holdsUndefined);
   return false;
+}
+
+/** Ansible's STRING_TYPE_FILTERS, as the last filter of an expression. */
+const STRING_FILTER_LAST = /\|\s*(?:string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)\s*(?:\([^|]*\))?\s*$/;
+
+/** Ansible's conversion of template output that reads as a Python list, dict or boolean. */
+function asPythonLiteral(out: string): unknown {
+  if (out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False') return literalEval(out)?.value ?? out;
+  return out;
 }
 
 function templateError(err: Error, source: string, where: string, missing: string[], pos?: SourcePos): InputError {
