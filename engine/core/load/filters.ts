@@ -156,7 +156,7 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
 };
 
 /** What Python iterates: a list's items, a string's characters, a dict's keys; else Python's TypeError. */
-export function iterate(v: unknown): unknown[] {
+function iterate(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
   if (isDict(v)) return Object.keys(v);
