@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { quotePath } from '../connection/quote';
-import { pythonJson } from '../load/filters';
-import { pythonStr } from '../load/template/pyrepr';
+import { pythonJson } from '../pyjson';
 import { type Module, type Outcome, Query } from './types';
 import { type Attrs, attrChanges, normalizeMode } from './util/attrs';
 import { contentProperties, planContent, probeTarget, type Target } from './util/content';
@@ -75,9 +74,10 @@ function planRemoteCopy(args: CopyArgs, found: Found): Outcome {
   };
 }
 
-/** As Ansible's copy action: a list or dict is written as Python's json.dumps writes it. */
+/** As Ansible's copy action: a list or dict is written as Python's json.dumps writes it, a boolean as Python prints it. */
 function contentText(content: unknown): string {
-  return Array.isArray(content) || (content !== null && typeof content === 'object') ? pythonJson(content) : pythonStr(content);
+  if (Array.isArray(content) || (content !== null && typeof content === 'object')) return pythonJson(content);
+  return typeof content === 'boolean' ? (content ? 'True' : 'False') : String(content);
 }
 
 export const copy: Module<CopyArgs, Found> = {
