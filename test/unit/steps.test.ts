@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { apt } from '../../engine/core/modules/apt';
 import { ModuleError, type Outcome, Query, type Step } from '../../engine/core/modules/types';
-import { type Exec, probeWith, runSteps } from '../../engine/core/run/steps';
+import { commandOf, type Exec, probeWith, runSteps } from '../../engine/core/run/steps';
 import { planContext } from '../helpers/modules';
 
 /** An Exec that records each script and answers from a list of rules (first match wins). */
@@ -100,4 +100,10 @@ describe('steps', () => {
       { script: 'two', stdin: undefined, cwd: '/tmp' },
     ]);
   });
+});
+
+it('a write makes the missing parent directories only when asked (a file lineinfile or blockinfile creates)', () => {
+  const write = (makeParents?: boolean) => commandOf({ kind: 'write', path: '/srv/new dir/f', content: Buffer.from('x'), makeParents }).script;
+  expect(write(true)).toContain("[ -d '/srv/new dir' ] || mkdir -p -- '/srv/new dir'");
+  expect(write(false)).not.toContain('mkdir');
 });

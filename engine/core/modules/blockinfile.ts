@@ -13,7 +13,7 @@ interface BlockArgs extends TextEdit {
   insertbefore?: string;
 }
 
-/** The pure edit, exported for unit tests. */
+/** The pure edit, exported for unit tests; a change says what Ansible's blockinfile says. */
 export function editBlock(text: string, args: BlockArgs): { text: string; msg: string } {
   const marker = args.marker ?? '# {mark} ANSIBLE MANAGED BLOCK';
   const begin = marker.replace('{mark}', args.marker_begin ?? 'BEGIN');
@@ -26,18 +26,18 @@ export function editBlock(text: string, args: BlockArgs): { text: string; msg: s
   if (args.state === 'absent' || body.length === 0) {
     if (!present) return { text, msg: 'block already absent' };
     lines.splice(start, stop - start + 1);
-    return { text: fromLines(lines), msg: 'block removed' };
+    return { text: fromLines(lines), msg: 'Block removed' };
   }
   const wanted = [begin, ...body, end];
   if (present) {
     const current = lines.slice(start, stop + 1);
     if (current.join('\n') === wanted.join('\n')) return { text, msg: 'block already present' };
     lines.splice(start, stop - start + 1, ...wanted);
-    return { text: fromLines(lines), msg: 'block replaced' };
+    return { text: fromLines(lines), msg: 'Block inserted' };
   }
   const at = insertionIndex(lines, args);
   lines.splice(at, 0, ...wanted);
-  return { text: fromLines(lines), msg: 'block inserted' };
+  return { text: fromLines(lines), msg: 'Block inserted' };
 }
 
 export const blockinfile: Module<BlockArgs> = {

@@ -108,6 +108,8 @@ export interface WriteStep {
   backup?: boolean;
   /** A command run on a temporary copy first, %s its path (Ansible's validate). */
   validate?: string;
+  /** Make the file's missing parent directories first (lineinfile/blockinfile with create). */
+  makeParents?: boolean;
 }
 
 /** Work done from the controller (an API call): the one step that is code, not data. */

@@ -66,9 +66,11 @@ function writeScript(step: Omit<WriteStep, 'kind'>, backupName: string): string 
   const keep = [step.mode ? '' : `chmod --reference=${p} "$t"`, step.owner && step.group ? '' : `chown --reference=${p} "$t" 2>/dev/null || true`].filter(
     Boolean,
   );
+  const dir = quotePath(step.path.replace(/\/[^/]*$/, '') || '/');
   return [
     'set -e',
     'IFS= read -r want',
+    step.makeParents ? `[ -d ${dir} ] || mkdir -p -- ${dir}` : '',
     // A temp file a killed write left behind (its shell got no chance to clean up) goes first:
     // one run at a time per host (the run lock), so no other write of this path is under way.
     `for f in ${quotePath(tempPrefix)}*; do if [ -e "$f" ] || [ -L "$f" ]; then rm -f -- "$f"; fi; done`,

@@ -194,8 +194,22 @@ describe('lineinfile', () => {
     expect(out).toMatchObject({ changed: true, msg: 'line replaced' });
     expect(out.diff?.[0]).toMatchObject({ before: 'a=1\nb=2\n', after: 'a=1\nb=3\n' });
     expect(out.steps).toEqual([
-      { kind: 'write', path: '/etc/c', content: Buffer.from('a=1\nb=3\n'), mode: undefined, owner: undefined, group: undefined, backup: undefined },
+      {
+        kind: 'write',
+        path: '/etc/c',
+        content: Buffer.from('a=1\nb=3\n'),
+        mode: undefined,
+        owner: undefined,
+        group: undefined,
+        backup: undefined,
+        makeParents: false,
+      },
     ]);
+  });
+
+  it('create: a file made here gets its missing directories, as Ansible makes them', () => {
+    const out = decide(lineinfile, { path: '/etc/new/dir/c', line: 'x=1', create: true }, ABSENT);
+    expect(out.steps?.[0]).toMatchObject({ kind: 'write', path: '/etc/new/dir/c', content: Buffer.from('x=1\n'), makeParents: true });
   });
 
   it('nothing to do when the line is there; attributes alone are a chmod', () => {

@@ -28,7 +28,16 @@ export function planTextEdit(want: TextEdit, found: RemoteText, edit: (text: str
     msg: contentChanged ? msg : `attributes differ (${attrs.after.join(', ')})`,
     diff: contentChanged ? [contentDiff(want.path, Buffer.from(before), Buffer.from(after), found.stat.exists)] : [],
     steps: contentChanged
-      ? [writeStep(want.path, Buffer.from(after), { mode: normalizeMode(want.mode), owner: want.owner, group: want.group, backup: want.backup })]
+      ? [
+          writeStep(want.path, Buffer.from(after), {
+            mode: normalizeMode(want.mode),
+            owner: want.owner,
+            group: want.group,
+            backup: want.backup,
+            // As Ansible's: a file created here gets its missing directories too.
+            makeParents: !found.stat.exists,
+          }),
+        ]
       : [runStep(attrs.commands.join(' && '))],
   };
 }
