@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { literalEval, pythonEqual, pythonStr, tuple } from '../../engine/core/load/template/pyrepr';
+import { pythonRegExp } from '../../engine/core/pyregex';
 
 it('lists, dicts, strings with quotes, control and unicode characters, floats and None print as CPython prints them', () => {
   const values: unknown[] = [
@@ -37,4 +38,11 @@ it("compares as Python's ==: by value, True equal to 1, a string never equal to 
   expect(pythonEqual('1', 1)).toBe(false);
   expect(pythonEqual(null, undefined)).toBe(false);
   expect(pythonEqual([1, 2], [2, 1])).toBe(false);
+});
+
+it("reads Python's inline flags and named groups in regular expressions", () => {
+  expect(pythonRegExp('(?m)^b$').test('a\nb\nc')).toBe(true);
+  expect(pythonRegExp('^b$').test('a\nb\nc')).toBe(false);
+  expect(pythonRegExp('(?i)ABC').test('abc')).toBe(true);
+  expect('k=v'.replace(pythonRegExp('(?P<key>\\w+)=(?P=key)?'), '$<key>')).toBe('kv');
 });

@@ -5,6 +5,7 @@ import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { quote } from '../connection/quote';
 import { pythonJson } from '../pyjson';
 import { isDict, pythonEqual, pythonStr } from './template/pyrepr';
+import { pythonRegExp } from '../pyregex';
 
 type Dict = Record<string, unknown>;
 
@@ -76,6 +77,19 @@ function lstatOf(path: unknown): import('node:fs').Stats | undefined {
   return (require('node:fs') as typeof import('node:fs')).lstatSync(String(path), { throwIfNoEntry: false });
 }
 
+function sameFile(a: unknown, b: unknown): boolean {
+  const [x, y] = [statOf(a), statOf(b)];
+  return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
+}
+
+/** Python's os.path.ismount: another device than its parent's, or the same inode (/). */
+function isMount(p: unknown): boolean {
+  const self = lstatOf(p);
+  if (!self || self.isSymbolicLink()) return false;
+  const parent = statOf(posix.join(String(p), '..'));
+  return parent !== undefined && (parent.dev !== self.dev || parent.ino === self.ino);
+}
+
 const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   succeeded: (r: Dict) => !r?.failed,
   success: (r: Dict) => !r?.failed,
@@ -83,9 +97,12 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   failure: (r: Dict) => Boolean(r?.failed),
   changed: (r: Dict) => Boolean(r?.changed),
   skipped: (r: Dict) => Boolean(r?.skipped),
-  match: (v: string, re: string) => new RegExp(`^(?:${re})`).test(String(v)),
-  search: (v: string, re: string) => new RegExp(re).test(String(v)),
-  regex: (v: string, re: string) => new RegExp(re).test(String(v)),
+  match: (v: string, re: string) => {
+    const python = pythonRegExp(re);
+    return new RegExp(`^(?:${python.source})`, python.flags).test(String(v));
+  },
+  search: (v: string, re: string) => pythonRegExp(re).test(String(v)),
+  regex: (v: string, re: string) => pythonRegExp(re).test(String(v)),
   version: versionTest,
   version_compare: versionTest,
   successful: (r: Dict) => !r?.failed,
@@ -103,6 +120,16 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   superset: (a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => pythonEqual(x, y))),
   issuperset: (a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => pythonEqual(x, y))),
   none: (v: unknown) => v === null,
+  true: (v: unknown) => v === true,
+  false: (v: unknown) => v === false,
+  is_dir: (p: unknown) => statOf(p)?.isDirectory() ?? false,
+  is_file: (p: unknown) => statOf(p)?.isFile() ?? false,
+  is_link: (p: unknown) => lstatOf(p)?.isSymbolicLink() ?? false,
+  link_exists: (p: unknown) => lstatOf(p) !== undefined,
+  mount: (p: unknown) => isMount(p),
+  is_mount: (p: unknown) => isMount(p),
+  is_abs: (v: string) => posix.isAbsolute(v),
+  is_same_file: (a: unknown, b: unknown) => sameFile(a, b),
   nan: (v: unknown) => typeof v === 'number' && Number.isNaN(v),
   isnan: (v: unknown) => typeof v === 'number' && Number.isNaN(v),
   any: (v: unknown[]) => v.some((x) => Boolean(x)),
@@ -113,10 +140,7 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   directory: (p: unknown) => statOf(p)?.isDirectory() ?? false,
   link: (p: unknown) => lstatOf(p)?.isSymbolicLink() ?? false,
   exists: (p: unknown) => statOf(p) !== undefined,
-  same_file: (a: unknown, b: unknown) => {
-    const [x, y] = [statOf(a), statOf(b)];
-    return x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
-  },
+  same_file: (a: unknown, b: unknown) => sameFile(a, b),
   boolean: (v: unknown) => typeof v === 'boolean',
   integer: (v: unknown) => typeof v === 'number' && Number.isInteger(v),
   float: (v: unknown) => typeof v === 'number' && !Number.isInteger(v),
@@ -201,9 +225,9 @@ export function addAnsibleFilters(env: Environment): void {
       return /^(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/.test(bare.replace(/_/g, '')) ? sign * Number(bare.replace(/_/g, '')) : fallback;
     },
     regex_replace: (v: string, re: string, rep = '', ignorecase = false) =>
-      String(v ?? '').replace(new RegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),
-    regex_search: (v: string, re: string) => String(v ?? '').match(new RegExp(re))?.[0] ?? null,
-    regex_findall: (v: string, re: string) => [...String(v ?? '').matchAll(new RegExp(re, 'g'))].map((m) => (m.length > 1 ? m[1] : m[0])),
+      String(v ?? '').replace(pythonRegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),
+    regex_search: (v: string, re: string) => String(v ?? '').match(pythonRegExp(re))?.[0] ?? null,
+    regex_findall: (v: string, re: string) => [...String(v ?? '').matchAll(pythonRegExp(re, 'g'))].map((m) => (m.length > 1 ? m[1] : m[0])),
     regex_escape: (v: string) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
     basename: (v: string) => posix.basename(String(v)),
     dirname: (v: string) => posix.dirname(String(v)),

@@ -58,5 +58,9 @@ export const blockinfile: Module<BlockArgs> = {
     additionalProperties: false,
   },
   probe: (args) => textQuery(args.path),
-  plan: (args, found) => planTextEdit(args, found, (text) => editBlock(text, args)),
+  plan: (args, found) => {
+    const out = planTextEdit(args, found, (text) => editBlock(text, args), 'Path', 'backup_file');
+    // As Ansible's: a file this makes says so.
+    return out.changed && !found.stat.exists ? { ...out, msg: 'File created' } : out;
+  },
 };

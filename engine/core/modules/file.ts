@@ -11,6 +11,7 @@ interface FileArgs {
   src?: string;
   recurse?: boolean;
   force?: boolean;
+  follow?: boolean;
   mode?: string | number;
   owner?: string;
   group?: string;
@@ -41,6 +42,10 @@ export const file: Module<FileArgs, RemoteStat> = {
       src: { type: 'string', description: 'Target of the symlink (state=link).' },
       recurse: { type: 'boolean', description: 'Apply attributes recursively (state=directory).' },
       force: { type: 'boolean', description: 'Replace whatever is at path with the symlink.' },
+      follow: {
+        type: 'boolean',
+        description: "false: owner and group of a symlink itself (chown -h), its mode left as Linux has it; default true: the link's target.",
+      },
       ...attrProperties,
     },
     required: ['path'],
@@ -50,7 +55,7 @@ export const file: Module<FileArgs, RemoteStat> = {
   plan(args, found): Outcome {
     const state = args.state ?? (found.exists ? (found.type === 'directory' ? 'directory' : 'file') : 'file');
     const p = quotePath(args.path);
-    const attrsOf = (stat: RemoteStat | undefined) => attrChanges(stat, args, args.path, args.recurse);
+    const attrsOf = (stat: RemoteStat | undefined) => attrChanges(stat, args, args.path, args.recurse, args.follow === false && stat?.type === 'link');
     const before = describe(found);
     const make = (why: string, commands: string[], after: string): Outcome => ({
       changed: true,

@@ -2,6 +2,7 @@
 import type { Module } from './types';
 import { type TextEdit, fromLines, insertionIndex, planTextEdit, textFileProperties, toLines } from './util/textedit';
 import { textQuery } from './util/remote';
+import { pythonRegExp } from '../pyregex';
 
 interface LineArgs extends TextEdit {
   line?: string;
@@ -21,7 +22,7 @@ export function editLine(text: string, args: LineArgs): { text: string; msg: str
       ? (
           (re) => (l: string) =>
             re.test(l)
-        )(new RegExp(args.regexp))
+        )(pythonRegExp(args.regexp))
       : args.search_string !== undefined
         ? (l: string) => l.includes(args.search_string!)
         : (l: string) => l === args.line;
@@ -33,7 +34,7 @@ export function editLine(text: string, args: LineArgs): { text: string; msg: str
   const line = args.line ?? '';
   const last = lines.map(matcher).lastIndexOf(true);
   if (last >= 0) {
-    const wanted = args.backrefs && args.regexp ? lines[last].replace(new RegExp(args.regexp), line) : line;
+    const wanted = args.backrefs && args.regexp ? lines[last].replace(pythonRegExp(args.regexp), line) : line;
     if (lines[last] === wanted) return { text, msg: 'line already present' };
     lines[last] = wanted;
     return { text: fromLines(lines), msg: 'line replaced' };

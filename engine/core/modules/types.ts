@@ -106,6 +106,8 @@ export interface WriteStep {
   group?: string;
   /** Keep a timestamped copy of the old file (its name goes to the result as backup_file). */
   backup?: boolean;
+  /** The result's name for that copy, when the module's is not backup_file (lineinfile: backup). */
+  backupKey?: string;
   /** A command run on a temporary copy first, %s its path (Ansible's validate). */
   validate?: string;
   /** Make the file's missing parent directories first (lineinfile/blockinfile with create). */

@@ -99,7 +99,7 @@ function writeCommand(step: Omit<WriteStep, 'kind'>): StepCommand {
     stdin: Buffer.concat([Buffer.from(`${sha256(step.content)}\n`), step.content]),
     finish(res) {
       if (res.rc !== 0) throw ModuleError.ofCommand(`writing ${step.path}`, res);
-      return step.backup ? { backup_file: backupName } : {};
+      return step.backup ? { [step.backupKey ?? 'backup_file']: backupName } : {};
     },
   };
 }

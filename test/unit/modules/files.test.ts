@@ -202,6 +202,8 @@ describe('lineinfile', () => {
         owner: undefined,
         group: undefined,
         backup: undefined,
+        backupKey: 'backup',
+        validate: undefined,
         makeParents: false,
       },
     ]);
@@ -223,7 +225,7 @@ describe('lineinfile', () => {
     expect(decide(lineinfile, { path: '/etc/c', line: 'x', create: true }, ABSENT)).toMatchObject({ changed: true });
     expect(decide(lineinfile, { path: '/etc/c', line: 'x' }, ABSENT)).toMatchObject({
       failed: true,
-      msg: '/etc/c does not exist (set create: true to create it)',
+      msg: 'Destination /etc/c does not exist ! (create: true creates it)',
     });
     expect(decide(lineinfile, { path: '/etc/c', line: 'x', state: 'absent' }, ABSENT)).toMatchObject({ changed: false });
     expect(decide(lineinfile, { path: '/etc/c' }, conf)).toMatchObject({ failed: true, msg: 'state=present needs line' });

@@ -28,6 +28,15 @@ export class Templar implements ValueRenderer {
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     fixTestArguments();
     this.env = new nunjucks.Environment(new nunjucks.FileSystemLoader([], { noCache: false }), { autoescape: false, throwOnUndefined: true, trimBlocks: true });
+    // Jinja2 drops a template's final newline (keep_trailing_newline is off in Ansible): an
+    // included file `world.txt` is `world` where it is included.
+    const loader = (this.env as unknown as { loaders: { getSource(name: string): { src: string } | null }[] }).loaders[0];
+    const getSource = loader.getSource.bind(loader);
+    loader.getSource = (name: string) => {
+      const found = getSource(name);
+      if (found) found.src = found.src.replace(/\n$/, '');
+      return found;
+    };
     addAnsibleFilters(this.env);
     for (const [name, filter] of Object.entries(BUILTIN_FILTERS)) this.env.addFilter(name, filter);
     this.env.addGlobal('__capture', (value: unknown) => {

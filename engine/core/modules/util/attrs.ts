@@ -28,13 +28,14 @@ export function normalizeMode(mode: string | number | undefined): string | undef
 }
 
 /** Lines describing attribute changes, and the chmod/chown commands to make them. */
-export function attrChanges(stat: RemoteStat | undefined, want: Attrs, path: string, recurse = false) {
+export function attrChanges(stat: RemoteStat | undefined, want: Attrs, path: string, recurse = false, linkItself = false) {
   const before: string[] = [];
   const after: string[] = [];
   const commands: string[] = [];
-  const r = recurse ? '-R ' : '';
+  const r = `${recurse ? '-R ' : ''}${linkItself ? '-h ' : ''}`;
   const mode = normalizeMode(want.mode);
-  if (mode && stat?.mode !== mode) {
+  // A symlink's own mode cannot be set on Linux (Ansible's follow: false leaves it too).
+  if (mode && stat?.mode !== mode && !linkItself) {
     before.push(`mode: ${stat?.mode ?? '(none)'}`);
     after.push(`mode: ${mode}`);
     commands.push(`chmod ${r}${mode} ${quotePath(path)}`);

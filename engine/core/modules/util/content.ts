@@ -78,6 +78,8 @@ export interface ContentWant extends Attrs {
 }
 
 export function planContent(want: ContentWant, found: RemoteStat): Outcome {
+  // As Ansible's: a validate command that is not given the file's path checks nothing.
+  if (want.validate !== undefined && !want.validate.includes('%s')) return { changed: false, failed: true, msg: `validate must contain %s: ${want.validate}` };
   if (found.exists && found.type !== 'file') return { changed: false, failed: true, msg: `${want.dest} exists and is a ${found.type}` };
   const contentChanges = !found.exists || (want.force !== false && found.sha256 !== sha256(want.content));
   const attrs = attrChanges(found.exists ? found : undefined, want, want.dest);

@@ -4,19 +4,32 @@ import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs'
 import { contentDiff } from './content';
 import type { RemoteText } from './remote';
 import { runStep, writeStep } from './steps';
+import { pythonRegExp } from '../../pyregex';
 
 export interface TextEdit extends Attrs {
   path: string;
   create?: boolean;
   backup?: boolean;
+  validate?: string;
 }
 
-/** `edit` returns the new text and a message; it gets '' for a missing file when create is set. */
-export function planTextEdit(want: TextEdit, found: RemoteText, edit: (text: string) => { text: string; msg: string }): Outcome {
+/**
+ * `edit` returns the new text and a message; it gets '' for a missing file when create is set.
+ * `missing`: the module's own words (Ansible's) for a file that is not there and may not be
+ * created: lineinfile says Destination, blockinfile Path.
+ */
+export function planTextEdit(
+  want: TextEdit,
+  found: RemoteText,
+  edit: (text: string) => { text: string; msg: string },
+  missing = 'Destination',
+  backupKey = 'backup',
+): Outcome {
+  if (want.validate !== undefined && !want.validate.includes('%s')) return { changed: false, failed: true, msg: `validate must contain %s: ${want.validate}` };
   if (found.text === undefined && !want.create) {
     const result = edit('');
     if (result.text === '') return { changed: false, msg: `${want.path} does not exist; nothing to remove` };
-    return { changed: false, failed: true, msg: `${want.path} does not exist (set create: true to create it)` };
+    return { changed: false, failed: true, msg: `${missing} ${want.path} does not exist ! (create: true creates it)`, result: { rc: 257 } };
   }
   const before = found.text ?? '';
   const { text: after, msg } = edit(before);
@@ -34,6 +47,8 @@ export function planTextEdit(want: TextEdit, found: RemoteText, edit: (text: str
             owner: want.owner,
             group: want.group,
             backup: want.backup,
+            backupKey,
+            validate: want.validate,
             // As Ansible's: a file created here gets its missing directories too.
             makeParents: !found.stat.exists,
           }),
@@ -60,6 +75,7 @@ export const textFileProperties = {
   insertbefore: { type: 'string', description: 'BOF or a regexp; insert before its first match.' },
   create: { type: 'boolean', description: 'Create the file when missing.' },
   backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
+  validate: { type: 'string', description: 'Command to check the new file first; %s is its temporary path (the file is left as it was when it fails).' },
   ...attrProperties,
 };
 
@@ -67,12 +83,12 @@ export const textFileProperties = {
 export function insertionIndex(lines: string[], where: { insertafter?: string; insertbefore?: string }): number {
   if (where.insertbefore) {
     if (where.insertbefore === 'BOF') return 0;
-    const re = new RegExp(where.insertbefore);
+    const re = pythonRegExp(where.insertbefore);
     const at = lines.findIndex((l) => re.test(l));
     return at >= 0 ? at : lines.length;
   }
   if (where.insertafter && where.insertafter !== 'EOF') {
-    const re = new RegExp(where.insertafter);
+    const re = pythonRegExp(where.insertafter);
     const at = lines.map((l) => re.test(l)).lastIndexOf(true);
     return at >= 0 ? at + 1 : lines.length;
   }
