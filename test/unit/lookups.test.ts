@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { numericAttributes } from '../../engine/core/load/template/jinja';
+import { numericAttributes, tupleLiterals } from '../../engine/core/load/template/jinja';
 import { VarScope } from '../../engine/core/load/template/scope';
 import { Templar } from '../../engine/core/load/template/templar';
 
@@ -95,5 +95,18 @@ describe("to_json and to_nice_json write what Python's json.dumps writes", () =>
       '{\n    "a": true,\n    "b": [\n        1,\n        "\\u00e9",\n        {\n            "c": null\n        }\n    ],\n    "e": {},\n    "f": []\n}',
     );
     expect(render('{{ v | to_json(sort_keys=True) }}', { v: { z: 1, y: '😀' } })).toBe('{"y": "\\ud83d\\ude00", "z": 1}');
+  });
+});
+
+describe('tuple literals', () => {
+  it("are Jinja2's tuples where they are no call's parentheses; strings and calls stay as they are", () => {
+    expect(
+      tupleLiterals(
+        "{{ (1, 2) | list }} {{ () | length }} {{ ('a',) }} {% if (1, 2) | length %}{% endif %} {{ f(1, 2) }} {{ x['k'](3, 4) }} {{ '(1, 2)' }} {{ (1 + 2) * 3 }}",
+      ),
+    ).toBe(
+      "{{ __tuple(1, 2) | list }} {{ __tuple() | length }} {{ __tuple('a') }} {% if __tuple(1, 2) | length %}{% endif %} {{ f(1, 2) }} {{ x['k'](3, 4) }} {{ '(1, 2)' }} {{ (1 + 2) * 3 }}",
+    );
+    expect(render("{{ [(1, 2) | list, () | length, ('a',) | list, (1 + 2) * 3, (4, 5)[1]] }}")).toEqual([[1, 2], 0, ['a'], 9, 5]);
   });
 });

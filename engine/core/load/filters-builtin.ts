@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { globRegExp } from '../glob';
 import { pythonStrftime } from '../pytime';
 import { callArgs, toBool } from './filters';
-import { type PyTuple, pythonEqual, tuple } from './template/pyrepr';
+import { type PyTuple, pythonEqual, pythonStr, tuple } from './template/pyrepr';
 
 type Filter = (...args: any[]) => unknown;
 
@@ -185,6 +185,27 @@ function subelementsFilter(obj: unknown, path: string | string[], ...raw: unknow
 
 const hashOf = (algorithm: string) => (v: unknown) => createHash(algorithm).update(String(v)).digest('hex');
 
+/** Python's urllib quote: only letters, digits and _.-~ stay, and the characters of `safe`. */
+function pythonQuote(text: string, safe: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%[0-7][0-9A-F]/g, (code) => {
+      const char = String.fromCharCode(Number.parseInt(code.slice(1), 16));
+      return safe.includes(char) ? char : code;
+    });
+}
+
+/** Jinja2's urlencode: a string quoted keeping `/`; a dict or list of pairs as a query string. */
+function urlencode(value: unknown): string {
+  const form = (v: unknown) => pythonQuote(pythonStr(v), '').replace(/%20/g, '+');
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    return Object.entries(value)
+      .map(([k, v]) => `${form(k)}=${form(v)}`)
+      .join('&');
+  if (Array.isArray(value)) return value.map((pair) => `${form((pair as unknown[])[0])}=${form((pair as unknown[])[1])}`).join('&');
+  return pythonQuote(pythonStr(value), '/');
+}
+
 export const BUILTIN_FILTERS: Record<string, Filter> = {
   // `'%Y-%m-%d' | strftime(epoch)`: the moment given in seconds (now without one), local time unless utc.
   strftime: (format: string, ...raw: unknown[]) => {
@@ -245,6 +266,7 @@ export const BUILTIN_FILTERS: Record<string, Filter> = {
   combinations: (items: unknown[], r: number) => tuples(combinations([...items], r)),
   permutations: (items: unknown[], r?: number) => tuples(permutations([...items], r)),
   urlsplit,
+  urlencode,
   urldecode: (v: string) => decodeURIComponent(String(v).replace(/\+/g, ' ')),
   rekey_on_member: rekeyOnMember,
   subelements: subelementsFilter,

@@ -93,3 +93,47 @@ export function numericAttributes(source: string): string {
 }
 
 const LITERAL_ATTRIBUTE = /([\w\])])\.(null|none|true|false|None|True|False)\b/g;
+
+/**
+ * Jinja2's tuple literals (`(1, 2, 3)`, `()`, `('a',)`), which nunjucks cannot parse: inside
+ * {{ }} and {% %}, outside strings, parentheses that are no call and hold a comma at their own
+ * level (or nothing) become a call of the `__tuple` global.
+ */
+export function tupleLiterals(source: string): string {
+  if (!source.includes('(')) return source;
+  return source.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (tag) => rewriteTuples(tag));
+}
+
+/** Words after which a parenthesis opens an expression, not a call's arguments. */
+const KEYWORDS = new Set(['if', 'elif', 'in', 'and', 'or', 'not', 'is', 'else', 'for', 'set', 'return', 'with']);
+
+function rewriteTuples(tag: string): string {
+  const opens: { at: number; call: boolean; comma: boolean }[] = [];
+  const marks = new Map<number, string>();
+  let quote = '';
+  for (let i = 0; i < tag.length; i++) {
+    const c = tag[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '(' || c === '[' || c === '{') {
+      const before = tag.slice(0, i).trimEnd();
+      const word = /\w+$/.exec(before)?.[0];
+      const call = c !== '(' || (word !== undefined ? !KEYWORDS.has(word) : /[)\]'"]$/.test(before));
+      opens.push({ at: i, call, comma: false });
+    } else if (c === ',' && opens.length) opens[opens.length - 1].comma = true;
+    else if (c === ')' || c === ']' || c === '}') {
+      const open = opens.pop();
+      if (c !== ')' || !open || open.call) continue;
+      if (!open.comma && tag.slice(open.at + 1, i).trim() !== '') continue;
+      marks.set(open.at, '__tuple(');
+      // `('a',)`: a call takes no trailing comma.
+      const last = tag.slice(0, i).trimEnd();
+      if (last.endsWith(',')) marks.set(last.length - 1, '');
+    }
+  }
+  return [...tag].map((c, i) => marks.get(i) ?? c).join('');
+}

@@ -6,13 +6,13 @@ import { InputError, type SourcePos } from '../../errors';
 import { addAnsibleFilters, callArgs, toBool } from '../filters';
 import { BUILTIN_FILTERS } from '../filters-builtin';
 import { pythonDateTime, pythonStrftime } from '../../pytime';
-import { isDict, literalEval, pythonStr } from './pyrepr';
-import { numericAttributes, separateDictBraces, singleExpression, withSlices } from './jinja';
+import { isDict, literalEval, pythonStr, tuple } from './pyrepr';
+import { numericAttributes, separateDictBraces, singleExpression, tupleLiterals, withSlices } from './jinja';
 import { type LookupContext, lookupValue, queryList } from './lookups';
 import { fixTestArguments, referencedNames } from './nunjucks';
 import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
 
-const GLOBALS = ['__capture', 'lookup', 'query', 'q', 'omit', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
+const GLOBALS = ['__capture', '__tuple', 'lookup', 'query', 'q', 'omit', 'now', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
 const TEMPLATE_MARK = /\{\{|\{%/;
 
 export class Templar implements ValueRenderer {
@@ -55,6 +55,7 @@ export class Templar implements ValueRenderer {
     this.env.addGlobal('query', query);
     this.env.addGlobal('q', query);
     this.env.addGlobal('omit', OMIT);
+    this.env.addGlobal('__tuple', (...items: unknown[]) => tuple(...items));
     // Ansible's now(utc=False, fmt=None): the moment formatted, or as str(datetime) prints it.
     this.env.addGlobal('now', (...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
@@ -79,7 +80,7 @@ export class Templar implements ValueRenderer {
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     const env = this.environment();
-    const rewritten = separateDictBraces(withSlices(numericAttributes(source)));
+    const rewritten = separateDictBraces(withSlices(numericAttributes(tupleLiterals(source))));
     const template = new nunjucks.Template(rewritten, env, file, true);
     const entry = { template, names: referencedNames(rewritten) };
     this.compiled.set(key, entry);
