@@ -95,7 +95,11 @@ function settle(play: PlayRun, host: HostState, task: Task, result: Result, fact
   }
   if (status === 'unreachable') host.unreachable = true;
   if (status === 'failed') fail(host, task, result);
-  else count(host, status, task);
+  else if (status === 'ignored') {
+    // As Ansible's recap: an ignored failure counts as ok too, and as changed when it changed.
+    count(host, 'ignored');
+    count(host, result.changed ? 'changed' : 'ok', task);
+  } else count(host, status, task);
   return status;
 }
 
