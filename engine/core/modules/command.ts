@@ -70,8 +70,20 @@ export function probeCommand(args: CommandArgs): Query<Found> | Promise<Found> {
  */
 const NOT_FOUND = '__engine_command_not_found__';
 
+/** What the step prints when its chdir is not there, told apart from the command's own failure. */
+const NO_CHDIR = '__engine_chdir_failed__';
+
 /** The command's outcome as Ansible registers it. */
-function commandResult(line: string, res: ExecResult & { seconds: number }, program?: string): Record<string, unknown> {
+function commandResult(line: string, res: ExecResult & { seconds: number }, program?: string, chdir?: string): Record<string, unknown> {
+  if (chdir !== undefined && res.stderr.trim() === NO_CHDIR)
+    return {
+      cmd: line,
+      rc: 1,
+      stdout: '',
+      stderr: '',
+      failed: true,
+      msg: `Unable to change directory before execution: [Errno 2] No such file or directory: b'${chdir}'`,
+    };
   if (program !== undefined && res.rc === 127 && res.stderr.trim() === NOT_FOUND)
     return {
       cmd: line,
@@ -120,11 +132,18 @@ export function planCommand(args: CommandArgs, found: Found, line: string, progr
     steps: [
       {
         kind: 'run',
-        script: program === undefined ? line : `command -v ${quote(program)} >/dev/null || { echo ${NOT_FOUND} >&2; exit 127; }\n${line}`,
+        // The directory is entered here rather than by the connection, so that a missing one is
+        // Ansible's "Unable to change directory" and not a failure of the command.
+        script: [
+          args.chdir === undefined ? '' : `cd -- ${quotePath(args.chdir)} 2>/dev/null || { echo ${NO_CHDIR} >&2; exit 1; }`,
+          program === undefined ? '' : `command -v ${quote(program)} >/dev/null || { echo ${NOT_FOUND} >&2; exit 127; }`,
+          line,
+        ]
+          .filter(Boolean)
+          .join('\n'),
         what: line,
-        cwd: args.chdir,
         stdin: args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline === false ? '' : '\n'),
-        result: (res) => ({ ...commandResult(line, res, program), ...(warnings.length ? { warnings } : {}) }),
+        result: (res) => ({ ...commandResult(line, res, program, args.chdir), ...(warnings.length ? { warnings } : {}) }),
       },
     ],
   };

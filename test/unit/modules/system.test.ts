@@ -241,6 +241,13 @@ describe('command and shell', () => {
     expect(missing.warnings).toEqual([
       `As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '/bin/bash'.`,
     ]);
+    // A chdir that is not there is Ansible's message, not the command's failure.
+    const inDir = command.plan({ cmd: 'ls', chdir: '/no where' }, {}, planContext()).steps?.[0] as RunStep;
+    expect(inDir.script.split('\n')[0]).toBe("cd -- '/no where' 2>/dev/null || { echo __engine_chdir_failed__ >&2; exit 1; }");
+    expect(inDir.result!({ rc: 1, stdout: '', stderr: '__engine_chdir_failed__\n', seconds: 0 })).toMatchObject({
+      failed: true,
+      msg: "Unable to change directory before execution: [Errno 2] No such file or directory: b'/no where'",
+    });
     // A program that is found and exits 127 itself is that program's failure.
     expect(step.result!({ rc: 127, stdout: '', stderr: 'its own error\n', seconds: 0 })).toMatchObject({ rc: 127, stderr: 'its own error' });
   });

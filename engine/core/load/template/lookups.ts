@@ -344,6 +344,7 @@ const PLUGINS: Record<string, Plugin> = {
   cartesian: (terms, _o, ctx) => product(listsOf(terms, ctx)),
   together: (terms, _o, ctx) => {
     const lists = listsOf(terms, ctx);
+    if (!lists.length) throw new Error('with_together requires at least one element in each list');
     const longest = Math.max(0, ...lists.map((l) => l.length));
     return Array.from({ length: longest }, (_v, i) => lists.map((l) => (i < l.length ? l[i] : null)));
   },
