@@ -12,3 +12,26 @@ export function pythonRegExp(source: string, flags = ''): RegExp {
   pattern = pattern.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
   return new RegExp(pattern, all);
 }
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07', b: '\b', '\\': '\\' };
+
+/**
+ * Python's match.expand(template): \1..\99, \g<1>, \g<name> and the escapes \n, \t ...; a
+ * group that did not take part is ''. Unknown escapes of letters are Python's errors.
+ */
+export function pythonExpand(match: RegExpExecArray, template: string): string {
+  return template.replace(/\\(?:g<(\w+)>|([1-9]\d?)|(.))/gs, (whole, named: string, digits: string, other: string) => {
+    const key = named ?? digits;
+    if (key !== undefined) return groupText(match, key);
+    if (other in ESCAPES) return ESCAPES[other];
+    if (/[A-Za-z]/.test(other)) throw new Error(`bad escape \\${other}`);
+    return whole;
+  });
+}
+
+function groupText(match: RegExpExecArray, key: string): string {
+  const numbered = /^\d+$/.test(key);
+  const known = numbered ? Number(key) < match.length : match.groups !== undefined && key in match.groups;
+  if (!known) throw new Error(`invalid group reference ${key}`);
+  return (numbered ? match[Number(key)] : match.groups?.[key]) ?? '';
+}

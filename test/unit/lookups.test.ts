@@ -84,6 +84,7 @@ describe('lookups', () => {
       "{{ item[0].name }}:{{ item[1] }} {{ 'v1.2' }} {{ 1.5 }} {{ x[0][1] }}",
     );
     expect(render('{{ pair.0 }}-{{ pair.1 }}', { pair: ['a', 'b'] })).toBe('a-b');
+    expect(numericAttributes('{{ r.results.0.item.1 }} {{ a.0.1 }}')).toBe('{{ r.results[0].item[1] }} {{ a[0][1] }}');
   });
 });
 

@@ -105,16 +105,36 @@ describe('text edits', () => {
     expect(editLine('x\ny\n', { path: '', line: 'new', insertafter: '^x' }).text).toBe('x\nnew\ny\n');
     expect(editLine('x\ny\n', { path: '', line: 'new', insertbefore: 'BOF' }).text).toBe('new\nx\ny\n');
     expect(editLine('x\ny\nx\n', { path: '', line: 'x', state: 'absent' })).toEqual({ text: 'y\n', msg: '2 line(s) removed' });
-    expect(editLine('x\n', { path: '', line: 'x' }).msg).toBe('line already present');
-    expect(editLine('port=1\n', { path: '', regexp: '^port=(\\d+)', line: 'port=$1$1', backrefs: true }).text).toBe('port=11\n');
+    expect(editLine('x\n', { path: '', line: 'x' })).toEqual({ text: 'x\n', msg: '' });
+    expect(editLine('port=1\n', { path: '', regexp: '^port=(\\d+)', line: 'port=\\1\\1', backrefs: true }).text).toBe('port=11\n');
   });
 
   it('blockinfile inserts, replaces and removes its block', () => {
     const once = editBlock('a\n', { path: '', block: 'x\ny' }).text;
     expect(once).toBe('a\n# BEGIN ANSIBLE MANAGED BLOCK\nx\ny\n# END ANSIBLE MANAGED BLOCK\n');
-    expect(editBlock(once, { path: '', block: 'x\ny' }).msg).toBe('block already present');
+    expect(editBlock(once, { path: '', block: 'x\ny' })).toEqual({ text: once, msg: '' });
     expect(editBlock(once, { path: '', block: 'z' }).text).toBe('a\n# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK\n');
     expect(editBlock(once, { path: '', state: 'absent' }).text).toBe('a\n');
+  });
+
+  it('blockinfile puts a new block after the last line matching, or after a (?m) match in the whole text', () => {
+    const block = { path: '', block: 'B', marker: '#{mark}' };
+    expect(editBlock('k\nx\nk\ny', { ...block, insertafter: '^k$' }).text).toBe('k\nx\nk\n#BEGIN\nB\n#END\ny');
+    expect(editBlock('k\nx\nk\n', { ...block, insertbefore: 'k' }).text).toBe('k\nx\n#BEGIN\nB\n#END\nk\n');
+    expect(editBlock('a =\n  (x\nz\n', { ...block, insertafter: '(?m)a =\\n.*\\(x' }).text).toBe('a =\n  (x\n#BEGIN\nB\n#END\nz\n');
+    expect(editBlock('a =\n  (x\nz\n', { ...block, insertafter: 'a =\\n.*\\(x' }).text).toBe('a =\n  (x\nz\n#BEGIN\nB\n#END\n');
+    expect(editBlock('last', block).text).toBe('last\n#BEGIN\nB\n#END\n');
+  });
+
+  it('lineinfile as Ansible: firstmatch, the last insertbefore match, a last line without newline, Python back-references', () => {
+    expect(editLine('k\nk\n', { path: '', line: 'n', insertbefore: '^k$' }).text).toBe('k\nn\nk\n');
+    expect(editLine('k\nk\n', { path: '', line: 'n', insertbefore: '^k$', firstmatch: true }).text).toBe('n\nk\nk\n');
+    expect(editLine('k\nk\n', { path: '', line: 'n', insertafter: '^k$', firstmatch: true }).text).toBe('k\nn\nk\n');
+    expect(editLine('a\nb', { path: '', line: 'c' })).toEqual({ text: 'a\nb\nc\n', msg: 'line added' });
+    expect(editLine('a\nb', { path: '', line: 'b' })).toEqual({ text: 'a\nb\n', msg: 'line replaced' });
+    expect(editLine('port=1\n', { path: '', regexp: '^port=(?P<n>\\d+)$', line: 'port=\\g<n>0', backrefs: true }).text).toBe('port=10\n');
+    expect(editLine('x\n', { path: '', regexp: '^y', line: 'z', backrefs: true })).toEqual({ text: 'x\n', msg: '' });
+    expect(editLine('a\nb\n', { path: '', search_string: 'a', line: 'A' }).text).toBe('A\nb\n');
   });
 
   it('sysctl keeps comments and drops duplicates of the key', () => {

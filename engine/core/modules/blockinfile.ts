@@ -1,6 +1,7 @@
 // blockinfile: manage a block of lines between marker lines.
 import type { Module } from './types';
-import { type TextEdit, fromLines, insertionIndex, planTextEdit, textFileProperties, toLines } from './util/textedit';
+import { type TextEdit, planTextEdit, textFileProperties } from './util/textedit';
+import { pythonRegExp } from '../pyregex';
 import { textQuery } from './util/remote';
 
 interface BlockArgs extends TextEdit {
@@ -13,31 +14,53 @@ interface BlockArgs extends TextEdit {
   insertbefore?: string;
 }
 
+/** Python's splitlines(True): each line keeps its end (\n, \r\n or \r). */
+const splitLines = (text: string): string[] => text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
+
+/**
+ * Where a new block goes, as Ansible's blockinfile finds it: after (before) the last line the
+ * pattern matches, or, for a multi-line pattern ((?m)), after (before) its first match in the
+ * whole text; the end of the file when nothing matches.
+ */
+function insertionLine(text: string, lines: string[], args: BlockArgs): number {
+  const after = args.insertafter ?? (args.insertbefore === undefined ? 'EOF' : undefined);
+  const pattern =
+    after !== undefined && after !== 'EOF' ? after : args.insertbefore !== undefined && args.insertbefore !== 'BOF' ? args.insertbefore : undefined;
+  if (pattern === undefined) return after === undefined ? 0 : lines.length;
+  const re = pythonRegExp(pattern);
+  let at: number | undefined;
+  if (re.multiline) {
+    const match = re.exec(text);
+    if (match) at = (text.slice(0, after !== undefined ? match.index + match[0].length : match.index).match(/\n/g) ?? []).length;
+  } else {
+    // Python's `$` matches before a line's end too.
+    for (const [index, line] of lines.entries()) if (re.test(line.replace(/\r?\n$/, ''))) at = index;
+  }
+  if (at === undefined) return lines.length;
+  return after !== undefined ? at + 1 : at;
+}
+
 /** The pure edit, exported for unit tests; a change says what Ansible's blockinfile says. */
 export function editBlock(text: string, args: BlockArgs): { text: string; msg: string } {
   const marker = args.marker ?? '# {mark} ANSIBLE MANAGED BLOCK';
-  const begin = marker.replace('{mark}', args.marker_begin ?? 'BEGIN');
-  const end = marker.replace('{mark}', args.marker_end ?? 'END');
-  const lines = toLines(text);
-  const start = lines.indexOf(begin);
-  const stop = start >= 0 ? lines.indexOf(end, start) : -1;
-  const present = start >= 0 && stop >= 0;
-  const body = args.block ? toLines(args.block.endsWith('\n') ? args.block : `${args.block}\n`) : [];
-  if (args.state === 'absent' || body.length === 0) {
-    if (!present) return { text, msg: 'block already absent' };
-    lines.splice(start, stop - start + 1);
-    return { text: fromLines(lines), msg: 'Block removed' };
+  const begin = `${marker.replaceAll('{mark}', args.marker_begin ?? 'BEGIN')}\n`;
+  const end = `${marker.replaceAll('{mark}', args.marker_end ?? 'END')}\n`;
+  const lines = splitLines(text);
+  const block = args.state === 'absent' ? '' : (args.block ?? '');
+  const wanted = block ? [begin, ...splitLines(block.endsWith('\n') ? block : `${block}\n`), end] : [];
+  const first = lines.lastIndexOf(begin);
+  const last = lines.lastIndexOf(end);
+  let at: number;
+  if (first === -1 || last === -1) at = insertionLine(text, lines, args);
+  else {
+    at = Math.min(first, last);
+    lines.splice(at, Math.abs(last - first) + 1);
   }
-  const wanted = [begin, ...body, end];
-  if (present) {
-    const current = lines.slice(start, stop + 1);
-    if (current.join('\n') === wanted.join('\n')) return { text, msg: 'block already present' };
-    lines.splice(start, stop - start + 1, ...wanted);
-    return { text: fromLines(lines), msg: 'Block inserted' };
-  }
-  const at = insertionIndex(lines, args);
+  if (at > 0 && !lines[at - 1].endsWith('\n')) lines[at - 1] += '\n';
   lines.splice(at, 0, ...wanted);
-  return { text: fromLines(lines), msg: 'Block inserted' };
+  const after = lines.join('');
+  if (after === text) return { text, msg: '' };
+  return { text: after, msg: wanted.length ? 'Block inserted' : 'Block removed' };
 }
 
 export const blockinfile: Module<BlockArgs> = {

@@ -1,6 +1,7 @@
 // Runs what modules return as data: the queries of their probes and the steps of their plans,
 // on the task's connection (with its become, environment and deadline).
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { quote, quotePath } from '../connection/quote';
 import type { Connection, ExecOptions, ExecResult } from '../connection/types';
 import { type Module, ModuleError, type Outcome, type ProbeContext, Query, type RunStep, type Step, type WriteStep } from '../modules/types';
@@ -62,11 +63,12 @@ export interface StepCommand {
  */
 function writeScript(step: Omit<WriteStep, 'kind'>, backupName: string): string {
   const p = quotePath(step.path);
-  const tempPrefix = `${step.path.replace(/\/[^/]*$/, '') || '/'}/.${step.path.split('/').pop()}.engine-`;
+  const parent = posix.dirname(step.path);
+  const tempPrefix = `${parent}/.${posix.basename(step.path)}.engine-`;
   const keep = [step.mode ? '' : `chmod --reference=${p} "$t"`, step.owner && step.group ? '' : `chown --reference=${p} "$t" 2>/dev/null || true`].filter(
     Boolean,
   );
-  const dir = quotePath(step.path.replace(/\/[^/]*$/, '') || '/');
+  const dir = quotePath(parent);
   return [
     'set -e',
     'IFS= read -r want',

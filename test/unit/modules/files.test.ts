@@ -228,11 +228,11 @@ describe('lineinfile', () => {
       msg: 'Destination /etc/c does not exist ! (create: true creates it)',
     });
     expect(decide(lineinfile, { path: '/etc/c', line: 'x', state: 'absent' }, ABSENT)).toMatchObject({ changed: false });
-    expect(decide(lineinfile, { path: '/etc/c' }, conf)).toMatchObject({ failed: true, msg: 'state=present needs line' });
+    expect(decide(lineinfile, { path: '/etc/c' }, conf)).toMatchObject({ failed: true, msg: 'line is required with state=present' });
   });
 
   it('a directory at path fails the probe', () => {
-    expect(() => decide(lineinfile, { path: '/etc', line: 'x' }, statOutput('directory'))).toThrow('/etc exists but is a directory, not a file');
+    expect(() => decide(lineinfile, { path: '/etc', line: 'x' }, statOutput('directory'))).toThrow('Path /etc is a directory !');
   });
 });
 

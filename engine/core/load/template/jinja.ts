@@ -69,7 +69,7 @@ export function withSlices(source: string): string {
 }
 
 /** A name, `]` or `)` followed by `.digits`: Jinja2's item access by attribute (`item.0`). */
-const NUMERIC_ATTRIBUTE = /((?:^|[^\w.])[A-Za-z_]\w*|[\])])\.(\d+)\b/g;
+const NUMERIC_ATTRIBUTE = /((?:^|\W)[A-Za-z_]\w*|[\])])\.(\d+)\b/g;
 
 /**
  * Jinja2 reads `item.0` as `item[0]` (subelements and nested loops give pairs); nunjucks refuses
@@ -83,13 +83,23 @@ export function numericAttributes(source: string): string {
       .map((part, i) =>
         i % 2
           ? part
-          : part
-              .replace(NUMERIC_ATTRIBUTE, (_m, owner: string, index: string) => `${owner}[${index}]`)
+          : subscripted(part)
               // `foo.null`, `d.true`: attributes that nunjucks would read as its literals.
               .replace(LITERAL_ATTRIBUTE, (_m, owner: string, name: string) => `${owner}['${name}']`),
       )
       .join(''),
   );
+}
+
+/** `a.0.1` and `x.results.0`: each step, until none is left (`a.0` must become `a[0]` first). */
+function subscripted(part: string): string {
+  let before: string;
+  let after = part;
+  do {
+    before = after;
+    after = before.replace(NUMERIC_ATTRIBUTE, (_m, owner: string, index: string) => `${owner}[${index}]`);
+  } while (after !== before);
+  return after;
 }
 
 const LITERAL_ATTRIBUTE = /([\w\])])\.(null|none|true|false|None|True|False)\b/g;

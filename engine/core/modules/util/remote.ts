@@ -86,6 +86,8 @@ export interface RemoteText {
 /** A text file's attributes and content (undefined when it does not exist). */
 export function textQuery(path: string): Query<RemoteText> {
   return statQuery(path, { content: true, follow: true }).map((stat) => {
+    // Ansible's words and rc for a directory; the engine's for other kinds.
+    if (stat.type === 'directory') throw new ModuleError(`Path ${path} is a directory !`, { rc: 256 });
     if (stat.exists && stat.type !== 'file') throw new ModuleError(`${path} exists but is a ${stat.type}, not a file`);
     return { stat, text: stat.content?.toString('utf8') };
   });

@@ -4,7 +4,6 @@ import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs'
 import { contentDiff } from './content';
 import type { RemoteText } from './remote';
 import { runStep, writeStep } from './steps';
-import { pythonRegExp } from '../../pyregex';
 
 export interface TextEdit extends Attrs {
   path: string;
@@ -71,26 +70,10 @@ export function fromLines(lines: string[]): string {
 export const textFileProperties = {
   path: { type: 'string', description: 'Remote file.' },
   state: { enum: ['present', 'absent'], description: 'Default present.' },
-  insertafter: { type: 'string', description: 'EOF (default) or a regexp; insert after its last match.' },
-  insertbefore: { type: 'string', description: 'BOF or a regexp; insert before its first match.' },
+  insertafter: { type: 'string', description: 'EOF (default) or a regexp; insert after the last line it matches.' },
+  insertbefore: { type: 'string', description: 'BOF or a regexp; insert before the last line it matches.' },
   create: { type: 'boolean', description: 'Create the file when missing.' },
   backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
   validate: { type: 'string', description: 'Command to check the new file first; %s is its temporary path (the file is left as it was when it fails).' },
   ...attrProperties,
 };
-
-/** Where new lines go: before the first insertbefore match, after the last insertafter match, or at the end. */
-export function insertionIndex(lines: string[], where: { insertafter?: string; insertbefore?: string }): number {
-  if (where.insertbefore) {
-    if (where.insertbefore === 'BOF') return 0;
-    const re = pythonRegExp(where.insertbefore);
-    const at = lines.findIndex((l) => re.test(l));
-    return at >= 0 ? at : lines.length;
-  }
-  if (where.insertafter && where.insertafter !== 'EOF') {
-    const re = pythonRegExp(where.insertafter);
-    const at = lines.map((l) => re.test(l)).lastIndexOf(true);
-    return at >= 0 ? at + 1 : lines.length;
-  }
-  return lines.length;
-}
