@@ -75,6 +75,7 @@ export const COMPARED_TARGETS = [
 export const ALIKE_TARGETS = [
   'blockinfile',
   'lineinfile',
+  'command_shell',
   'command_nonexisting',
   'stat',
   'systemd',

@@ -140,7 +140,7 @@ describe('extended servers', () => {
         'no-sudo.yml',
         site,
         (t) => t.replace('ext01: { ansible_host', 'ext01: { ansible_user: nosudo, ansible_host'),
-        /fatal: \[ext01\]: FAILED! => \{"msg":"non-zero return code 1","cmd":"sudo -n true"[^\n]*a password is required/,
+        /fatal: \[ext01\]: FAILED! => \{"msg":"non-zero return code 1","cmd":\["sudo","-n","true"\][^\n]*a password is required/,
       ],
     ];
     // A login user that may not use sudo, with the lab's key.

@@ -1,12 +1,12 @@
 // Pure parts: templating, text edits, word splitting, host patterns, precedence, known_hosts, vault.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { knownHostsName, verifyHostKey } from '../../engine/core/connection/knownhosts';
-import { quote } from '../../engine/core/connection/quote';
+import { quote, quoteGlob } from '../../engine/core/connection/quote';
 import { loadInventory, inventoryVars } from '../../engine/core/load/inventory';
 import { Templar } from '../../engine/core/load/template/templar';
 import { OMIT, VarScope } from '../../engine/core/load/template/scope';
@@ -149,6 +149,23 @@ describe('shell words', () => {
     expect(shlexSplit('path={{ base }}/x mode=0644', true)).toEqual(['path={{ base }}/x', 'mode=0644']);
     const hostile = `a'b"c$(d)\`e\`;f\ng`;
     expect(execFileSync('/bin/sh', ['-c', `printf %s ${quote(hostile)}`], { encoding: 'utf8' })).toBe(hostile);
+  });
+
+  it('a glob keeps its wildcards and ~ for the shell and quotes the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), "glob $(x) 'q' "));
+    for (const name of ['a1.txt', 'a2.txt', 'b.log', '[c].txt']) writeFileSync(join(dir, name), '');
+    mkdirSync(join(dir, 'sub'));
+    const expand = (pattern: string) =>
+      execFileSync('/bin/sh', ['-c', `for f in ${quoteGlob(pattern)}; do printf '%s\\n' "$f"; done`], { encoding: 'utf8', env: { HOME: '/home/u' } })
+        .trim()
+        .split('\n');
+    expect(expand(`${dir}/a*.txt`)).toEqual([`${dir}/a1.txt`, `${dir}/a2.txt`]);
+    expect(expand(`${dir}/[ab]?.*`)).toEqual([`${dir}/a1.txt`, `${dir}/a2.txt`]);
+    expect(expand(`${dir}/*.log`)).toEqual([`${dir}/b.log`]);
+    expect(expand('~/x')).toEqual(['/home/u/x']);
+    expect(expand(`${dir}/$(touch ${dir}/owned)*`)).toEqual([`${dir}/$(touch ${dir}/owned)*`]);
+    expect(expand(`${dir}/owned`)).toEqual([`${dir}/owned`]);
+    expect(execFileSync('ls', [dir], { encoding: 'utf8' })).not.toContain('owned');
   });
 });
 

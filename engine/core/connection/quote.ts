@@ -19,3 +19,12 @@ export function argvToShell(argv: (string | number)[]): string {
 export function quotePath(path: string): string {
   return quote(path.startsWith('-') ? `./${path}` : path);
 }
+
+/**
+ * A glob pattern (`/tmp/a*.txt`, `~/x/[ab]?`) as one shell word list: its wildcards and a
+ * leading `~` stay for the shell to expand, every other character is quoted.
+ */
+export function quoteGlob(pattern: string): string {
+  const parts = pattern.match(/^~[\w.-]*(?=\/|$)|\*|\?|\[!?\]?[^\]]*\]|[^*?[]+|\[/g) ?? [];
+  return parts.map((part, i) => (/^[*?]$|^\[.+\]$/.test(part) || (i === 0 && part.startsWith('~')) ? part : quote(part))).join('');
+}

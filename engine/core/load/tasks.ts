@@ -5,6 +5,7 @@ import { InputError, suggestion, type SourcePos } from '../errors';
 import { findModule, moduleNames } from '../modules';
 import { ansibleModuleFor } from '../modules/ansible_module';
 import type { Module } from '../modules/types';
+import { parseCommandLine } from './splitter';
 import { shlexSplit } from '../connection/shlex';
 import { taskKeywords } from '../schema/build';
 import { lookupNames } from './template/lookups';
@@ -63,9 +64,14 @@ function moduleArgs(module: Module, raw: unknown, extra: Vars, pos: SourcePos): 
   if (raw === null || raw === undefined) args = {};
   else if (typeof raw === 'string') {
     if (module.freeForm === 'cmd') {
-      // Leading creates=/removes=/chdir= words are options, the rest is the command line as written.
-      const m = /^((?:\s*(?:creates|removes|chdir|executable|stdin)=(?:"[^"]*"|'[^']*'|\S+))*)\s*([\s\S]*)$/.exec(raw)!;
-      args = { ...parseKeyValue(m[1]).kv, cmd: m[2] };
+      // As Ansible reads it: chdir=, creates= ... anywhere are options, the rest is the command line.
+      let line: ReturnType<typeof parseCommandLine>;
+      try {
+        line = parseCommandLine(raw);
+      } catch (err) {
+        throw new InputError((err as Error).message, pos, module.name);
+      }
+      args = { ...line.options, cmd: line.command };
     } else if (module.freeForm === 'kv') {
       const { kv, rest } = parseKeyValue(raw);
       // `include_vars: file.yml`: one bare word is the module's main argument.

@@ -1,6 +1,6 @@
 // command: run a program without a shell. Honest in check mode: creates/removes and a declared
 // read-only `probe` predict whether it would run, instead of reporting "skipped".
-import { argvToShell, quote, quotePath } from '../connection/quote';
+import { argvToShell, quote, quoteGlob, quotePath } from '../connection/quote';
 import type { ExecResult } from '../connection/types';
 import { type Module, type Outcome, Query } from './types';
 import { shlexSplit } from '../connection/shlex';
@@ -13,6 +13,7 @@ export interface CommandArgs {
   removes?: string;
   stdin?: string;
   stdin_add_newline?: boolean;
+  strip_empty_ends?: boolean;
   probe?: string;
   executable?: string;
 }
@@ -26,10 +27,11 @@ interface Found {
 export const commandProperties = {
   cmd: { type: 'string', description: 'The command line (free-form value of the task).' },
   chdir: { type: 'string', description: 'Change into this directory first.' },
-  creates: { type: 'string', description: 'A path; when it exists the command is not run.' },
-  removes: { type: 'string', description: 'A path; when it does not exist the command is not run.' },
+  creates: { type: 'string', description: 'A path or glob; when something matches, the command is not run.' },
+  removes: { type: 'string', description: 'A path or glob; when nothing matches, the command is not run.' },
   stdin: { type: 'string', description: 'Text fed to the command on stdin.' },
   stdin_add_newline: { type: 'boolean', description: 'Append a newline to stdin (default true).' },
+  strip_empty_ends: { type: 'boolean', description: 'Cut the line ends at the end of stdout and stderr (default true).' },
   probe: {
     type: 'string',
     description:
@@ -53,13 +55,18 @@ function probeQuery(args: CommandArgs, paths: Found): Found | Query<Found> {
   return new Query(args.probe, (res) => ({ ...paths, probeRc: res.rc }), { cwd: args.chdir, anyStatus: true });
 }
 
-/** Evaluates creates/removes, then the declared probe. Shared with shell. */
+/** Prints `<letter>1` when something matches the glob (Python's glob.glob, broken links included), else `<letter>0`. */
+const globTest = (pattern: string, letter: string) =>
+  `set -- ${quoteGlob(pattern)}; if [ -e "$1" ] || [ -L "$1" ]; then echo ${letter}1; else echo ${letter}0; fi`;
+
+/** Evaluates creates/removes (globs, relative to chdir as Ansible's), then the declared probe. Shared with shell. */
 export function probeCommand(args: CommandArgs): Query<Found> | Promise<Found> {
-  const tests = [
-    args.creates && `test -e ${quotePath(args.creates)} && echo C1 || echo C0`,
-    args.removes && `test -e ${quotePath(args.removes)} && echo R1 || echo R0`,
-  ].filter(Boolean);
-  if (tests.length) return new Query(tests.join('\n'), (res) => probeQuery(args, parsePaths(res.stdout)));
+  const tests = [args.creates && globTest(args.creates, 'C'), args.removes && globTest(args.removes, 'R')].filter(Boolean);
+  if (tests.length) {
+    // A chdir that is not there leaves the paths as they are: the step reports it, as Ansible does.
+    const enter = args.chdir === undefined ? [] : [`cd -- ${quotePath(args.chdir)} 2>/dev/null || true`];
+    return new Query([...enter, ...tests].join('\n'), (res) => probeQuery(args, parsePaths(res.stdout)));
+  }
   const next = probeQuery(args, {});
   return next instanceof Query ? next : Promise.resolve(next);
 }
@@ -74,7 +81,8 @@ const NOT_FOUND = '__engine_command_not_found__';
 const NO_CHDIR = '__engine_chdir_failed__';
 
 /** The command's outcome as Ansible registers it. */
-function commandResult(line: string, res: ExecResult & { seconds: number }, program?: string, chdir?: string): Record<string, unknown> {
+function commandResult(line: string, res: ExecResult & { seconds: number }, program: string | undefined, args: CommandArgs): Record<string, unknown> {
+  const { chdir } = args;
   if (chdir !== undefined && res.stderr.trim() === NO_CHDIR)
     return {
       cmd: line,
@@ -95,14 +103,18 @@ function commandResult(line: string, res: ExecResult & { seconds: number }, prog
       failed: true,
       msg: `[Errno 2] No such file or directory: b'${program}'`,
     };
-  const stdout = res.stdout.replace(/\n+$/, '');
+  // As Ansible's: trailing line ends cut unless strip_empty_ends is false; *_lines as splitlines().
+  const cut = (text: string) => (args.strip_empty_ends === false ? text : text.replace(/[\r\n]+$/, ''));
+  const lines = (text: string) => (text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n|\r/));
+  const stdout = cut(res.stdout);
+  const stderr = cut(res.stderr);
   return {
     cmd: line,
     rc: res.rc,
     stdout,
-    stderr: res.stderr.replace(/\n+$/, ''),
-    stderr_lines: res.stderr === '' ? [] : res.stderr.replace(/\n+$/, '').split('\n'),
-    stdout_lines: stdout === '' ? [] : stdout.split('\n'),
+    stderr,
+    stderr_lines: lines(stderr),
+    stdout_lines: lines(stdout),
     delta: `${res.seconds.toFixed(3)}s`,
     failed: res.rc !== 0,
     msg: res.rc !== 0 ? `non-zero return code ${res.rc}` : undefined,
@@ -112,12 +124,35 @@ function commandResult(line: string, res: ExecResult & { seconds: number }, prog
 /**
  * Decides whether to run, with the step that runs `line`. Shared with shell. `program`: the
  * program command runs itself (not through a shell), checked first so that a missing one is
- * told apart from a program that exits 127.
+ * told apart from a program that exits 127; `shown`: the cmd its result reports.
  */
-export function planCommand(args: CommandArgs, found: Found, line: string, program?: string, warnings: string[] = []): Outcome {
-  if (found.createsExists) return { changed: false, msg: `skipped, since ${args.creates} exists`, result: { rc: 0, stdout: '', stderr: '' } };
-  if (found.removesExists === false) return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: { rc: 0, stdout: '', stderr: '' } };
+export function planCommand(
+  args: CommandArgs,
+  found: Found,
+  line: string,
+  how: { program?: string; warnings?: string[]; shown?: unknown; check?: boolean } = {},
+): Outcome {
+  const { program, warnings = [], shown = line, check } = how;
+  // Ansible's words: the reason in msg, the old "skipped, since" in stdout.
+  if (found.createsExists) {
+    return {
+      changed: false,
+      msg: `Did not run command since '${args.creates}' exists`,
+      result: { rc: 0, stdout: `skipped, since ${args.creates} exists`, stderr: '' },
+    };
+  }
+  if (found.removesExists === false) {
+    const stdout = `skipped, since ${args.removes} does not exist`;
+    return { changed: false, msg: `Did not run command since '${args.removes}' does not exist`, result: { rc: 0, stdout, stderr: '' } };
+  }
   if (found.probeRc === 0) return { changed: false, msg: 'probe reports the desired state is already there', result: { rc: 0, stdout: '', stderr: '' } };
+  // Without a probe, check mode says what Ansible's command says: with creates/removes that
+  // let it run, it would change; with nothing to predict it, it is skipped.
+  if (check && found.probeRc === undefined) {
+    const predicted = args.creates !== undefined || args.removes !== undefined;
+    const result = { rc: 0, stdout: '', stderr: '', cmd: shown, ...(predicted ? {} : { skipped: true }) };
+    return { changed: predicted, msg: 'Command would have run if not in check mode', result };
+  }
   const why =
     found.probeRc !== undefined
       ? `probe exited ${found.probeRc}`
@@ -134,8 +169,9 @@ export function planCommand(args: CommandArgs, found: Found, line: string, progr
         kind: 'run',
         // The directory is entered here rather than by the connection, so that a missing one is
         // Ansible's "Unable to change directory" and not a failure of the command.
+        // -P: the physical directory, as Python's os.chdir enters it ($PWD has no symlink in it).
         script: [
-          args.chdir === undefined ? '' : `cd -- ${quotePath(args.chdir)} 2>/dev/null || { echo ${NO_CHDIR} >&2; exit 1; }`,
+          args.chdir === undefined ? '' : `cd -P -- ${quotePath(args.chdir)} 2>/dev/null || { echo ${NO_CHDIR} >&2; exit 1; }`,
           program === undefined ? '' : `command -v ${quote(program)} >/dev/null || { echo ${NOT_FOUND} >&2; exit 127; }`,
           line,
         ]
@@ -143,7 +179,7 @@ export function planCommand(args: CommandArgs, found: Found, line: string, progr
           .join('\n'),
         what: line,
         stdin: args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline === false ? '' : '\n'),
-        result: (res) => ({ ...commandResult(line, res, program, args.chdir), ...(warnings.length ? { warnings } : {}) }),
+        result: (res) => ({ ...commandResult(line, res, program, args), cmd: shown, ...(warnings.length ? { warnings } : {}) }),
       },
     ],
   };
@@ -163,7 +199,7 @@ export const command: Module<CommandArgs, Found> = {
     additionalProperties: false,
   },
   probe: probeCommand,
-  plan(args, found) {
+  plan(args, found, ctx) {
     if (args.cmd && args.argv) return { changed: false, failed: true, msg: 'only command or argv can be given, not both', result: { rc: 256 } };
     const argv = args.argv ?? (args.cmd ? shlexSplit(args.cmd) : []);
     if (!argv.length || !argv[0]) return { changed: false, failed: true, msg: 'no command given', result: { rc: 256 } };
@@ -171,6 +207,7 @@ export const command: Module<CommandArgs, Found> = {
     const warnings = args.executable
       ? [`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${args.executable}'.`]
       : [];
-    return planCommand(args, found, argvToShell(argv), argv[0], warnings);
+    // Ansible's command reports the words it ran, shell the line as written.
+    return planCommand(args, found, argvToShell(argv), { program: argv[0], warnings, shown: argv, check: ctx.check });
   },
 };

@@ -205,9 +205,11 @@ describe('command and shell', () => {
   it('creates/removes are read in one look; the command runs only when they allow it', () => {
     const args = { cmd: 'make install', creates: '/usr/bin/x', removes: '/tmp/src' };
     const { scripts: asked } = answer(command.probe!(args, planContext()), { stdout: 'C0\nR1\n' });
-    expect(asked).toEqual(['test -e /usr/bin/x && echo C1 || echo C0\ntest -e /tmp/src && echo R1 || echo R0']);
-    expect(decide(command, args, [{ stdout: 'C1\nR1\n' }])).toMatchObject({ changed: false, msg: 'skipped, since /usr/bin/x exists' });
-    expect(decide(command, args, [{ stdout: 'C0\nR0\n' }])).toMatchObject({ changed: false, msg: 'skipped, since /tmp/src does not exist' });
+    expect(asked).toEqual([
+      'set -- /usr/bin/x; if [ -e "$1" ] || [ -L "$1" ]; then echo C1; else echo C0; fi\nset -- /tmp/src; if [ -e "$1" ] || [ -L "$1" ]; then echo R1; else echo R0; fi',
+    ]);
+    expect(decide(command, args, [{ stdout: 'C1\nR1\n' }])).toMatchObject({ changed: false, msg: "Did not run command since '/usr/bin/x' exists" });
+    expect(decide(command, args, [{ stdout: 'C0\nR0\n' }])).toMatchObject({ changed: false, msg: "Did not run command since '/tmp/src' does not exist" });
     expect(decide(command, args, [{ stdout: 'C0\nR1\n' }])).toMatchObject({ changed: true, msg: 'would run: /usr/bin/x does not exist' });
   });
 
@@ -243,7 +245,7 @@ describe('command and shell', () => {
     ]);
     // A chdir that is not there is Ansible's message, not the command's failure.
     const inDir = command.plan({ cmd: 'ls', chdir: '/no where' }, {}, planContext()).steps?.[0] as RunStep;
-    expect(inDir.script.split('\n')[0]).toBe("cd -- '/no where' 2>/dev/null || { echo __engine_chdir_failed__ >&2; exit 1; }");
+    expect(inDir.script.split('\n')[0]).toBe("cd -P -- '/no where' 2>/dev/null || { echo __engine_chdir_failed__ >&2; exit 1; }");
     expect(inDir.result!({ rc: 1, stdout: '', stderr: '__engine_chdir_failed__\n', seconds: 0 })).toMatchObject({
       failed: true,
       msg: "Unable to change directory before execution: [Errno 2] No such file or directory: b'/no where'",
@@ -255,7 +257,7 @@ describe('command and shell', () => {
   it('the result is what Ansible registers; a non-zero exit is a failed task', () => {
     const step = command.plan({ cmd: 'ls' }, {}, planContext()).steps![0] as RunStep;
     expect(step.result!({ rc: 0, stdout: 'a\nb\n\n', stderr: '', seconds: 0.25 })).toMatchObject({
-      cmd: 'ls',
+      cmd: ['ls'],
       rc: 0,
       stdout: 'a\nb',
       stdout_lines: ['a', 'b'],
@@ -263,6 +265,23 @@ describe('command and shell', () => {
       failed: false,
     });
     expect(step.result!({ rc: 2, stdout: '', stderr: 'no\n', seconds: 0 })).toMatchObject({ failed: true, msg: 'non-zero return code 2', stderr: 'no' });
+  });
+
+  it("check mode without a probe says what Ansible's says: skipped, or changed when creates/removes let it run", () => {
+    const check = planContext({ check: true });
+    expect(command.plan({ cmd: 'ls -l' }, {}, check)).toMatchObject({
+      changed: false,
+      msg: 'Command would have run if not in check mode',
+      result: { skipped: true, cmd: ['ls', '-l'] },
+    });
+    const allowed = command.plan({ cmd: 'make', creates: '/x' }, { createsExists: false }, check);
+    expect(allowed).toMatchObject({ changed: true, msg: 'Command would have run if not in check mode' });
+    expect(allowed.result).not.toHaveProperty('skipped');
+    expect(command.plan({ cmd: 'make', creates: '/x' }, { createsExists: true }, check)).toMatchObject({
+      changed: false,
+      result: { stdout: 'skipped, since /x exists' },
+    });
+    expect(shell.plan({ cmd: 'a | b' }, { probeRc: 1 }, check)).toMatchObject({ changed: true, msg: 'would run: probe exited 1' });
   });
 });
 
