@@ -92,7 +92,7 @@ export function splitArgs(args: string): string[] {
 }
 
 /** Ansible's join_args: words joined by a space, none after a newline. */
-export function joinArgs(words: string[]): string {
+function joinArgs(words: string[]): string {
   return words.reduce((line, word) => (line === '' || line.endsWith('\n') ? line + word : `${line} ${word}`), '');
 }
 

@@ -172,6 +172,8 @@ function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
     until: has('until') ? conditions(raw.until) : undefined,
     retries: raw.retries,
     delay: raw.delay,
+    async: raw.async,
+    poll: raw.poll,
     timeout: has('timeout') ? raw.timeout : up.timeout,
     throttle: has('throttle') ? raw.throttle : up.throttle,
     delegateFacts: has('delegate_facts') ? raw.delegate_facts : up.delegateFacts,

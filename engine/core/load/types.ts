@@ -60,6 +60,9 @@ export interface Task {
   until?: unknown[];
   retries?: unknown;
   delay?: unknown;
+  /** `async:` seconds its commands may run in the background on the host; `poll:` seconds between checks. */
+  async?: unknown;
+  poll?: unknown;
   environment?: unknown;
   anyErrorsFatal?: unknown;
   /** Seconds the task may take on a host; its commands are then ended there. */

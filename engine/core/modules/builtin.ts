@@ -1,5 +1,6 @@
 // The core's modules: Ansible's builtin ones the engine implements, under Ansible's names.
 import { apt } from './apt';
+import { async_status } from './async_status';
 import { blockinfile } from './blockinfile';
 import { command } from './command';
 import { assert, debug, fail, pause, set_fact } from './control';
@@ -12,6 +13,7 @@ import { include_vars } from './include_vars';
 import { lineinfile } from './lineinfile';
 import { service } from './service';
 import { setup } from './setup';
+import { script } from './script';
 import { shell } from './shell';
 import { stat } from './stat';
 import { sysctl } from './sysctl';
@@ -23,6 +25,7 @@ import { wait_for } from './wait_for';
 export const builtin: Module[] = [
   command,
   shell,
+  script,
   copy,
   template,
   file,
@@ -37,6 +40,7 @@ export const builtin: Module[] = [
   group,
   hostname,
   wait_for,
+  async_status,
   assert,
   fail,
   debug,

@@ -117,7 +117,7 @@ function commandResult(line: string, res: ExecResult & { seconds: number }, prog
     stdout_lines: lines(stdout),
     delta: `${res.seconds.toFixed(3)}s`,
     failed: res.rc !== 0,
-    msg: res.rc !== 0 ? `non-zero return code ${res.rc}` : undefined,
+    msg: res.rc !== 0 ? `non-zero return code ${res.rc}` : '',
   };
 }
 

@@ -8,6 +8,7 @@ import { type Module, ModuleError, type Outcome, type PlanContext, type ProbeCon
 import { CENSORED, type HostStatus } from '../output/events';
 import { type Become, type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
+import { runAsync } from './async';
 import { applyConfirmed } from './guard';
 import { type Ahead, answerUsed, canGoAhead, type FetchedAnswer, probeAhead, type RunsAs, takePrefetched } from './lookahead';
 import { type Exec, execOn, probeWith, runQuery, runSteps } from './steps';
@@ -129,8 +130,12 @@ async function runModuleOnce(
     readYaml: (path) => loadYamlFile(path).data,
   };
   const decide = async (taskArgs: Vars): Promise<Outcome> => module.plan(taskArgs, await probeWith(exec, module, taskArgs, ctx), ctx);
+  // An async task's changes start in the background: none is made ahead by a guarded first step.
+  const background = task.async === undefined ? 0 : values.number('async', task.async);
   const lookAhead: Ahead | undefined =
-    limit || delegate ? undefined : { play, host, runsAs, probeContext: (v) => probeContextOf(play, host, v), runsAsOf: (v) => runsAsOf(play, v) };
+    limit || delegate || background > 0
+      ? undefined
+      : { play, host, runsAs, probeContext: (v) => probeContextOf(play, host, v), runsAsOf: (v) => runsAsOf(play, v) };
   const first = await firstLook(exec, module, args, ctx, task, lookAhead);
   let outcome = module.plan(args, first.found, ctx);
   let made: { before: Record<string, unknown>; rest: Step[] } | undefined;
@@ -141,8 +146,15 @@ async function runModuleOnce(
   if (outcome.predicted) result.predicted = true;
   if (outcome.diff?.length) result.diff = outcome.diff;
   if (delegate) result.delegated_to = delegate;
-  if (!ctx.check && outcome.steps?.length && !outcome.failed)
-    Object.assign(result, await runSteps(exec, made?.rest ?? outcome.steps, (again) => decide(again as Vars), made?.before));
+  if (!ctx.check && outcome.steps?.length && !outcome.failed) {
+    if (background > 0) {
+      const poll = values.number('poll', task.poll ?? 15);
+      Object.assign(
+        result,
+        await runAsync(exec, outcome.steps, { host: target, limit: background, poll, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
+      );
+    } else Object.assign(result, await runSteps(exec, made?.rest ?? outcome.steps, (again) => decide(again as Vars), made?.before));
+  }
   if (ctx.check) result.check_mode = true;
   // A step may bring facts (an Ansible module's ansible_facts, known only once it ran).
   const facts = outcome.facts ?? (result.ansible_facts ? { ansible_facts: result.ansible_facts } : undefined);

@@ -50,6 +50,8 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   failed_when: { ...conditions, description: 'Condition deciding whether the result counts as failed.' },
   until: { ...conditions, description: 'Retry until this condition holds.' },
   retries: { ...intOrTemplate, description: 'Attempts for until (default 3).' },
+  async: { ...intOrTemplate, description: "Run the task's commands in the background on the host, for at most this many seconds." },
+  poll: { ...intOrTemplate, description: 'With async: seconds between checks (default 15); 0: do not wait, async_status reads the job later.' },
   delay: { anyOf: [{ type: 'number' }, templated], description: 'Seconds between retries (default 5).' },
   environment: { type: ['object', 'string'], description: 'Environment variables for the command.' },
   block: { $ref: '#/definitions/taskList', description: 'Tasks run together.' },
