@@ -489,3 +489,41 @@ it('looped includes, handlers that include, set_fact seen by the next item, Pyth
   expect(results.engine['step-b']).toBe('b 2/2 kept\n');
   expect(results.engine.values.split('\n')[1]).toBe('True True {{ not_templated }}');
 });
+
+it('async with poll: 0 read by async_status, async with poll, a job over its time, and script: as under ansible-playbook', async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'files/hello.sh': '#!/bin/sh\necho "hello $1"\necho "to stderr" >&2\n',
+    'site.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - shell: sleep 1; echo "bg done" > {{ out }}/bg.txt; echo out
+      async: 20
+      poll: 0
+      register: job
+    - copy: { dest: "{{ out }}/started.txt", content: "{{ job.finished }} {{ job.started }} {{ job.ansible_job_id is string }} {{ job is changed }}" }
+    - async_status: jid={{ job.ansible_job_id }}
+      register: status
+      until: status.finished
+      retries: 30
+      delay: 1
+    - copy: dest={{ out }}/status.txt content="{{ status.stdout }} {{ status.rc }} {{ status.changed }} {{ status.cmd is search('bg done') }}"
+    - command: echo polled
+      async: 10
+      poll: 1
+      register: polled
+    - shell: sleep 30
+      async: 2
+      poll: 1
+      register: late
+      ignore_errors: true
+    - script: hello.sh "a b"
+      register: scripted
+    - copy: dest={{ out }}/rest.txt content="{{ polled.stdout }} {{ polled.finished }} {{ late is failed }} {{ late.msg }} {{ scripted.stdout_lines }} {{ scripted.stderr_lines }} {{ scripted.rc }}"
+`,
+  });
+  const results = await filesOfBothTools(dir);
+  expect(results.engine['bg.txt']).toBe('bg done\n');
+  expect(results.engine['rest.txt']).toContain('async task did not complete within the requested time - 2s');
+  expect(results.engine).toEqual(results.ansible);
+}, 180_000);
