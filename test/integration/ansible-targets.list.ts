@@ -75,7 +75,6 @@ export const COMPARED_TARGETS = [
 export const ALIKE_TARGETS = [
   'blockinfile',
   'lineinfile',
-  'command_shell',
   'command_nonexisting',
   'stat',
   'systemd',

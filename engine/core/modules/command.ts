@@ -126,13 +126,8 @@ function commandResult(line: string, res: ExecResult & { seconds: number }, prog
  * program command runs itself (not through a shell), checked first so that a missing one is
  * told apart from a program that exits 127; `shown`: the cmd its result reports.
  */
-export function planCommand(
-  args: CommandArgs,
-  found: Found,
-  line: string,
-  how: { program?: string; warnings?: string[]; shown?: unknown; check?: boolean } = {},
-): Outcome {
-  const { program, warnings = [], shown = line, check } = how;
+export function planCommand(args: CommandArgs, found: Found, line: string, how: { program?: string; warnings?: string[]; shown?: unknown } = {}): Outcome {
+  const { program, warnings = [], shown = line } = how;
   // Ansible's words: the reason in msg, the old "skipped, since" in stdout.
   if (found.createsExists) {
     return {
@@ -146,13 +141,6 @@ export function planCommand(
     return { changed: false, msg: `Did not run command since '${args.removes}' does not exist`, result: { rc: 0, stdout, stderr: '' } };
   }
   if (found.probeRc === 0) return { changed: false, msg: 'probe reports the desired state is already there', result: { rc: 0, stdout: '', stderr: '' } };
-  // Without a probe, check mode says what Ansible's command says: with creates/removes that
-  // let it run, it would change; with nothing to predict it, it is skipped.
-  if (check && found.probeRc === undefined) {
-    const predicted = args.creates !== undefined || args.removes !== undefined;
-    const result = { rc: 0, stdout: '', stderr: '', cmd: shown, ...(predicted ? {} : { skipped: true }) };
-    return { changed: predicted, msg: 'Command would have run if not in check mode', result };
-  }
   const why =
     found.probeRc !== undefined
       ? `probe exited ${found.probeRc}`
@@ -199,7 +187,7 @@ export const command: Module<CommandArgs, Found> = {
     additionalProperties: false,
   },
   probe: probeCommand,
-  plan(args, found, ctx) {
+  plan(args, found) {
     if (args.cmd && args.argv) return { changed: false, failed: true, msg: 'only command or argv can be given, not both', result: { rc: 256 } };
     const argv = args.argv ?? (args.cmd ? shlexSplit(args.cmd) : []);
     if (!argv.length || !argv[0]) return { changed: false, failed: true, msg: 'no command given', result: { rc: 256 } };
@@ -208,6 +196,6 @@ export const command: Module<CommandArgs, Found> = {
       ? [`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${args.executable}'.`]
       : [];
     // Ansible's command reports the words it ran, shell the line as written.
-    return planCommand(args, found, argvToShell(argv), { program: argv[0], warnings, shown: argv, check: ctx.check });
+    return planCommand(args, found, argvToShell(argv), { program: argv[0], warnings, shown: argv });
   },
 };

@@ -17,8 +17,8 @@ export const shell: Module<CommandArgs> = {
     additionalProperties: false,
   },
   probe: probeCommand,
-  plan(args, found, ctx) {
+  plan(args, found) {
     const line = args.executable ? `${quote(args.executable)} -c ${quote(args.cmd!)}` : args.cmd!;
-    return planCommand(args, found, line, { shown: args.cmd, check: ctx.check });
+    return planCommand(args, found, line, { shown: args.cmd });
   },
 };

@@ -266,23 +266,6 @@ describe('command and shell', () => {
     });
     expect(step.result!({ rc: 2, stdout: '', stderr: 'no\n', seconds: 0 })).toMatchObject({ failed: true, msg: 'non-zero return code 2', stderr: 'no' });
   });
-
-  it("check mode without a probe says what Ansible's says: skipped, or changed when creates/removes let it run", () => {
-    const check = planContext({ check: true });
-    expect(command.plan({ cmd: 'ls -l' }, {}, check)).toMatchObject({
-      changed: false,
-      msg: 'Command would have run if not in check mode',
-      result: { skipped: true, cmd: ['ls', '-l'] },
-    });
-    const allowed = command.plan({ cmd: 'make', creates: '/x' }, { createsExists: false }, check);
-    expect(allowed).toMatchObject({ changed: true, msg: 'Command would have run if not in check mode' });
-    expect(allowed.result).not.toHaveProperty('skipped');
-    expect(command.plan({ cmd: 'make', creates: '/x' }, { createsExists: true }, check)).toMatchObject({
-      changed: false,
-      result: { stdout: 'skipped, since /x exists' },
-    });
-    expect(shell.plan({ cmd: 'a | b' }, { probeRc: 1 }, check)).toMatchObject({ changed: true, msg: 'would run: probe exited 1' });
-  });
 });
 
 describe('wait_for', () => {
