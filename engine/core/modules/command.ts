@@ -80,6 +80,11 @@ const NOT_FOUND = '__engine_command_not_found__';
 /** What the step prints when its chdir is not there, told apart from the command's own failure. */
 const NO_CHDIR = '__engine_chdir_failed__';
 
+/** A command's output as its *_lines: Python's splitlines(), no empty last line for a final line end. */
+export function outputLines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n|\r/);
+}
+
 /** The command's outcome as Ansible registers it. */
 function commandResult(line: string, res: ExecResult & { seconds: number }, program: string | undefined, args: CommandArgs): Record<string, unknown> {
   const { chdir } = args;
@@ -105,7 +110,6 @@ function commandResult(line: string, res: ExecResult & { seconds: number }, prog
     };
   // As Ansible's: trailing line ends cut unless strip_empty_ends is false; *_lines as splitlines().
   const cut = (text: string) => (args.strip_empty_ends === false ? text : text.replace(/[\r\n]+$/, ''));
-  const lines = (text: string) => (text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n|\r/));
   const stdout = cut(res.stdout);
   const stderr = cut(res.stderr);
   return {
@@ -113,8 +117,8 @@ function commandResult(line: string, res: ExecResult & { seconds: number }, prog
     rc: res.rc,
     stdout,
     stderr,
-    stderr_lines: lines(stderr),
-    stdout_lines: lines(stdout),
+    stderr_lines: outputLines(stderr),
+    stdout_lines: outputLines(stdout),
     delta: `${res.seconds.toFixed(3)}s`,
     failed: res.rc !== 0,
     msg: res.rc !== 0 ? `non-zero return code ${res.rc}` : '',

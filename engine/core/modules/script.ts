@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { quote } from '../connection/quote';
 import { shlexSplit } from '../connection/shlex';
-import { type CommandArgs, commandProperties, probeCommand } from './command';
+import { type CommandArgs, commandProperties, outputLines, probeCommand } from './command';
 import type { Module, Outcome } from './types';
 
 interface ScriptArgs extends CommandArgs {
@@ -19,10 +19,12 @@ function skippedBy(args: ScriptArgs, found: { createsExists?: boolean; removesEx
   return undefined;
 }
 
-/** The shell text that runs the copy at "$t/<name>": the task's line with the script's name replaced, as Ansible does. */
+/** Where the step puts the script's copy on the host: its name in the private temp dir "$t". */
+const copyPath = (source: string) => `"$t"/${quote(basename(source))}`;
+
+/** The shell text that runs the copy: the task's line with the script's name replaced, as Ansible does. */
 function scriptLine(line: string, source: string, executable?: string): string {
-  const copy = `"$t"/${quote(basename(source))}`;
-  const command = line.split(source).join(copy);
+  const command = line.split(source).join(copyPath(source));
   return executable ? `${quote(executable)} ${command}` : command;
 }
 
@@ -52,6 +54,7 @@ export const script: Module<ScriptArgs> = {
     const line = (args.cmd ?? '').trim();
     const source = shlexSplit(line)[0] ?? '';
     const content = readFileSync(ctx.findLocal('files', source));
+    const copy = copyPath(source);
     if (ctx.check) {
       const predicted = args.creates !== undefined || args.removes !== undefined;
       return predicted
@@ -67,7 +70,7 @@ export const script: Module<ScriptArgs> = {
           // The copy lives in a private temporary directory, removed whatever the script did.
           script: [
             't=$(mktemp -d) || exit 1',
-            `cat > "$t"/${quote(basename(source))} && chmod 700 "$t"/${quote(basename(source))} || { rm -rf "$t"; exit 1; }`,
+            `cat > ${copy} && chmod 700 ${copy} || { rm -rf "$t"; exit 1; }`,
             `(${args.chdir === undefined ? '' : `cd ${quote(args.chdir)} && `}${scriptLine(line, source, args.executable)}) < /dev/null`,
             'rc=$?; rm -rf "$t"; exit $rc',
           ].join('\n'),
@@ -75,14 +78,13 @@ export const script: Module<ScriptArgs> = {
           what: `script ${source}`,
           // As Ansible's script: the output as the host wrote it (not stripped), split into lines.
           result: (res) => {
-            const lines = (text: string) => (text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/));
             const failed = res.rc !== 0;
             return {
               rc: res.rc,
               stdout: res.stdout,
               stderr: res.stderr,
-              stdout_lines: lines(res.stdout),
-              stderr_lines: lines(res.stderr),
+              stdout_lines: outputLines(res.stdout),
+              stderr_lines: outputLines(res.stderr),
               failed,
               msg: failed ? 'non-zero return code' : '',
             };

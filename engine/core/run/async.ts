@@ -3,6 +3,7 @@
 // seconds, as Ansible's does, and ends with the commands' result; with `poll: 0` it ends at once
 // with the job's id, for async_status to read later in the run.
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { quote } from '../connection/quote';
 import { ModuleError, type Step } from '../modules/types';
 import { type AsyncJob, jobDirScript, jobQuery, jobResult, launchScript, rememberJob } from '../modules/util/async-jobs';
@@ -14,7 +15,6 @@ export interface AsyncOptions {
   limit: number;
   /** Seconds between checks; 0: do not wait. */
   poll: number;
-  sleep(ms: number): Promise<void>;
 }
 
 /** The steps as commands that can run unattended: commands and plain writes, not controller work. */
@@ -59,7 +59,7 @@ export async function runAsync(exec: Exec, steps: Step[], options: AsyncOptions)
   if (options.poll <= 0) return { ansible_job_id: job.jid, results_file: job.dir, started: 1, finished: 0, changed: true, msg: '' };
   const query = jobQuery(job.dir, job.finishers.length);
   for (let left = options.limit; left > 0; left -= options.poll) {
-    await options.sleep(options.poll * 1000);
+    await sleep(options.poll * 1000);
     const found = await runQuery(exec, query);
     if (found.state === 'running') continue;
     await exec(`rm -rf ${quote(job.dir)}`);

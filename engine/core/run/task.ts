@@ -149,10 +149,7 @@ async function runModuleOnce(
   if (!ctx.check && outcome.steps?.length && !outcome.failed) {
     if (background > 0) {
       const poll = values.number('poll', task.poll ?? 15);
-      Object.assign(
-        result,
-        await runAsync(exec, outcome.steps, { host: target, limit: background, poll, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
-      );
+      Object.assign(result, await runAsync(exec, outcome.steps, { host: target, limit: background, poll }));
     } else Object.assign(result, await runSteps(exec, made?.rest ?? outcome.steps, (again) => decide(again as Vars), made?.before));
   }
   if (ctx.check) result.check_mode = true;
