@@ -67,3 +67,19 @@ export function suggestion(name: string, known: Iterable<string>): string {
   const near = nearest(name, known);
   return near.length ? ` (did you mean ${near.map((n) => `'${n}'`).join(', ')}?)` : '';
 }
+
+/**
+ * A lookup plugin's refusal, in Ansible's words: a `with_<lookup>` loop fails its task with
+ * exactly this message, as Ansible's does (a template wraps it in Ansible's lookup error text).
+ */
+export class LookupError extends Error {
+  override name = 'LookupError';
+
+  /** The Python exception Ansible's plugin raises: its template error names it. */
+  constructor(
+    message: string,
+    readonly pythonClass = 'ansible.errors.AnsibleError',
+  ) {
+    super(message);
+  }
+}

@@ -10,7 +10,23 @@ export function pythonRegExp(source: string, flags = ''): RegExp {
     for (const flag of inline[1]) if ('ims'.includes(flag) && !all.includes(flag)) all += flag;
   }
   pattern = pattern.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
-  return new RegExp(pattern, all);
+  try {
+    return new RegExp(pattern, all);
+  } catch (err) {
+    throw new SyntaxError(pythonReason((err as Error).message));
+  }
+}
+
+/** Python's re wording of what JavaScript found wrong with a pattern (content tests for it). */
+const REASONS: [RegExp, string][] = [
+  [/Nothing to repeat/i, 'nothing to repeat'],
+  [/Unterminated group/i, 'missing ), unterminated subpattern'],
+  [/Unmatched '\)'/i, 'unbalanced parenthesis'],
+  [/Unterminated character class/i, 'unterminated character set'],
+];
+
+function pythonReason(message: string): string {
+  return REASONS.find(([js]) => js.test(message))?.[1] ?? message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07', b: '\b', '\\': '\\' };

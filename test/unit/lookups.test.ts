@@ -1,10 +1,12 @@
 // Ansible's lookups on the controller, through lookup()/query() as templates call them: their
 // lists, lookup()'s comma join and wantlist, search paths for files and templates. No host.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { numericAttributes, tupleLiterals } from '../../engine/core/load/template/jinja';
+import { loopItems } from '../../engine/core/load/template/lookups';
 import { VarScope } from '../../engine/core/load/template/scope';
 import { Templar } from '../../engine/core/load/template/templar';
 
@@ -47,6 +49,66 @@ describe('lookups', () => {
     expect(() => render("{{ query('sequence', 'start=5 end=1') }}")).toThrow(/backwards/);
   });
 
+  it("sequence refuses in Ansible's words; a with_ loop gets them bare, a template wrapped as Ansible's templar does", () => {
+    const refusal = (term: string) => {
+      try {
+        loopItems('sequence', term, templar.lookupContext(new VarScope({}, templar)));
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    expect(refusal('start=0 junk=3')).toBe("unrecognized arguments to with_sequence: ['junk']");
+    expect(refusal('start=A end=3')).toBe("can't parse start=A as integer");
+    expect(refusal('1-B/2')).toBe("can't parse end=B as integer");
+    expect(refusal('start=1')).toBe('must specify count or end in with_sequence');
+    expect(refusal('start=1 end=4 count=2')).toBe("can't specify both count and end in with_sequence");
+    expect(refusal('start=1 end=4 stride=-2')).toBe("to count forward don't make stride negative");
+    expect(refusal('start=1 end=4 format=d')).toBe('bad formatting string: d');
+    expect(refusal('start=010 end=4')).toBe("can't parse start=010 as integer");
+    expect(() => render("{{ query('sequence', 'start=1') }}")).toThrow(
+      "An unhandled exception occurred while running the lookup plugin 'sequence'. Error was a <class 'ansible.errors.AnsibleError'>, original message: must specify count or end in with_sequence",
+    );
+    expect(() => loopItems('indexed_items', { a: 1 }, templar.lookupContext(undefined))).toThrow('with_indexed_items expects a list');
+  });
+
+  it('string literals keep the backslash of an escape Python does not know, and read the ones it knows', () => {
+    expect(render("{{ '^q.*_\\d' }}")).toBe('^q.*_\\d');
+    expect(render("{{ '\\x41\\u00e9\\101' }}")).toBe('A\u00e9A');
+    expect(render("{{ 'a\\\\b' }}")).toBe('a\\b');
+    expect(render("{{ query('varnames', '^r.*_\\w+h$') }}", dirs)).toEqual(['role_path']);
+  });
+
+  it('template takes other delimiters and converts what reads as a literal unless convert_data=False', () => {
+    writeFileSync(join(role, 'templates/brackets.j2'), '[# note #]Hello [% who %] {{ kept }}\n');
+    writeFileSync(join(role, 'templates/dict.j2'), '{"who": "{{ who }}"}\n');
+    const options = "variable_start_string='[%', variable_end_string='%]', comment_start_string='[#', comment_end_string='#]'";
+    expect(render(`{{ lookup('template', 'brackets.j2', ${options}) }}`, dirs)).toBe('Hello ops {{ kept }}\n');
+    expect(render("{{ lookup('template', 'dict.j2') }}", dirs)).toEqual({ who: 'ops' });
+    expect(render("{{ lookup('template', 'dict.j2', convert_data=False) is string }}", dirs)).toBe(true);
+  });
+
+  it('password with encrypt= keeps a salt in the file and gives the crypt hash; seed= gives the same password', () => {
+    const file = join(playbook, 'secret');
+    const hashed = render(`{{ lookup('password', '${file} encrypt=sha256_crypt length=12') }}`, dirs) as string;
+    const [plain, salt] = readFileSync(file, 'utf8').trim().split(' salt=');
+    expect(plain).toMatch(/^[A-Za-z0-9.,:_-]{12}$/);
+    expect(salt).toMatch(/^[A-Za-z0-9./]{16}$/);
+    expect(hashed).toBe(execFileSync('openssl', ['passwd', '-5', '-salt', salt, '-stdin'], { input: `${plain}\n`, encoding: 'utf8' }).trim());
+    expect(render(`{{ lookup('password', '${file}') }}`, dirs)).toBe(plain);
+    const seeded = () => render("{{ lookup('password', '/dev/null seed=foo') }}");
+    expect(seeded()).toBe(seeded());
+    expect(render("{{ lookup('password', '/dev/null') }}")).not.toBe(render("{{ lookup('password', '/dev/null') }}"));
+  });
+
+  it("any other lookup runs as Ansible's own plugin, with the task's variables", () => {
+    expect(
+      render("{{ q('config', 'remote_user', 'port', plugin_type='connection', plugin_name='ssh') }}", { ansible_ssh_user: 'lola', ansible_ssh_port: 2022 }),
+    ).toEqual(['lola', 2022]);
+    expect(() => render("{{ lookup('config', 'NO_SUCH_SETTING') }}")).toThrow(/Unable to find setting NO_SUCH_SETTING/);
+    expect(() => render("{{ lookup('nosuch_anywhere', 'x') }}")).toThrow(/nor one of Ansible's/);
+  });
+
   it('dict, nested, together, subelements, indexed_items, vars, varnames, first_found, pipe, lines', () => {
     const users = [{ name: 'a', keys: ['k1', 'k2'] }, { name: 'b', keys: [] }, { name: 'c' }];
     expect(render("{{ query('dict', {'x': 1}) }}")).toEqual([{ key: 'x', value: 1 }]);
@@ -72,11 +134,14 @@ describe('lookups', () => {
     expect(render("{{ lookup('vars', 'who') }}", dirs)).toBe('ops');
     expect(render("{{ query('varnames', '^role_') }}", dirs)).toEqual(['role_path']);
     expect(render("{{ lookup('first_found', ['absent', 'motd']) }}", dirs)).toBe(join(role, 'files/motd'));
-    expect(render("{{ lookup('first_found', ['absent'], skip=True) }}", dirs)).toBe('');
+    // An empty result is the empty list, never joined (Ansible's templar).
+    expect(render("{{ lookup('first_found', ['absent'], skip=True) }}", dirs)).toEqual([]);
     expect(render("{{ lookup('pipe', 'printf \"a \\\\n\"') }}")).toBe('a');
     expect(render("{{ query('lines', 'printf \"1\\\\n2\\\\n\"') }}")).toEqual(['1', '2']);
     expect(() => render("{{ lookup('pipe', 'exit 3') }}")).toThrow(/the command 'exit 3' failed/);
     expect(() => render("{{ lookup('nosuch', 'x') }}")).toThrow(/not one of the engine's lookups/);
+    expect(() => render("{{ query('subelements', 9001, 'keys') }}")).toThrow("subelements lookup expects a dictionary, got '9001'");
+    expect(() => render("{{ query('subelements', users, 'keys', 'wolves') }}", { users })).toThrow(/the optional third item must be a dict/);
   });
 
   it('item.0 is item[0], outside string literals only', () => {

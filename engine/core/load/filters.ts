@@ -4,7 +4,7 @@ import type { Environment } from 'nunjucks';
 import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { quote } from '../connection/quote';
 import { pythonJson } from '../pyjson';
-import { isDict, pythonEqual, pythonStr } from './template/pyrepr';
+import { isDict, pythonEqual, pythonStr, pythonTypeName } from './template/pyrepr';
 import { pythonRegExp } from '../pyregex';
 
 type Dict = Record<string, unknown>;
@@ -24,7 +24,7 @@ export function callArgs(raw: unknown[]): { args: unknown[]; keywords: Record<st
  * crypt(3) hash like Ansible's password_hash. Node has no crypt(), so the controller's openssl
  * computes it; the password goes through stdin, never argv. Pass a salt for idempotent results.
  */
-function passwordHash(password: unknown, scheme = 'sha512', salt?: string): string {
+export function passwordHash(password: unknown, scheme = 'sha512', salt?: string): string {
   const flag = { sha512: '-6', sha256: '-5', md5: '-1' }[scheme];
   if (!flag) throw new Error(`password_hash: unsupported scheme '${scheme}' (sha512, sha256, md5)`);
   const saltArgs = salt ? ['-salt', String(salt)] : [];
@@ -302,22 +302,7 @@ export function addAnsibleFilters(env: Environment): void {
         .map((l) => prefix + l)
         .join('\n')}\n${prefix.trim()}`;
     },
-    type_debug: (v: unknown) =>
-      Array.isArray(v)
-        ? 'list'
-        : v === null
-          ? 'NoneType'
-          : typeof v === 'object'
-            ? 'dict'
-            : typeof v === 'string'
-              ? 'str'
-              : typeof v === 'number'
-                ? Number.isInteger(v)
-                  ? 'int'
-                  : 'float'
-                : typeof v === 'boolean'
-                  ? 'bool'
-                  : typeof v,
+    type_debug: pythonTypeName,
     version_compare: (a: string, b: string, op?: string) => versionTest(a, b, op),
     // Target of the x[a:b] rewrite in template.ts: Python slice semantics for lists and strings.
     __slice: (v: unknown[] | string, start: number | null, end: number | null) => v?.slice(start ?? 0, end ?? undefined),

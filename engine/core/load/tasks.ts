@@ -8,7 +8,7 @@ import type { Module } from '../modules/types';
 import { parseCommandLine } from './splitter';
 import { shlexSplit } from '../connection/shlex';
 import { taskKeywords } from '../schema/build';
-import { lookupNames } from './template/lookups';
+import { hasLookup, lookupNames } from './template/lookups';
 import { validate } from './validate';
 import type { RoleInstance, Task, Vars } from './types';
 import { loadYamlFile, positionOf } from './yaml';
@@ -268,8 +268,12 @@ function loopOf(raw: Vars, pos: SourcePos): Partial<Task> {
   if (raw.loop !== undefined) return { loop: raw.loop };
   if (!withs.length) return {};
   const lookup = withs[0].slice('with_'.length);
-  if (!lookupNames.includes(lookup))
-    throw new InputError(`${withs[0]}: the engine has no lookup '${lookup}' (${lookupNames.join(', ')})`, positionOf(raw, withs[0]) ?? pos, withs[0]);
+  if (!hasLookup(lookup))
+    throw new InputError(
+      `${withs[0]}: neither the engine (${lookupNames.join(', ')}) nor Ansible has a lookup '${lookup}'`,
+      positionOf(raw, withs[0]) ?? pos,
+      withs[0],
+    );
   return { loop: raw[withs[0]], loopLookup: lookup };
 }
 

@@ -4,68 +4,17 @@
 // pipes to the host's Python (ansible_module.py, a persistent worker); the engine pipes that script
 // the same way and reads the module's JSON answer. Check mode and diff are the module's own: in a
 // dry run the module runs with _ansible_check_mode, which is its promise to change nothing.
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { quotePath } from '../connection/quote';
 import type { ExecResult } from '../connection/types';
+import { type AnsibleCore, ansibleCore, builtinRoutes, collectionRoots } from '../ansible-core';
 import { PROJECT_ROOT } from '../paths';
 import { type Diff, type Module, ModuleError, type Outcome, type ProbeContext, Query } from './types';
 
 // The sources' copy: the build (dist/) holds no Python.
 const BRIDGE = join(PROJECT_ROOT, 'engine/core/modules/ansible_module.py');
-
-interface AnsibleCore {
-  /** The controller's Python that has ansible-core (the one ansible-playbook runs with). */
-  python: string;
-  /** ansible-core's package directory (its modules/ and config/ are read to find names at load). */
-  dir: string;
-}
-
-let core: AnsibleCore | null | undefined;
-
-/** ansible-core on the controller, found through ansible-playbook on PATH; null when not installed. */
-function ansibleCore(): AnsibleCore | null {
-  if (core !== undefined) return core;
-  core = null;
-  const playbook = (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((d) => join(d, 'ansible-playbook'))
-    .find((p) => existsSync(p));
-  if (!playbook) return core;
-  const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(readFileSync(playbook, 'utf8').split('\n')[0]);
-  if (!shebang) return core;
-  // `#!/usr/bin/env python3` names the interpreter in its argument.
-  const python = shebang[1].endsWith('/env') && shebang[2] ? shebang[2] : shebang[1];
-  try {
-    const dir = execFileSync(python, ['-c', 'import ansible, os; print(os.path.dirname(ansible.__file__))'], { encoding: 'utf8' }).trim();
-    core = { python, dir };
-  } catch {
-    // ansible-playbook without a working ansible package: as if not installed.
-  }
-  return core;
-}
-
-/** Where collections live, as Ansible looks for them (ANSIBLE_COLLECTIONS_PATH or its default). */
-function collectionRoots(): string[] {
-  const configured = process.env.ANSIBLE_COLLECTIONS_PATH ?? process.env.ANSIBLE_COLLECTIONS_PATHS;
-  const roots = configured ? configured.split(':') : [join(homedir(), '.ansible/collections'), '/usr/share/ansible/collections'];
-  const site = ansibleCore()?.dir.replace(/\/ansible$/, '');
-  return [...roots, ...(site ? [site] : [])];
-}
-
-let builtinRoutes: Record<string, { redirect?: string }> | undefined;
-
-/** ansible-core's redirects of old bare names (`modprobe` -> community.general.modprobe). */
-function builtinRedirect(name: string, dir: string): string | undefined {
-  if (!builtinRoutes) {
-    const { parse } = require('yaml') as typeof import('yaml');
-    const file = join(dir, 'config/ansible_builtin_runtime.yml');
-    builtinRoutes = existsSync(file) ? ((parse(readFileSync(file, 'utf8'))?.plugin_routing?.modules ?? {}) as typeof builtinRoutes) : {};
-  }
-  return builtinRoutes![name]?.redirect;
-}
 
 const hasModuleFile = (dir: string, name: string) => existsSync(dir) && readdirSync(dir).some((f) => f === name || f.startsWith(`${name}.`));
 
@@ -76,7 +25,7 @@ function ansibleHas(name: string, libraryDirs: string[], found: AnsibleCore): bo
   if (parts.length === 1 || (parts.length === 3 && parts[0] === 'ansible' && ['builtin', 'legacy'].includes(parts[1]))) {
     const short = parts[parts.length - 1];
     if (hasModuleFile(join(found.dir, 'modules'), short)) return true;
-    const redirect = builtinRedirect(short, found.dir);
+    const redirect = builtinRoutes(found.dir).modules?.[short]?.redirect;
     return redirect !== undefined && ansibleHas(redirect, libraryDirs, found);
   }
   if (parts.length !== 3) return false;

@@ -30,6 +30,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     changeEpoch: 0,
     startAtPending: options.startAtTask !== undefined,
   };
+  // The controller may be a host too (local connection): a file a lookup wrote is a change.
+  run.templar.onControllerWrite = () => run.changeEpoch++;
   const onSigint = () => {
     run.interrupted = true;
     reporter.emit({ kind: 'warning', msg: 'interrupted: no new task starts; waiting for running ones' });

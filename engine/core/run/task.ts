@@ -1,6 +1,6 @@
 // Runs one task on one host: when, loop, retries/until, the module's probe → plan → steps,
 // changed_when/failed_when, register and notify. Check mode skips the steps and nothing else.
-import { InputError } from '../errors';
+import { InputError, LookupError } from '../errors';
 import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
@@ -293,6 +293,7 @@ export function failureOf(err: unknown): Result {
   if (err instanceof UnreachableError) return { unreachable: true, failed: true, changed: false, msg: err.message };
   if (err instanceof ModuleError) return { failed: true, changed: false, msg: err.message, ...err.result };
   if (err instanceof InputError) return { failed: true, changed: false, msg: err.describe() };
+  if (err instanceof LookupError) return { failed: true, changed: false, msg: err.message };
   const e = err instanceof Error ? err : new Error(String(err));
   return { failed: true, changed: false, msg: `${e.name}: ${e.message}`, exception: e.stack };
 }

@@ -1,8 +1,8 @@
 // A task's keywords and arguments rendered for one host: every value of a task goes through here,
 // so each error names the keyword and the task's position, and the scope is chosen once.
-import { InputError } from '../errors';
+import { InputError, LookupError } from '../errors';
 import { toBool } from '../load/filters';
-import { runLookup } from '../load/template/lookups';
+import { loopItems } from '../load/template/lookups';
 import type { VarScope } from '../load/template/scope';
 import type { Templar } from '../load/template/templar';
 import type { Task, Vars } from '../load/types';
@@ -56,10 +56,10 @@ export class TaskValues {
   /** The items of a `with_<lookup>` loop: the lookup run on the rendered terms, as Ansible's. */
   lookupItems(keyword: string, lookup: string, terms: unknown): unknown[] {
     const rendered = this.value(keyword, terms);
-    const list = Array.isArray(rendered) ? rendered : [rendered];
     try {
-      return runLookup(lookup, list, {}, this.templar.lookupContext(this.scope));
+      return loopItems(lookup, rendered, this.templar.lookupContext(this.scope));
     } catch (err) {
+      if (err instanceof LookupError) throw err;
       throw new InputError((err as Error).message, this.task.pos, keyword);
     }
   }

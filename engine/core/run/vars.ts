@@ -132,6 +132,15 @@ export function hostScope(play: PlayRun, host: HostState): VarScope {
 }
 
 /**
+ * What a task sees of its connection when nothing set it, as Ansible's play context adds it to
+ * task variables (not to hostvars): the address and the kind of connection the engine uses.
+ */
+function connectionDefaults(play: PlayRun, host: HostState): Vars {
+  const local = host.name === 'localhost' || host.name === '127.0.0.1';
+  return { ansible_host: host.name, ansible_connection: play.play.connection ?? (local ? 'local' : 'ssh') };
+}
+
+/**
  * Variables of a host for one task, in precedence order. As in Ansible (private_role_vars off),
  * the defaults and vars of every role of the play are visible to all its tasks; the task's own
  * role wins over the others. Facts, registered results and set_fact values are data: what a
@@ -141,6 +150,7 @@ function taskScope(play: PlayRun, host: HostState, task: Task): VarScope {
   const role = task.role;
   const roles = play.play.roles;
   return VarScope.layered(play.run.templar, [
+    { vars: connectionDefaults(play, host), data: true },
     { vars: Object.assign({}, ...roles.map((r) => r.defaults)) },
     { vars: role?.defaults ?? {} },
     { vars: inventoryVars(play.run.inventory, host.name) },

@@ -147,3 +147,32 @@ function rewriteTuples(tag: string): string {
   }
   return [...tag].map((c, i) => marks.get(i) ?? c).join('');
 }
+
+/** Python's escapes nunjucks lacks, as the characters they stand for. */
+const CHARACTER_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', v: '\v' };
+
+/** One backslash escape of a string literal, as Python reads it, in a form nunjucks reads the same. */
+function pythonEscape(sequence: string): string {
+  const c = sequence[1];
+  if ('\\\'"ntr'.includes(c)) return sequence;
+  let char: string | undefined = CHARACTER_ESCAPES[c];
+  if (/^\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})$/.test(sequence)) char = String.fromCodePoint(Number.parseInt(sequence.slice(2), 16));
+  else if (/^\\[0-7]/.test(sequence)) char = String.fromCodePoint(Number.parseInt(sequence.slice(1), 8));
+  // Python keeps an unknown escape (`'\d'` is backslash, d): nunjucks would drop the backslash.
+  if (char === undefined) return `\\${sequence}`;
+  return char === "'" || char === '"' || char === '\\' ? `\\${char}` : char;
+}
+
+/**
+ * String literals in {{ }} and {% %} read as Python reads them: `'^q.*_\d'` keeps its backslash
+ * (regexes in Ansible content rely on it), `'\x41'` is `A`.
+ */
+export function pythonStringEscapes(source: string): string {
+  if (!source.includes('\\')) return source;
+  return source.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (tag) =>
+    tag
+      .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
+      .map((part, i) => (i % 2 ? part.replace(/\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, pythonEscape) : part))
+      .join(''),
+  );
+}

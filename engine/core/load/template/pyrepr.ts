@@ -54,6 +54,17 @@ export function tuple(...items: unknown[]): PyTuple {
   return made;
 }
 
+/** The name of a value's Python type, as `type(v).__name__` (Jinja2's type_debug). */
+export function pythonTypeName(v: unknown): string {
+  if (v instanceof PyTuple) return 'tuple';
+  if (Array.isArray(v)) return 'list';
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'dict' : typeof v;
+}
+
 /** Python's repr: what str() of a list or dict shows of its items. */
 function pythonRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';

@@ -7,7 +7,7 @@ import { addAnsibleFilters, callArgs, toBool } from '../filters';
 import { BUILTIN_FILTERS } from '../filters-builtin';
 import { pythonDateTime, pythonStrftime } from '../../pytime';
 import { isDict, literalEval, pythonStr, tuple } from './pyrepr';
-import { numericAttributes, separateDictBraces, singleExpression, tupleLiterals, withSlices } from './jinja';
+import { numericAttributes, pythonStringEscapes, separateDictBraces, singleExpression, tupleLiterals, withSlices } from './jinja';
 import { type LookupContext, lookupValue, queryList } from './lookups';
 import { fixTestArguments, referencedNames } from './nunjucks';
 import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
@@ -19,6 +19,8 @@ export class Templar implements ValueRenderer {
   private env?: Environment;
   private readonly compiled = new Map<string, { template: Template; names: string[] }>();
   private captured: unknown;
+  /** Told when a lookup wrote on the controller (the run's answers fetched ahead are stale then). */
+  onControllerWrite?: () => void;
   /** The scopes being rendered, innermost last: what lookup() reads variables from. */
   private readonly scopes: VarScope[] = [];
 
@@ -80,7 +82,7 @@ export class Templar implements ValueRenderer {
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     const env = this.environment();
-    const rewritten = separateDictBraces(withSlices(numericAttributes(tupleLiterals(source))));
+    const rewritten = separateDictBraces(withSlices(numericAttributes(tupleLiterals(pythonStringEscapes(source)))));
     const template = new nunjucks.Template(rewritten, env, file, true);
     const entry = { template, names: referencedNames(rewritten) };
     this.compiled.set(key, entry);
@@ -114,8 +116,10 @@ export class Templar implements ValueRenderer {
   lookupContext(scope: VarScope | undefined): LookupContext {
     return {
       ahead: this.renderingAhead,
+      wrote: () => this.onControllerWrite?.(),
       variable: (name) => scope?.get(name),
       names: () => Object.keys(scope?.raw ?? {}),
+      data: () => (scope ? plainVariables(scope) : {}),
       renderFile: (text, file) => {
         if (!scope) throw new Error('a template lookup needs variables');
         return this.renderFile(text, scope, file);
@@ -231,6 +235,25 @@ function holdsUndefined(value: unknown): boolean {
 const STRING_FILTER_LAST = /\|\s*(?:string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)\s*(?:\([^|]*\))?\s*$/;
 
 /** Ansible's conversion of template output that reads as a Python list, dict or boolean. */
+/**
+ * Every variable of a scope that renders and is plain data, rendered (hostvars, a view of every
+ * host, is left out): what a lookup of Ansible's own gets as the task's variables.
+ */
+function plainVariables(scope: VarScope): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(scope.raw)) {
+    if (name === 'hostvars') continue;
+    try {
+      const value = scope.get(name);
+      JSON.stringify(value);
+      out[name] = value;
+    } catch {
+      // A variable that does not render here is one this lookup does not need.
+    }
+  }
+  return out;
+}
+
 function asPythonLiteral(out: string): unknown {
   if (out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False') return literalEval(out)?.value ?? out;
   return out;
