@@ -490,6 +490,40 @@ it('looped includes, handlers that include, set_fact seen by the next item, Pyth
   expect(results.engine.values.split('\n')[1]).toBe('True True {{ not_templated }}');
 });
 
+it("action and local_action, parse_kv's quotes and escapes, !unsafe lists and maps, groupby, format, a lookup's refusal in a loop and in a template: as under ansible-playbook", async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  vars:
+    fruits: [{ name: apple, enjoy: yes }, { name: pear, enjoy: no }, { name: fig, enjoy: yes }]
+    ulist: !unsafe ['{{ nottemplate }}', b]
+    umap: !unsafe { a: '{{ nottemplate }}' }
+    nottemplate: FAIL
+  tasks:
+    - action: copy content="tab\\there {{ '%s=%03d' | format('n', 7) }}" dest={{ out }}/kv
+    - local_action:
+        module: copy
+        content: "{{ fruits | groupby('enjoy') }} {{ ulist }} {{ umap.a }} {{ {'msg': 'no file here'} is search('no file') }}"
+        dest: "{{ out }}/local"
+    - debug: msg="{{ item }}"
+      with_sequence: start=1 junk=3
+      register: seq
+      ignore_errors: true
+    - debug: msg="{{ lookup('sequence', 'start=1') }}"
+      register: tmpl
+      ignore_errors: true
+    - copy:
+        dest: "{{ out }}/refusals"
+        content: "{{ seq.msg }} | {{ 'must specify count or end in with_sequence' in tmpl.msg }} | {{ ansible_host == inventory_hostname }}"
+`,
+  });
+  const results = await filesOfBothTools(dir);
+  expect(results.engine).toEqual(results.ansible);
+  expect(results.engine.kv).toBe('tab\there n=007');
+  expect(results.engine.refusals).toBe("unrecognized arguments to with_sequence: ['junk'] | True | True");
+});
+
 it('async with poll: 0 read by async_status, async with poll, a job over its time, and script: as under ansible-playbook', async () => {
   const dir = project({
     'inventory.yml': INVENTORY,

@@ -113,4 +113,6 @@ export const ALIKE_TARGETS = [
   'lookup_together',
   'lookup_varnames',
   'lookup_vars',
+  'groupby_filter',
+  'yaml_parsing',
 ];

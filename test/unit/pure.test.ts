@@ -77,6 +77,29 @@ describe('templating', () => {
     expect(render("{{ l[:2] }} {{ l[1:] | join('') }} {{ s[-5:] }} {{ {'a': 1}['a'] }}", d)).toBe('[3, 1] 13 World 1');
   });
 
+  it("has Jinja2's groupby and format, and the regex tests read a dict as Python prints it", () => {
+    const fruits = [
+      { name: 'apple', enjoy: true },
+      { name: 'Orange', kind: 'B' },
+      { name: 'pear', enjoy: false, kind: 'b' },
+    ];
+    expect(render("{{ fruits | groupby('enjoy') }}", { fruits: fruits.slice(0, 1).concat(fruits.slice(2)) })).toEqual([
+      [false, [fruits[2]]],
+      [true, [fruits[0]]],
+    ]);
+    // Case-insensitive unless told: the grouper as the group's first item has it; default= for those without.
+    expect(render("{{ fruits | groupby('kind', default='A') | map('first') | list }}", { fruits })).toEqual(['A', 'B']);
+    expect(render("{{ fruits | groupby('kind', default='A', case_sensitive=true) | map('first') | list }}", { fruits })).toEqual(['A', 'B', 'b']);
+    expect(render("{{ '%s=%03d %(x)s' | format('a', 7) if false else '%s=%03d' | format('a', 7) }}")).toBe('a=007');
+    expect(render("{{ '%(x)s-%(y).2f' | format(x='k', y=2) }}")).toBe('k-2.00');
+    const result = { failed: true, msg: 'unable to slurp file: no' };
+    expect(render("{{ result is search('unable to slurp') }}", { result })).toBe(true);
+    expect(render("{{ 'Abc' is match('a', ignorecase=True) }} {{ 'x\nAbc' is match('A') }} {{ 'x\nAbc' is search('^A', multiline=True) }}")).toBe(
+      'True False True',
+    );
+    expect(render("{{ 'abc' is regex('ab', match_type='fullmatch') }} {{ 'abc' is regex('abc', match_type='fullmatch') }}")).toBe('False True');
+  });
+
   it('drops an argument rendered to omit, also when omit comes through the variables', () => {
     const vars = { omit: OMIT, item: { a: 1 } };
     expect(render({ keep: '{{ item.a }}', drop: '{{ item.v | default(omit) }}', list: ['x', '{{ omit }}'] } as unknown as string, vars)).toEqual({

@@ -1,6 +1,7 @@
 // Python's str() of template values (load/template/pyrepr.ts), checked against what CPython prints.
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
+import { pythonFormat } from '../../engine/core/load/template/pyformat';
 import { literalEval, pythonEqual, pythonStr, tuple } from '../../engine/core/load/template/pyrepr';
 import { pythonRegExp } from '../../engine/core/pyregex';
 
@@ -45,4 +46,23 @@ it("reads Python's inline flags and named groups in regular expressions", () => 
   expect(pythonRegExp('^b$').test('a\nb\nc')).toBe(false);
   expect(pythonRegExp('(?i)ABC').test('abc')).toBe(true);
   expect('k=v'.replace(pythonRegExp('(?P<key>\\w+)=(?P=key)?'), '$<key>')).toBe('kv');
+});
+
+it('formats `format % args` as CPython does: conversions, flags, width, precision, mapping keys', () => {
+  const cases: [string, unknown[]][] = [
+    ['%s|%r|%5s|%-5s|%.2s', ['a', 'b', 'c', 'd', 'xyz']],
+    ['%d|%05d|%+d|% d|%-4d|%i|%u', [42, -42, 7, 7, 3, 9, 8]],
+    ['%x|%X|%#x|%o|%#o|%08.3f|%e|%E', [255, 255, 255, 8, 8, 3.25159, 12345.678, 0.000123]],
+    ['%g|%g|%g|%G|%#g|%c|%c|%%', [100000, 1e6, 0.0001234, 1e-10, 1.5, 65, 'z']],
+    ['%s and %r', [[1, 'a', null], { k: true }]],
+    ['%(name)s is %(age)03d', [{ name: 'x', age: 7 }]],
+  ];
+  const python = execFileSync(
+    '/usr/bin/python3',
+    ['-c', 'import json,sys\nfor f, a in json.loads(sys.stdin.read()): print(f % (a[0] if len(a) == 1 and isinstance(a[0], dict) else tuple(a)))'],
+    { input: JSON.stringify(cases), encoding: 'utf8' },
+  );
+  expect(`${cases.map(([f, a]) => pythonFormat(f, a)).join('\n')}\n`).toBe(python);
+  expect(() => pythonFormat('%s %s', ['one'])).toThrow('not enough arguments for format string');
+  expect(() => pythonFormat('%s', ['one', 'two'])).toThrow('not all arguments converted during string formatting');
 });

@@ -1,7 +1,8 @@
 // Free-form command lines read as ansible-core's splitter reads them (expected values are what
 // ansible.parsing.splitter.parse_kv(..., check_raw=True) gives for the same input).
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, splitArgs } from '../../engine/core/load/splitter';
+import { execFileSync } from 'node:child_process';
+import { parseCommandLine, parseKv, splitArgs } from '../../engine/core/load/splitter';
 
 describe('free-form command lines', () => {
   it('takes the options anywhere and keeps the command as written', () => {
@@ -22,5 +23,28 @@ describe('free-form command lines', () => {
   it('keeps a Jinja2 block whole and refuses an unbalanced quote', () => {
     expect(splitArgs("echo {{ a | default('x y') }} z")).toEqual(['echo', "{{ a | default('x y') }}", 'z']);
     expect(() => splitArgs('echo "open')).toThrow('unbalanced jinja2 block or quotes');
+  });
+});
+
+describe('key=value argument strings', () => {
+  it("read as ansible-core's parse_kv reads them: quotes, escapes, Jinja2 blocks, words without =", () => {
+    const inputs = [
+      'msg="{{ "%r"|format(x) }}"',
+      "src=a dest='b c' mode=0644",
+      'line="a\\tb\\n" x=\\u00e9\\x41',
+      'set_fact: "{{ \'x\' + item }}={{ item }}"',
+      'free words a\\=b key=v=w',
+      'msg=hello world',
+    ];
+    const python = execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import json,sys\nfrom ansible.parsing.splitter import parse_kv\nprint(json.dumps([parse_kv(t) for t in json.loads(sys.stdin.read())]))'],
+      { input: JSON.stringify(inputs), encoding: 'utf8' },
+    );
+    const ours = inputs.map((text) => {
+      const { options, raw } = parseKv(text);
+      return raw.length ? { ...options, _raw_params: raw.join(' ') } : options;
+    });
+    expect(ours).toEqual(JSON.parse(python));
   });
 });

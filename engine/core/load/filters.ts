@@ -4,7 +4,8 @@ import type { Environment } from 'nunjucks';
 import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { quote } from '../connection/quote';
 import { pythonJson } from '../pyjson';
-import { isDict, pythonEqual, pythonStr, pythonTypeName } from './template/pyrepr';
+import { pythonFormat } from './template/pyformat';
+import { isDict, pythonEqual, pythonStr, pythonTypeName, tuple } from './template/pyrepr';
 import { pythonRegExp } from '../pyregex';
 
 type Dict = Record<string, unknown>;
@@ -90,6 +91,19 @@ function isMount(p: unknown): boolean {
   return parent !== undefined && (parent.dev !== self.dev || parent.ino === self.ino);
 }
 
+/**
+ * Ansible's regex tests: Python's re.search (or match) on the value as text (a dict or list as
+ * Python prints it), with ignorecase= and multiline= (and regex's match_type=).
+ */
+function regexTest(value: unknown, pattern: string, rest: unknown[], matchType: 'search' | 'match'): boolean {
+  const { args, keywords } = callArgs(rest);
+  const [ignorecase = keywords.ignorecase, multiline = keywords.multiline, type = keywords.match_type ?? matchType] = args;
+  const python = pythonRegExp(pattern, `${toBool(ignorecase) ? 'i' : ''}${toBool(multiline) ? 'm' : ''}`);
+  // match and fullmatch: from the first character only (sticky), fullmatch to the last.
+  const re = type === 'search' ? python : new RegExp(type === 'fullmatch' ? `(?:${python.source})(?![\\s\\S])` : python.source, `${python.flags}y`);
+  return re.test(pythonStr(value));
+}
+
 const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   succeeded: (r: Dict) => !r?.failed,
   success: (r: Dict) => !r?.failed,
@@ -97,12 +111,9 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   failure: (r: Dict) => Boolean(r?.failed),
   changed: (r: Dict) => Boolean(r?.changed),
   skipped: (r: Dict) => Boolean(r?.skipped),
-  match: (v: string, re: string) => {
-    const python = pythonRegExp(re);
-    return new RegExp(`^(?:${python.source})`, python.flags).test(String(v));
-  },
-  search: (v: string, re: string) => pythonRegExp(re).test(String(v)),
-  regex: (v: string, re: string) => pythonRegExp(re).test(String(v)),
+  match: (v: unknown, re: string, ...rest: unknown[]) => regexTest(v, re, rest, 'match'),
+  search: (v: unknown, re: string, ...rest: unknown[]) => regexTest(v, re, rest, 'search'),
+  regex: (v: unknown, re: string, ...rest: unknown[]) => regexTest(v, re, rest, 'search'),
   version: versionTest,
   version_compare: versionTest,
   successful: (r: Dict) => !r?.failed,
@@ -183,6 +194,37 @@ function unique(v: unknown, caseSensitive?: unknown, attribute?: string): unknow
   });
 }
 
+/** Python's `<` for the keys Jinja2 sorts by: numbers and booleans by value, strings by code point. */
+function pythonOrder(a: unknown, b: unknown): number {
+  const rank = (v: unknown) => (typeof v === 'boolean' ? Number(v) : v);
+  const [x, y] = [rank(a), rank(b)];
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
+  throw new Error(`'<' not supported between instances of '${pythonTypeName(a)}' and '${pythonTypeName(b)}'`);
+}
+
+/**
+ * Jinja2's groupby: the items sorted by an attribute (case-insensitively unless case_sensitive)
+ * and grouped, as (grouper, items) pairs; the grouper as the group's first item has it.
+ */
+function groupby(v: unknown, attribute: string, fallback: unknown, caseSensitive: boolean): unknown[] {
+  const groupValue = (x: unknown) => attr(x, String(attribute)) ?? fallback;
+  const keyOf = (x: unknown) => {
+    const k = groupValue(x);
+    return typeof k === 'string' && !caseSensitive ? k.toLowerCase() : k;
+  };
+  const sorted = iterate(v)
+    .map((item, index) => ({ item, key: keyOf(item), index }))
+    .sort((a, b) => pythonOrder(a.key, b.key) || a.index - b.index);
+  const groups: { key: unknown; items: unknown[] }[] = [];
+  for (const { item, key } of sorted) {
+    const last = groups.at(-1);
+    if (last && pythonEqual(last.key, key)) last.items.push(item);
+    else groups.push({ key, items: [item] });
+  }
+  return groups.map((g) => tuple(caseSensitive ? g.key : groupValue(g.items[0]), g.items));
+}
+
 function selectBy(list: unknown[], keep: boolean, env: Environment, path: string | undefined, testName?: string, ...args: unknown[]) {
   const nunjucksTests = env as unknown as { getTest(n: string): (v: unknown, ...a: unknown[]) => boolean };
   return (list ?? []).filter((item) => {
@@ -236,6 +278,16 @@ export function addAnsibleFilters(env: Environment): void {
     unique: (v: unknown, ...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
       return unique(v, keywords.case_sensitive ?? args[0], (keywords.attribute ?? args[1]) as string | undefined);
+    },
+    // Jinja2's: Python's `value % args` (or % kwargs).
+    format: (v: unknown, ...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      const { __keywords, ...named } = keywords;
+      return pythonFormat(pythonStr(v), Object.keys(named).length ? [named] : args);
+    },
+    groupby: (v: unknown, ...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      return groupby(v, String(keywords.attribute ?? args[0]), keywords.default ?? args[1] ?? null, toBool(keywords.case_sensitive ?? args[2] ?? false));
     },
     union: (a: unknown[], b: unknown[]) => unique([...iterate(a), ...iterate(b)], true),
     intersect: (a: unknown[], b: unknown[]) =>

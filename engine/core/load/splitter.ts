@@ -102,6 +102,37 @@ function unquote(value: string): string {
   return quoted ? value.slice(1, -1) : value;
 }
 
+/** Python's string escapes, as parse_kv decodes them in a key=value word. */
+const ESCAPE_SEQUENCE = /\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|[\\'"abfnrtv])/g;
+const NAMED_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+function decodeEscapes(word: string): string {
+  return word.replace(ESCAPE_SEQUENCE, (seq) => {
+    const c = seq[1];
+    if (c in NAMED_ESCAPES) return NAMED_ESCAPES[c];
+    if ('\\\'"'.includes(c)) return c;
+    return String.fromCodePoint(Number.parseInt(seq.slice(/[0-7]/.test(c) ? 1 : 2), /[0-7]/.test(c) ? 8 : 16));
+  });
+}
+
+/**
+ * Ansible's parse_kv: `src=a dest="b c"` into options (quotes off the value, escapes decoded;
+ * the key is what comes before the first `=` not escaped and not first); the other words, as
+ * written, are the free-form part.
+ */
+export function parseKv(text: string): { options: Record<string, string>; raw: string[] } {
+  const options: Record<string, string> = {};
+  const raw: string[] = [];
+  for (const word of splitArgs(text)) {
+    const decoded = decodeEscapes(word);
+    const at = /(?<!\\)=/.exec(decoded.slice(1));
+    if (!decoded.includes('=')) raw.push(word);
+    else if (!at) raw.push(decoded.replace(/\\=/g, '='));
+    else options[decoded.slice(0, at.index + 1).trim()] = unquote(decoded.slice(at.index + 2).trim());
+  }
+  return { options, raw };
+}
+
 /** The options command and shell take inside their free-form line. */
 const COMMAND_OPTIONS = new Set(['creates', 'removes', 'chdir', 'executable', 'warn', 'stdin', 'stdin_add_newline', 'strip_empty_ends']);
 

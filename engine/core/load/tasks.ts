@@ -5,8 +5,7 @@ import { InputError, suggestion, type SourcePos } from '../errors';
 import { findModule, moduleNames } from '../modules';
 import { ansibleModuleFor } from '../modules/ansible_module';
 import type { Module } from '../modules/types';
-import { parseCommandLine } from './splitter';
-import { shlexSplit } from '../connection/shlex';
+import { parseCommandLine, parseKv } from './splitter';
 import { taskKeywords } from '../schema/build';
 import { hasLookup, lookupNames } from './template/lookups';
 import { validate } from './validate';
@@ -40,23 +39,14 @@ export const list = (v: unknown): string[] =>
           .map((s) => s.trim());
 const conditions = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 
-/** `src=a dest="b c"` into { src: 'a', dest: 'b c' }; words without = are the free-form part. */
+/** `src=a dest="b c"` into { src: 'a', dest: 'b c' }, as Ansible's parse_kv; words without = are the free-form part. */
 export function parseKeyValue(text: string): { kv: Vars; rest: string[] } {
-  const kv: Vars = {};
-  const rest: string[] = [];
-  let words: string[];
   try {
-    words = shlexSplit(text, true);
+    const { options, raw } = parseKv(text);
+    return { kv: options, rest: raw };
   } catch (err) {
     throw new InputError((err as Error).message);
   }
-  for (const word of words) {
-    // A key may be an expression (`set_fact: "{{ item.key }}={{ item.value }}"`), rendered when it runs.
-    const m = /^((?:[A-Za-z_][A-Za-z0-9_]*|\{\{(?:(?!\}\}).)*\}\})+)=([\s\S]*)$/.exec(word);
-    if (m) kv[m[1]] = m[2];
-    else rest.push(word);
-  }
-  return { kv, rest };
 }
 
 function moduleArgs(module: Module, raw: unknown, extra: Vars, pos: SourcePos): Vars {
@@ -120,6 +110,32 @@ function moduleNamed(key: string, ctx: { dir: string; role?: RoleInstance }): { 
   return own ? { module: own } : ansibleModuleFor(key, libraryDirs(ctx));
 }
 
+/**
+ * The module of `action:`/`local_action:` (Ansible's older form): 'name args...' or a mapping of
+ * module: and the arguments; local_action runs it on the controller.
+ */
+function actionOf(raw: Vars, pos: SourcePos, ctx: TaskContext): { key: string; module: Module; args: unknown; local: boolean } | undefined {
+  const keyword = raw.local_action !== undefined ? 'local_action' : raw.action !== undefined ? 'action' : undefined;
+  if (keyword === undefined) return undefined;
+  const where = positionOf(raw, keyword) ?? pos;
+  if (raw.action !== undefined && raw.local_action !== undefined) throw new InputError('a task takes action or local_action, not both', where);
+  const spec = raw[keyword];
+  let key: string;
+  let args: unknown;
+  if (typeof spec === 'string') {
+    const [name, ...rest] = spec.trim().split(/(\s+)/);
+    key = name;
+    args = rest.join('').trim() || null;
+  } else {
+    const { module: name, ...rest } = spec as Vars;
+    key = String(name);
+    args = rest;
+  }
+  const { module, why } = moduleNamed(key, ctx);
+  if (!module) throw new InputError(`unknown module '${key}'${suggestion(key, moduleNames())}: ${why}`, where, keyword);
+  return { key, module, args, local: keyword === 'local_action' };
+}
+
 function findModuleKey(raw: Vars, pos: SourcePos, ctx: TaskContext): { key?: string; module?: Module } {
   const candidates = Object.keys(raw).filter((k) => !isKeyword(k));
   // A known module among them: the others are misspelt keywords.
@@ -129,6 +145,8 @@ function findModuleKey(raw: Vars, pos: SourcePos, ctx: TaskContext): { key?: str
   if (candidates.length > 1) throw new InputError(`a task takes one module, found: ${candidates.join(', ')}`, pos);
   const key = candidates[0];
   if (key === undefined) return {};
+  if (raw.action !== undefined || raw.local_action !== undefined)
+    throw new InputError(`'${key}' cannot share a task with an action`, positionOf(raw, key) ?? pos, key);
   const { module, why } = moduleNamed(key, ctx);
   if (!module)
     throw new InputError(
@@ -254,10 +272,34 @@ function normalizeTask(raw: Vars, ctx: TaskContext): Task[] {
     ];
   }
   if (get('meta') !== undefined) return [{ ...task, name: task.name || `meta: ${get('meta')}`, meta: String(get('meta')) }];
+  const action = actionOf(raw, pos, ctx);
+  if (action)
+    return [
+      moduleTask(
+        raw,
+        { ...task, ...(action.local ? { delegateTo: 'localhost' } : {}) },
+        action.module,
+        action.key,
+        action.args,
+        positionOf(raw, action.local ? 'local_action' : 'action') ?? pos,
+      ),
+    ];
   if (!module) throw new InputError('task has no module (and no block or include)', pos, task.name || undefined);
-  const args = moduleArgs(module, raw[key!], (raw.args as Vars) ?? {}, positionOf(raw, key!) ?? pos);
-  const problem = argsProblem(module, args, positionOf(raw, key!) ?? pos);
-  return [{ ...task, name: task.name || `${module.name}`, module, moduleName: key, args, ...(problem ? { argsProblem: problem } : {}), ...loopOf(raw, pos) }];
+  return [moduleTask(raw, task, module, key!, raw[key!], positionOf(raw, key!) ?? pos)];
+}
+
+function moduleTask(raw: Vars, task: Task, module: Module, key: string, rawArgs: unknown, pos: SourcePos): Task {
+  const args = moduleArgs(module, rawArgs, (raw.args as Vars) ?? {}, pos);
+  const problem = argsProblem(module, args, pos);
+  return {
+    ...task,
+    name: task.name || `${module.name}`,
+    module,
+    moduleName: key,
+    args,
+    ...(problem ? { argsProblem: problem } : {}),
+    ...loopOf(raw, task.pos),
+  };
 }
 
 /** `loop:`, or one `with_<lookup>:` (a loop over what that lookup returns). */

@@ -1,6 +1,19 @@
 // YAML loading that remembers where every value came from, so errors can name file:line:col.
 import { readFileSync } from 'node:fs';
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type ScalarTag } from 'yaml';
+import {
+  type CollectionTag,
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node,
+  type ScalarTag,
+  YAMLMap,
+  YAMLSeq,
+} from 'yaml';
 import { InputError, type SourcePos } from '../errors';
 import { rememberSecret, rememberSecretsIn } from './secrets';
 import { decryptVault, isVaultText } from './vault';
@@ -46,13 +59,31 @@ const vaultTag: ScalarTag = {
  * `!unsafe '{{ x }}'`: text never templated, as Ansible's. Kept as a Jinja2 raw block, which
  * renders to the text itself wherever it is rendered (an endraw inside is split out of it).
  */
-const unsafeTag: ScalarTag = {
+function unsafeText(text: string): string {
+  return /[{][{%#]/.test(text)
+    ? `{% raw %}${text.replace(/\{%-?\s*endraw\s*-?%\}/g, (end) => `{% endraw %}{{ ${JSON.stringify(end)} }}{% raw %}`)}{% endraw %}`
+    : text;
+}
+
+const unsafeTag: ScalarTag = { tag: '!unsafe', resolve: unsafeText };
+
+/** Every string in a collection, at any depth, made unsafe text. */
+function unsafeStrings(node: unknown): void {
+  if (isScalar(node) && typeof node.value === 'string') node.value = unsafeText(node.value);
+  else if (isSeq(node)) for (const item of node.items) unsafeStrings(item);
+  else if (isMap(node)) for (const pair of node.items) unsafeStrings(pair.value);
+}
+
+/** `!unsafe [ ... ]` and `!unsafe {...}`: as Ansible's, every string inside is unsafe. */
+const unsafeCollections: CollectionTag[] = (['seq', 'map'] as const).map((collection) => ({
   tag: '!unsafe',
-  resolve: (text) =>
-    /[{][{%#]/.test(text)
-      ? `{% raw %}${text.replace(/\{%-?\s*endraw\s*-?%\}/g, (end) => `{% endraw %}{{ ${JSON.stringify(end)} }}{% raw %}`)}{% endraw %}`
-      : text,
-};
+  collection,
+  nodeClass: collection === 'seq' ? YAMLSeq : YAMLMap,
+  resolve: (coll) => {
+    unsafeStrings(coll);
+    return coll;
+  },
+}));
 
 function readText(file: string, pos?: SourcePos): string {
   try {
@@ -77,7 +108,7 @@ export function parseYaml(text: string, file: string): { data: unknown; src: Yam
   const doc = parseDocument(text, {
     version: '1.1',
     lineCounter: lines,
-    customTags: (tags) => [ansibleBool, ...tags.filter((t) => typeof t === 'string' || t.tag !== ansibleBool.tag), vaultTag, unsafeTag],
+    customTags: (tags) => [ansibleBool, ...tags.filter((t) => typeof t === 'string' || t.tag !== ansibleBool.tag), vaultTag, unsafeTag, ...unsafeCollections],
     prettyErrors: false,
     uniqueKeys: true,
   });

@@ -18,6 +18,7 @@ interface UserArgs {
   system?: boolean;
   password?: string;
   remove?: boolean;
+  force?: boolean;
 }
 
 interface Found {
@@ -85,6 +86,7 @@ export const user: Module<UserArgs, Found> = {
       system: { type: 'boolean', description: 'A system account (on creation).' },
       password: { type: 'string', description: 'Password hash (crypt(3) format), never a clear text password.' },
       remove: { type: 'boolean', description: 'With state=absent, remove the home directory too.' },
+      force: { type: 'boolean', description: "With state=absent, remove the user even while logged in (userdel's -f)." },
     },
     required: ['name'],
     additionalProperties: false,
@@ -93,7 +95,7 @@ export const user: Module<UserArgs, Found> = {
   plan(args, found) {
     if (args.state === 'absent') {
       if (!found.exists) return { changed: false, msg: 'user already absent' };
-      const argv = ['userdel', ...(args.remove ? ['-r'] : []), args.name];
+      const argv = ['userdel', ...(args.force ? ['-f'] : []), ...(args.remove ? ['-r'] : []), args.name];
       return {
         changed: true,
         msg: 'user would be removed',

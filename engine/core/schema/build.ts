@@ -12,6 +12,8 @@ const vars = { type: 'object', description: 'Variables.' };
 const intOrTemplate = { anyOf: [{ type: 'integer' }, templated] };
 
 /** Keywords valid on every task, block or handler, with their meaning as editor docs. */
+const actionSpec = { anyOf: [str, { type: 'object', properties: { module: str }, required: ['module'] }] };
+
 export const taskKeywords: Record<string, Record<string, unknown>> = {
   name: { type: ['string', 'null'], description: 'What the task does, shown in the output.' },
   when: { ...conditions, description: 'Run only when all conditions hold.' },
@@ -79,6 +81,8 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   throttle: { ...intOrTemplate, description: 'At most this many hosts run the task at once.' },
   timeout: { ...intOrTemplate, description: 'Seconds the task may take on a host; then its command is ended there and the task fails.' },
   collections: { type: 'array' },
+  action: { ...actionSpec, description: "The module as a keyword: 'name key=value ...', or a mapping of module: and its arguments." },
+  local_action: { ...actionSpec, description: 'action, delegated to localhost.' },
   'ansible.builtin.include_tasks': { $ref: '#/definitions/task/properties/include_tasks' },
   'ansible.builtin.import_tasks': { $ref: '#/definitions/task/properties/import_tasks' },
   'ansible.builtin.include_role': { $ref: '#/definitions/task/properties/include_role' },
@@ -183,6 +187,8 @@ export function buildPlaybookSchema(): Record<string, unknown> {
         no_log: bool,
         strategy: { enum: ['linear', 'free'], description: 'linear: each task on all hosts, then the next; free: each host at its own pace.' },
         collections: { type: 'array' },
+        action: { ...actionSpec, description: "The module as a keyword: 'name key=value ...', or a mapping of module: and its arguments." },
+        local_action: { ...actionSpec, description: 'action, delegated to localhost.' },
         order: { enum: ['inventory', 'sorted', 'reverse_inventory', 'reverse_sorted'] },
       },
       additionalProperties: false,

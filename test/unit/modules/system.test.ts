@@ -126,6 +126,7 @@ describe('user', () => {
 
   it('absent removes (with its home when asked); a hash with a colon is refused', () => {
     expect(scripts(decide(user, { name: 'app', state: 'absent', remove: true }, [existing]))).toEqual(['userdel -r app']);
+    expect(scripts(decide(user, { name: 'app', state: 'absent', remove: true, force: true }, [existing]))).toEqual(['userdel -f -r app']);
     expect(decide(user, { name: 'app', state: 'absent' }, [{ rc: 2 }]).changed).toBe(false);
     expect(() => decide(user, { name: 'app', password: 'a:b' }, [existing])).toThrow('password must be a crypt(3) hash');
   });

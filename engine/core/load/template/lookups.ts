@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../../paths';
 import { parseIni } from '../ansible-cfg';
 import { passwordHash, toBool } from '../filters';
 import { pythonRegExp } from '../../pyregex';
+import { pythonFormat } from './pyformat';
 import { literalEval, pythonStr, pythonTypeName, tuple } from './pyrepr';
 
 /** What a lookup may read of the task it is rendered for. */
@@ -116,38 +117,6 @@ function pythonInt(text: string): number | undefined {
   return m[1] === '-' ? -value : value;
 }
 
-/** Python's `format % n` for a format with one conversion (sequence's `format`); undefined: Python would refuse it. */
-function printf(format: string, n: number): string | undefined {
-  let bad = false;
-  const out = format.replace(
-    /%([-+0 #]*)(\d*)(?:\.(\d+))?([diouxXfFrs])?/g,
-    (_all, flags: string, width: string, precision: string | undefined, conv: string | undefined) => {
-      let s: string;
-      if (conv === undefined) {
-        bad = true;
-        return '';
-      }
-      if ('diu'.includes(conv)) s = String(Math.abs(n));
-      else if (conv === 'x' || conv === 'X') s = (flags.includes('#') ? '0x' : '') + Math.abs(n).toString(16);
-      else if (conv === 'o') s = (flags.includes('#') ? '0o' : '') + Math.abs(n).toString(8);
-      else if ('fF'.includes(conv)) s = Math.abs(n).toFixed(precision === undefined ? 6 : Number(precision));
-      else s = String(n);
-      if (conv === 'X') s = s.toUpperCase();
-      if ('diouxXfF'.includes(conv)) s = (n < 0 ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + s;
-      const w = Number(width || 0);
-      if (s.length < w) {
-        if (flags.includes('-')) s = s.padEnd(w);
-        else if (flags.includes('0') && 'diouxXfF'.includes(conv)) {
-          const sign = /^[-+ ]/.test(s) ? s[0] : '';
-          s = sign + s.slice(sign.length).padStart(w - sign.length, '0');
-        } else s = s.padStart(w);
-      }
-      return s;
-    },
-  );
-  return bad ? undefined : out;
-}
-
 /** One term of Ansible's sequence lookup: `[start-]end[/stride][:format]` or start=, end=, count=, stride=, format=. */
 function sequence(term: string): string[] {
   const o: { start: number; end?: number; count?: number; stride: number; format: string } = { start: 1, stride: 1, format: '%d' };
@@ -188,9 +157,11 @@ function sequence(term: string): string[] {
   // Python's range(start, end + adjust, stride); a stride of 0 gives nothing.
   const stop = end + (o.stride >= 0 ? 1 : -1);
   for (let i = o.start; o.stride > 0 ? i < stop : o.stride < 0 ? i > stop : false; i += o.stride) {
-    const formatted = printf(o.format, i);
-    if (formatted === undefined) throw new LookupError(`problem formatting ${i} with '${o.format}'`);
-    out.push(formatted);
+    try {
+      out.push(pythonFormat(o.format, [i]));
+    } catch {
+      throw new LookupError(`problem formatting ${i} with '${o.format}'`);
+    }
   }
   return out;
 }

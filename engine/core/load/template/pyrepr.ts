@@ -66,7 +66,7 @@ export function pythonTypeName(v: unknown): string {
 }
 
 /** Python's repr: what str() of a list or dict shows of its items. */
-function pythonRepr(value: unknown): string {
+export function pythonRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return pythonNumber(value);
