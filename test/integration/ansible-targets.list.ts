@@ -115,4 +115,6 @@ export const ALIKE_TARGETS = [
   'lookup_vars',
   'groupby_filter',
   'yaml_parsing',
+  'include_vars',
+  'loop-until',
 ];

@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { globRegExp } from '../glob';
-import type { Module, Outcome } from './types';
+import { type Module, ModuleError, type Outcome, type PlanContext } from './types';
 
 interface IncludeVarsArgs {
   file?: string;
@@ -47,6 +47,11 @@ function merge(into: Record<string, unknown>, add: Record<string, unknown>, deep
   return out;
 }
 
+/** The values the task sees now of those of these names it has. */
+function currentValues(names: string[], ctx: PlanContext): Record<string, unknown> {
+  return Object.fromEntries(names.filter((n) => n in ctx.vars && /^[A-Za-z_]\w*$/.test(n)).map((n) => [n, ctx.expression(n)]));
+}
+
 /** Ansible's include_vars says why in `message` too. */
 const failure = (msg: string): Outcome => ({ changed: false, failed: true, msg, result: { message: msg } });
 
@@ -72,11 +77,22 @@ export const include_vars: Module<IncludeVarsArgs> = {
     additionalProperties: false,
   },
   plan(args, _found, ctx): Outcome {
-    if ((args.file === undefined) === (args.dir === undefined)) return { changed: false, failed: true, msg: 'include_vars needs one of file or dir' };
+    const given = (v: string | undefined) => v !== undefined && v !== null && v !== '';
+    if (given(args.file) && given(args.dir)) return failure('You are mixing file only and dir only arguments, these are incompatible');
+    // Ansible's words for a file it cannot find (also for none given: a lookup with errors='ignore' gives None).
+    if (!given(args.file) && !given(args.dir)) return failure('Could not find file on the Ansible Controller (include_vars was given no file or dir)');
+    const find = (name: string) => {
+      try {
+        return ctx.findLocal('vars', name);
+      } catch (err) {
+        const why = `Could not find or access '${name}' on the Ansible Controller: ${(err as Error).message}`;
+        throw new ModuleError(why, { message: why });
+      }
+    };
     let files: string[];
-    if (args.file !== undefined) files = [ctx.findLocal('vars', args.file)];
+    if (given(args.file)) files = [find(args.file!)];
     else {
-      const dir = ctx.findLocal('vars', args.dir!);
+      const dir = find(args.dir!);
       const extensions = args.extensions ?? DEFAULT_EXTENSIONS;
       files = filesIn(dir, args);
       const unknown = files.filter((f) => !extensions.includes(extname(f).slice(1)));
@@ -89,7 +105,9 @@ export const include_vars: Module<IncludeVarsArgs> = {
       if (typeof data !== 'object' || Array.isArray(data)) return failure(`${path} must hold a mapping of variables`);
       vars = merge(vars, data as Record<string, unknown>, args.hash_behaviour === 'merge');
     }
-    const facts = args.name ? { [args.name]: vars } : vars;
+    let facts = args.name ? { [args.name]: vars } : vars;
+    // As Ansible's: merge also merges into the values the variables have now.
+    if (args.hash_behaviour === 'merge') facts = merge(currentValues(Object.keys(facts), ctx), facts, true);
     return {
       changed: false,
       msg: `loaded ${Object.keys(facts).join(', ')} from ${files.join(', ')}`,

@@ -298,7 +298,7 @@ export function failureOf(err: unknown): Result {
   return { failed: true, changed: false, msg: `${e.name}: ${e.message}`, exception: e.stack };
 }
 
-/** One attempt, or several for retries/until; errors become failed results. */
+/** One attempt, or several for retries/until, each judged by changed_when/failed_when; errors become failed results. */
 async function attempt(play: PlayRun, host: HostState, values: TaskValues): Promise<{ result: Result; facts?: Vars }> {
   const { task } = values;
   const retries = task.until ? values.number('retries', task.retries ?? 3) : 0;
@@ -311,12 +311,18 @@ async function attempt(play: PlayRun, host: HostState, values: TaskValues): Prom
       if (err instanceof UnreachableError) return { result: { unreachable: true, failed: true, changed: false, msg: err.message } };
       outcome = { result: failureOf(err) };
     }
-    if (!task.until) return outcome;
+    // As Ansible: changed_when and failed_when judge each attempt (they may read its attempts), until then.
+    if (task.until) outcome.result.attempts = n;
+    judge(values, outcome.result);
+    if (!task.until || retries <= 0) return outcome;
     const bound = task.register ? values.with({ [task.register]: markUnsafe(outcome.result) }) : values;
-    outcome.result.attempts = n;
     if (bound.all('until', task.until)) return outcome;
     if (predicting(play.run)) return { ...outcome, result: predictedWait(task, outcome.result, retries) };
-    if (n > retries) return { ...outcome, result: { ...outcome.result, failed: true, msg: `retries exhausted (${n} attempts): ${outcome.result.msg ?? ''}` } };
+    // Out of attempts: failed, unless failed_when judged the last one (Ansible's is_failed reads failed_when_result first).
+    if (n > retries) {
+      const failed = task.failedWhen ? outcome.result.failed_when_result === true : true;
+      return { ...outcome, result: { ...outcome.result, failed, msg: `retries exhausted (${n} attempts): ${outcome.result.msg ?? ''}` } };
+    }
     await new Promise((r) => setTimeout(r, delay * 1000));
   }
 }
@@ -499,7 +505,6 @@ async function runOnHost(
       return { result: skipped, facts: [] };
     }
     const { result, facts } = await attempt(play, host, values);
-    judge(values, result);
     noteChange(play, result);
     report(result);
     return { result, facts: facts ? [facts] : [] };
@@ -518,7 +523,6 @@ async function runOnHost(
       continue;
     }
     const outcome = await attempt(play, host, itemValues);
-    judge(itemValues, outcome.result);
     noteChange(play, outcome.result);
     const r = { ...outcome.result, item, [loopVar]: item, ansible_loop_var: loopVar };
     results.push(r);

@@ -87,6 +87,28 @@ describe('include_vars', () => {
     expect(include_vars.plan({ file: 'site.yml', name: 'site' }, undefined, files).facts).toEqual({ site: { vip: '10.0.0.9', ports: [5060] } });
   });
 
+  it("hash_behaviour=merge merges into the variable's value now; a file not found or not given fails in Ansible's words", () => {
+    writeFileSync(join(dir, 'more.yml'), 'config: { b: 2, deep: { y: 2 } }\n');
+    const current = { config: { a: 1, deep: { x: 1 } } };
+    const withConfig = planContext({ ...files, vars: current, expression: (name) => current[name as 'config'] });
+    expect(include_vars.plan({ file: 'more.yml', hash_behaviour: 'merge' }, undefined, withConfig).facts).toEqual({
+      config: { a: 1, b: 2, deep: { x: 1, y: 2 } },
+    });
+    expect(include_vars.plan({ file: 'more.yml' }, undefined, withConfig).facts).toEqual({ config: { b: 2, deep: { y: 2 } } });
+    expect(include_vars.plan({ file: '' }, undefined, files)).toMatchObject({
+      failed: true,
+      result: { message: expect.stringContaining('Could not find file') },
+    });
+    const missing = planContext({
+      findLocal: () => {
+        throw new Error('not there');
+      },
+    });
+    expect(() => include_vars.plan({ file: 'nope.yml' }, undefined, missing)).toThrow(
+      "Could not find or access 'nope.yml' on the Ansible Controller: not there",
+    );
+  });
+
   it('a file that is not a mapping fails the task, naming it', () => {
     expect(include_vars.plan({ file: 'list.yml' }, undefined, files)).toMatchObject({
       failed: true,
