@@ -117,4 +117,6 @@ export const ALIKE_TARGETS = [
   'yaml_parsing',
   'include_vars',
   'loop-until',
+  'filter_mathstuff',
+  'templating',
 ];

@@ -77,6 +77,22 @@ describe('templating', () => {
     expect(render("{{ l[:2] }} {{ l[1:] | join('') }} {{ s[-5:] }} {{ {'a': 1}['a'] }}", d)).toBe('[3, 1] 13 World 1');
   });
 
+  it("refuses what Ansible's math filters and unknown tests refuse, in Ansible's words", () => {
+    expect(() => render('{{ "yo" | log }}')).toThrow('log() can only be used on numbers: must be real number, not str');
+    expect(() => render('{{ "yo" | pow(4) }}')).toThrow('pow() can only be used on numbers');
+    expect(render('{{ [100 | log(10), 2 | pow(4), 9 | root, 8 | root(3)] }}')).toEqual([2, 16, 3, 2]);
+    expect(() => render('{{ "monkeys" | human_readable }}')).toThrow('human_readable() failed on bad input');
+    expect(() => render('{{ [] | rekey_on_member("a", duplicates="boo") }}')).toThrow('duplicates parameter to rekey_on_member has unknown value: boo');
+    expect(() => render('{{ "minkeys" | rekey_on_member("a") }}')).toThrow('Type is not a valid list, set, or dict');
+    expect(() => render('{{ [true] | rekey_on_member("a") }}')).toThrow('List item is not a valid dict');
+    expect(() => render('{{ [{"b": 1}] | rekey_on_member("a") }}')).toThrow('Key a was not found');
+    expect(() => render('{{ [{"a": 1}, {"a": 1}] | rekey_on_member("a") }}')).toThrow('Key 1 is not unique, cannot correctly turn into dict');
+    expect(() => render('{{ [1] | select("asdf ") | list }}')).toThrow(
+      `TemplateSyntaxError: Could not load "asdf ": 'invalid plugin name: ansible.builtin.asdf '`,
+    );
+    expect(() => render('{{ 1 is nosuchtest }}')).toThrow("No test named 'nosuchtest' found.");
+  });
+
   it("has Jinja2's groupby and format, and the regex tests read a dict as Python prints it", () => {
     const fruits = [
       { name: 'apple', enjoy: true },

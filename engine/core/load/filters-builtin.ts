@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { globRegExp } from '../glob';
 import { pythonStrftime } from '../pytime';
 import { callArgs, toBool } from './filters';
-import { type PyTuple, pythonEqual, pythonStr, tuple } from './template/pyrepr';
+import { isDict, type PyTuple, pythonEqual, pythonStr, pythonTypeName, tuple } from './template/pyrepr';
 
 type Filter = (...args: any[]) => unknown;
 
@@ -52,7 +52,9 @@ function roundHalfEven(n: number): number {
 }
 
 /** Ansible's bytes_to_human. */
-function humanReadable(size: number, isbits = false, unit?: string): string {
+function humanReadable(size: unknown, isbits = false, unit?: string): string {
+  if (typeof size !== 'number' && typeof size !== 'boolean')
+    throw new Error(`human_readable() failed on bad input: '>=' not supported between instances of '${pythonTypeName(size)}' and 'int'`);
   const base = isbits ? 'bits' : 'Bytes';
   let [suffix, limit] = SIZE_RANGES[SIZE_RANGES.length - 1];
   for (const [s, l] of SIZE_RANGES) {
@@ -81,6 +83,13 @@ function humanToBytes(value: unknown, defaultUnit?: string, isbits = false): num
     throw new Error(`human_to_bytes() failed to convert ${String(value)}. Value is not a valid string (${expect})`);
   }
   return roundHalfEven(num * limit);
+}
+
+/** A number for Python's math functions (a bool is one); anything else refused in Ansible's words. */
+function real(filter: string, x: unknown): number {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'boolean') return Number(x);
+  throw new Error(`${filter}() can only be used on numbers: must be real number, not ${pythonTypeName(x)}`);
 }
 
 /** uuid.uuid5 with Ansible's namespace (to_uuid). */
@@ -149,12 +158,14 @@ function fileglob(pattern: string): string[] {
 function rekeyOnMember(data: unknown, key: string, ...raw: unknown[]): Record<string, unknown> {
   const { args, keywords } = callArgs(raw);
   const duplicates = String(keywords.duplicates ?? args[0] ?? 'error');
-  const items = Array.isArray(data) ? data : data && typeof data === 'object' ? Object.values(data) : undefined;
-  if (!items) throw new Error('type is not a valid list, set, or dict');
+  if (duplicates !== 'error' && duplicates !== 'overwrite') throw new Error(`duplicates parameter to rekey_on_member has unknown value: ${duplicates}`);
+  const items = Array.isArray(data) ? data : isDict(data) ? Object.values(data) : undefined;
+  if (!items) throw new Error('Type is not a valid list, set, or dict');
   const out: Record<string, unknown> = {};
   for (const item of items) {
-    if (!item || typeof item !== 'object' || !(key in item)) throw new Error(`key ${key} was not found`);
-    const k = String((item as Record<string, unknown>)[key]);
+    if (!isDict(item)) throw new Error('List item is not a valid dict');
+    if (!(key in item)) throw new Error(`Key ${key} was not found`);
+    const k = pythonStr(item[key]);
     if (k in out && duplicates === 'error') throw new Error(`Key ${k} is not unique, cannot correctly turn into dict`);
     out[k] = item;
   }
@@ -235,7 +246,7 @@ export const BUILTIN_FILTERS: Record<string, Filter> = {
     return toUuid(name, (keywords.namespace ?? args[0]) as string | undefined);
   },
   from_yaml_all: (v: string) => parseAllDocuments(String(v)).map((d) => d.toJS()),
-  human_readable: (size: number, ...raw: unknown[]) => {
+  human_readable: (size: unknown, ...raw: unknown[]) => {
     const { args, keywords } = callArgs(raw);
     return humanReadable(size, Boolean(keywords.isbits ?? args[0] ?? false), (keywords.unit ?? args[1]) as string | undefined);
   },
@@ -248,9 +259,9 @@ export const BUILTIN_FILTERS: Record<string, Filter> = {
     const both = [...only(a, b), ...only(b, a)];
     return both.filter((x, i) => both.findIndex((y) => pythonEqual(x, y)) === i);
   },
-  log: (x: number, base = Math.E) => Math.log(x) / Math.log(base),
-  pow: (x: number, y: number) => x ** y,
-  root: (x: number, base = 2) => (base === 2 ? Math.sqrt(x) : x ** (1 / base)),
+  log: (x: unknown, base: unknown = Math.E) => Math.log(real('log', x)) / Math.log(real('log', base)),
+  pow: (x: unknown, y: unknown) => real('pow', x) ** real('pow', y),
+  root: (x: unknown, base: unknown = 2) => (base === 2 ? Math.sqrt(real('root', x)) : real('root', x) ** (1 / real('root', base))),
   zip_longest: (...raw: unknown[]) => {
     const { args, keywords } = callArgs(raw);
     const lists = args as unknown[][];

@@ -40,6 +40,7 @@ export class Templar implements ValueRenderer {
       return found;
     };
     addAnsibleFilters(this.env);
+    refuseUnknownTests(this.env);
     for (const [name, filter] of Object.entries(BUILTIN_FILTERS)) this.env.addFilter(name, filter);
     this.env.addGlobal('__capture', (value: unknown) => {
       this.captured = value;
@@ -235,6 +236,19 @@ function holdsUndefined(value: unknown): boolean {
 const STRING_FILTER_LAST = /\|\s*(?:string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)\s*(?:\([^|]*\))?\s*$/;
 
 /** Ansible's conversion of template output that reads as a Python list, dict or boolean. */
+/** A test the environment does not have, refused in Ansible's words (its plugin loader's, for a name that cannot be one). */
+function refuseUnknownTests(env: Environment): void {
+  const withTests = env as unknown as { tests: Record<string, unknown>; getTest(name: string): unknown };
+  const { tests } = withTests;
+  const getTest = withTests.getTest.bind(env);
+  withTests.getTest = (name: string) => {
+    if (name in tests) return getTest(name);
+    if (!/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/.test(name))
+      throw new Error(`TemplateSyntaxError: Could not load "${name}": 'invalid plugin name: ansible.builtin.${name}'`);
+    throw new Error(`TemplateRuntimeError: No test named '${name}' found.`);
+  };
+}
+
 /**
  * Every variable of a scope that renders and is plain data, rendered (hostvars, a view of every
  * host, is left out): what a lookup of Ansible's own gets as the task's variables.
