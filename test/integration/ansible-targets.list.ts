@@ -119,4 +119,6 @@ export const ALIKE_TARGETS = [
   'loop-until',
   'filter_mathstuff',
   'templating',
+  'known_hosts',
+  'replace',
 ];

@@ -113,6 +113,7 @@ describe('templating', () => {
     expect(render("{{ 'Abc' is match('a', ignorecase=True) }} {{ 'x\nAbc' is match('A') }} {{ 'x\nAbc' is search('^A', multiline=True) }}")).toBe(
       'True False True',
     );
+    expect(render("{{ t.splitlines()[-1] }} {{ 'xyz'[-2] }} {{ ('a\nb'.splitlines())[-1] }}", { t: 'one\ntwo\n' })).toBe('two y b');
     expect(render("{{ 'abc' is regex('ab', match_type='fullmatch') }} {{ 'abc' is regex('abc', match_type='fullmatch') }}")).toBe('False True');
   });
 

@@ -35,6 +35,7 @@ describe('key=value argument strings', () => {
       'set_fact: "{{ \'x\' + item }}={{ item }}"',
       'free words a\\=b key=v=w',
       'msg=hello world',
+      "regexp='\\\\b(.+)\\\\b' replace='\"\\1\"' octal=\\101",
     ];
     const python = execFileSync(
       '/usr/bin/python3',

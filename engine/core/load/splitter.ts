@@ -103,7 +103,8 @@ function unquote(value: string): string {
 }
 
 /** Python's string escapes, as parse_kv decodes them in a key=value word. */
-const ESCAPE_SEQUENCE = /\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|[\\'"abfnrtv])/g;
+// No octal: parse_kv leaves `\1` (a back-reference in a replace=) as it is.
+const ESCAPE_SEQUENCE = /\\(?:U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\\'"abfnrtv])/g;
 const NAMED_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 function decodeEscapes(word: string): string {
@@ -111,7 +112,7 @@ function decodeEscapes(word: string): string {
     const c = seq[1];
     if (c in NAMED_ESCAPES) return NAMED_ESCAPES[c];
     if ('\\\'"'.includes(c)) return c;
-    return String.fromCodePoint(Number.parseInt(seq.slice(/[0-7]/.test(c) ? 1 : 2), /[0-7]/.test(c) ? 8 : 16));
+    return String.fromCodePoint(Number.parseInt(seq.slice(2), 16));
   });
 }
 

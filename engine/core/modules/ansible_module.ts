@@ -8,10 +8,11 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { quotePath } from '../connection/quote';
+import { diffsOf } from './util/diff';
 import type { ExecResult } from '../connection/types';
 import { type AnsibleCore, ansibleCore, builtinRoutes, collectionRoots } from '../ansible-core';
 import { PROJECT_ROOT } from '../paths';
-import { type Diff, type Module, ModuleError, type Outcome, type ProbeContext, Query } from './types';
+import { type Module, ModuleError, type Outcome, type ProbeContext, Query } from './types';
 
 // The sources' copy: the build (dist/) holds no Python.
 const BRIDGE = join(PROJECT_ROOT, 'engine/core/modules/ansible_module.py');
@@ -117,25 +118,6 @@ export function moduleAnswer(res: ExecResult): Record<string, unknown> {
     module_stderr: res.stderr,
     rc: res.rc,
   };
-}
-
-const asText = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : `${JSON.stringify(v, null, 2)}\n`);
-
-/** A module's diff (a mapping, a list of them, or `prepared` text) as the engine shows diffs. */
-export function diffsOf(raw: unknown): Diff[] {
-  const all = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  return all.flatMap((d: Record<string, unknown>): Diff[] => {
-    if (typeof d.prepared === 'string') return [{ before: '', after: d.prepared, afterHeader: 'prepared' }];
-    if (!('before' in d) && !('after' in d)) return [];
-    return [
-      {
-        before: asText(d.before),
-        after: asText(d.after),
-        beforeHeader: d.before_header as string | undefined,
-        afterHeader: d.after_header as string | undefined,
-      },
-    ];
-  });
 }
 
 /** The module's answer as the engine's outcome: changed, failed, msg, its facts and diff. */

@@ -5,6 +5,7 @@ import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
 import { type Module, ModuleError, type Outcome, type PlanContext, type ProbeContext, Query, type Step } from '../modules/types';
+import { ansibleDiff, diffsOf } from '../modules/util/diff';
 import { CENSORED, type HostStatus } from '../output/events';
 import { type Become, type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
@@ -144,7 +145,7 @@ async function runModuleOnce(
   const result: Result = { changed: outcome.changed, msg: outcome.msg, ...(outcome.result ?? {}) };
   if (outcome.failed) result.failed = true;
   if (outcome.predicted) result.predicted = true;
-  if (outcome.diff?.length) result.diff = outcome.diff;
+  if (outcome.diff?.length) result.diff = ansibleDiff(outcome.diff);
   if (delegate) result.delegated_to = delegate;
   if (!ctx.check && outcome.steps?.length && !outcome.failed) {
     if (background > 0) {
@@ -470,7 +471,7 @@ function resultReporter(play: PlayRun, host: HostState, task: Task, values: Task
       item: noLog && item !== undefined ? '(censored)' : maskSecrets(item),
       delegatedTo: result.delegated_to as string | undefined,
       msg: noLog ? CENSORED : maskSecrets(result.msg as string | undefined),
-      diff: showDiff && !noLog ? maskSecrets(result.diff as never) : undefined,
+      diff: showDiff && !noLog ? maskSecrets(diffsOf(result.diff)) : undefined,
       result: noLog
         ? options.verbosity > 0
           ? { censored: CENSORED }

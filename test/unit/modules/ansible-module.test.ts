@@ -1,7 +1,8 @@
 // An Ansible module's answer read as Ansible reads it, on canned output: its JSON among other
 // lines, a crash as MODULE FAILURE, its diff in every shape modules return, its facts. No host.
 import { describe, expect, it } from 'vitest';
-import { diffsOf, moduleAnswer, outcomeOf } from '../../../engine/core/modules/ansible_module';
+import { moduleAnswer, outcomeOf } from '../../../engine/core/modules/ansible_module';
+import { ansibleDiff, diffsOf } from '../../../engine/core/modules/util/diff';
 
 const res = (stdout: string, stderr = '', rc = 0) => ({ stdout, stderr, rc });
 
@@ -26,6 +27,16 @@ describe('Ansible module answers', () => {
     expect(diffsOf({ prepared: '+ line' })).toEqual([{ before: '', after: '+ line', afterHeader: 'prepared' }]);
     expect(diffsOf({})).toEqual([]);
     expect(diffsOf(undefined)).toEqual([]);
+  });
+
+  it("gives a registered result's diff in Ansible's shape: one mapping with snake_case headers, or a list", () => {
+    const one = { before: 'a\n', after: 'b\n', beforeHeader: '/f', afterHeader: '/f' };
+    expect(ansibleDiff([one])).toEqual({ before: 'a\n', after: 'b\n', before_header: '/f', after_header: '/f' });
+    expect(ansibleDiff([one, { before: '', after: 'x' }])).toEqual([
+      { before: 'a\n', after: 'b\n', before_header: '/f', after_header: '/f' },
+      { before: '', after: 'x' },
+    ]);
+    expect(diffsOf(ansibleDiff([one]))).toEqual([one]);
   });
 
   it('turns the answer into an outcome: changed, failed, message, facts; no invocation echo', () => {

@@ -22,12 +22,22 @@ export function fixTestArguments(): void {
     }
     this._emit(') === true');
   };
+  // A called expression's text goes into the compiled code as a string for error messages:
+  // nunjucks escapes only its quotes, so a literal with a line break ('a\n'.split()) broke it.
+  const nodeName = Compiler.prototype._getNodeName as (node: unknown) => string;
+  Compiler.prototype._getNodeName = function getNodeName(this: unknown, node: unknown) {
+    return nodeName.call(this, node).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  };
   // Jinja2's `+` concatenates lists (`defaults + extra`); JavaScript's would join them as strings.
   const runtime = require('nunjucks/src/runtime') as Record<string, unknown>;
   runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
-  // `name.startswith('pbx')`, `d.items()`: Python's methods first, as Jinja2 has them (python.ts).
+  // `name.startswith('pbx')`, `d.items()`: Python's methods first, as Jinja2 has them (python.ts);
+  // Python's negative subscripts (`lines[-1]`) on lists and strings.
   const memberLookup = runtime.memberLookup as (obj: unknown, name: string) => unknown;
-  runtime.memberLookup = (obj: unknown, name: string) => pythonMethod(obj, name) ?? memberLookup(obj, name);
+  runtime.memberLookup = (obj: unknown, name: string | number) => {
+    if (typeof name === 'number' && name < 0 && (Array.isArray(obj) || typeof obj === 'string')) return obj[obj.length + name];
+    return pythonMethod(obj, name as string) ?? memberLookup(obj, name as string);
+  };
   // A value printed, or joined with `~`, is Python's str() of it: `True`, `['a', None]` (JavaScript
   // would print true, a,); a printed None is nothing, as Ansible's finalize has it. Only an
   // undefined value is an error.
