@@ -516,12 +516,16 @@ it("action and local_action, parse_kv's quotes and escapes, !unsafe lists and ma
     - copy:
         dest: "{{ out }}/refusals"
         content: "{{ seq.msg }} | {{ 'must specify count or end in with_sequence' in tmpl.msg }} | {{ ansible_host == inventory_hostname }}"
+    - copy:
+        dest: "{{ out }}/hostvars"
+        content: "{{ 'hostvars' in hostvars[inventory_hostname] }} {{ (hostvars[inventory_hostname] | to_json | from_json).out == out }}"
 `,
   });
   const results = await filesOfBothTools(dir);
   expect(results.engine).toEqual(results.ansible);
   expect(results.engine.kv).toBe('tab\there n=007');
   expect(results.engine.refusals).toBe("unrecognized arguments to with_sequence: ['junk'] | True | True");
+  expect(results.engine.hostvars).toBe('False True');
 });
 
 it('async with poll: 0 read by async_status, async with poll, a job over its time, and script: as under ansible-playbook', async () => {

@@ -121,4 +121,5 @@ export const ALIKE_TARGETS = [
   'templating',
   'known_hosts',
   'replace',
+  'filter_core',
 ];

@@ -38,14 +38,15 @@ function hostvarsProxy(play: PlayRun): Record<string, unknown> {
       if (typeof name !== 'string' || !play.run.inventory.hostVars.has(name)) return undefined;
       if (!cache.has(name)) {
         const scope = hostScope(play, play.run.hosts.get(name) ?? ({ name, facts: {}, hostFacts: {} } as HostState));
+        // As Ansible's: a host's variables there hold no hostvars (a view of every host, itself included).
+        const visible = (key: string | symbol): key is string => typeof key === 'string' && key !== 'hostvars' && scope.has(key);
         cache.set(
           name,
           new Proxy({} as Record<string, unknown>, {
-            has: (_x, key) => typeof key === 'string' && scope.has(key),
-            get: (_x, key) => (typeof key === 'string' ? scope.get(key) : undefined),
-            ownKeys: () => Object.keys(scope.raw),
-            getOwnPropertyDescriptor: (_x, key) =>
-              typeof key === 'string' && scope.has(key) ? { enumerable: true, configurable: true, value: scope.get(key) } : undefined,
+            has: (_x, key) => visible(key),
+            get: (_x, key) => (visible(key) ? scope.get(key) : undefined),
+            ownKeys: () => Object.keys(scope.raw).filter((key) => key !== 'hostvars'),
+            getOwnPropertyDescriptor: (_x, key) => (visible(key) ? { enumerable: true, configurable: true, value: scope.get(key) } : undefined),
           }),
         );
       }
