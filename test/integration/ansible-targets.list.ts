@@ -122,4 +122,5 @@ export const ALIKE_TARGETS = [
   'known_hosts',
   'replace',
   'filter_core',
+  'wait_for',
 ];

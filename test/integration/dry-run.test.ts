@@ -51,7 +51,7 @@ it('a dry run predicts the waits for what an earlier change would have made, and
   // Nothing would have changed before them: the waits are real ones, and fail.
   const idle = await run('--check', '-e', 'make=no', '-e', 'wait=1');
   expect(idle.code, idle.stdout).toBe(2);
-  expect(idle.stdout).toContain('timeout after 1s waiting for path');
+  expect(idle.stdout).toContain('Timeout when waiting for file');
 
   const real = await run('-e', 'make=yes', '-e', 'wait=30');
   expect(real.code, real.stdout).toBe(0);

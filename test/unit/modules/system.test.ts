@@ -277,11 +277,11 @@ describe('wait_for', () => {
     expect(decide(wait_for, args, [{ stdout: '1200\n' }])).toMatchObject({
       changed: false,
       msg: 'port 127.0.0.1:5060 started after 1.2s',
-      result: { elapsed: 1.2 },
+      result: { elapsed: 1, state: 'started', port: 5060 },
     });
     expect(decide(wait_for, args, [{ rc: 1, stdout: '5000\n' }])).toMatchObject({
       failed: true,
-      msg: 'timeout after 5s waiting for port 127.0.0.1:5060 to be started',
+      msg: 'Timeout when waiting for 127.0.0.1:5060',
     });
     const dry = planContext({ check: true, predict: true });
     expect(answer(wait_for.probe!(args, dry), { rc: 1, stdout: '3\n' }).scripts[0]).toContain('+ 0 ))');
@@ -290,9 +290,39 @@ describe('wait_for', () => {
     expect(predicted.failed).toBeUndefined();
   });
 
+  it('with neither port nor path it sleeps timeout seconds on the host; both are refused, as Ansible refuses them', () => {
+    const args = { timeout: 2 };
+    expect(answer(wait_for.probe!(args, planContext()), { stdout: '2003\n' }).scripts[0]).toContain('sleep 2; rc=0');
+    expect(decide(wait_for, args, [{ stdout: '2003\n' }])).toMatchObject({ changed: false, result: { elapsed: 2 } });
+    expect(wait_for.plan({ port: 1, path: '/x' }, { rc: 3, elapsed: 0 }, planContext())).toMatchObject({
+      failed: true,
+      msg: 'port and path parameter can not both be passed to wait_for',
+    });
+  });
+
+  it('drained waits until the kernel lists no active connection on the port; a path with stopped or drained is refused', () => {
+    const script = answer(wait_for.probe!({ port: 8080, state: 'drained', timeout: 3 }, planContext()), { stdout: '0\n' }).scripts[0];
+    expect(script).toContain("awk -v p=1F90 'FNR > 1");
+    expect(script).toContain('/proc/net/tcp /proc/net/tcp6');
+    expect(decide(wait_for, { port: 8080, state: 'drained', timeout: 3 }, [{ rc: 1, stdout: '3000\n' }]).msg).toBe(
+      'Timeout when waiting for 127.0.0.1:8080 to drain',
+    );
+    expect(wait_for.plan({ path: '/x', state: 'drained' }, { rc: 3, elapsed: 0 }, planContext()).msg).toBe(
+      'state=drained should only be used for checking a port in the wait_for module',
+    );
+  });
+
   it('a path, its absence or a regex in it; a host that reads as an option is refused', () => {
     expect(answer(wait_for.probe!({ path: '/run/x', state: 'absent' }, planContext()), { stdout: '0\n' }).scripts[0]).toContain('[ ! -e /run/x ]');
-    expect(answer(wait_for.probe!({ path: '/log', search_regex: 'ready' }, planContext()), { stdout: '0\n' }).scripts[0]).toContain('grep -Eq ready /log');
+    expect(answer(wait_for.probe!({ path: '/log', search_regex: 'ready' }, planContext()), { stdout: '0\n' }).scripts[0]).toContain('grep -Pq -- ready /log');
+    // The line that matched comes before the time: its groups are Ansible's match_groups and match_groupdict.
+    const regex = { path: '/log', search_regex: 'completed (?P<foo>\\w+) ([0-9]+)' };
+    expect(decide(wait_for, regex, [{ stdout: 'completed data 123\n3012\n' }]).result).toMatchObject({
+      elapsed: 3,
+      path: '/log',
+      match_groups: ['data', '123'],
+      match_groupdict: { foo: 'data' },
+    });
     expect(() => wait_for.probe!({ port: 1, host: '-x' }, planContext())).toThrow("invalid host '-x'");
   });
 });
