@@ -135,7 +135,7 @@ describe('modules', () => {
           - s.stat.exists and s.stat.isdir
           - s.stat.pw_name == 'enginetest'
           - w.failed
-          - "'timeout after 1s' in w.msg"
+          - "'Timeout when waiting for file' in w.msg"
 `,
     });
     const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
