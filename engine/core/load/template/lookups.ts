@@ -14,7 +14,7 @@ import { parseIni } from '../ansible-cfg';
 import { passwordHash, toBool } from '../filters';
 import { pythonRegExp } from '../../pyregex';
 import { pythonFormat } from './pyformat';
-import { literalEval, pythonStr, pythonTypeName, tuple } from './pyrepr';
+import { asPythonLiteral, pythonStr, pythonTypeName, tuple } from './pyrepr';
 
 /** What a lookup may read of the task it is rendered for. */
 export interface LookupContext {
@@ -445,8 +445,7 @@ const PLUGINS: Record<string, Plugin> = {
       const file = required(text(t), ctx, 'templates', 'template');
       const out = ctx.renderFile(withStandardDelimiters(readFileSync(file, 'utf8'), options), file);
       // As Ansible's convert_data: text that reads as a Python literal is that value.
-      if (options.convert_data === false || !(out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False')) return out;
-      return literalEval(out)?.value ?? out;
+      return options.convert_data === false ? out : asPythonLiteral(out);
     }),
   // Runs on the controller, as Ansible's does: the text of what the command prints.
   pipe: (terms) => terms.map((t) => controllerCommand(t).replace(/\s+$/, '')),

@@ -96,6 +96,15 @@ export function pythonStr(value: unknown): string {
  * strings, numbers, True/False/None (and JSON's names for them), lists, tuples, dicts. Anything else: undefined (the text
  * stays text).
  */
+/**
+ * Template output as Ansible converts it: text that starts with `[` or `{`, or is True/False, is
+ * the Python literal it reads as (when it reads as one); any other text stays text.
+ */
+export function asPythonLiteral(out: string): unknown {
+  if (out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False') return literalEval(out)?.value ?? out;
+  return out;
+}
+
 export function literalEval(text: string): { value: unknown } | undefined {
   let i = 0;
   const fail = (): never => {

@@ -6,7 +6,7 @@ import { InputError, type SourcePos } from '../../errors';
 import { addAnsibleFilters, callArgs, toBool } from '../filters';
 import { BUILTIN_FILTERS } from '../filters-builtin';
 import { pythonDateTime, pythonStrftime } from '../../pytime';
-import { isDict, literalEval, pythonStr, tuple } from './pyrepr';
+import { asPythonLiteral, isDict, pythonStr, tuple } from './pyrepr';
 import { numericAttributes, pythonStringEscapes, separateDictBraces, singleExpression, tupleLiterals, withSlices } from './jinja';
 import { type LookupContext, lookupValue, queryList } from './lookups';
 import { fixTestArguments, referencedNames } from './nunjucks';
@@ -265,11 +265,6 @@ function plainVariables(scope: VarScope): Record<string, unknown> {
       // A variable that does not render here is one this lookup does not need.
     }
   }
-  return out;
-}
-
-function asPythonLiteral(out: string): unknown {
-  if (out.startsWith('[') || out.startsWith('{') || out === 'True' || out === 'False') return literalEval(out)?.value ?? out;
   return out;
 }
 
