@@ -45,14 +45,16 @@ describe('task keywords', () => {
     expect([exists(1, 'after-block'), exists(1, 'rescued'), exists(1, 'always')]).toEqual([true, false, true]);
   });
 
-  it('loop with loop_control, register of results, set_fact, run_once, delegate_to', async () => {
+  it('loop with loop_control (a templated loop_var), register of results, set_fact, run_once, delegate_to', async () => {
     const run = await play(`
 - hosts: all
   gather_facts: false
   tasks:
     - command: echo {{ n }}
       loop: [a, b, c]
-      loop_control: { loop_var: n, index_var: i, label: "item {{ i }}" }
+      # loop_var is templated, as Ansible's (ansible/ansible#58820).
+      loop_control: { loop_var: "{{ loop_name }}", index_var: i, label: "item {{ i }}" }
+      vars: { loop_name: n }
       register: echoes
     - set_fact:
         joined: "{{ echoes.results | map(attribute='stdout') | join('-') }}"

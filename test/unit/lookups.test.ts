@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { numericAttributes, tupleLiterals } from '../../engine/core/load/template/jinja';
+import { numericAttributes, starArguments, tupleLiterals } from '../../engine/core/load/template/jinja';
 import { loopItems } from '../../engine/core/load/template/lookups';
 import { VarScope } from '../../engine/core/load/template/scope';
 import { Templar } from '../../engine/core/load/template/templar';
@@ -28,6 +28,19 @@ describe('lookups', () => {
     expect(render("{{ lookup('file', 'only-here.txt') }}", dirs)).toBe('from the playbook');
     expect(render("{{ lookup('template', 'greet.j2') }}", dirs)).toBe('hello ops\n');
     expect(() => render("{{ lookup('file', 'absent.txt') }}", dirs)).toThrow(/could not find 'absent.txt'/);
+  });
+
+  it('file strips leading whitespace with lstrip=True and keeps the trailing with rstrip=False', () => {
+    writeFileSync(join(role, 'files/padded'), '  both sides  \n');
+    expect(render("{{ lookup('file', 'padded', lstrip=True) }}", dirs)).toBe('both sides');
+    expect(render("{{ lookup('file', 'padded', rstrip=False) }}", dirs)).toBe('  both sides  \n');
+  });
+
+  it("with_dict of a list and with_list of a mapping refuse in Ansible's words", () => {
+    const ctx = templar.lookupContext(new VarScope({}, templar));
+    expect(() => loopItems('dict', [1, 2], ctx)).toThrow(/^with_dict expects a dict$/);
+    expect(() => loopItems('list', { key: 'value' }, ctx)).toThrow(/^with_list expects a list$/);
+    expect(loopItems('list', 'one', ctx)).toEqual(['one']);
   });
 
   it("lookup() joins strings with commas unless wantlist; query() is always the list; errors='ignore'", () => {
@@ -174,5 +187,22 @@ describe('tuple literals', () => {
       "{{ __tuple(1, 2) | list }} {{ __tuple() | length }} {{ __tuple('a') }} {% if __tuple(1, 2) | length %}{% endif %} {{ f(1, 2) }} {{ x['k'](3, 4) }} {{ '(1, 2)' }} {{ (1 + 2) * 3 }}",
     );
     expect(render("{{ [(1, 2) | list, () | length, ('a',) | list, (1 + 2) * 3, (4, 5)[1]] }}")).toEqual([[1, 2], 0, ['a'], 9, 5]);
+  });
+});
+
+describe('argument unpacking in calls', () => {
+  it('wraps *items and **keywords that open an argument; multiplication and powers stay', () => {
+    expect(starArguments("{{ f(*a, b, **c) }} {{ g(1, * rest) }} {{ 2 * 3 }} {{ 2 ** 3 }} {{ '(*x' }}")).toBe(
+      "{{ f(__star(a), b, __starstar(c)) }} {{ g(1, __star( rest)) }} {{ 2 * 3 }} {{ 2 ** 3 }} {{ '(*x' }}",
+    );
+  });
+
+  it('spreads them into the call as Jinja2 does, keywords merged with those written out', () => {
+    const vars = { phrases: ['a', 'b'], opts: { wantlist: true } };
+    expect(render("{{ lookup('list', wantlist=True, *phrases) }}", vars)).toEqual(['a', 'b']);
+    expect(render("{{ lookup('list', *phrases, **opts) }}", vars)).toEqual(['a', 'b']);
+    expect(render("{{ lookup('list', *phrases) }}", vars)).toBe('a,b');
+    expect(render("{{ '{}-{}'.format(*phrases) }} {{ 2 * 3 }} {{ 2 ** 3 }}", vars)).toBe('a-b 6 8');
+    expect(() => render("{{ lookup('list', *count) }}", { count: 3 })).toThrow(/argument after \* must be an iterable/);
   });
 });

@@ -203,7 +203,7 @@ function addToIncludeGroup(play: PlayRun, task: Task, host: HostState, groups: I
     return;
   }
   if (!items.length) count(host, 'skipped');
-  for (const [index, item] of items.entries()) addOneInclude(play, task, host, values, groups, { index, vars: loopVarsOf(task, items, index, item) });
+  for (const [index, item] of items.entries()) addOneInclude(play, task, host, values, groups, { index, vars: loopVarsOf(values, items, index, item) });
 }
 
 function addOneInclude(play: PlayRun, task: Task, host: HostState, taskValues: TaskValues, groups: IncludeGroups, item?: { index: number; vars: Vars }): void {

@@ -391,13 +391,21 @@ function whenHoldsWithoutItem(values: TaskValues): boolean | undefined {
   }
 }
 
+/** loop_control's loop_var, templated as Ansible's (`loop_var: "{{ name }}"`); `item` without one. */
+function loopVarName(values: TaskValues): string {
+  const { loop_var: loopVar } = values.task.loopControl;
+  return loopVar === undefined ? 'item' : values.text('loop_control', loopVar);
+}
+
 /** The variables one loop item sets: the loop variable, the index variable, ansible_loop. */
-export function loopVarsOf(task: Task, items: unknown[], index: number, item: unknown): Vars {
-  const loopVar = task.loopControl.loop_var ?? 'item';
+export function loopVarsOf(values: TaskValues, items: unknown[], index: number, item: unknown): Vars {
+  const { task } = values;
+  const loopVar = loopVarName(values);
+  const indexVar = task.loopControl.index_var === undefined ? undefined : values.text('loop_control', task.loopControl.index_var);
   return {
     [loopVar]: item,
     ansible_loop_var: loopVar,
-    ...(task.loopControl.index_var ? { [task.loopControl.index_var]: index } : {}),
+    ...(indexVar ? { [indexVar]: index } : {}),
     ansible_loop: {
       index: index + 1,
       index0: index,
@@ -510,13 +518,13 @@ async function runOnHost(
     report(result);
     return { result, facts: facts ? [facts] : [] };
   }
-  const loopVar = task.loopControl.loop_var ?? 'item';
+  const loopVar = loopVarName(values);
   const results: Result[] = [];
   const facts: Vars[] = [];
   // Facts an item sets (set_fact in a loop) are seen by the items after it, as in Ansible.
   let before = values;
   for (const [index, item] of items.entries()) {
-    const itemValues = before.with(loopVarsOf(task, items, index, item));
+    const itemValues = before.with(loopVarsOf(before, items, index, item));
     const label = itemLabel(itemValues, item);
     if (!itemValues.all('when', task.when)) {
       results.push({ skipped: true, changed: false, item, [loopVar]: item });

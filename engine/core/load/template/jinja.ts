@@ -176,3 +176,47 @@ export function pythonStringEscapes(source: string): string {
       .join(''),
   );
 }
+
+/**
+ * Jinja2's argument unpacking in calls (`lookup('list', wantlist=True, *phrases)`, `f(**opts)`),
+ * which nunjucks cannot parse: inside {{ }} and {% %}, outside strings, a `*` or `**` that opens
+ * an argument wraps it in `__star(...)` or `__starstar(...)`; the call spreads them
+ * (nunjucks.ts, spreadStarArguments).
+ */
+export function starArguments(source: string): string {
+  if (!source.includes('*')) return source;
+  return source.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (tag) => rewriteStars(tag));
+}
+
+function rewriteStars(tag: string): string {
+  let out = '';
+  const pending: { depth: number }[] = [];
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < tag.length; i++) {
+    const c = tag[i];
+    if (quote) {
+      if (c === '\\') out += tag[i++];
+      else if (c === quote) quote = '';
+      out += c;
+      continue;
+    }
+    const argumentEnds = (c === ',' || c === ')') && pending.at(-1)?.depth === depth;
+    if (argumentEnds) {
+      pending.pop();
+      out += ')';
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    if (c === '*' && /[(,]$/.test(out.trimEnd())) {
+      const double = tag[i + 1] === '*';
+      out += double ? '__starstar(' : '__star(';
+      if (double) i++;
+      pending.push({ depth });
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}

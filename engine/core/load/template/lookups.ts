@@ -426,7 +426,8 @@ const PLUGINS: Record<string, Plugin> = {
   file: (terms, options, ctx) =>
     terms.map((t) => {
       const content = readFileSync(required(text(t), ctx, 'files', 'file'), 'utf8');
-      return options.rstrip === false ? content : content.replace(/\s+$/, '');
+      const leftStripped = toBool(options.lstrip ?? false) ? content.replace(/^\s+/, '') : content;
+      return toBool(options.rstrip ?? true) ? leftStripped.replace(/\s+$/, '') : leftStripped;
     }),
   fileglob: (terms, _o, ctx) =>
     terms.flatMap((t) => {
@@ -475,7 +476,7 @@ const PLUGINS: Record<string, Plugin> = {
   indexed_items: (terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])).map((t, i) => tuple(i, t)),
   dict: (terms) =>
     terms.flatMap((t) => {
-      if (!isMapping(t)) throw new Error(`lookup('dict') expects a mapping, got ${JSON.stringify(t)}`);
+      if (!isMapping(t)) throw new LookupError('with_dict expects a dict');
       return Object.entries(t).map(([key, value]) => ({ key, value }));
     }),
   sequence: (terms) => terms.flatMap((t) => sequence(text(t))),
@@ -538,6 +539,8 @@ function ansibleLookup(name: string, terms: unknown[], options: Record<string, u
  */
 export function loopItems(name: string, value: unknown, ctx: LookupContext): unknown[] {
   if (name === 'indexed_items' && !Array.isArray(value)) throw new LookupError('with_indexed_items expects a list');
+  // Ansible makes a list of a lone string or number, but a mapping reaches the plugin as it is.
+  if (name === 'list' && isMapping(value)) throw new LookupError('with_list expects a list');
   return runLookup(name, Array.isArray(value) ? value : [value], {}, ctx);
 }
 

@@ -63,6 +63,9 @@ export function fixTestArguments(): void {
     });
     this._emit(')');
   };
+  // `f(a, *rest, **opts)` (jinja.ts starArguments): the call gets the items and keywords spread.
+  const callWrap = runtime.callWrap as (fn: unknown, name: string, context: unknown, args: unknown[]) => unknown;
+  runtime.callWrap = (fn: unknown, name: string, context: unknown, args: unknown[]) => callWrap(fn, name, context, spreadStarArguments(args));
   const inOperator = runtime.inOperator as (key: unknown, val: unknown) => boolean;
   runtime.inOperator = (key: unknown, val: unknown) => (Array.isArray(val) ? val.some((v) => pythonEqual(key, v)) : inOperator(key, val));
 }
@@ -138,4 +141,38 @@ export function referencedNames(source: string): string[] {
     // A syntax error is reported with its position when the template is compiled.
   }
   return [...names];
+}
+
+/** An argument written `*items` or `**keywords`, to spread where the call is made. */
+export class StarArgument {
+  constructor(
+    readonly value: unknown,
+    readonly keywords: boolean,
+  ) {}
+}
+
+/** A call's arguments with `*items` spread among the positional ones and `**keywords` merged into its keywords. */
+function spreadStarArguments(args: unknown[]): unknown[] {
+  if (!args.some((a) => a instanceof StarArgument || isKeywordArguments(a))) return args;
+  const positional: unknown[] = [];
+  let keywords: Record<string, unknown> | undefined;
+  for (const arg of args) {
+    if (arg instanceof StarArgument && !arg.keywords) positional.push(...starItems(arg.value));
+    else if (arg instanceof StarArgument) keywords = { ...keywords, ...(arg.value as Record<string, unknown>) };
+    else if (isKeywordArguments(arg)) keywords = { ...keywords, ...arg };
+    else positional.push(arg);
+  }
+  if (keywords) positional.push({ ...keywords, __keywords: true });
+  return positional;
+}
+
+function starItems(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') return [...value];
+  if (value !== null && typeof value === 'object') return Object.keys(value);
+  throw new Error(`TypeError: argument after * must be an iterable, not ${value === undefined ? 'Undefined' : typeof value}`);
+}
+
+function isKeywordArguments(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && Object.hasOwn(value, '__keywords');
 }

@@ -7,12 +7,31 @@ import { addAnsibleFilters, callArgs, toBool } from '../filters';
 import { BUILTIN_FILTERS } from '../filters-builtin';
 import { pythonDateTime, pythonStrftime } from '../../pytime';
 import { asPythonLiteral, isDict, pythonStr, tuple } from './pyrepr';
-import { numericAttributes, pythonStringEscapes, separateDictBraces, singleExpression, tupleLiterals, withSlices } from './jinja';
+import { numericAttributes, pythonStringEscapes, separateDictBraces, singleExpression, starArguments, tupleLiterals, withSlices } from './jinja';
 import { type LookupContext, lookupValue, queryList } from './lookups';
-import { fixTestArguments, referencedNames } from './nunjucks';
+import { fixTestArguments, referencedNames, StarArgument } from './nunjucks';
 import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
 
-const GLOBALS = ['__capture', '__tuple', 'lookup', 'query', 'q', 'omit', 'now', 'range', 'cycler', 'joiner', 'true', 'false', 'none', 'True', 'False', 'None'];
+const GLOBALS = [
+  '__capture',
+  '__tuple',
+  '__star',
+  '__starstar',
+  'lookup',
+  'query',
+  'q',
+  'omit',
+  'now',
+  'range',
+  'cycler',
+  'joiner',
+  'true',
+  'false',
+  'none',
+  'True',
+  'False',
+  'None',
+];
 const TEMPLATE_MARK = /\{\{|\{%/;
 
 export class Templar implements ValueRenderer {
@@ -59,6 +78,8 @@ export class Templar implements ValueRenderer {
     this.env.addGlobal('q', query);
     this.env.addGlobal('omit', OMIT);
     this.env.addGlobal('__tuple', (...items: unknown[]) => tuple(...items));
+    this.env.addGlobal('__star', (value: unknown) => new StarArgument(value, false));
+    this.env.addGlobal('__starstar', (value: unknown) => new StarArgument(value, true));
     // Ansible's now(utc=False, fmt=None): the moment formatted, or as str(datetime) prints it.
     this.env.addGlobal('now', (...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
@@ -83,7 +104,7 @@ export class Templar implements ValueRenderer {
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     const env = this.environment();
-    const rewritten = separateDictBraces(withSlices(numericAttributes(tupleLiterals(pythonStringEscapes(source)))));
+    const rewritten = separateDictBraces(withSlices(numericAttributes(starArguments(tupleLiterals(pythonStringEscapes(source))))));
     const template = new nunjucks.Template(rewritten, env, file, true);
     const entry = { template, names: referencedNames(rewritten) };
     this.compiled.set(key, entry);
@@ -235,7 +256,6 @@ function holdsUndefined(value: unknown): boolean {
 /** Ansible's STRING_TYPE_FILTERS, as the last filter of an expression. */
 const STRING_FILTER_LAST = /\|\s*(?:string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)\s*(?:\([^|]*\))?\s*$/;
 
-/** Ansible's conversion of template output that reads as a Python list, dict or boolean. */
 /** A test the environment does not have, refused in Ansible's words (its plugin loader's, for a name that cannot be one). */
 function refuseUnknownTests(env: Environment): void {
   const withTests = env as unknown as { tests: Record<string, unknown>; getTest(name: string): unknown };
