@@ -78,3 +78,60 @@ export function pythonStrftime(format: string, when: Date, utc = false): string 
 export function pythonDateTime(when: Date, utc = false): string {
   return pythonStrftime('%Y-%m-%d %H:%M:%S.%f', when, utc);
 }
+
+/** A wall-clock time as Python's time.strptime reads it, without a zone (the host's local time applies). */
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const MONTH_NAME = `(${MONTHS.map((m) => `${m}|${m.slice(0, 3)}`).join('|')})`;
+
+/** What each directive of time.strptime matches, and where the match goes. */
+// Python's own patterns (_strptime.py): a month 13 does not match.
+const STRPTIME: Record<string, { pattern: string; set(clock: WallClock & { pm?: boolean }, text: string): void }> = {
+  Y: { pattern: '(\\d{4})', set: (c, t) => (c.year = Number(t)) },
+  y: { pattern: '(\\d{2})', set: (c, t) => (c.year = Number(t) + (Number(t) < 69 ? 2000 : 1900)) },
+  m: { pattern: '(1[0-2]|0[1-9]|[1-9])', set: (c, t) => (c.month = Number(t)) },
+  d: { pattern: '(3[01]|[12]\\d|0[1-9]|[1-9]| [1-9])', set: (c, t) => (c.day = Number(t)) },
+  H: { pattern: '(2[0-3]|[0-1]\\d|\\d)', set: (c, t) => (c.hour = Number(t)) },
+  I: { pattern: '(1[0-2]|0[1-9]|[1-9])', set: (c, t) => (c.hour = Number(t) % 12) },
+  M: { pattern: '([0-5]\\d|\\d)', set: (c, t) => (c.minute = Number(t)) },
+  S: { pattern: '(6[0-1]|[0-5]\\d|\\d)', set: (c, t) => (c.second = Number(t)) },
+  p: { pattern: '(AM|PM)', set: (c, t) => (c.pm = t.toUpperCase() === 'PM') },
+  b: { pattern: MONTH_NAME, set: (c, t) => (c.month = MONTHS.findIndex((m) => m.slice(0, 3).toLowerCase() === t.slice(0, 3).toLowerCase()) + 1) },
+  '%': { pattern: '%', set: () => undefined },
+};
+STRPTIME.B = STRPTIME.b;
+STRPTIME.h = STRPTIME.b;
+
+/**
+ * Python's time.strptime of the directives Ansible content uses for file times (%Y %y %m %d %H %I
+ * %M %S %p %b %B): the wall clock it names, or Python's ValueError message.
+ */
+export function pythonStrptime(text: string, format: string): WallClock {
+  const setters: ((clock: WallClock & { pm?: boolean }, t: string) => void)[] = [];
+  let pattern = '';
+  for (const part of format.split(/(%.)/)) {
+    if (!/^%.$/.test(part)) {
+      pattern += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+      continue;
+    }
+    const directive = STRPTIME[part[1]];
+    if (!directive) throw new Error(`'${part[1]}' is a bad directive in format '${format}'`);
+    pattern += directive.pattern;
+    if (part !== '%%') setters.push(directive.set);
+  }
+  const match = new RegExp(`^${pattern}`, 'i').exec(text);
+  if (!match) throw new Error(`time data '${text}' does not match format '${format}'`);
+  if (match[0].length < text.length) throw new Error(`unconverted data remains: ${text.slice(match[0].length)}`);
+  const clock: WallClock & { pm?: boolean } = { year: 1900, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
+  setters.forEach((set, i) => set(clock, match[i + 1]));
+  if (clock.pm) clock.hour += 12;
+  const { pm: _pm, ...wall } = clock;
+  return wall;
+}

@@ -123,4 +123,5 @@ export const ALIKE_TARGETS = [
   'replace',
   'filter_core',
   'wait_for',
+  'find',
 ];

@@ -2,10 +2,13 @@
 import { quotePath } from '../connection/quote';
 import type { Module, Outcome } from './types';
 import { attrChanges, attrProperties, normalizeMode } from './util/attrs';
+import { type FoundTimes, type TimeArgs, timeChanges, timeProperties, wantedTimes, withTimes } from './util/filetimes';
 import { type RemoteStat, statQuery } from './util/remote';
 import { runStep } from './util/steps';
 
-interface FileArgs {
+type FileFound = RemoteStat & { times?: FoundTimes };
+
+interface FileArgs extends TimeArgs {
   path: string;
   state?: 'file' | 'directory' | 'link' | 'absent' | 'touch';
   src?: string;
@@ -26,7 +29,7 @@ function stateDiff(path: string, before: string, after: string) {
   return [{ before, after, beforeHeader: `${path} (state)`, afterHeader: `${path} (state)` }];
 }
 
-export const file: Module<FileArgs, RemoteStat> = {
+export const file: Module<FileArgs, FileFound> = {
   name: 'file',
   argAliases: { dest: 'path', name: 'path' },
   freeForm: 'kv',
@@ -47,13 +50,27 @@ export const file: Module<FileArgs, RemoteStat> = {
         description: "false: owner and group of a symlink itself (chown -h), its mode left as Linux has it; default true: the link's target.",
       },
       ...attrProperties,
+      ...timeProperties,
     },
     required: ['path'],
     additionalProperties: false,
   },
-  probe: (args) => statQuery(args.path),
+  probe(args) {
+    try {
+      return withTimes(statQuery(args.path), args.path, wantedTimes(args, args.state));
+    } catch {
+      // A time that does not read in its format: the plan fails the task with Ansible's words.
+      return statQuery(args.path);
+    }
+  },
   plan(args, found): Outcome {
     const state = args.state ?? (found.exists ? (found.type === 'directory' ? 'directory' : 'file') : 'file');
+    let times: ReturnType<typeof timeChanges>;
+    try {
+      times = timeChanges(wantedTimes(args, state), found.times, args.path);
+    } catch (err) {
+      return { changed: false, failed: true, msg: (err as Error).message };
+    }
     const p = quotePath(args.path);
     const attrsOf = (stat: RemoteStat | undefined) => attrChanges(stat, args, args.path, args.recurse, args.follow === false && stat?.type === 'link');
     const before = describe(found);
@@ -71,40 +88,50 @@ export const file: Module<FileArgs, RemoteStat> = {
         if (found.exists && found.type !== 'directory')
           return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}, not a directory` };
         const attrs = attrsOf(found.exists ? found : undefined);
-        if (found.exists && !attrs.changed) return { changed: false, msg: 'directory already as wanted' };
+        if (found.exists && !attrs.changed && !times.changed) return { changed: false, msg: 'directory already as wanted' };
         // A new directory gets its mode from mkdir itself: one program less on the host.
         const mode = normalizeMode(args.mode);
         const create = mode ? [`mkdir -p -m ${mode} ${p}`, ...attrs.commands.filter((c) => !c.startsWith('chmod '))] : [`mkdir -p ${p}`, ...attrs.commands];
-        const commands = found.exists ? attrs.commands : create;
+        const commands = [...(found.exists ? attrs.commands : create), ...times.commands];
         return make(
-          found.exists ? `attributes differ (${attrs.after.join(', ')})` : 'directory would be created',
+          found.exists ? `attributes differ (${[...attrs.after, ...times.after].join(', ')})` : 'directory would be created',
           commands,
-          `directory ${attrs.after.join(' ')}\n`,
+          `directory ${[...attrs.after, ...times.after].join(' ')}\n`,
         );
       }
       case 'touch': {
         const attrs = attrsOf(found.exists ? found : undefined);
-        const commands = [`touch ${p}`, ...attrs.commands];
-        // touch always updates times, as in Ansible, so it always reports a change.
-        return make(found.exists ? 'times would be updated' : 'file would be created', commands, `file ${attrs.after.join(' ')}\n`);
+        // touch updates the times to now unless both are given (or preserved), as Ansible's.
+        if (found.exists && !attrs.changed && !times.changed) return { changed: false, msg: 'file already as wanted' };
+        const create = found.exists ? [] : [`touch ${p}`];
+        const commands = [...create, ...attrs.commands, ...times.commands.filter((c) => !create.includes(c))];
+        return make(found.exists ? 'times would be updated' : 'file would be created', commands, `file ${[...attrs.after, ...times.after].join(' ')}\n`);
       }
       case 'link': {
         if (!args.src) return { changed: false, failed: true, msg: 'state=link needs src' };
         if (found.exists && found.type !== 'link' && !args.force)
           return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}; set force: true to replace it` };
         const attrs = attrsOf(found.exists ? found : undefined);
-        if (found.type === 'link' && found.linkTarget === args.src) return { changed: false, msg: 'link already points at src' };
+        const linked = found.type === 'link' && found.linkTarget === args.src;
+        if (linked && !times.changed) return { changed: false, msg: 'link already points at src' };
+        const link = linked ? [] : [`ln -sfn ${quotePath(args.src)} ${p}`, ...attrs.commands.map((c) => c.replace(/^ch(own|grp)/, 'ch$1 -h'))];
+        // Times are the target's, as Ansible's os.utime follows the link.
         return make(
-          found.exists ? `link target differs (${found.linkTarget ?? found.type})` : 'link would be created',
-          [`ln -sfn ${quotePath(args.src)} ${p}`, ...attrs.commands.map((c) => c.replace(/^ch(own|grp)/, 'ch$1 -h'))],
-          `link -> ${args.src}\n`,
+          linked
+            ? `times differ (${times.after.join(', ')})`
+            : found.exists
+              ? `link target differs (${found.linkTarget ?? found.type})`
+              : 'link would be created',
+          [...link, ...times.commands],
+          `link -> ${args.src}${times.after.length ? ` ${times.after.join(' ')}` : ''}\n`,
         );
       }
       default: {
         if (!found.exists) return { changed: false, failed: true, msg: `${args.path} does not exist (use state=touch to create it)` };
         const attrs = attrsOf(found);
-        if (!attrs.changed) return { changed: false, msg: 'attributes already as wanted' };
-        return make(`attributes differ (${attrs.after.join(', ')})`, attrs.commands, `${found.type} ${attrs.after.join(' ')}\n`);
+        if (!attrs.changed && !times.changed) return { changed: false, msg: 'attributes already as wanted' };
+        const after = [...attrs.after, ...times.after];
+        return make(`attributes differ (${after.join(', ')})`, [...attrs.commands, ...times.commands], `${found.type} ${after.join(' ')}\n`);
       }
     }
   },

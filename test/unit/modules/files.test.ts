@@ -1,5 +1,6 @@
 // File modules on fixture states: what each probe reads from canned output, and what each plan
 // decides (change, diff, the steps as data). No host.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,17 @@ import { stat } from '../../../engine/core/modules/stat';
 import { sysctl } from '../../../engine/core/modules/sysctl';
 import { template } from '../../../engine/core/modules/template';
 import type { Module, Outcome, RunStep } from '../../../engine/core/modules/types';
+import { pythonStrptime } from '../../../engine/core/pytime';
 import { answer, planContext } from '../../helpers/modules';
+
+const PY_STRPTIME = `
+import sys, time
+try:
+    t = time.strptime(sys.argv[1], sys.argv[2])
+    print(t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
+except ValueError as e:
+    print(e)
+`;
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -179,6 +190,45 @@ describe('file', () => {
     expect(decide(file, { path: '/f', state: 'file', mode: '0600' }, statOutput('file')).steps?.[0]).toMatchObject({ script: 'chmod 0600 /f' });
     expect(decide(file, { path: '/f', mode: '0644' }, statOutput('file')).changed).toBe(false);
     expect(decide(file, { path: '/f', state: 'file' }, ABSENT)).toMatchObject({ failed: true });
+  });
+
+  it('modification_time and access_time: the host turns given times into seconds; equal times change nothing', () => {
+    const args = { path: '/f', state: 'file' as const, modification_time: '202001011200.0', access_time: 'preserve' };
+    const timesThen = (path: string, mtime: string) => `1577880000\n${mtime} 1700000000.25\n--- times ---\n${path}`;
+    const probe = file.probe!(args, planContext()) as { script: string };
+    expect(probe.script.split('\n').slice(0, 2)).toEqual(["date -d '2020-01-01 12:00:00' +%s", "stat -L -c '%.9Y %.9X' /f 2>/dev/null || echo - -"]);
+    expect(decide(file, args, timesThen(statOutput('file'), '1577880000.000000000')).changed).toBe(false);
+    expect(decide(file, args, timesThen(statOutput('file'), '1700000000.5')).steps?.[0]).toMatchObject({ script: 'touch -m -d @1577880000 /f' });
+    // touch: the access time is now unless given, and a new file is created first.
+    const touched = decide(file, { ...args, state: 'touch', access_time: undefined }, timesThen(ABSENT, '- -'));
+    expect(touched.steps?.[0]).toMatchObject({ script: 'touch /f && touch -m -d @1577880000 /f && touch -a /f' });
+    const both = { path: '/f', state: 'touch' as const, modification_time: 'preserve', access_time: 'preserve' };
+    expect(decide(file, both, statOutput('file'))).toMatchObject({ changed: false });
+    expect(decide(file, { path: '/f', modification_time: '2020-13-01', modification_time_format: '%Y-%m-%d' }, statOutput('file'))).toMatchObject({
+      failed: true,
+      msg: "Error while obtaining timestamp for time 2020-13-01 using format %Y-%m-%d: time data '2020-13-01' does not match format '%Y-%m-%d'",
+    });
+  });
+
+  it("reads given times as Python's time.strptime does (compared with Python itself)", () => {
+    const cases: [string, string][] = [
+      ['202001011200.0', '%Y%m%d%H%M.%S'],
+      ['01 Feb 99 7:05:09 PM', '%d %b %y %I:%M:%S %p'],
+      ['2020-1-2 3:4', '%Y-%m-%d %H:%M'],
+      ['2020-01-01 24:00', '%Y-%m-%d %H:%M'],
+      ['2020-01-01x', '%Y-%m-%d'],
+    ];
+    const python = (text: string, format: string) => execFileSync('/usr/bin/python3', ['-c', PY_STRPTIME, text, format], { encoding: 'utf8' }).trim();
+    for (const [text, format] of cases) {
+      let ours: string;
+      try {
+        const c = pythonStrptime(text, format);
+        ours = [c.year, c.month, c.day, c.hour, c.minute, c.second].join(' ');
+      } catch (err) {
+        ours = (err as Error).message;
+      }
+      expect(ours, `${text} / ${format}`).toBe(python(text, format));
+    }
   });
 
   it('a mode that is not octal fails the task, an unquoted YAML number is read as octal', () => {
