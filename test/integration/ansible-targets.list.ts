@@ -17,6 +17,7 @@ export const COMPARED_TARGETS = [
   // modules through the Ansible-module fallback
   'assemble',
   'find',
+  'assemble',
   'getent',
   'known_hosts',
   'ping',
@@ -124,4 +125,5 @@ export const ALIKE_TARGETS = [
   'filter_core',
   'wait_for',
   'find',
+  'assemble',
 ];

@@ -1,5 +1,6 @@
 // The core's modules: Ansible's builtin ones the engine implements, under Ansible's names.
 import { apt } from './apt';
+import { assemble } from './assemble';
 import { async_status } from './async_status';
 import { blockinfile } from './blockinfile';
 import { command } from './command';
@@ -27,6 +28,7 @@ export const builtin: Module[] = [
   shell,
   script,
   copy,
+  assemble,
   template,
   file,
   filesystem,

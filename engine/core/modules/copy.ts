@@ -1,14 +1,15 @@
 // copy: put content (inline, from a local file, or with remote_src from a file on the host) at a
 // remote path, atomically.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { quotePath } from '../connection/quote';
 import { pythonJson } from '../pyjson';
-import { type Module, type Outcome, Query } from './types';
+import { type Module, type Outcome, type ProbeContext, Query } from './types';
 import { type Attrs, attrChanges, normalizeMode } from './util/attrs';
 import { contentProperties, planContent, probeTarget, type Target } from './util/content';
 import { type RemoteStat, statQuery } from './util/remote';
 import { runStep } from './util/steps';
+import { type LocalTree, localTree, planTree, type RemoteTree, treeDestination, treeQuery } from './util/tree';
 
 interface CopyArgs extends Attrs {
   dest: string;
@@ -18,14 +19,34 @@ interface CopyArgs extends Attrs {
   force?: boolean;
   validate?: string;
   remote_src?: boolean;
+  directory_mode?: string | number;
 }
 
 interface Found extends Target {
   /** With remote_src: the source file on the host. */
   source?: RemoteStat;
+  /** With a local directory as src: the tree and what is at each of its paths on the host. */
+  tree?: { local: LocalTree; remote: RemoteTree };
 }
 
-function probe(args: CopyArgs): Query<Found> {
+/** src as a local directory, or undefined (a file, inline content, remote_src, or a src not found: the plan says so). */
+function localDirectory(args: CopyArgs, ctx: ProbeContext): string | undefined {
+  if (args.remote_src || args.src === undefined || args.content !== undefined) return undefined;
+  try {
+    const path = ctx.findLocal('files', args.src);
+    return statSync(path).isDirectory() ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function probe(args: CopyArgs, ctx: ProbeContext): Query<Found> {
+  const directory = localDirectory(args, ctx);
+  if (directory !== undefined) {
+    const local = localTree(directory);
+    const dest = treeDestination(args.src!, args.dest);
+    return treeQuery(local, dest).map((remote) => ({ path: dest, stat: { exists: true }, tree: { local, remote } }));
+  }
   const target = probeTarget(args.dest, args.src === undefined ? undefined : basename(args.src));
   if (!args.remote_src || args.src === undefined) return target;
   const source = statQuery(args.src, { checksum: true, follow: true });
@@ -88,9 +109,14 @@ export const copy: Module<CopyArgs, Found> = {
     description: 'Writes a file from inline content, a local file (files/ of the role or playbook) or, with remote_src, a file on the host, atomically.',
     properties: {
       dest: { type: 'string', description: 'Remote path. Ending in /, or an existing directory: the file of the same name in it.' },
-      src: { type: 'string', description: 'Local file, looked up in files/ of the role, then the playbook (with remote_src: a path on the host).' },
+      src: {
+        type: 'string',
+        description:
+          'Local file, looked up in files/ of the role, then the playbook (with remote_src: a path on the host). A local directory is copied as a tree: its contents when src ends in /, itself otherwise.',
+      },
       content: { description: 'Inline content (instead of src); a list or mapping is written as JSON, as Ansible does.' },
       remote_src: { type: 'boolean', description: 'src is a file on the host, copied there.' },
+      directory_mode: { type: ['string', 'integer'], description: 'Mode of the directories a copy of a local directory makes (default: the umask).' },
       ...contentProperties,
     },
     required: ['dest'],
@@ -100,6 +126,10 @@ export const copy: Module<CopyArgs, Found> = {
   plan(args, found, ctx) {
     if ((args.src === undefined) === (args.content === undefined)) return { changed: false, failed: true, msg: 'copy needs exactly one of src or content' };
     if (args.remote_src) return planRemoteCopy(args, found);
+    if (found.tree) {
+      const { local, remote } = found.tree;
+      return planTree({ ...args, src: args.src!.endsWith('/') && !local.root.endsWith('/') ? `${local.root}/` : local.root }, local, remote);
+    }
     const content = args.content !== undefined ? Buffer.from(contentText(args.content)) : readFileSync(ctx.findLocal('files', args.src!));
     return planContent({ ...args, dest: found.path, content }, found.stat);
   },

@@ -34,6 +34,8 @@ export interface ProbeContext {
   interpreter?: string;
   /** What the module's `prepare` returned. */
   prepared?: unknown;
+  /** Finds a local file in the role's, then the playbook's files/, templates/ or vars/ directory. */
+  findLocal(kind: 'files' | 'templates' | 'vars', name: string): string;
 }
 
 /** What a plan may read besides the arguments and the state found: the task's variables and files. */
@@ -45,8 +47,6 @@ export interface PlanContext extends ProbeContext {
   evaluate(expression: string): boolean;
   /** Evaluates a Jinja2 expression to its native value (debug's `var`). */
   expression(expression: string): unknown;
-  /** Finds a local file in the role's, then the playbook's files/, templates/ or vars/ directory. */
-  findLocal(kind: 'files' | 'templates' | 'vars', name: string): string;
   /** Reads a YAML (or vault-encrypted) file on the controller, as vars files are read. */
   readYaml(path: string): unknown;
 }

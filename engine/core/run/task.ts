@@ -127,7 +127,6 @@ async function runModuleOnce(
     renderText: (text, file, extra) => values.file(text, file ?? task.pos.file, extra),
     evaluate: (expr) => values.all('condition', [expr]),
     expression: (expr) => values.expression('expression', expr),
-    findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
     readYaml: (path) => loadYamlFile(path).data,
   };
   const decide = async (taskArgs: Vars): Promise<Outcome> => module.plan(taskArgs, await probeWith(exec, module, taskArgs, ctx), ctx);
@@ -172,7 +171,13 @@ function probeContextOf(play: PlayRun, host: HostState, values: TaskValues): Pro
   const { task } = values;
   const check = task.checkMode === undefined ? play.run.options.check : values.flag('check_mode', task.checkMode);
   const interpreter = values.scope.get('ansible_python_interpreter');
-  return { host: host.name, check, predict: check && predicting(play.run), interpreter: typeof interpreter === 'string' ? interpreter : undefined };
+  return {
+    host: host.name,
+    check,
+    predict: check && predicting(play.run),
+    interpreter: typeof interpreter === 'string' ? interpreter : undefined,
+    findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
+  };
 }
 
 /** Become and environment of the task's commands; the key tells tasks that run alike. */

@@ -2,10 +2,11 @@
 // decides (change, diff, the steps as data). No host.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assemble } from '../../../engine/core/modules/assemble';
 import { blockinfile } from '../../../engine/core/modules/blockinfile';
 import { copy } from '../../../engine/core/modules/copy';
 import { file } from '../../../engine/core/modules/file';
@@ -401,5 +402,81 @@ describe('sysctl', () => {
   it('an unknown key fails, an empty value fails', () => {
     expect(withFile(undefined, '')()).toMatchObject({ failed: true, msg: 'unknown kernel parameter net.ipv4.ip_forward' });
     expect(withFile('1', '')({ value: '' })).toMatchObject({ failed: true, msg: 'state=present needs value' });
+  });
+});
+
+describe('assemble', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  /** The fragments script's answer: `dir`, then name and content of each file, base64. */
+  const fragments = (files: Record<string, string>) => ['dir', ...Object.entries(files).flatMap(([n, c]) => [b64(n), b64(c)]), ''].join('\n');
+  const written = (out: Outcome) => ((out.steps?.[0] ?? {}) as { content?: Buffer }).content?.toString();
+
+  it("joins the fragments in name order as Ansible's: a newline where one lacks it, the delimiter between them", () => {
+    const files = { b: 'two\n', a: 'one', '.h': 'hidden\n' };
+    const args = { src: '/frag', dest: '/out' };
+    expect(written(decide(assemble, args, [fragments(files), ABSENT]))).toBe('hidden\none\ntwo\n');
+    expect(written(decide(assemble, { ...args, ignore_hidden: true, delimiter: '#--\\t--#' }, [fragments(files), ABSENT]))).toBe('one\n#--\t--#\ntwo\n');
+    expect(written(decide(assemble, { ...args, regexp: '^[ab]$' }, [fragments(files), ABSENT]))).toBe('one\ntwo\n');
+  });
+
+  it('leaves a dest that holds the result already, and says what is wrong with the source', () => {
+    const args = { src: '/frag', dest: '/out' };
+    expect(decide(assemble, args, [fragments({ a: 'x\n' }), statOutput('file', { content: 'x\n' })])).toMatchObject({ changed: false });
+    expect(decide(assemble, args, ['missing\n', ABSENT])).toMatchObject({ failed: true, msg: 'Source (/frag) does not exist' });
+    expect(decide(assemble, args, ['not a directory\n', ABSENT])).toMatchObject({ failed: true, msg: 'Source (/frag) is not a directory' });
+    expect(decide(assemble, { ...args, regexp: '(' }, [fragments({}), ABSENT])).toMatchObject({
+      failed: true,
+      msg: 'Invalid Regexp (missing ), unterminated subpattern) in "("',
+    });
+  });
+
+  it('with remote_src: false, reads the fragments on the controller; a vault-encrypted one fails the task', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engine-assemble-'));
+    writeFileSync(join(dir, '2'), 'second\n');
+    writeFileSync(join(dir, '1'), 'first\n');
+    const ctx = planContext({ findLocal: () => dir });
+    const out = decide(assemble, { src: 'frags', dest: '/out', remote_src: false }, ABSENT, ctx);
+    expect(out).toMatchObject({ changed: true, result: { checksum: createHash('sha1').update('first\nsecond\n').digest('hex'), src: 'frags' } });
+    writeFileSync(join(dir, '3'), '$ANSIBLE_VAULT;1.1;AES256\n3033\n');
+    expect(decide(assemble, { src: 'frags', dest: '/out', remote_src: false }, ABSENT, ctx)).toMatchObject({
+      failed: true,
+      msg: expect.stringContaining('3 is vault-encrypted'),
+    });
+  });
+});
+
+describe('copy of a local directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-tree-'));
+  mkdirSync(join(dir, 'conf/sub'), { recursive: true });
+  writeFileSync(join(dir, 'conf/a.cfg'), 'a\n');
+  writeFileSync(join(dir, 'conf/sub/b.cfg'), 'b\n');
+  const ctx = planContext({ findLocal: (_kind, name) => join(dir, name) });
+  /** The tree look's answer: root, then each directory, then each file. */
+  const look = (...lines: string[]) => `${lines.join('\n')}\n`;
+
+  it('makes the tree under dest (src/ its contents, src itself), one look for every path', () => {
+    const into = copy.probe!({ src: 'conf/', dest: '/etc/app' }, ctx) as { script: string };
+    expect(into.script).toContain('for p in /etc/app /etc/app/sub /etc/app/a.cfg /etc/app/sub/b.cfg; do look');
+    const itself = copy.probe!({ src: 'conf', dest: '/etc' }, ctx) as { script: string };
+    expect(itself.script).toContain('for p in /etc/conf /etc/conf/sub /etc/conf/a.cfg');
+    const out = decide(copy, { src: 'conf/', dest: '/etc/app', mode: '0600', directory_mode: '0750' }, look('absent', 'absent', 'absent', 'absent'), ctx);
+    expect(out).toMatchObject({ changed: true, result: { dest: '/etc/app/', src: `${join(dir, 'conf')}/` } });
+    expect(
+      out.steps?.map((s) => (s.kind === 'run' ? s.script : `write ${(s as RunStep & { path: string; mode?: string }).path} ${(s as { mode?: string }).mode}`)),
+    ).toEqual(['mkdir -p -m 0750 /etc/app && mkdir -m 0750 /etc/app/sub', 'write /etc/app/a.cfg 0600', 'write /etc/app/sub/b.cfg 0600']);
+  });
+
+  it('writes only files that differ, fixes attributes alone where only they differ, refuses a file where a directory goes', () => {
+    const same = (text: string, mode = '644') => `file ${mode} root root ${sha(text)}`;
+    expect(decide(copy, { src: 'conf/', dest: '/etc/app' }, look('directory', 'directory', same('a\n'), same('b\n')), ctx)).toMatchObject({ changed: false });
+    const out = decide(copy, { src: 'conf/', dest: '/etc/app', mode: '0644' }, look('directory', 'directory', same('old\n'), same('b\n', '600')), ctx);
+    expect(out.steps?.map((s) => s.kind)).toEqual(['write', 'run']);
+    expect(out.steps?.[1]).toMatchObject({ script: 'chmod 0644 /etc/app/sub/b.cfg' });
+    expect(out.diff?.[0]).toMatchObject({ before: `(sha256 ${sha('old\n')})\n`, after: 'a\n' });
+    expect(decide(copy, { src: 'conf/', dest: '/etc/app', force: false }, look('directory', 'directory', same('old\n'), same('b\n')), ctx).changed).toBe(false);
+    expect(decide(copy, { src: 'conf/', dest: '/etc/app' }, look('directory', same('x'), 'absent', 'absent'), ctx)).toMatchObject({
+      failed: true,
+      msg: '/etc/app/sub exists and is not a directory',
+    });
   });
 });
