@@ -130,7 +130,7 @@ export function pythonStrptime(text: string, format: string): WallClock {
   if (!match) throw new Error(`time data '${text}' does not match format '${format}'`);
   if (match[0].length < text.length) throw new Error(`unconverted data remains: ${text.slice(match[0].length)}`);
   const clock: WallClock & { pm?: boolean } = { year: 1900, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
-  setters.forEach((set, i) => set(clock, match[i + 1]));
+  for (const [i, set] of setters.entries()) set(clock, match[i + 1]);
   if (clock.pm) clock.hour += 12;
   const { pm: _pm, ...wall } = clock;
   return wall;

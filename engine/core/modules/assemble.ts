@@ -83,7 +83,7 @@ function probe(args: AssembleArgs, ctx: ProbeContext): Query<Found> {
 }
 
 /** Python's codecs.escape_decode of the delimiter: `\n`, `\t`, `\x41`, octal; an unknown escape keeps its backslash. */
-function unescape(text: string): string {
+function escapeDecoded(text: string): string {
   const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
   return text.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|[\s\S])/g, (whole, code: string) => {
     if (code in simple) return simple[code];
@@ -94,7 +94,7 @@ function unescape(text: string): string {
 }
 
 /** The fragments joined as Ansible's assemble_from_fragments joins them. */
-export function assembled(fragments: Fragment[], options: { delimiter?: string; regexp?: RegExp; ignoreHidden?: boolean }): Buffer {
+function assembled(fragments: Fragment[], options: { delimiter?: string; regexp?: RegExp; ignoreHidden?: boolean }): Buffer {
   const parts: Buffer[] = [];
   let first = true;
   let needsNewline = false;
@@ -105,7 +105,7 @@ export function assembled(fragments: Fragment[], options: { delimiter?: string; 
     if (options.ignoreHidden && name.startsWith('.')) continue;
     if (needsNewline) parts.push(Buffer.from('\n'));
     if (!first && options.delimiter) {
-      const delimiter = unescape(options.delimiter);
+      const delimiter = escapeDecoded(options.delimiter);
       parts.push(Buffer.from(delimiter, 'latin1'));
       if (!delimiter.endsWith('\n')) parts.push(Buffer.from('\n'));
     }
