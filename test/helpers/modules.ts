@@ -17,6 +17,7 @@ export function planContext(over: Partial<PlanContext> = {}): PlanContext {
     expression: unused('expression'),
     findLocal: unused('findLocal'),
     readYaml: unused('readYaml'),
+    inventory: { host: unused('inventory.host'), group: unused('inventory.group') },
     ...over,
   };
 }

@@ -16,8 +16,12 @@ export const COMPARED_TARGETS = [
   'wait_for',
   // modules through the Ansible-module fallback
   'assemble',
+  'add_host',
+  'changed_when',
   'find',
   'assemble',
+  'add_host',
+  'changed_when',
   'getent',
   'known_hosts',
   'ping',
@@ -126,4 +130,6 @@ export const ALIKE_TARGETS = [
   'wait_for',
   'find',
   'assemble',
+  'add_host',
+  'changed_when',
 ];

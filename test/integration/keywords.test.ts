@@ -45,6 +45,39 @@ describe('task keywords', () => {
     expect([exists(1, 'after-block'), exists(1, 'rescued'), exists(1, 'always')]).toEqual([true, false, true]);
   });
 
+  it('add_host runs once and the next play reaches the new host; group_by groups each host by its own key', async () => {
+    const run = await play(`
+- hosts: all
+  gather_facts: false
+  tasks:
+    - add_host:
+        name: spare
+        groups: late
+        ansible_host: "{{ hostvars['kw2'].ansible_host }}"
+        ansible_port: "{{ hostvars['kw2'].ansible_port }}"
+        ansible_user: "{{ hostvars['kw2'].ansible_user }}"
+        root: "{{ hostvars['kw2'].root }}"
+        engine_lock_file: "{{ hostvars['kw2'].engine_lock_file }}"
+      register: added
+    - group_by: key="side_{{ 'one' if inventory_hostname == 'kw1' else 'two' }}"
+- hosts: late
+  gather_facts: false
+  tasks:
+    - copy: { content: "{{ inventory_hostname }} in {{ group_names | join(',') }}\\n", dest: "{{ root }}/added-host" }
+- hosts: side_one
+  gather_facts: false
+  tasks:
+    - copy: { content: "{{ groups['side_two'] | join(',') }}\\n", dest: "{{ root }}/grouped" }
+`);
+    expect(run.code).toBe(0);
+    // Once for the play's two hosts (Ansible's bypass of the host loop), its result shared.
+    expect(run.stdout.match(/TASK \[add_host\][\s\S]*?(?=TASK)/)![0].match(/changed: /g)).toHaveLength(1);
+    expect(read(1, 'added-host')).toBe('spare in late\n');
+    expect(read(0, 'grouped')).toBe('kw2\n');
+    expect(exists(1, 'grouped')).toBe(false);
+    expect(recap(run.stdout).spare).toMatchObject({ changed: 1, failed: 0 });
+  });
+
   it('loop with loop_control (a templated loop_var), register of results, set_fact, run_once, delegate_to', async () => {
     const run = await play(`
 - hosts: all

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError, type SourcePos, suggestion } from '../errors';
+import type { InventoryChange } from '../modules/types';
 import { validate } from './validate';
 import { inventoryPlugin, inventoryPluginNames } from './inventory-plugins';
 import { loadYamlFile, positionOf } from './yaml';
@@ -25,6 +26,8 @@ export interface Inventory {
   file?: string;
   /** Where each host's and group's variable was written: `host NAME\0var` / `group NAME\0var`. */
   varPositions?: Map<string, SourcePos>;
+  /** Bumped by every change during a run (add_host, group_by): what caches of it compare. */
+  revision?: number;
 }
 
 /** Remembers where the variables of a host or group were written, for error messages. */
@@ -233,18 +236,19 @@ function groupsOfHost(inv: Inventory, host: string): Group[] {
   return [...inv.groups.values()].filter((g) => hostsOfGroup(inv, g.name).has(host)).sort((a, b) => depth(a) - depth(b) || a.name.localeCompare(b.name));
 }
 
-const varsCache = new WeakMap<Inventory, Map<string, Vars>>();
+const varsCache = new WeakMap<Inventory, { revision: number; vars: Map<string, Vars> }>();
 
 /**
  * Inventory variables of a host: group vars (all first, deeper groups later), then host vars.
- * The inventory does not change during a run, so each host's merge is computed once.
+ * Each host's merge is computed once per revision of the inventory.
  */
 export function inventoryVars(inv: Inventory, host: string): Vars {
-  let cache = varsCache.get(inv);
-  if (!cache) {
-    cache = new Map();
-    varsCache.set(inv, cache);
+  let cached = varsCache.get(inv);
+  if (!cached || cached.revision !== (inv.revision ?? 0)) {
+    cached = { revision: inv.revision ?? 0, vars: new Map() };
+    varsCache.set(inv, cached);
   }
+  const cache = cached.vars;
   let vars = cache.get(host);
   if (!vars) {
     vars = {};
@@ -260,4 +264,60 @@ export function ensureHost(inv: Inventory, name: string): boolean {
   if (name !== 'localhost' && name !== '127.0.0.1') return false;
   inv.hostVars.set(name, { ansible_connection: 'local' });
   return true;
+}
+
+/** A host as add_host sees it: its own groups (not those it is in through children) and variables. */
+export function inventoryHost(inv: Inventory, name: string): { groups: string[]; vars: Vars } | undefined {
+  const vars = inv.hostVars.get(name);
+  if (!vars) return undefined;
+  return { groups: [...inv.groups.values()].filter((g) => g.hosts.has(name)).map((g) => g.name), vars };
+}
+
+/** A group as group_by sees it: its own hosts and parent groups. */
+export function inventoryGroup(inv: Inventory, name: string): { hosts: string[]; parents: string[] } | undefined {
+  const g = inv.groups.get(name);
+  return g && { hosts: [...g.hosts], parents: [...g.parents] };
+}
+
+/**
+ * Applies an add_host or group_by to the inventory, as Ansible's strategy does: a new host joins
+ * `all` (and `ungrouped` while it is in no other group), variables are merged into its own, new
+ * groups are children of `all` unless given parents.
+ */
+export function changeInventory(inv: Inventory, change: InventoryChange): void {
+  const underAll = (g: Group) => {
+    if (g.name === 'all' || g.parents.size > 0) return;
+    g.parents.add('all');
+    group(inv, 'all').children.add(g.name);
+  };
+  const join = (g: Group, host: string) => {
+    g.hosts.add(host);
+    if (g.name !== 'ungrouped' && g.name !== 'all') inv.groups.get('ungrouped')?.hosts.delete(host);
+  };
+  const host = change.kind === 'host' ? change.name : change.host;
+  if (!inv.hostVars.has(host)) {
+    inv.hosts.push(host);
+    inv.hostVars.set(host, {});
+    group(inv, 'all').hosts.add(host);
+    group(inv, 'ungrouped').hosts.add(host);
+  }
+  if (change.kind === 'host') {
+    Object.assign(inv.hostVars.get(host)!, change.vars);
+    for (const name of change.groups) {
+      const g = group(inv, name);
+      underAll(g);
+      join(g, host);
+    }
+  } else {
+    const g = group(inv, change.group);
+    for (const name of change.parents.filter((p) => p !== change.group)) {
+      const parent = group(inv, name);
+      underAll(parent);
+      g.parents.add(name);
+      parent.children.add(g.name);
+    }
+    underAll(g);
+    join(g, host);
+  }
+  inv.revision = (inv.revision ?? 0) + 1;
 }

@@ -66,7 +66,9 @@ function moduleArgs(module: Module, raw: unknown, extra: Vars, pos: SourcePos): 
       const { kv, rest } = parseKeyValue(raw);
       // `include_vars: file.yml`: one bare word is the module's main argument (a folded scalar's newline off, as Ansible's).
       if (rest.length === 1 && module.bareWordArg && !(module.bareWordArg in kv)) kv[module.bareWordArg] = rest.pop()!.replace(/\n+$/, '');
-      if (rest.length) throw new InputError(`module '${module.name}' takes key=value arguments; cannot read '${rest.join(' ')}'`, pos, module.name);
+      // add_host, group_by: as Ansible's, such words are the module's to judge when it runs.
+      if (rest.length && module.rawParams) kv._raw_params = rest.join(' ');
+      else if (rest.length) throw new InputError(`module '${module.name}' takes key=value arguments; cannot read '${rest.join(' ')}'`, pos, module.name);
       args = kv;
     } else throw new InputError(`module '${module.name}' needs a mapping of arguments`, pos, module.name);
   } else args = { ...(raw as Vars) };

@@ -1,4 +1,5 @@
 // The core's modules: Ansible's builtin ones the engine implements, under Ansible's names.
+import { add_host } from './add_host';
 import { apt } from './apt';
 import { assemble } from './assemble';
 import { async_status } from './async_status';
@@ -9,6 +10,7 @@ import { copy } from './copy';
 import { file } from './file';
 import { filesystem } from './filesystem';
 import { group } from './group';
+import { group_by } from './group_by';
 import { hostname } from './hostname';
 import { include_vars } from './include_vars';
 import { lineinfile } from './lineinfile';
@@ -47,6 +49,8 @@ export const builtin: Module[] = [
   fail,
   debug,
   set_fact,
+  add_host,
+  group_by,
   pause,
   include_vars,
   setup,

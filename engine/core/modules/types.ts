@@ -49,6 +49,11 @@ export interface PlanContext extends ProbeContext {
   expression(expression: string): unknown;
   /** Reads a YAML (or vault-encrypted) file on the controller, as vars files are read. */
   readYaml(path: string): unknown;
+  /** The run's inventory as it is now (add_host and group_by tell from it whether they change it). */
+  inventory: {
+    host(name: string): { groups: string[]; vars: Record<string, unknown> } | undefined;
+    group(name: string): { hosts: string[]; parents: string[] } | undefined;
+  };
 }
 
 /**
@@ -135,6 +140,11 @@ interface ReplanStep {
 
 export type Step = RunStep | WriteStep | CallStep | ReplanStep;
 
+/** What add_host and group_by do to the run's inventory. */
+export type InventoryChange =
+  | { kind: 'host'; name: string; groups: string[]; vars: Record<string, unknown> }
+  | { kind: 'group'; host: string; group: string; parents: string[] };
+
 export interface Outcome {
   changed: boolean;
   /** Why: what would change, or why nothing needs to. */
@@ -147,6 +157,8 @@ export interface Outcome {
   result?: Record<string, unknown>;
   /** Host facts to set (set_fact, include_vars). */
   facts?: Record<string, unknown>;
+  /** A change of the run's inventory (add_host, group_by): made at once, in check mode too, as Ansible's. */
+  inventory?: InventoryChange;
   /** What makes the change, in order. Absent when nothing is to be done; never run in check mode. */
   steps?: Step[];
 }
@@ -164,6 +176,10 @@ export interface Module<Args = any, Found = any> {
   showsResult?: boolean;
   /** True for modules that run on the controller only and need no connection. */
   controllerOnly?: boolean;
+  /** Runs once for the play's hosts, as run_once (Ansible's BYPASS_HOST_LOOP: add_host). */
+  runsOnce?: boolean;
+  /** With freeForm 'kv': words that are no key=value go to `_raw_params`, for the module to judge when it runs (add_host, group_by). */
+  rawParams?: boolean;
   /**
    * Controller-side work the probe needs first (an Ansible module packed by ansible-core): what it
    * returns is the probe's `ctx.prepared`. Such a probe runs when its task runs, never fetched ahead.

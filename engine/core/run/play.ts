@@ -142,7 +142,7 @@ function concurrency(play: PlayRun, task: Task, hosts: HostState[], targets: num
 
 async function runSimpleTask(play: PlayRun, task: Task, hosts: HostState[], handler = false): Promise<void> {
   const { run } = play;
-  const runOnce = toBool(taskWide(play, task, hosts, task.runOnce, 'run_once') ?? false);
+  const runOnce = task.module?.runsOnce === true || toBool(taskWide(play, task, hosts, task.runOnce, 'run_once') ?? false);
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
   run.reporter.emit({ kind: 'task_start', name: task.name, role: task.role?.name, hosts: targets.map((h) => h.name), handler });
   let anyFailed = false;

@@ -15,6 +15,7 @@ import { type Ahead, answerUsed, canGoAhead, type FetchedAnswer, probeAhead, typ
 import { type Exec, execOn, probeWith, runQuery, runSteps } from './steps';
 import { connectionFor } from './connect';
 import { findLocal } from './files';
+import { changeInventory, inventoryGroup, inventoryHost } from '../load/inventory';
 import { loadYamlFile } from '../load/yaml';
 import { type HostState, type PlayRun, predicting } from './state';
 import type { TaskValues } from './values';
@@ -128,6 +129,7 @@ async function runModuleOnce(
     evaluate: (expr) => values.all('condition', [expr]),
     expression: (expr) => values.expression('expression', expr),
     readYaml: (path) => loadYamlFile(path).data,
+    inventory: { host: (name) => inventoryHost(play.run.inventory, name), group: (name) => inventoryGroup(play.run.inventory, name) },
   };
   const decide = async (taskArgs: Vars): Promise<Outcome> => module.plan(taskArgs, await probeWith(exec, module, taskArgs, ctx), ctx);
   // An async task's changes start in the background: none is made ahead by a guarded first step.
@@ -138,6 +140,8 @@ async function runModuleOnce(
       : { play, host, runsAs, probeContext: (v) => probeContextOf(play, host, v), runsAsOf: (v) => runsAsOf(play, v) };
   const first = await firstLook(exec, module, args, ctx, task, lookAhead);
   let outcome = module.plan(args, first.found, ctx);
+  // As Ansible's strategy: the inventory changes at once (the next loop item sees it), dry run or not.
+  if (outcome.inventory) changeInventory(play.run.inventory, outcome.inventory);
   let made: { before: Record<string, unknown>; rest: Step[] } | undefined;
   if (first.fetched && lookAhead)
     ({ outcome, made } = await settlePlan(exec, lookAhead, first.fetched, outcome, ctx, (found) => module.plan(args, found, ctx)));
@@ -354,7 +358,10 @@ function judge(values: TaskValues, result: Result): void {
   try {
     if (task.changedWhen) result.changed = bound.all('changed_when', task.changedWhen);
   } catch (err) {
+    // As Ansible: the task fails, says why in changed_when_result too, and failed_when is not judged.
     Object.assign(result, failureOf(err));
+    result.changed_when_result = result.msg;
+    return;
   }
   if (!task.failedWhen) return;
   try {

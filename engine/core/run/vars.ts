@@ -17,15 +17,14 @@ function factVars(facts: Vars): Vars {
   return out;
 }
 
-const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
+const groupsCache = new WeakMap<Inventory, { revision: number; groups: Record<string, string[]> }>();
 
-/** `groups`: every group's hosts in inventory order. The inventory is fixed for the run. */
+/** `groups`: every group's hosts in inventory order, once per revision of the inventory (add_host, group_by). */
 function groupsMap(inv: Inventory): Record<string, string[]> {
-  let groups = groupsCache.get(inv);
-  if (!groups) {
-    groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.hosts.filter((h) => hostsOfGroup(inv, g).has(h))]));
-    groupsCache.set(inv, groups);
-  }
+  const cached = groupsCache.get(inv);
+  if (cached && cached.revision === (inv.revision ?? 0)) return cached.groups;
+  const groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, inv.hosts.filter((h) => hostsOfGroup(inv, g).has(h))]));
+  groupsCache.set(inv, { revision: inv.revision ?? 0, groups });
   return groups;
 }
 

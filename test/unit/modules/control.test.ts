@@ -1,10 +1,14 @@
-// Controller-side modules on fixture variables: assert, fail, debug, set_fact, pause, include_vars.
+// Controller-side modules on fixture variables: assert, fail, debug, set_fact, pause, include_vars,
+// and add_host and group_by on a real inventory object.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { changeInventory, inventoryGroup, inventoryHost, loadInventory } from '../../../engine/core/load/inventory';
+import { add_host } from '../../../engine/core/modules/add_host';
 import { assert, debug, fail, pause, set_fact } from '../../../engine/core/modules/control';
+import { group_by } from '../../../engine/core/modules/group_by';
 import { include_vars } from '../../../engine/core/modules/include_vars';
 import { planContext } from '../../helpers/modules';
 
@@ -114,5 +118,60 @@ describe('include_vars', () => {
       failed: true,
       msg: `${join(dir, 'list.yml')} must hold a mapping of variables`,
     });
+  });
+});
+
+describe('add_host, group_by', () => {
+  /** An inventory of one host, and a plan context that reads it as the run gives it. */
+  function world() {
+    const inv = loadInventory('web1,');
+    const ctx = planContext({ host: 'web1', inventory: { host: (n) => inventoryHost(inv, n), group: (n) => inventoryGroup(inv, n) } });
+    const apply = <A>(module: { plan(a: A, f: undefined, c: typeof ctx): ReturnType<typeof add_host.plan> }, args: A) => {
+      const out = module.plan(args, undefined, ctx);
+      if (out.inventory) changeInventory(inv, out.inventory);
+      return out;
+    };
+    return { inv, apply };
+  }
+
+  it('add_host: a new host, its groups and variables; changed only when something is new', () => {
+    const { inv, apply } = world();
+    const first = apply(add_host, { name: 'db1:2222', groups: 'dbs, backup', role: 'primary' });
+    expect(first).toMatchObject({
+      changed: true,
+      result: { add_host: { host_name: 'db1', groups: ['dbs', 'backup'], host_vars: { role: 'primary', ansible_ssh_port: 2222 } } },
+    });
+    expect(inv.hosts).toEqual(['web1', 'db1']);
+    expect([...inv.groups.get('dbs')!.hosts]).toEqual(['db1']);
+    expect(inv.groups.get('ungrouped')!.hosts.has('db1')).toBe(false);
+    expect(apply(add_host, { hostname: 'db1', groups: ['dbs'], role: 'primary' }).changed).toBe(false);
+    expect(apply(add_host, { name: 'db1', role: 'replica' }).changed).toBe(true);
+    expect(inv.hostVars.get('db1')).toMatchObject({ role: 'replica', ansible_ssh_port: 2222 });
+  });
+
+  it('add_host: arguments as one mapping template, refused as Ansible refuses what is not one', () => {
+    const { apply } = world();
+    expect(apply(add_host, { _raw_params: { name: 'x1', groups: 'g' } })).toMatchObject({
+      changed: true,
+      result: { add_host: { host_name: 'x1', groups: ['g'] } },
+    });
+    expect(apply(add_host, { _raw_params: 'namex groupsy' })).toMatchObject({
+      failed: true,
+      msg: "Invalid raw parameters passed, requires a dictionary/mapping got a  <class 'str'>",
+    });
+    expect(apply(add_host, { groups: 'g' })).toMatchObject({ failed: true, msg: 'name, host or hostname needs to be provided' });
+  });
+
+  it('group_by: the host in a group named by the key (spaces as dashes), under its parents; changed the first time', () => {
+    const { inv, apply } = world();
+    expect(apply(group_by, { key: 'os Debian', parents: ['linux'] })).toMatchObject({
+      changed: true,
+      result: { add_group: 'os-Debian', parent_groups: ['linux'] },
+    });
+    expect(inv.groups.get('os-Debian')).toMatchObject({ hosts: new Set(['web1']), parents: new Set(['linux']) });
+    expect(inv.groups.get('linux')!.parents).toEqual(new Set(['all']));
+    expect(apply(group_by, { key: 'os Debian', parents: ['linux'] }).changed).toBe(false);
+    expect(apply(group_by, { key: 'os Debian' }).changed).toBe(false);
+    expect(apply(group_by, {})).toMatchObject({ failed: true, msg: "the 'key' param is required when using group_by" });
   });
 });

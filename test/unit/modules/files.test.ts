@@ -461,9 +461,11 @@ describe('copy of a local directory', () => {
     expect(itself.script).toContain('for p in /etc/conf /etc/conf/sub /etc/conf/a.cfg');
     const out = decide(copy, { src: 'conf/', dest: '/etc/app', mode: '0600', directory_mode: '0750' }, look('absent', 'absent', 'absent', 'absent'), ctx);
     expect(out).toMatchObject({ changed: true, result: { dest: '/etc/app/', src: `${join(dir, 'conf')}/` } });
-    expect(
-      out.steps?.map((s) => (s.kind === 'run' ? s.script : `write ${(s as RunStep & { path: string; mode?: string }).path} ${(s as { mode?: string }).mode}`)),
-    ).toEqual(['mkdir -p -m 0750 /etc/app && mkdir -m 0750 /etc/app/sub', 'write /etc/app/a.cfg 0600', 'write /etc/app/sub/b.cfg 0600']);
+    expect(out.steps?.map((s) => (s.kind === 'run' ? s.script : s.kind === 'write' ? `write ${s.path} ${s.mode}` : s.kind))).toEqual([
+      'mkdir -p -m 0750 /etc/app && mkdir -m 0750 /etc/app/sub',
+      'write /etc/app/a.cfg 0600',
+      'write /etc/app/sub/b.cfg 0600',
+    ]);
   });
 
   it('writes only files that differ, fixes attributes alone where only they differ, refuses a file where a directory goes', () => {
