@@ -28,8 +28,9 @@ export const group_by: Module<GroupByArgs> = {
     const group = String(args.key).replace(/ /g, '-');
     const parents = (args.parents === undefined ? ['all'] : [args.parents].flat()).map((p) => String(p).replace(/ /g, '-'));
     const known = ctx.inventory.group(group);
-    const changed =
-      !known || !known.hosts.includes(ctx.host) || parents.some((p) => p !== group && !known.parents.includes(p) && !(p === 'all' && known.parents.length > 0));
+    // Every group descends from 'all': a parent 'all' is there when the group has any parent.
+    const underParent = (p: string) => p === group || known?.parents.includes(p) || (p === 'all' && (known?.parents.length ?? 0) > 0);
+    const changed = !known?.hosts.includes(ctx.host) || !parents.every(underParent);
     return {
       changed,
       msg: changed ? `${ctx.host} put in group ${group}` : `${ctx.host} already in group ${group}`,
