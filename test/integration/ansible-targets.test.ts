@@ -4,11 +4,17 @@
 // (same failures, tasks ok within 10 %) must stay so; bench/targets.ts prints the whole table.
 import { beforeAll, expect, it } from 'vitest';
 import { endsAlike, runTarget, targetsDir } from '../helpers/ansible-targets';
-import { ALIKE_TARGETS } from './ansible-targets.list';
+import { ALIKE_TARGETS, COMPARED_TARGETS } from './ansible-targets.list';
 
 beforeAll(() => {
   targetsDir();
 }, 300_000);
+
+it('names each target once, and every target that ends alike is one of those compared', () => {
+  expect(COMPARED_TARGETS.filter((t, i) => COMPARED_TARGETS.indexOf(t) !== i)).toEqual([]);
+  expect(ALIKE_TARGETS.filter((t, i) => ALIKE_TARGETS.indexOf(t) !== i)).toEqual([]);
+  expect(ALIKE_TARGETS.filter((t) => !COMPARED_TARGETS.includes(t))).toEqual([]);
+});
 
 it.each(ALIKE_TARGETS)(
   'ansible-core target %s ends as under ansible-playbook',

@@ -1,6 +1,6 @@
 // user: local accounts through useradd/usermod/userdel.
-import { quote } from '../connection/quote';
-import { type Module, ModuleError, Query } from './types';
+import { argvToShell, quote } from '../connection/quote';
+import { type Module, ModuleError, Query, type RunStep } from './types';
 import { argvStep } from './util/steps';
 import { checkName } from './util/names';
 
@@ -24,6 +24,8 @@ interface UserArgs {
 interface Found {
   exists: boolean;
   uid?: number;
+  /** The primary group's id (Ansible's result calls it group). */
+  gid?: number;
   group?: string;
   groups: string[];
   shell?: string;
@@ -52,6 +54,7 @@ function parseUser(stdout: string): Found {
   return {
     exists: true,
     uid: Number(f[2]),
+    gid: Number(f[3]),
     comment: f[4],
     home: f[5],
     shell: f[6],
@@ -127,7 +130,8 @@ export const user: Module<UserArgs, Found> = {
         changes.push(`groups: ${found.groups.join(',') || '(none)'} -> ${args.append ? [...found.groups, ...missing].join(',') : wantGroups.join(',')}`);
       }
     }
-    if (found.exists && !opts.length && password === undefined) return { changed: false, msg: 'user already as wanted' };
+    const result = accountResult(args, found);
+    if (found.exists && !opts.length && password === undefined) return { changed: false, msg: 'user already as wanted', result };
     const argv = found.exists
       ? opts.length
         ? ['usermod', ...opts, args.name]
@@ -144,13 +148,48 @@ export const user: Module<UserArgs, Found> = {
           afterHeader: 'users',
         },
       ],
+      result,
       steps: [
         ...(argv ? [argvStep(argv)] : []),
         ...(password !== undefined ? [{ kind: 'run' as const, script: 'chpasswd -e', stdin: `${args.name}:${password}\n` }] : []),
+        ...(found.exists ? [] : [createdAccount(args.name)]),
       ],
     };
   },
 };
+
+/**
+ * The account as Ansible's user module returns it (uid, group as the gid, home, shell, comment):
+ * what the host has with the wanted changes; for a new account, what useradd will give it.
+ */
+function accountResult(args: UserArgs, found: Found): Record<string, unknown> {
+  const account = {
+    name: args.name,
+    state: 'present',
+    uid: args.uid ?? found.uid,
+    group: found.gid,
+    home: args.home ?? found.home ?? `/home/${args.name}`,
+    shell: args.shell ?? found.shell,
+    comment: args.comment ?? found.comment ?? '',
+  };
+  return found.exists
+    ? { ...account, append: args.append ?? false, move_home: false }
+    : { ...account, create_home: args.create_home !== false, system: args.system ?? false };
+}
+
+/** After useradd: the ids and paths it chose, into the result. */
+function createdAccount(name: string): RunStep {
+  return {
+    kind: 'run',
+    script: argvToShell(['getent', 'passwd', name]),
+    what: `reading the new account ${name}`,
+    result(res) {
+      if (res.rc !== 0) throw ModuleError.ofCommand(`reading the new account ${name}`, res);
+      const f = res.stdout.trim().split(':');
+      return { uid: Number(f[2]), group: Number(f[3]), comment: f[4], home: f[5], shell: f[6] };
+    },
+  };
+}
 
 /** A crypt(3) hash as chpasswd -e reads it: one line, no field separator. */
 function checkHash(hash: string): string {

@@ -110,10 +110,25 @@ describe('user', () => {
   it('creates a missing user with useradd and the hash through chpasswd on stdin, never in argv', () => {
     const out = decide(user, { name: 'app', shell: '/bin/bash', password: '$6$new' }, [{ rc: 2 }]);
     expect(out.msg).toBe('user would be created');
-    expect(out.steps).toEqual([
+    expect(out.steps?.slice(0, 2)).toEqual([
       { kind: 'run', script: 'useradd -m -s /bin/bash app' },
       { kind: 'run', script: 'chpasswd -e', stdin: 'app:$6$new\n' },
     ]);
+  });
+
+  it("returns the account as Ansible's module does: what useradd gave a new one, read after it", () => {
+    const out = decide(user, { name: 'app' }, [{ rc: 2 }]);
+    expect(out.result).toMatchObject({ name: 'app', state: 'present', home: '/home/app', create_home: true });
+    const read = out.steps?.at(-1) as RunStep;
+    expect(read.script).toBe('getent passwd app');
+    expect(read.result?.({ rc: 0, stdout: 'app:x:1002:1003::/srv/app:/bin/sh\n', stderr: '', seconds: 0 })).toEqual({
+      uid: 1002,
+      group: 1003,
+      comment: '',
+      home: '/srv/app',
+      shell: '/bin/sh',
+    });
+    expect(decide(user, { name: 'app' }, [existing]).result).toMatchObject({ uid: 1001, group: 1001, home: '/home/app', shell: '/bin/sh', comment: 'App' });
   });
 
   it('changes only what differs, reports it by field, and nothing when all holds', () => {
