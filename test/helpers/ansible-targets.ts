@@ -36,15 +36,45 @@ export interface TargetEnd {
 
 export type Tool = 'ansible' | 'engine';
 
+/**
+ * The hosts of a target's own INI `inventory` (test_core's `unreachable`, at 127.0.0.1:1011),
+ * written into the run's so that a task delegated to one reaches that loopback address, never
+ * a name resolved elsewhere. A host at any other address refuses the target (network rule).
+ */
+function targetHosts(target: string): { name: string; vars: Record<string, string> }[] {
+  const file = join(targetsDir(), target, 'inventory');
+  if (!existsSync(file)) return [];
+  const hosts = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line && !line.startsWith('['))
+    .map((line) => {
+      const [name, ...pairs] = line.split(/\s+/);
+      return { name, vars: Object.fromEntries(pairs.map((p) => p.split('=', 2) as [string, string])) };
+    });
+  const away = hosts.find((h) => h.name !== 'testhost' && !/^127\./.test(h.vars.ansible_host ?? ''));
+  if (away)
+    throw new Error(`${target}'s inventory puts ${away.name} at ${away.vars.ansible_host ?? 'its name'}: only loopback addresses are reached from here`);
+  return hosts.filter((h) => h.name !== 'testhost');
+}
+
 /** Writes the play and inventory ansible-test would write for a role-style target. */
 function prepare(target: string, tool: Tool): string {
   const work = mkdtempSync(join(tmpdir(), `targets-${tool}-${target}-`));
   const aliases = readFileSync(join(targetsDir(), target, 'aliases'), 'utf8');
   const gather = !/^gather_facts\/no\b/m.test(aliases);
   writeFileSync(join(work, 'play.yml'), `- hosts: testhost\n  gather_facts: ${gather}\n  roles:\n    - { role: ${target} }\n`);
+  const own = targetHosts(target)
+    .map(
+      ({ name, vars }) =>
+        `    ${name}:\n${Object.entries(vars)
+          .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`)
+          .join('')}`,
+    )
+    .join('');
   writeFileSync(
     join(work, 'inventory.yml'),
-    'all:\n  hosts:\n    testhost:\n      ansible_connection: local\n      ansible_python_interpreter: /usr/bin/python3\n',
+    `all:\n  hosts:\n    testhost:\n      ansible_connection: local\n      ansible_python_interpreter: /usr/bin/python3\n${own}`,
   );
   mkdirSync(join(work, 'output'));
   return work;

@@ -127,4 +127,5 @@ export const ALIKE_TARGETS = [
   'assemble',
   'add_host',
   'changed_when',
+  'test_core',
 ];

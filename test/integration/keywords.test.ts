@@ -449,4 +449,24 @@ describe('selection, failure budget and secrets', () => {
     expect(run.code).toBe(0);
     expect(read(0, 'vaulted')).toBe('from-the-vault');
   });
+
+  it('a !vault value needs the password only where a task uses it, as in Ansible', async () => {
+    const { encryptVault } = await import('../../engine/core/load/vault');
+    const secret = encryptVault('s3cret', 'vault pw')
+      .split('\n')
+      .map((line) => `      ${line}`)
+      .join('\n');
+    const dir = project({
+      'play.yml': `- hosts: kw1\n  gather_facts: false\n  vars:\n    token: !vault |\n${secret}\n  tasks:\n    - copy: { content: "unused\\n", dest: "{{ root }}/before-vault" }\n    - copy: { content: "{{ token }}", dest: "{{ root }}/vault-value" }\n`,
+      pw: 'vault pw\n',
+    });
+    const without = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
+    expect(without.code).toBe(2);
+    expect(read(0, 'before-vault')).toBe('unused\n');
+    expect(without.stdout).toContain('Attempting to decrypt but no vault secrets found');
+    expect(exists(0, 'vault-value')).toBe(false);
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--vault-password-file', join(dir, 'pw')]);
+    expect(run.code).toBe(0);
+    expect(read(0, 'vault-value')).toBe('s3cret');
+  });
 });

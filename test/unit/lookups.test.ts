@@ -192,6 +192,8 @@ describe('tuple literals', () => {
 
 describe('argument unpacking in calls', () => {
   it('wraps *items and **keywords that open an argument; multiplication and powers stay', () => {
+    // Escapes in strings stay as they are (a template with a * elsewhere once lost them).
+    expect(starArguments(`{{ "a\\n\\"b" ~ x * 2 }}`)).toBe(`{{ "a\\n\\"b" ~ x * 2 }}`);
     expect(starArguments("{{ f(*a, b, **c) }} {{ g(1, * rest) }} {{ 2 * 3 }} {{ 2 ** 3 }} {{ '(*x' }}")).toBe(
       "{{ f(__star(a), b, __starstar(c)) }} {{ g(1, __star( rest)) }} {{ 2 * 3 }} {{ 2 ** 3 }} {{ '(*x' }}",
     );

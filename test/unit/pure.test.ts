@@ -325,3 +325,67 @@ describe('ansible-vault 1.1', () => {
     setVaultPassword(undefined);
   });
 });
+
+describe("Ansible's core tests, compared with its own test plugin (ansible-core's Python on this machine)", () => {
+  /** Each case through ansible.plugins.test.core: the answer, or the error's message. */
+  const PY = `
+import json, sys
+from ansible.plugins.test import core
+tests = core.TestModule().tests()
+out = []
+for name, value, args, kwargs in json.load(sys.stdin):
+    try:
+        out.append(bool(tests[name](value, *args, **kwargs)))
+    except Exception as e:
+        out.append(str(e))
+print(json.dumps(out))
+`;
+  const cases: [string, unknown, unknown[], Record<string, unknown>][] = [
+    ['version', '1.0', ['1.0', '=='], {}],
+    ['version', '1.10', ['1.9', '>'], {}],
+    ['version', '1.0', ['1.0a1', '>'], {}],
+    ['version', '2.0', ['1.0', 'gt', true], {}],
+    ['version', '1.0', ['nope', '==', true], {}],
+    ['version', '1.0', ['nope'], {}],
+    ['version', '1.0', ['1.0', 'equals'], {}],
+    ['version', '1.0', ['1.0'], { strict: false, version_type: 'loose' }],
+    ['version', '1.0', ['1.0'], { version_type: 'boom' }],
+    ['version', '1.2.3', ['2.0.0', 'lt'], { version_type: 'semver' }],
+    ['version', '1.0.0-alpha.1', ['1.0.0-alpha.beta', '<'], { version_type: 'semver' }],
+    ['version', '1.0.0-rc.1', ['1.0.0', '<'], { version_type: 'semver' }],
+    ['version', 'nope', ['nopenope'], { version_type: 'semver' }],
+    ['version', '2.14.0rc1', ['2.14.0', 'lt'], { version_type: 'pep440' }],
+    ['version', '2.14.0.dev1', ['2.14.0a1', 'lt'], { version_type: 'pep440' }],
+    ['version', '2.14.0.post1', ['2.14', 'gt'], { version_type: 'pep440' }],
+    ['version', '', ['1.0', '>'], {}],
+    ['version', '1.0', ['', '>'], {}],
+    ['truthy', 'string', [], {}],
+    ['truthy', 'off', [], { convert_bool: true }],
+    ['falsy', '', [], {}],
+    ['falsy', {}, [], {}],
+    ['falsy', [], [], {}],
+    ['failed', 'nope', [], {}],
+    ['changed', { results: [{ changed: false }, { changed: true }] }, [], {}],
+    ['finished', { finished: 0 }, [], {}],
+  ];
+  const ours = (name: string, value: unknown, args: unknown[], kwargs: Record<string, unknown>) => {
+    const call = [
+      ...args.map((a) =>
+        JSON.stringify(a)
+          .replace(/^true$/, 'True')
+          .replace(/^false$/, 'False'),
+      ),
+      ...Object.entries(kwargs).map(([k, v]) => `${k}=${v === false ? 'False' : JSON.stringify(v)}`),
+    ];
+    try {
+      return render(`{{ v is ${name}${call.length ? `(${call.join(', ')})` : ''} }}`, { v: value });
+    } catch (err) {
+      return (err as Error).message.replace(/^[\s\S]*AnsibleFilterError: /, '');
+    }
+  };
+
+  it('give the same answers and refuse in the same words', () => {
+    const python = JSON.parse(execFileSync('/usr/bin/python3', ['-c', PY], { input: JSON.stringify(cases), encoding: 'utf8' }));
+    expect(cases.map(([name, value, args, kwargs]) => ours(name, value, args, kwargs))).toEqual(python);
+  });
+});

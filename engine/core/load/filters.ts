@@ -5,6 +5,7 @@ import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { quote } from '../connection/quote';
 import { pythonJson } from '../pyjson';
 import { pythonFormat } from './template/pyformat';
+import { versionTest } from './versions';
 import { isDict, pythonEqual, pythonStr, pythonTypeName, tuple } from './template/pyrepr';
 import { pythonRegExp } from '../pyregex';
 
@@ -36,38 +37,6 @@ export function passwordHash(password: unknown, scheme = 'sha512', salt?: string
 
 function attr(item: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v === null || v === undefined ? undefined : (v as Dict)[k]), item);
-}
-
-/** Compares dotted version strings numerically, as Ansible's version test does. */
-function compareVersions(a: string, b: string): number {
-  const pa = String(a).split(/[.-]/);
-  const pb = String(b).split(/[.-]/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const [x, y] = [pa[i] ?? '0', pb[i] ?? '0'];
-    const diff = /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y);
-    if (diff) return Math.sign(diff);
-  }
-  return 0;
-}
-
-function versionTest(value: string, other: string, op = '=='): boolean {
-  const c = compareVersions(value, other);
-  const ops: Record<string, boolean> = {
-    '<': c < 0,
-    lt: c < 0,
-    '<=': c <= 0,
-    le: c <= 0,
-    '>': c > 0,
-    gt: c > 0,
-    '>=': c >= 0,
-    ge: c >= 0,
-    '==': c === 0,
-    '=': c === 0,
-    eq: c === 0,
-    '!=': c !== 0,
-    ne: c !== 0,
-  };
-  return ops[op];
 }
 
 function statOf(path: unknown): import('node:fs').Stats | undefined {
@@ -104,25 +73,62 @@ function regexTest(value: unknown, pattern: string, rest: unknown[], matchType: 
   return re.test(pythonStr(value));
 }
 
+/** `v is version('2.0', '<', version_type='semver')`: positional or keyword arguments, as Python takes them. */
+function versionWithKeywords(value: unknown, ...raw: unknown[]): boolean {
+  const { args, keywords: k } = callArgs(raw);
+  return versionTest(value, args[0] ?? k.version, args[1] ?? k.operator ?? 'eq', args[2] ?? k.strict, args[3] ?? k.version_type);
+}
+
+const BOOLEAN_TRUE = ['y', 'yes', 'on', '1', 'true', 't'];
+const BOOLEAN_FALSE = ['n', 'no', 'off', '0', 'false', 'f'];
+
+/** Ansible's truthy test: Python's bool(); with convert_bool, a boolean word is that boolean first. */
+function pythonTruth(value: unknown, raw: unknown[]): boolean {
+  const { args, keywords } = callArgs(raw);
+  if (toBool(args[0] ?? keywords.convert_bool ?? false) && typeof value === 'string') {
+    const word = value.trim().toLowerCase();
+    if (BOOLEAN_TRUE.includes(word)) return true;
+    if (BOOLEAN_FALSE.includes(word)) return false;
+  }
+  if (Array.isArray(value)) return value.length > 0;
+  if (isDict(value)) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+/** A task result for the status tests, which refuse anything else in Ansible's words. */
+function taskResult(test: string, value: unknown): Dict {
+  if (!isDict(value)) throw new Error(`AnsibleFilterError: The '${test}' test expects a dictionary`);
+  return value as Dict;
+}
+
+/** `is changed`: the result's changed, or (a loop's result without it) any item's. */
+function resultChanged(value: unknown): boolean {
+  const r = taskResult('changed', value);
+  if ('changed' in r) return Boolean(r.changed);
+  const items = r.results;
+  return Array.isArray(items) && isDict(items[0]) && items.some((item) => isDict(item) && Boolean((item as Dict).changed));
+}
+
 const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
-  succeeded: (r: Dict) => !r?.failed,
-  success: (r: Dict) => !r?.failed,
-  failed: (r: Dict) => Boolean(r?.failed),
-  failure: (r: Dict) => Boolean(r?.failed),
-  changed: (r: Dict) => Boolean(r?.changed),
-  skipped: (r: Dict) => Boolean(r?.skipped),
+  succeeded: (r: unknown) => !taskResult('failed', r).failed,
+  success: (r: unknown) => !taskResult('failed', r).failed,
+  failed: (r: unknown) => Boolean(taskResult('failed', r).failed),
+  failure: (r: unknown) => Boolean(taskResult('failed', r).failed),
+  changed: resultChanged,
+  skipped: (r: unknown) => Boolean(taskResult('skipped', r).skipped),
   match: (v: unknown, re: string, ...rest: unknown[]) => regexTest(v, re, rest, 'match'),
   search: (v: unknown, re: string, ...rest: unknown[]) => regexTest(v, re, rest, 'search'),
   regex: (v: unknown, re: string, ...rest: unknown[]) => regexTest(v, re, rest, 'search'),
-  version: versionTest,
-  version_compare: versionTest,
-  successful: (r: Dict) => !r?.failed,
-  unreachable: (r: Dict) => Boolean(r?.unreachable),
-  reachable: (r: Dict) => !r?.unreachable,
-  skip: (r: Dict) => Boolean(r?.skipped),
-  change: (r: Dict) => Boolean(r?.changed),
-  finished: (r: Dict) => r?.finished === undefined || Boolean(r.finished),
-  started: (r: Dict) => r?.started === undefined || Boolean(r.started),
+  version: versionWithKeywords,
+  version_compare: versionWithKeywords,
+  successful: (r: unknown) => !taskResult('failed', r).failed,
+  unreachable: (r: unknown) => Boolean(taskResult('unreachable', r).unreachable),
+  reachable: (r: unknown) => !taskResult('unreachable', r).unreachable,
+  skip: (r: unknown) => Boolean(taskResult('skipped', r).skipped),
+  change: resultChanged,
+  // An async task's 0 or 1; a task that was not async counts as finished (and started).
+  finished: (r: unknown) => (taskResult('finished', r).finished === undefined ? true : Number(taskResult('finished', r).finished) === 1),
+  started: (r: unknown) => (taskResult('started', r).started === undefined ? true : Number(taskResult('started', r).started) === 1),
   // Python's `in`: a substring of a string, an equal item of a list, a key of a dict.
   contains: (seq: unknown, item: unknown) =>
     typeof seq === 'string' ? seq.includes(String(item)) : Array.isArray(seq) ? seq.some((x) => pythonEqual(x, item)) : isDict(seq) && String(item) in seq,
@@ -158,8 +164,8 @@ const tests: Record<string, (value: any, ...args: any[]) => boolean> = {
   mapping: (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v),
   iterable: (v: unknown) => Array.isArray(v) || typeof v === 'string',
   abs: (v: string) => posix.isAbsolute(v),
-  truthy: (v: unknown) => toBool(v),
-  falsy: (v: unknown) => !toBool(v),
+  truthy: (v: unknown, ...raw: unknown[]) => pythonTruth(v, raw),
+  falsy: (v: unknown, ...raw: unknown[]) => !pythonTruth(v, raw),
 };
 
 /** What Python iterates: a list's items, a string's characters, a dict's keys; else Python's TypeError. */

@@ -9,6 +9,10 @@ export function setVaultPassword(password: string | undefined): void {
   vaultPassword = password;
 }
 
+export function hasVaultPassword(): boolean {
+  return vaultPassword !== undefined;
+}
+
 export function isVaultText(text: string): boolean {
   return text.trimStart().startsWith('$ANSIBLE_VAULT;');
 }

@@ -16,7 +16,7 @@ import {
 } from 'yaml';
 import { InputError, type SourcePos } from '../errors';
 import { rememberSecret, rememberSecretsIn } from './secrets';
-import { decryptVault, isVaultText } from './vault';
+import { decryptVault, hasVaultPassword, isVaultText } from './vault';
 
 export interface YamlSource {
   file: string;
@@ -40,10 +40,17 @@ const ansibleBool: ScalarTag = {
   stringify: ({ value }) => (value ? 'true' : 'false'),
 };
 
-/** Values tagged `!vault` in a vars file are decrypted when read. */
+/** What a `!vault` value is without a vault password: a template that refuses when rendered (templar's __vault_locked). */
+const LOCKED_VAULT_VALUE = '{{ __vault_locked() }}';
+
+/**
+ * Values tagged `!vault` are decrypted when read. Without a password, as Ansible's, the file still
+ * loads: the value fails the task that renders it (a secret no task uses needs no password).
+ */
 const vaultTag: ScalarTag = {
   tag: '!vault',
   resolve: (text, onError) => {
+    if (!hasVaultPassword()) return LOCKED_VAULT_VALUE;
     try {
       const plain = decryptVault(text);
       rememberSecret(plain);

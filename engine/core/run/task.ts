@@ -17,7 +17,7 @@ import { connectionFor } from './connect';
 import { findLocal } from './files';
 import { changeInventory, inventoryGroup, inventoryHost } from '../load/inventory';
 import { loadYamlFile } from '../load/yaml';
-import { type HostState, type PlayRun, predicting } from './state';
+import { type HostState, newHost, type PlayRun, predicting } from './state';
 import type { TaskValues } from './values';
 import { hostScope, taskValues } from './vars';
 
@@ -89,9 +89,10 @@ async function runModule(play: PlayRun, host: HostState, values: TaskValues): Pr
  * The connection variables of the host a task runs on: its own, or those of the host it is
  * delegated to (an inventory host's own variables; a bare address over ssh, localhost locally).
  */
-function targetVarsOf(play: PlayRun, host: HostState, scope: VarScope, delegate: string | undefined): Vars {
+function targetVarsOf(play: PlayRun, scope: VarScope, delegate: string | undefined): Vars {
   if (!delegate) return connectionVars(scope);
-  if (play.run.inventory.hostVars.has(delegate)) return hostScope(play, play.run.hosts.get(delegate) ?? host).resolveAll();
+  // A host outside the play has no state yet: its own variables, never those of the host delegating.
+  if (play.run.inventory.hostVars.has(delegate)) return hostScope(play, play.run.hosts.get(delegate) ?? newHost(delegate)).resolveAll();
   return { ansible_connection: delegate === 'localhost' || delegate === '127.0.0.1' ? 'local' : 'ssh', ansible_host: delegate };
 }
 
@@ -113,7 +114,7 @@ async function runModuleOnce(
     conn = await connectionFor(
       play.run,
       target,
-      targetVarsOf(play, host, scope, delegate),
+      targetVarsOf(play, scope, delegate),
       play.play.connection,
       play.play.remoteUser ?? play.run.options.remoteUser,
       task.remoteUser === undefined ? undefined : values.text('remote_user', task.remoteUser),

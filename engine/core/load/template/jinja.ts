@@ -196,9 +196,14 @@ function rewriteStars(tag: string): string {
   for (let i = 0; i < tag.length; i++) {
     const c = tag[i];
     if (quote) {
-      if (c === '\\') out += tag[i++];
-      else if (c === quote) quote = '';
-      out += c;
+      // An escape is copied whole: its second character neither ends the string nor is read again.
+      if (c === '\\') {
+        out += c + (tag[i + 1] ?? '');
+        i++;
+      } else {
+        if (c === quote) quote = '';
+        out += c;
+      }
       continue;
     }
     const argumentEnds = (c === ',' || c === ')') && pending.at(-1)?.depth === depth;

@@ -78,6 +78,10 @@ export class Templar implements ValueRenderer {
     this.env.addGlobal('q', query);
     this.env.addGlobal('omit', OMIT);
     this.env.addGlobal('__tuple', (...items: unknown[]) => tuple(...items));
+    // A `!vault` value read without a vault password (load/yaml.ts): refused where it is used, as Ansible's.
+    this.env.addGlobal('__vault_locked', () => {
+      throw new Error('Attempting to decrypt but no vault secrets found (pass --vault-password-file)');
+    });
     this.env.addGlobal('__star', (value: unknown) => new StarArgument(value, false));
     this.env.addGlobal('__starstar', (value: unknown) => new StarArgument(value, true));
     // Ansible's now(utc=False, fmt=None): the moment formatted, or as str(datetime) prints it.
@@ -294,6 +298,8 @@ function templateError(err: Error, source: string, where: string, missing: strin
     .replace(/^\(unknown path\)\s*/, '')
     .replace(/\s+/g, ' ')
     .trim();
+  // A !vault value without a password: Ansible's words, without the engine's rewriting of the expression.
+  if (text.includes('Attempting to decrypt')) return new InputError(`${text.replace(/^Error: /, '')} (${where})`, pos);
   if (/undefined|null/.test(text) && missing.length) {
     return new InputError(`undefined variable '${missing[0]}' in '${source.trim()}' (${where})`, pos);
   }
