@@ -45,6 +45,20 @@ describe('task keywords', () => {
     expect([exists(1, 'after-block'), exists(1, 'rescued'), exists(1, 'always')]).toEqual([true, false, true]);
   });
 
+  it("a task delegated to an inventory host outside the play runs there, with that host's variables", async () => {
+    const run = await play(`
+- hosts: first
+  gather_facts: false
+  tasks:
+    - shell: echo "$SSH_CONNECTION"
+      delegate_to: kw2
+      register: there
+    - copy: { content: "{{ there.stdout.split()[2] }}\\n", dest: "{{ root }}/delegated-address" }
+`);
+    expect(run.code).toBe(0);
+    expect(read(0, 'delegated-address')).toBe(`${set.hosts[1].address}\n`);
+  });
+
   it('add_host runs once and the next play reaches the new host; group_by groups each host by its own key', async () => {
     const run = await play(`
 - hosts: all
