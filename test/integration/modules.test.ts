@@ -197,9 +197,42 @@ describe('modules', () => {
     expect(r.changed).toEqual([1, 1, 0]);
     expect(r.check.stdout).toContain(`-${pkg}: not installed\n+${pkg}: 1.0`);
     expect(installed()).toBe(true);
-    const removed = await converge(`- apt: { name: ${pkg}, state: absent, purge: true }\n  become: true`);
+    const facts = project({
+      'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - package_facts:\n    - assert: { that: ["packages['${pkg}'][0].version == '1.0'", "packages.dpkg[0].source == 'apt'"] }\n`,
+    });
+    const listed = await engine(['run', join(facts, 'play.yml'), '-i', inventory]);
+    expect(recap(listed.stdout).mod1, listed.stdout).toMatchObject({ ok: 2, failed: 0 });
+    // package drives apt on this host: removed is apt's absent.
+    const removed = await converge(`- package: { name: ${pkg}, state: removed }\n  become: true`);
     expect(removed.changed).toEqual([1, 1, 0]);
     expect(installed()).toBe(false);
+  });
+
+  it('slurp, getent and service_facts read the host as its login user sees it', async () => {
+    ownedByLogin();
+    writeFileSync(join(root, 'data.bin'), Buffer.from([0, 1, 2, 255]));
+    writeFileSync(join(root, 'secret.txt'), 'root only\n', { mode: 0o600 });
+    const dir = project({
+      'play.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - slurp: { src: "{{ root }}/data.bin" }
+      register: data
+    - slurp: { src: "{{ root }}/secret.txt" }
+      register: secret
+      ignore_errors: true
+    - getent: { database: passwd, key: enginetest }
+    - service_facts:
+    - assert:
+        that:
+          - data.content == 'AAEC/w==' and data.encoding == 'base64'
+          - secret.msg is regex('^file is not readable:')
+          - getent_passwd.enginetest[4] == '/var/lib/enginetest'
+          - services is mapping and services | length > 0
+`,
+    });
+    const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
+    expect(recap(run.stdout).mod1, run.stdout).toMatchObject({ failed: 0, ignored: 1 });
   });
 
   // On a machine that runs systemd this path cannot be reached: reported as skipped, never passed

@@ -9,17 +9,25 @@ import { assert, debug, fail, pause, set_fact } from './control';
 import { copy } from './copy';
 import { file } from './file';
 import { filesystem } from './filesystem';
+import { getent } from './getent';
 import { group } from './group';
 import { group_by } from './group_by';
 import { hostname } from './hostname';
 import { include_vars } from './include_vars';
 import { lineinfile } from './lineinfile';
+import { packageModule } from './package';
+import { package_facts } from './package_facts';
+import { ping } from './ping';
+import { replace } from './replace';
 import { service } from './service';
+import { service_facts } from './service_facts';
 import { setup } from './setup';
 import { script } from './script';
 import { shell } from './shell';
+import { slurp } from './slurp';
 import { stat } from './stat';
 import { sysctl } from './sysctl';
+import { tempfile } from './tempfile';
 import type { Module } from './types';
 import { template } from './template';
 import { user } from './user';
@@ -36,13 +44,21 @@ export const builtin: Module[] = [
   filesystem,
   lineinfile,
   blockinfile,
+  replace,
   stat,
+  slurp,
+  tempfile,
   apt,
+  packageModule,
+  package_facts,
   service,
+  service_facts,
   sysctl,
   user,
   group,
   hostname,
+  getent,
+  ping,
   wait_for,
   async_status,
   assert,

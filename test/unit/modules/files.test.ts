@@ -11,6 +11,8 @@ import { blockinfile } from '../../../engine/core/modules/blockinfile';
 import { copy } from '../../../engine/core/modules/copy';
 import { file } from '../../../engine/core/modules/file';
 import { lineinfile } from '../../../engine/core/modules/lineinfile';
+import { replace, replaceIn } from '../../../engine/core/modules/replace';
+import { slurp } from '../../../engine/core/modules/slurp';
 import { stat } from '../../../engine/core/modules/stat';
 import { sysctl } from '../../../engine/core/modules/sysctl';
 import { template } from '../../../engine/core/modules/template';
@@ -479,6 +481,80 @@ describe('copy of a local directory', () => {
     expect(decide(copy, { src: 'conf/', dest: '/etc/app' }, look('directory', same('x'), 'absent', 'absent'), ctx)).toMatchObject({
       failed: true,
       msg: '/etc/app/sub exists and is not a directory',
+    });
+  });
+});
+
+describe('replace', () => {
+  const text = 'alpha one\nbeta two\nalpha three\n';
+  const file = (content: string) => statOutput('file', { content });
+
+  it("replaces every match (MULTILINE, Python's backreferences) in one write, with the count as Ansible says it", () => {
+    const out = decide(replace, { path: '/etc/x', regexp: '^alpha (\\w+)$', replace: 'gamma \\1' }, file(text));
+    expect(out).toMatchObject({ changed: true, msg: '2 replacements made', result: { rc: 0 } });
+    expect((out.steps![0] as { content: Buffer }).content.toString()).toBe('gamma one\nbeta two\ngamma three\n');
+    expect(out.diff?.[0]).toMatchObject({ before: text, after: 'gamma one\nbeta two\ngamma three\n' });
+    expect(decide(replace, { path: '/etc/x', regexp: '^delta' }, file(text))).toMatchObject({ changed: false, msg: '' });
+    // A match replaced by itself changes nothing.
+    expect(decide(replace, { path: '/etc/x', regexp: '(beta)', replace: '\\1' }, file(text)).changed).toBe(false);
+  });
+
+  it('only between after and before (DOTALL, the shortest part), and says so when they do not match', () => {
+    expect(replaceIn(text, { path: 'x', regexp: 'alpha', replace: 'A', after: 'beta' })).toEqual({
+      text: 'alpha one\nbeta two\nA three\n',
+      msg: '1 replacements made',
+    });
+    expect(replaceIn(text, { path: 'x', regexp: 'a', replace: '4', after: 'one', before: 'three' })).toEqual({
+      text: 'alpha one\nbet4 two\n4lph4 three\n',
+      msg: '3 replacements made',
+    });
+    expect(replaceIn(text, { path: 'x', regexp: 'a', before: 'alpha one' })).toEqual({ text, msg: '' });
+    expect(replaceIn(text, { path: 'x', regexp: 'a', after: 'three', before: 'one' })).toEqual({
+      unmatched: 'Pattern for before/after params did not match the given file: three(?P<subsection>.*?)one',
+    });
+  });
+
+  it("a missing file and a directory fail in Ansible's words and codes; an empty match moves on", () => {
+    expect(decide(replace, { path: '/etc/none', regexp: 'a' }, ABSENT)).toMatchObject({
+      failed: true,
+      msg: 'Path /etc/none does not exist !',
+      result: { rc: 257 },
+    });
+    expect(() => decide(replace, { path: '/etc', regexp: 'a' }, 'directory 755 root root 4096 1\n\n\n-')).toThrow('Path /etc is a directory !');
+    expect(replaceIn('ab\n', { path: 'x', regexp: 'x*', replace: '-' })).toEqual({ text: '-a-b-\n-', msg: '4 replacements made' });
+  });
+});
+
+describe('slurp', () => {
+  const host = mkdtempSync(join(tmpdir(), 'slurp-'));
+  writeFileSync(join(host, 'café.txt'), 'We are at the café');
+  writeFileSync(join(host, 'bin'), Buffer.from([0, 255, 10, 13]));
+  mkdirSync(join(host, 'dir'));
+  /** The probe's script run by sh on this machine, as a host would run it. */
+  const slurped = (src: string) => {
+    const look = slurp.probe!({ src }, planContext()) as { script: string; parse(res: { rc: number; stdout: string; stderr: string }): unknown };
+    const stdout = execFileSync('sh', ['-c', look.script], { encoding: 'utf8' });
+    return slurp.plan({ src }, look.parse({ rc: 0, stdout, stderr: '' }) as never, planContext());
+  };
+
+  it('returns the file whole as base64, text or binary, and changes nothing', () => {
+    expect(slurped(join(host, 'café.txt'))).toMatchObject({
+      changed: false,
+      result: { content: Buffer.from('We are at the café').toString('base64'), encoding: 'base64', source: join(host, 'café.txt') },
+    });
+    expect(Buffer.from(slurped(join(host, 'bin')).result!.content as string, 'base64')).toEqual(Buffer.from([0, 255, 10, 13]));
+  });
+
+  it("fails in Ansible's words for a missing file, a path through a file and a directory", () => {
+    expect(slurped(join(host, 'none'))).toMatchObject({ failed: true, msg: `file not found: ${join(host, 'none')}` });
+    expect(slurped(join(host, 'bin', 'x'))).toMatchObject({
+      failed: true,
+      msg: `unable to slurp file: [Errno 20] Not a directory: '${join(host, 'bin', 'x')}'`,
+    });
+    expect(slurped(join(host, 'dir'))).toMatchObject({ failed: true, msg: `source is a directory and must be a file: ${join(host, 'dir')}` });
+    const look = slurp.probe!({ src: '/root/secret' }, planContext()) as { parse(res: { rc: number; stdout: string; stderr: string }): unknown };
+    expect(slurp.plan({ src: '/root/secret' }, look.parse({ rc: 0, stdout: 'unreadable\n', stderr: '' }) as never, planContext())).toMatchObject({
+      msg: 'file is not readable: /root/secret',
     });
   });
 });

@@ -1,9 +1,19 @@
 // Packages, services, accounts, commands, waits and facts on fixture states: the probes' parsers
 // on canned output and the plans' decisions and steps. No host.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apt } from '../../../engine/core/modules/apt';
 import { command } from '../../../engine/core/modules/command';
 import { filesystem } from '../../../engine/core/modules/filesystem';
+import { getent, getentEntries } from '../../../engine/core/modules/getent';
+import { packageModule } from '../../../engine/core/modules/package';
+import { package_facts, packagesFact } from '../../../engine/core/modules/package_facts';
+import { ping } from '../../../engine/core/modules/ping';
+import { service_facts, servicesFact } from '../../../engine/core/modules/service_facts';
+import { mktempLine, tempfile } from '../../../engine/core/modules/tempfile';
 import { group } from '../../../engine/core/modules/group';
 import { hostname } from '../../../engine/core/modules/hostname';
 import { service } from '../../../engine/core/modules/service';
@@ -444,5 +454,145 @@ describe('setup', () => {
       'distribution_release',
       'distribution_version',
     ]);
+  });
+});
+
+describe('ping', () => {
+  it('answers pong (or the data) after one command on the host; data=crash fails as Ansible’s', () => {
+    expect(decide(ping, {}, [{ stdout: 'pong\n' }])).toMatchObject({ changed: false, result: { ping: 'pong' } });
+    expect(decide(ping, { data: 'hi' }, [{ stdout: 'pong\n' }]).result).toEqual({ ping: 'hi' });
+    expect(decide(ping, { data: 'crash' }, [{ stdout: 'pong\n' }])).toMatchObject({ failed: true, result: { module_stderr: 'Exception: boom\n' } });
+    expect(decide(ping, {}, [{ stdout: '' }]).failed).toBe(true);
+  });
+});
+
+describe('getent', () => {
+  it('sets getent_<database>: colon fields for passwd, whitespace for others, a repeated key as a list', () => {
+    const out = decide(getent, { database: 'passwd', key: 'root', service: 'files' }, [{ stdout: 'root:x:0:0:root:/root:/bin/bash\n' }]);
+    expect(out.facts).toEqual({ getent_passwd: { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] } });
+    expect(out.result?.ansible_facts).toEqual(out.facts);
+    const { scripts: asked } = answer(getent.probe!({ database: 'passwd', key: 'root', service: 'files' }, planContext()), { stdout: '' });
+    expect(asked).toEqual(['getent passwd root -s files']);
+    expect(getentEntries('http  80/tcp www\nhttp 80/udp\nhttp 80/sctp\n', undefined)).toEqual({ http: [['80/tcp', 'www'], ['80/udp'], ['80/sctp']] });
+  });
+
+  it("fails by getent's status in Ansible's words; fail_key false gives the missing key null", () => {
+    expect(decide(getent, { database: 'passwd', key: 'nobody-here' }, [{ rc: 2 }])).toMatchObject({
+      failed: true,
+      msg: 'One or more supplied key could not be found in the database.',
+    });
+    expect(decide(getent, { database: 'passwd', key: 'nobody-here', fail_key: false }, [{ rc: 2 }]).facts).toEqual({ getent_passwd: { 'nobody-here': null } });
+    expect(decide(getent, { database: 'nodb' }, [{ rc: 1 }]).msg).toBe('Missing arguments, or database unknown.');
+  });
+});
+
+describe('tempfile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tempfile-'));
+  const made = (args: Parameters<typeof mktempLine>[0]) => {
+    const step = tempfile.plan(args, undefined, planContext()).steps![0] as RunStep;
+    const res = spawnSync('sh', ['-c', step.script], { encoding: 'utf8' });
+    return step.result!({ rc: res.status ?? 1, stdout: res.stdout, stderr: res.stderr, seconds: 0 });
+  };
+
+  it("makes a private file or directory named as Python's mkstemp names it, and returns its attributes", () => {
+    const file = made({ path: dir, prefix: 'hello.', suffix: '.goodbye' });
+    expect(file).toMatchObject({ state: 'file', mode: '0600', size: 0 });
+    expect(String(file.path)).toMatch(new RegExp(`^${dir}/hello\\.[A-Za-z0-9]{8}\\.goodbye$`));
+    expect(statSync(String(file.path)).isFile()).toBe(true);
+    const directory = made({ state: 'directory', path: dir });
+    expect(directory).toMatchObject({ state: 'directory', mode: '0700' });
+    expect(String(directory.path)).toMatch(new RegExp(`^${dir}/ansible\\.[A-Za-z0-9]{8}$`));
+    expect(made({ path: join(dir, 'none') })).toMatchObject({ failed: true, rc: 1 });
+  });
+
+  it('always changes, and is skipped in check mode (its name cannot be predicted)', () => {
+    expect(mktempLine({})).toBe('mktemp --tmpdir="${TMPDIR:-/tmp}" ansible.XXXXXXXX');
+    expect(tempfile.plan({}, undefined, planContext({ check: true }))).toMatchObject({ changed: false, result: { skipped: true } });
+  });
+});
+
+describe('package', () => {
+  it('drives apt on a host that has it, with installed/removed as present/absent', () => {
+    const out = decide(packageModule, { name: ['curl', 'jq'], state: 'installed' }, [
+      { stdout: 'apt-get\n' },
+      { stdout: 'I curl installed|7.88\nI jq \nA 100\n' },
+    ]);
+    expect(out).toMatchObject({ changed: true, msg: 'install jq' });
+    expect(scripts(out)[0]).toMatch(/apt-get install .* jq$/);
+    expect(decide(packageModule, { name: 'curl', state: 'removed', use: 'apt' }, [{ stdout: '' }, { stdout: 'I curl installed|7.88\nA 1\n' }]).msg).toBe(
+      'remove curl',
+    );
+  });
+
+  it('another manager is named in the error, with the module that drives it', () => {
+    expect(decide(packageModule, { name: 'curl' }, [{ stdout: 'dnf\n' }])).toMatchObject({
+      failed: true,
+      msg: 'package: only apt is built in; the package manager is dnf: use its module (ansible.builtin.dnf)',
+    });
+  });
+});
+
+describe('package_facts', () => {
+  it('lists installed packages by name from dpkg (removed ones left out) or rpm', () => {
+    const dpkg =
+      '@apt\ninstalled\tbash\t5.2-2\tamd64\tshells\nconfig-files\told\t1\tall\tmisc\ninstalled\tlibc6\t2.36\tamd64\tlibs\ninstalled\tlibc6\t2.36\ti386\tlibs\n';
+    const out = decide(package_facts, {}, [{ stdout: dpkg }]);
+    expect(out.facts).toEqual({
+      packages: {
+        bash: [{ name: 'bash', version: '5.2-2', arch: 'amd64', category: 'shells', source: 'apt' }],
+        libc6: [
+          { name: 'libc6', version: '2.36', arch: 'amd64', category: 'libs', source: 'apt' },
+          { name: 'libc6', version: '2.36', arch: 'i386', category: 'libs', source: 'apt' },
+        ],
+      },
+    });
+    expect(packagesFact([{ manager: 'rpm', lines: ['bash\t5.1\t2.el9\t(none)\tx86_64'] }])).toEqual({
+      bash: [{ name: 'bash', version: '5.1', release: '2.el9', epoch: null, arch: 'x86_64', source: 'rpm' }],
+    });
+  });
+
+  it('asks only for the managers named; an unknown one or none found fails', () => {
+    const { scripts: asked } = answer(package_facts.probe!({ manager: 'rpm' }, planContext()), { stdout: '' });
+    expect(asked[0]).toMatch(/^if command -v rpm /);
+    expect(asked[0]).not.toContain('dpkg');
+    expect(decide(package_facts, { manager: 'portage' }, [{ stdout: '' }]).msg).toBe('Unsupported package manager: portage (apt and rpm are)');
+    expect(decide(package_facts, {}, [{ stdout: '' }])).toMatchObject({ failed: true });
+  });
+});
+
+describe('service_facts', () => {
+  const units = [
+    '@systemd',
+    'ssh.service loaded active running OpenBSD Secure Shell server',
+    'cron.service loaded inactive dead Regular background program processing daemon',
+    'gone.service not-found inactive dead gone.service',
+    'bad.service loaded failed failed Broken',
+    '@files',
+    'ssh.service enabled enabled',
+    'cron.service disabled enabled',
+    'gone.service masked enabled',
+    'bad.service enabled enabled',
+    'spare.service disabled enabled',
+  ].join('\n');
+
+  it("reads systemd's units and unit files as Ansible's: state, status (the unit file's unless a bad state), source", () => {
+    const { found, scripts: asked } = answer(service_facts.probe!({}, planContext()), { stdout: units }, { stdout: 'spare.service inactive\n' });
+    expect(asked[1]).toContain('for u in spare.service;');
+    expect(found).toEqual({
+      'ssh.service': { name: 'ssh.service', state: 'running', status: 'enabled', source: 'systemd' },
+      'cron.service': { name: 'cron.service', state: 'stopped', status: 'disabled', source: 'systemd' },
+      'gone.service': { name: 'gone.service', state: 'stopped', status: 'not-found', source: 'systemd' },
+      'bad.service': { name: 'bad.service', state: 'stopped', status: 'failed', source: 'systemd' },
+      'spare.service': { name: 'spare.service', state: 'inactive', status: 'disabled', source: 'systemd' },
+    });
+    expect(service_facts.plan({}, found, planContext()).facts).toEqual({ services: found });
+  });
+
+  it('reads SysV scripts where systemd does not run', () => {
+    expect(servicesFact({ sysv: [' [ + ]  ssh', ' [ - ]  cron', ' [ ? ]  hwclock.sh'] })).toEqual({
+      ssh: { name: 'ssh', state: 'running', status: 'unknown', source: 'sysv' },
+      cron: { name: 'cron', state: 'stopped', status: 'unknown', source: 'sysv' },
+      'hwclock.sh': { name: 'hwclock.sh', state: 'unknown', status: 'unknown', source: 'sysv' },
+    });
   });
 });
