@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   openssh-server openssh-client sudo   # real sshd test hosts; become through sudo
   ansible-core python3                 # side-by-side comparison (tests and bench/)
+  python3-apt                          # the package_facts target prepares with it (apt's facts for Ansible)
   coreutils iproute2 procps dpkg-dev   # facts, processes; dpkg-scanpackages for the lab apt repo
   systemd systemd-container python3    # lab nodes: systemd-nspawn booting systemd
   python3-venv                         # moto's EC2 API emulator for the AWS tests (from PyPI)

@@ -15,14 +15,16 @@ export const COMPARED_TARGETS = [
   'systemd',
   'wait_for',
   'assemble',
-  // modules through the Ansible-module fallback
-  'find',
-  'getent',
-  'known_hosts',
   'ping',
-  'replace',
   'slurp',
   'tempfile',
+  'getent',
+  'replace',
+  'package_facts',
+  'service_facts',
+  // modules through the Ansible-module fallback
+  'find',
+  'known_hosts',
   // keywords
   'add_host',
   'changed_when',
@@ -128,4 +130,5 @@ export const ALIKE_TARGETS = [
   'add_host',
   'changed_when',
   'test_core',
+  'package_facts',
 ];

@@ -145,6 +145,25 @@ describe('task keywords', () => {
     expect(run.stdout).toContain('...ignoring');
   });
 
+  it('meta end_host and end_play act only where their when holds', async () => {
+    const run = await play(`
+- hosts: all
+  gather_facts: false
+  tasks:
+    - meta: end_host
+      when: inventory_hostname == 'kw2'
+    - meta: end_play
+      when: false
+    - copy: { content: "ran\\n", dest: "{{ root }}/after-meta" }
+    - meta: end_play
+      when: inventory_hostname == 'kw1'
+    - copy: { content: "ran\\n", dest: "{{ root }}/after-end-play" }
+`);
+    expect(run.code, run.stdout).toBe(0);
+    expect([exists(0, 'after-meta'), exists(1, 'after-meta')]).toEqual([true, false]);
+    expect(exists(0, 'after-end-play')).toBe(false);
+  });
+
   it('include_tasks, import_tasks, include_role and handlers with listen and flush_handlers', async () => {
     const run = await play(
       `

@@ -198,7 +198,7 @@ describe('modules', () => {
     expect(r.check.stdout).toContain(`-${pkg}: not installed\n+${pkg}: 1.0`);
     expect(installed()).toBe(true);
     const facts = project({
-      'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - package_facts:\n    - assert: { that: ["packages['${pkg}'][0].version == '1.0'", "packages.dpkg[0].source == 'apt'"] }\n`,
+      'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - package_facts:\n    - assert: { that: ["packages['${pkg}'][0].version == '1.0'", "packages.dpkg[0].source == 'apt'", "ansible_facts.packages == packages"] }\n`,
     });
     const listed = await engine(['run', join(facts, 'play.yml'), '-i', inventory]);
     expect(recap(listed.stdout).mod1, listed.stdout).toMatchObject({ ok: 2, failed: 0 });
@@ -229,6 +229,7 @@ describe('modules', () => {
           - secret.msg is regex('^file is not readable:')
           - getent_passwd.enginetest[4] == '/var/lib/enginetest'
           - services is mapping and services | length > 0
+          - ansible_facts.services == services
 `,
     });
     const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);

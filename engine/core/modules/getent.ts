@@ -70,12 +70,12 @@ export const getent: Module<GetentArgs, GetentFound> = {
     const separator = args.split ?? (COLON_SEPARATED.includes(args.database) ? ':' : undefined);
     if (found.rc === 0) {
       const facts = { [fact]: getentEntries(found.stdout, separator) };
-      return { changed: false, msg: '', facts, result: { ansible_facts: facts } };
+      return { changed: false, msg: '', result: { ansible_facts: facts } };
     }
     const msg = FAILURES[found.rc] ?? 'Unexpected failure!';
     if (found.rc === 2 && args.fail_key === false && args.key !== undefined) {
       const facts = { [fact]: { [args.key]: null } };
-      return { changed: false, msg, facts, result: { ansible_facts: facts } };
+      return { changed: false, msg, result: { ansible_facts: facts } };
     }
     return { changed: false, failed: true, msg };
   },

@@ -87,6 +87,6 @@ export const package_facts: Module<PackageFactsArgs, Listing[]> = {
     if (!listings.length)
       return { changed: false, failed: true, msg: `Could not detect a supported package manager from the following list: ${managersOf(args).join(', ')}` };
     const facts = { packages: packagesFact(listings) };
-    return { changed: false, msg: '', facts, result: { ansible_facts: facts } };
+    return { changed: false, msg: '', result: { ansible_facts: facts } };
   },
 };

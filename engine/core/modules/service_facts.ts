@@ -104,6 +104,6 @@ export const service_facts: Module<Record<string, never>, Services> = {
     ),
   plan(_args, services) {
     const facts = { services };
-    return { changed: false, msg: '', facts, result: { ansible_facts: facts } };
+    return { changed: false, msg: '', result: { ansible_facts: facts } };
   },
 };

@@ -316,18 +316,31 @@ async function runBlock(play: PlayRun, task: Task, hosts: HostState[]): Promise<
   }
 }
 
+/** The hosts whose `when` holds for a meta task; one whose condition cannot be judged fails. */
+function metaHosts(play: PlayRun, task: Task, hosts: HostState[]): HostState[] {
+  return hosts.filter((h) => {
+    try {
+      return taskValues(play, h, task).all('when', task.when);
+    } catch (err) {
+      failOn(play, h, task, err);
+      return false;
+    }
+  });
+}
+
 async function runMeta(play: PlayRun, task: Task, hosts: HostState[]): Promise<void> {
+  // As Ansible's: flush_handlers takes no condition; the others act where their `when` holds.
+  if (task.meta === 'flush_handlers') return flushHandlers(play);
+  const chosen = task.when.length ? metaHosts(play, task, hosts) : hosts;
   switch (task.meta) {
-    case 'flush_handlers':
-      return flushHandlers(play);
     case 'end_play':
-      play.aborted = true;
+      if (chosen.length) play.aborted = true;
       return;
     case 'end_host':
-      for (const h of hosts) h.ended = true;
+      for (const h of chosen) h.ended = true;
       return;
     case 'clear_host_errors':
-      for (const n of play.lane) play.run.hosts.get(n)!.failed = false;
+      if (chosen.length) for (const n of play.lane) play.run.hosts.get(n)!.failed = false;
       return;
     default:
       return;

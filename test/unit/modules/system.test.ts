@@ -20,7 +20,7 @@ import { service } from '../../../engine/core/modules/service';
 import { setup } from '../../../engine/core/modules/setup';
 import { shell } from '../../../engine/core/modules/shell';
 import type { ExecResult } from '../../../engine/core/connection/types';
-import type { Module, Outcome, RunStep } from '../../../engine/core/modules/types';
+import type { Module, Outcome, Query, RunStep } from '../../../engine/core/modules/types';
 import { user } from '../../../engine/core/modules/user';
 import { wait_for } from '../../../engine/core/modules/wait_for';
 import { answer, planContext } from '../../helpers/modules';
@@ -105,6 +105,31 @@ describe('service', () => {
     expect(scripts(decide(service, { name: 'pbx', state: 'reloaded' }, systemd('inactive', 'enabled')))).toEqual(['systemctl start pbx']);
   });
 
+  it("masks before anything else, in Ansible's order; a masked unit counts as one; its properties are the result's status", () => {
+    const shown = [{ stdout: 'systemd\nactive\nenabled\nexists\nActiveState=active\nMainPID=42\n' }];
+    const out = decide(service, { name: 'pbx', state: 'stopped', masked: true }, shown);
+    expect(scripts(out)).toEqual(['systemctl mask pbx', 'systemctl stop pbx']);
+    expect(out.diff?.[0]).toMatchObject({ before: 'pbx: running, enabled\n', after: 'pbx: stopped, masked\n' });
+    expect(out.result?.status).toEqual({ ActiveState: 'active', MainPID: '42' });
+    const masked = [{ stdout: 'systemd\ninactive\nmasked\nmissing\n' }];
+    expect(decide(service, { name: 'pbx', masked: true }, masked).changed).toBe(false);
+    expect(scripts(decide(service, { name: 'pbx', masked: false, state: 'started' }, masked))).toEqual(['systemctl unmask pbx', 'systemctl start pbx']);
+  });
+
+  it("a user's or the global scope, no_block and force reach systemctl; daemon_reload alone needs no unit", () => {
+    const user = decide(service, { name: 'agent', state: 'started', scope: 'user', no_block: true }, systemd('inactive', 'enabled'));
+    expect(scripts(user)).toEqual(['XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/$(id -u)} systemctl --user start --no-block agent']);
+    const probe = service.probe!({ name: 'agent', scope: 'global', enabled: true }, planContext()) as Query<unknown>;
+    expect(probe.script).toContain('systemctl --global is-enabled agent');
+    expect(probe.script).not.toContain('is-active');
+    expect(decide(service, { name: 'agent', scope: 'global', state: 'started' }, systemd('inactive', 'enabled')).failed).toBe(true);
+    expect(scripts(decide(service, { name: 'pbx', enabled: true, force: true }, systemd('active', 'disabled')))).toEqual(['systemctl enable --force pbx']);
+    const reload = decide(service, { daemon_reload: true, daemon_reexec: true }, [{ stdout: 'systemd\n' }]);
+    expect(reload).toMatchObject({ changed: true });
+    expect(scripts(reload)).toEqual(['systemctl daemon-reexec', 'systemctl daemon-reload']);
+    expect(decide(service, {}, [{ stdout: 'systemd\n' }]).failed).toBe(true);
+  });
+
   it('SysV hosts get service and update-rc.d; a missing service fails', () => {
     const out = decide(service, { name: 'ntp', state: 'started', enabled: true }, [{ stdout: 'sysv\ninactive\ndisabled\nexists\n' }]);
     expect(scripts(out)).toEqual(['update-rc.d ntp defaults && update-rc.d ntp enable', 'service ntp start']);
@@ -112,6 +137,9 @@ describe('service', () => {
       failed: true,
       msg: 'service x not found (systemd)',
     });
+    expect(decide(service, { name: 'ntp', masked: true }, [{ stdout: 'sysv\ninactive\ndisabled\nexists\n' }]).msg).toBe(
+      'masked and scope need systemd; ntp is a SysV service here',
+    );
   });
 });
 
@@ -469,8 +497,8 @@ describe('ping', () => {
 describe('getent', () => {
   it('sets getent_<database>: colon fields for passwd, whitespace for others, a repeated key as a list', () => {
     const out = decide(getent, { database: 'passwd', key: 'root', service: 'files' }, [{ stdout: 'root:x:0:0:root:/root:/bin/bash\n' }]);
-    expect(out.facts).toEqual({ getent_passwd: { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] } });
-    expect(out.result?.ansible_facts).toEqual(out.facts);
+    // As an Ansible module's: under ansible_facts, which the run keeps as facts and as variables.
+    expect(out.result?.ansible_facts).toEqual({ getent_passwd: { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] } });
     const { scripts: asked } = answer(getent.probe!({ database: 'passwd', key: 'root', service: 'files' }, planContext()), { stdout: '' });
     expect(asked).toEqual(['getent passwd root -s files']);
     expect(getentEntries('http  80/tcp www\nhttp 80/udp\nhttp 80/sctp\n', undefined)).toEqual({ http: [['80/tcp', 'www'], ['80/udp'], ['80/sctp']] });
@@ -481,7 +509,9 @@ describe('getent', () => {
       failed: true,
       msg: 'One or more supplied key could not be found in the database.',
     });
-    expect(decide(getent, { database: 'passwd', key: 'nobody-here', fail_key: false }, [{ rc: 2 }]).facts).toEqual({ getent_passwd: { 'nobody-here': null } });
+    expect(decide(getent, { database: 'passwd', key: 'nobody-here', fail_key: false }, [{ rc: 2 }]).result?.ansible_facts).toEqual({
+      getent_passwd: { 'nobody-here': null },
+    });
     expect(decide(getent, { database: 'nodb' }, [{ rc: 1 }]).msg).toBe('Missing arguments, or database unknown.');
   });
 });
@@ -537,7 +567,7 @@ describe('package_facts', () => {
     const dpkg =
       '@apt\ninstalled\tbash\t5.2-2\tamd64\tshells\nconfig-files\told\t1\tall\tmisc\ninstalled\tlibc6\t2.36\tamd64\tlibs\ninstalled\tlibc6\t2.36\ti386\tlibs\n';
     const out = decide(package_facts, {}, [{ stdout: dpkg }]);
-    expect(out.facts).toEqual({
+    expect(out.result?.ansible_facts).toEqual({
       packages: {
         bash: [{ name: 'bash', version: '5.2-2', arch: 'amd64', category: 'shells', source: 'apt' }],
         libc6: [
@@ -585,7 +615,7 @@ describe('service_facts', () => {
       'bad.service': { name: 'bad.service', state: 'stopped', status: 'failed', source: 'systemd' },
       'spare.service': { name: 'spare.service', state: 'inactive', status: 'disabled', source: 'systemd' },
     });
-    expect(service_facts.plan({}, found, planContext()).facts).toEqual({ services: found });
+    expect(service_facts.plan({}, found, planContext()).result?.ansible_facts).toEqual({ services: found });
   });
 
   it('reads SysV scripts where systemd does not run', () => {
