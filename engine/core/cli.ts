@@ -15,7 +15,7 @@ const RUN_OPTIONS_HELP = `Options for run and validate:
   -e, --extra-vars K=V|@FILE Extra variables (highest precedence); repeatable
   -f, --forks N              Hosts in parallel (default: all hosts of the batch)
       --vault-password-file F  Decrypt ansible-vault (1.1) files and !vault values
-  -K, --ask-become-pass      Ask for the sudo password once
+  -K, --ask-become-pass      Ask for the become (sudo/su) password once
       --accept-new-host-keys Record unknown ssh host keys in known_hosts (changed keys are always refused)
       --yes                  Confirm what the roles otherwise refuse (removing an online node from the cluster)
       --json                 One JSON event per line instead of the live view

@@ -154,6 +154,7 @@ function options(flags: Flags): RunOptions {
     remoteUser: settings.remoteUser,
     become: settings.become,
     becomeUser: settings.becomeUser,
+    becomeMethod: settings.becomeMethod,
     check: flags.bool('check'),
     diff: flags.bool('diff'),
     limit: flags.string('limit'),

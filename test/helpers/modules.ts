@@ -16,6 +16,7 @@ export function planContext(over: Partial<PlanContext> = {}): PlanContext {
     evaluate: unused('evaluate'),
     expression: unused('expression'),
     findLocal: unused('findLocal'),
+    localPath: unused('localPath'),
     readYaml: unused('readYaml'),
     inventory: { host: unused('inventory.host'), group: unused('inventory.group') },
     ...over,

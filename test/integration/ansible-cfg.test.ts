@@ -54,10 +54,10 @@ it('ANSIBLE_* variables win over the file, and flags over both', async () => {
 it('a setting the engine cannot honour is a clear error before anything runs', async () => {
   const dir = site();
   const args = ['run', join(dir, 'play/site.yml'), '-e', `out=${join(dir, 'out')}`];
-  const su = await engine(args, { ANSIBLE_CONFIG: join(dir, 'conf/ansible.cfg'), ANSIBLE_BECOME_METHOD: 'su' });
-  expect(su.code).toBe(5);
-  expect(su.stderr).toContain("become_method 'su'");
-  expect(su.stderr).toContain('this engine becomes with sudo only');
+  const doas = await engine(args, { ANSIBLE_CONFIG: join(dir, 'conf/ansible.cfg'), ANSIBLE_BECOME_METHOD: 'doas' });
+  expect(doas.code).toBe(5);
+  expect(doas.stderr).toContain("become_method 'doas'");
+  expect(doas.stderr).toContain('this engine becomes with sudo or su only');
   const forks = await engine(args, { ANSIBLE_CONFIG: join(dir, 'conf/ansible.cfg'), ANSIBLE_FORKS: 'many' });
   expect(forks.code).toBe(5);
   expect(forks.stderr).toContain("forks must be a positive integer, got 'many'");

@@ -106,3 +106,37 @@ it('ansible_password logs in by password where no key is accepted; a wrong one m
   expect(wrong.code, wrong.stdout).toBe(4);
   for (const run of [ok, wrong]) expect(run.stdout + run.stderr).not.toContain(PASSWORD);
 });
+
+it("become_method su: the target user's password goes to su's prompt only; a wrong one is named as such", async () => {
+  const [a] = set.hosts;
+  // enginetest logs in and becomes enginepw with su, which asks enginepw's own password.
+  const su = (password: string) => set.inventory({ [a.name]: { ansible_become_method: 'su', ansible_become_password: password } });
+  const dir = project({
+    'play.yml':
+      '- hosts: all\n  gather_facts: false\n  become: true\n  become_user: enginepw\n  tasks:\n    - command: id -un\n      register: who\n    - command: cat\n      args: { stdin: "typed input" }\n      register: piped\n    - assert: { that: ["who.stdout == \'enginepw\'", "piped.stdout == \'typed input\'"] }\n',
+  });
+  const run = await engine(['run', join(dir, 'play.yml'), '-i', su(PASSWORD), '--limit', a.name]);
+  expect(run.code, run.stdout).toBe(0);
+  expect(recap(run.stdout)[a.name]).toMatchObject({ ok: 3, failed: 0 });
+  expect(run.stdout).not.toContain(PASSWORD);
+  const refused = await engine(['run', join(dir, 'play.yml'), '-i', su('not-it'), '--limit', a.name]);
+  expect(refused.code).toBe(2);
+  expect(refused.stdout).toContain('incorrect become (su) password');
+});
+
+it('a become_method the engine does not have: as a keyword a load error at its line; from a variable, that task fails', async () => {
+  const keyword = project({
+    'play.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      become_method: doas\n',
+  });
+  const load = await engine(['run', join(keyword, 'play.yml'), '-i', set.inventory()]);
+  expect(load.code).toBe(5);
+  expect(load.stderr).toContain(`${join(keyword, 'play.yml')}:6:22: field 'tasks.become_method': must be one of: "sudo", "su"`);
+  const variable = project({
+    'play.yml':
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -un\n      become: true\n      vars: { ansible_become_method: doas }\n    - ping:\n',
+  });
+  const run = await engine(['run', join(variable, 'play.yml'), '-i', set.inventory(), '--limit', set.hosts[0].name]);
+  expect(run.code).toBe(2);
+  expect(run.stdout).toContain("become_method 'doas': this engine becomes with sudo or su only");
+  expect(recap(run.stdout)[set.hosts[0].name]).toMatchObject({ ok: 0, failed: 1 });
+});

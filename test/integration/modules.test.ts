@@ -1,6 +1,7 @@
 // Each module against a real host: first run changes, second run does not, check mode predicts.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, project, recap } from '../helpers/engine';
@@ -234,6 +235,24 @@ describe('modules', () => {
     });
     const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
     expect(recap(run.stdout).mod1, run.stdout).toMatchObject({ failed: 0, ignored: 1 });
+  });
+
+  it('fetch copies a host file under dest/<host>/<path>: check mode writes nothing, then one change, then none', async () => {
+    writeFileSync(join(root, 'motd'), 'fetched from the host\n');
+    const out = mkdtempSync(join(tmpdir(), 'fetched-'));
+    const copy = join(out, 'mod1', root, 'motd');
+    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - fetch: { src: "{{ root }}/motd", dest: "${out}" }\n` });
+    const args = ['run', join(dir, 'play.yml'), '-i', inventory];
+    ownedByLogin();
+    const check = await engine([...args, '--check']);
+    expect(recap(check.stdout).mod1, check.stdout).toMatchObject({ changed: 1, failed: 0 });
+    expect(existsSync(copy)).toBe(false);
+    const first = await engine(args);
+    expect(recap(first.stdout).mod1, first.stdout).toMatchObject({ changed: 1, failed: 0 });
+    expect(readFileSync(copy, 'utf8')).toBe('fetched from the host\n');
+    const second = await engine(args);
+    expect(recap(second.stdout).mod1, second.stdout).toMatchObject({ changed: 0, failed: 0 });
+    rmSync(out, { recursive: true, force: true });
   });
 
   // On a machine that runs systemd this path cannot be reached: reported as skipped, never passed

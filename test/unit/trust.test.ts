@@ -2,10 +2,12 @@
 // host key algorithm order, site values held to the schema.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostKeyAlgorithms } from '../../engine/core/connection/knownhosts';
 import { quotePath } from '../../engine/core/connection/quote';
+import { converse } from '../../engine/core/connection/converse';
 import { wrapCommand } from '../../engine/core/connection/wrap';
 import { MASK, maskSecrets, rememberSecret } from '../../engine/core/load/secrets';
 import { maskedCib } from '../../engine/cluster/cib/build';
@@ -59,6 +61,35 @@ describe('become', () => {
     expect(a.script).toContain(a.handshake!.ready);
     expect(a.script).not.toContain('pw\n');
     expect(wrapCommand('id', 'me', { become: { user: 'root' } }).handshake).toBeUndefined();
+  });
+
+  it('su runs the body as the user through /bin/sh; with a password under LC_ALL=C (its prompt is then known) and a ready line', () => {
+    expect(wrapCommand('id -un', 'me', { become: { user: 'app', method: 'su' } }, true).script).toBe("su -s /bin/sh app -c 'id -un'");
+    const withPassword = wrapCommand('id -un', 'me', { become: { user: 'app', method: 'su', password: 'pw' }, timeoutSec: 3 });
+    expect(withPassword.handshake).toMatchObject({ method: 'su', prompt: 'Password: ' });
+    expect(withPassword.script).toMatch(/^LC_ALL=C timeout -k 5 3 su -s \/bin\/sh app -c /);
+    expect(withPassword.script).toContain(withPassword.handshake!.ready);
+    expect(withPassword.script).not.toContain('pw');
+  });
+
+  it('su that prompts, is answered and fails without its ready line: the password was wrong; stdin never reaches it', async () => {
+    const { handshake } = wrapCommand('cat', 'me', { become: { user: 'app', method: 'su', password: 'pw' } });
+    const streams = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() };
+    const fed: string[] = [];
+    streams.stdin.on('data', (d: Buffer) => fed.push(d.toString()));
+    let exit: (v: { code: number }) => void = () => undefined;
+    const exited = new Promise<{ code: number }>((r) => {
+      exit = r;
+    });
+    const result = converse({ ...streams, exited }, 'secret input', handshake);
+    streams.stderr.write('Password: ');
+    await new Promise((r) => setImmediate(r));
+    streams.stderr.write('su: Authentication failure\n');
+    exit({ code: 1 });
+    const { rc, stderr } = await result;
+    expect(rc).toBe(1);
+    expect(stderr).toBe('incorrect become (su) password\nsu: Authentication failure\n');
+    expect(fed.join('')).toBe('pw\n');
   });
 
   it('timeout wraps the whole command, sudo included', () => {

@@ -1,5 +1,5 @@
 // The controller's side of one running command, for every transport: collects its output, feeds
-// its stdin, and answers sudo's password prompt (and nothing else) with the become password.
+// its stdin, and answers sudo's or su's password prompt (and nothing else) with the become password.
 import type { Readable, Writable } from 'node:stream';
 import type { ExecResult } from './types';
 import type { BecomeHandshake } from './wrap';
@@ -12,12 +12,10 @@ export interface CommandStreams {
   exited: Promise<{ code: number | null; signal?: string | null }>;
 }
 
-const BAD_BECOME_PASSWORD = 'incorrect become (sudo) password';
-
 /**
  * Sends stdin only once the command runs. With a become password, stderr is watched until sudo
- * either prompts (the password is written, once: a second prompt means it was wrong, and stdin is
- * closed so sudo gives up) or lets the command start (its ready line). Neither marker reaches the
+ * or su either prompts (the password is written, once: a second prompt means it was wrong, and
+ * stdin is closed so sudo gives up) or lets the command start (its ready line). Neither marker reaches the
  * result. Without a password, stdin goes at once.
  */
 export async function converse(streams: CommandStreams, stdin: string | Buffer | undefined, handshake?: BecomeHandshake): Promise<ExecResult> {
@@ -50,6 +48,8 @@ export async function converse(streams: CommandStreams, stdin: string | Buffer |
   });
   if (!waiting) sendInput();
   const { code, signal } = await streams.exited;
-  const stderr = refused ? `${BAD_BECOME_PASSWORD}\n${err}` : err;
+  // su does not ask twice: a prompt answered, no ready line and a failure mean the same.
+  if (handshake && prompted && waiting && code !== 0) refused = true;
+  const stderr = refused && handshake ? `incorrect become (${handshake.method}) password\n${err}` : err;
   return { rc: code ?? (signal ? 128 : 255), stdout: Buffer.concat(out).toString('utf8'), stderr };
 }

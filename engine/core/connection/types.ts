@@ -1,8 +1,13 @@
 // What every transport offers the modules: run a shell command line, with stdin, env and become.
 
+/** The ways the engine becomes another user (Ansible's become plugins of those names). */
+export const BECOME_METHODS = ['sudo', 'su'];
+
 export interface Become {
   user: string;
   password?: string;
+  /** Default sudo. */
+  method?: 'sudo' | 'su';
 }
 
 export interface ExecOptions {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../errors';
+import { BECOME_METHODS } from '../connection/types';
 import { toBool } from './filters';
 
 export interface AnsibleSettings {
@@ -19,6 +20,7 @@ export interface AnsibleSettings {
   vaultPasswordFile?: string;
   become?: boolean;
   becomeUser?: string;
+  becomeMethod?: string;
 }
 
 /** Each setting: its section and key in the file, its environment variable. */
@@ -107,8 +109,8 @@ export function ansibleSettings(): AnsibleSettings {
     return process.env[env] !== undefined ? { text: process.env[env], base: process.cwd() } : { text: fromFile.get(section)?.get(key) ?? undefined, base };
   };
   const method = value('becomeMethod').text;
-  if (method !== undefined && method !== 'sudo')
-    throw new InputError(`become_method '${method}' (${file ?? 'ANSIBLE_BECOME_METHOD'}): this engine becomes with sudo only`);
+  if (method !== undefined && !BECOME_METHODS.includes(method))
+    throw new InputError(`become_method '${method}' (${file ?? 'ANSIBLE_BECOME_METHOD'}): this engine becomes with ${BECOME_METHODS.join(' or ')} only`);
   const flag = (name: keyof typeof SETTINGS) => (value(name).text === undefined ? undefined : toBool(value(name).text));
   const forks = value('forks').text;
   if (forks !== undefined && !/^[1-9]\d*$/.test(forks.trim()))
@@ -125,6 +127,7 @@ export function ansibleSettings(): AnsibleSettings {
     vaultPasswordFile: paths(value('vaultPasswordFile').text, value('vaultPasswordFile').base, ',')[0],
     become: flag('become'),
     becomeUser: value('becomeUser').text,
+    becomeMethod: method,
   };
   return cached;
 }

@@ -177,6 +177,7 @@ function base(raw: Vars, pos: SourcePos, ctx: TaskContext): Task {
     vars: { ...(up.vars ?? {}), ...((raw.vars as Vars) ?? {}) },
     become: has('become') ? raw.become : up.become,
     becomeUser: has('become_user') ? raw.become_user : up.becomeUser,
+    becomeMethod: has('become_method') ? raw.become_method : up.becomeMethod,
     remoteUser: has('remote_user') ? raw.remote_user : up.remoteUser,
     loopVars: up.loopVars,
     delegateTo: has('delegate_to') ? raw.delegate_to : up.delegateTo,

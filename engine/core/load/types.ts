@@ -45,6 +45,7 @@ export interface Task {
   vars: Vars;
   become?: unknown;
   becomeUser?: unknown;
+  becomeMethod?: unknown;
   /** Loop variables of the include_tasks/include_role item this task came from: data, never templated. */
   loopVars?: Vars;
   /** The user the connection logs in as for this task (a host's ansible_user wins over it). */
@@ -94,6 +95,7 @@ export interface Play {
   serial?: unknown;
   become?: unknown;
   becomeUser?: unknown;
+  becomeMethod?: unknown;
   gatherFacts: boolean;
   anyErrorsFatal: boolean;
   maxFailPercentage?: number;

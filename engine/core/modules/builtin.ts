@@ -7,6 +7,7 @@ import { blockinfile } from './blockinfile';
 import { command } from './command';
 import { assert, debug, fail, pause, set_fact } from './control';
 import { copy } from './copy';
+import { fetch } from './fetch';
 import { file } from './file';
 import { filesystem } from './filesystem';
 import { getent } from './getent';
@@ -47,6 +48,7 @@ export const builtin: Module[] = [
   replace,
   stat,
   slurp,
+  fetch,
   tempfile,
   apt,
   packageModule,

@@ -7,7 +7,7 @@ interface SlurpArgs {
   src: string;
 }
 
-type SlurpFound = { read: 'ok'; content: string } | { read: 'missing' | 'notdir' | 'unreadable' | 'directory' };
+export type SlurpFound = { read: 'ok'; content: string } | { read: 'missing' | 'notdir' | 'unreadable' | 'directory' };
 
 /**
  * Opens the file as Python's open() would, in its order: a path not there (through a file:
@@ -40,6 +40,11 @@ function failure(read: Exclude<SlurpFound['read'], 'ok'>, src: string): string {
   return `unable to slurp file: [Errno 20] Not a directory: '${src}'`;
 }
 
+/** The file's content as base64, or why it cannot be read (fetch reads files the same way). */
+export function slurpQuery(src: string): Query<SlurpFound> {
+  return new Query(slurpScript(src), (res) => parseSlurp(res.stdout), { what: `reading ${src}` });
+}
+
 export const slurp: Module<SlurpArgs, SlurpFound> = {
   name: 'slurp',
   freeForm: 'kv',
@@ -51,7 +56,7 @@ export const slurp: Module<SlurpArgs, SlurpFound> = {
     required: ['src'],
     additionalProperties: false,
   },
-  probe: (args) => new Query(slurpScript(args.src), (res) => parseSlurp(res.stdout), { what: `reading ${args.src}` }),
+  probe: (args) => slurpQuery(args.src),
   plan(args, found) {
     if (found.read !== 'ok') return { changed: false, failed: true, msg: failure(found.read, args.src) };
     return { changed: false, msg: `read ${args.src}`, result: { content: found.content, source: args.src, encoding: 'base64' } };

@@ -36,6 +36,8 @@ export interface ProbeContext {
   prepared?: unknown;
   /** Finds a local file in the role's, then the playbook's files/, templates/ or vars/ directory. */
   findLocal(kind: 'files' | 'templates' | 'vars', name: string): string;
+  /** A controller path as Ansible reads one a task names: `~` expanded, a relative one from the playbook's directory. */
+  localPath(path: string): string;
 }
 
 /** What a plan may read besides the arguments and the state found: the task's variables and files. */

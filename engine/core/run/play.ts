@@ -221,6 +221,7 @@ function addOneInclude(play: PlayRun, task: Task, host: HostState, taskValues: T
     loopVars,
     become: task.become,
     becomeUser: task.becomeUser,
+    becomeMethod: task.becomeMethod,
     remoteUser: task.remoteUser,
     environment: task.environment,
     noLog: task.noLog,

@@ -46,6 +46,7 @@ export interface RunOptions {
   remoteUser?: string;
   become?: boolean;
   becomeUser?: string;
+  becomeMethod?: string;
   /** --start-at-task: the run starts at the first task of this name (or `role : name`, or glob). */
   startAtTask?: string;
   diff: boolean;

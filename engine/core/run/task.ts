@@ -7,14 +7,14 @@ import type { Task, Vars } from '../load/types';
 import { type Module, ModuleError, type Outcome, type PlanContext, type ProbeContext, Query, type Step } from '../modules/types';
 import { ansibleDiff, diffsOf } from '../modules/util/diff';
 import { CENSORED, type HostStatus } from '../output/events';
-import { type Become, type Connection, UnreachableError } from '../connection/types';
+import { BECOME_METHODS, type Become, type Connection, UnreachableError } from '../connection/types';
 import { checkArgs } from './args';
 import { runAsync } from './async';
 import { applyConfirmed } from './guard';
 import { type Ahead, answerUsed, canGoAhead, type FetchedAnswer, probeAhead, type RunsAs, takePrefetched } from './lookahead';
 import { type Exec, execOn, probeWith, runQuery, runSteps } from './steps';
 import { connectionFor } from './connect';
-import { findLocal } from './files';
+import { findLocal, localPath } from './files';
 import { changeInventory, inventoryGroup, inventoryHost } from '../load/inventory';
 import { loadYamlFile } from '../load/yaml';
 import { type HostState, newHost, type PlayRun, predicting } from './state';
@@ -30,7 +30,12 @@ function becomeFor(play: PlayRun, values: TaskValues) {
   if (!values.flag('become', task.become ?? play.play.become ?? scope.get('ansible_become') ?? options.become ?? false)) return undefined;
   const user = values.text('become_user', task.becomeUser ?? play.play.becomeUser ?? scope.get('ansible_become_user') ?? options.becomeUser ?? 'root');
   const password = (scope.get('ansible_become_password') ?? scope.get('ansible_become_pass') ?? play.run.options.becomePassword) as string | undefined;
-  return { user, password };
+  const method = values.text(
+    'become_method',
+    task.becomeMethod ?? play.play.becomeMethod ?? scope.get('ansible_become_method') ?? options.becomeMethod ?? 'sudo',
+  );
+  if (!BECOME_METHODS.includes(method)) throw new ModuleError(`become_method '${method}': this engine becomes with ${BECOME_METHODS.join(' or ')} only`);
+  return { user, password, method: method as Become['method'] };
 }
 
 /** Raised when a task's `timeout` is up; its remote command has been ended by then. */
@@ -182,6 +187,7 @@ function probeContextOf(play: PlayRun, host: HostState, values: TaskValues): Pro
     predict: check && predicting(play.run),
     interpreter: typeof interpreter === 'string' ? interpreter : undefined,
     findLocal: (kind, name) => findLocal(kind, name, task, play.run.playbookDir),
+    localPath: (path) => localPath(path, play.run.playbookDir),
   };
 }
 

@@ -2,6 +2,7 @@
 // validates with them, and `engine schema --write` writes them for editors (yaml-language-server).
 import { allModules, findModule, moduleNames } from '../modules';
 import type { ArgSchema } from '../modules/types';
+import { BECOME_METHODS } from '../connection/types';
 
 const templated = { type: 'string', pattern: '\\{\\{', description: 'A Jinja2 expression.' };
 const str = { type: 'string' };
@@ -39,7 +40,7 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   become: { ...bool, description: 'Run as another user through sudo.' },
   become_user: { ...str, description: 'User to become (default root).' },
   remote_user: { ...str, description: "User to log in as for this task (a host's ansible_user wins over it)." },
-  become_method: { enum: ['sudo'], description: 'Only sudo is supported.' },
+  become_method: { enum: BECOME_METHODS, description: 'How to become the user: sudo (default) or su.' },
   delegate_to: { ...str, description: "Run on this host instead, with the current host's variables." },
   delegate_facts: { ...bool, description: 'With delegate_to: facts this task sets go to the delegated host, not the current one.' },
   run_once: { ...bool, description: 'Run on the first host only; the result goes to all.' },
@@ -173,7 +174,7 @@ export function buildPlaybookSchema(): Record<string, unknown> {
         serial: { anyOf: [serialItem, { type: 'array', items: serialItem }], description: 'Batch size: number, percentage or a list of them.' },
         become: bool,
         become_user: str,
-        become_method: { enum: ['sudo'] },
+        become_method: { enum: BECOME_METHODS },
         gather_facts: bool,
         any_errors_fatal: bool,
         max_fail_percentage: { type: ['number', 'string'] },

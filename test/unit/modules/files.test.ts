@@ -2,13 +2,14 @@
 // decides (change, diff, the steps as data). No host.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../../engine/core/modules/assemble';
 import { blockinfile } from '../../../engine/core/modules/blockinfile';
 import { copy } from '../../../engine/core/modules/copy';
+import { fetch, fetchDestination } from '../../../engine/core/modules/fetch';
 import { file } from '../../../engine/core/modules/file';
 import { lineinfile } from '../../../engine/core/modules/lineinfile';
 import { replace, replaceIn } from '../../../engine/core/modules/replace';
@@ -555,6 +556,66 @@ describe('slurp', () => {
     const look = slurp.probe!({ src: '/root/secret' }, planContext()) as { parse(res: { rc: number; stdout: string; stderr: string }): unknown };
     expect(slurp.plan({ src: '/root/secret' }, look.parse({ rc: 0, stdout: 'unreadable\n', stderr: '' }) as never, planContext())).toMatchObject({
       msg: 'file is not readable: /root/secret',
+    });
+  });
+});
+
+describe('fetch', () => {
+  const host = mkdtempSync(join(tmpdir(), 'fetch-host-'));
+  const controller = mkdtempSync(join(tmpdir(), 'fetch-ctl-'));
+  writeFileSync(join(host, 'motd'), 'welcome\n');
+  mkdirSync(join(host, 'dir'));
+  const atController = (path: string) => (path.startsWith('/') ? path : join(controller, path));
+  /** prepare on this machine's controller side, the probe's script run by sh as a host would. */
+  const fetched = async (args: Parameters<typeof fetch.plan>[0]) => {
+    const ctx = planContext({ localPath: atController });
+    const prepared = await fetch.prepare!(args, ctx);
+    const look = fetch.probe!(args, { ...ctx, prepared }) as { script: string; parse(res: { rc: number; stdout: string; stderr: string }): unknown };
+    const stdout = execFileSync('sh', ['-c', look.script], { encoding: 'utf8' });
+    return fetch.plan(args, look.parse({ rc: 0, stdout, stderr: '' }) as never, ctx);
+  };
+  const write = async (plan: Outcome) => {
+    for (const step of plan.steps ?? []) if (step.kind === 'call') await step.fn();
+  };
+
+  it("goes under dest/<host>/<src>, or with flat to dest itself; a trailing slash there adds src's name", () => {
+    const resolve = (path: string) => `/ctl/${path}`;
+    expect(fetchDestination({ src: '/etc/motd', dest: 'out' }, 'node1', resolve)).toBe('/ctl/out/node1/etc/motd');
+    expect(fetchDestination({ src: '/etc/motd', dest: 'out/x', flat: true }, 'node1', resolve)).toBe('/ctl/out/x');
+    expect(fetchDestination({ src: '/etc/motd', dest: 'out/', flat: true }, 'node1', resolve)).toBe('/ctl/out/motd');
+  });
+
+  it('a new or different copy is a change with one write; the same copy is not; the write leaves no temporary file', async () => {
+    const args = { src: join(host, 'motd'), dest: 'copy.txt', flat: true };
+    const first = await fetched(args);
+    expect(first).toMatchObject({
+      changed: true,
+      result: { dest: join(controller, 'copy.txt'), checksum: createHash('sha1').update('welcome\n').digest('hex') },
+    });
+    expect(first.steps).toHaveLength(1);
+    await write(first);
+    expect(readFileSync(join(controller, 'copy.txt'), 'utf8')).toBe('welcome\n');
+    expect(await fetched(args)).toMatchObject({ changed: false });
+    writeFileSync(join(host, 'motd'), 'changed\n');
+    await write(await fetched(args));
+    expect(readFileSync(join(controller, 'copy.txt'), 'utf8')).toBe('changed\n');
+    expect(readdirSync(controller)).toEqual(['copy.txt']);
+  });
+
+  it("a missing src or a directory is ignored with fail_on_missing false; a directory as flat dest fails, in Ansible's words", async () => {
+    const missing = { src: join(host, 'none'), dest: 'x', flat: true };
+    expect(await fetched(missing)).toMatchObject({ failed: true, msg: 'the remote file does not exist, not transferring, ignored' });
+    expect(await fetched({ ...missing, fail_on_missing: false })).toMatchObject({ changed: false, failed: false, result: { file: join(host, 'none') } });
+    const directory = { src: join(host, 'dir'), dest: 'x', flat: true };
+    expect(await fetched(directory)).toMatchObject({ failed: true, msg: 'remote file is a directory, fetch cannot work on directories' });
+    expect(await fetched({ ...directory, fail_on_missing: false })).toMatchObject({
+      failed: false,
+      msg: 'remote file is a directory, fetch cannot work on directories, not transferring, ignored',
+    });
+    mkdirSync(join(controller, 'adir'), { recursive: true });
+    expect(await fetched({ src: join(host, 'motd'), dest: 'adir', flat: true })).toMatchObject({
+      failed: true,
+      msg: `dest is an existing directory, use a trailing slash if you want to fetch src into that directory: ${join(controller, 'adir')}`,
     });
   });
 });
