@@ -15,6 +15,7 @@ const testUser = `engt${stamp}`;
 const testGroup = `engg${stamp}`;
 const pkg = `engine-test-pkg-${stamp}`;
 const service = `engine-test-svc-${stamp}`;
+const kmod = `engtest${stamp}`;
 
 beforeAll(async () => {
   set = await startHosts(1, 'mod');
@@ -27,6 +28,7 @@ afterAll(async () => {
     ['userdel', testUser],
     ['groupdel', testGroup],
     ['dpkg', '--purge', pkg],
+    ['rm', '-f', `/etc/modules-load.d/${kmod}.conf`, `/etc/modprobe.d/${kmod}.conf`],
     [
       'sh',
       '-c',
@@ -253,6 +255,26 @@ describe('modules', () => {
     const second = await engine(args);
     expect(recap(second.stdout).mod1, second.stdout).toMatchObject({ changed: 0, failed: 0 });
     rmSync(out, { recursive: true, force: true });
+  });
+
+  it("modprobe: persistent present writes the boot-time files once, absent comments them out; a module not there fails in modprobe's words", async () => {
+    const loadFile = `/etc/modules-load.d/${kmod}.conf`;
+    const optionsFile = `/etc/modprobe.d/${kmod}.conf`;
+    const present = await converge(`- modprobe: { name: ${kmod}, state: absent, params: "a=1 b=2", persistent: present }\n  become: true`);
+    expect(present.changed).toEqual([1, 1, 0]);
+    expect(present.check.stdout).toContain(`+options ${kmod} a=1`);
+    expect(readFileSync(loadFile, 'utf8')).toBe(`${kmod}\n`);
+    expect(readFileSync(optionsFile, 'utf8')).toBe(`options ${kmod} a=1\noptions ${kmod} b=2\n`);
+    const absent = await converge(`- community.general.modprobe: { name: ${kmod}, state: absent, persistent: absent }\n  become: true`);
+    expect(absent.changed).toEqual([1, 1, 0]);
+    expect(readFileSync(loadFile, 'utf8')).toBe(`#${kmod}\n`);
+    expect(readFileSync(optionsFile, 'utf8')).toBe(`#options ${kmod} a=1\n#options ${kmod} b=2\n`);
+    const dir = project({ 'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - modprobe: { name: ${kmod} }\n      become: true\n` });
+    for (const mode of [[], ['--check']]) {
+      const load = await engine(['run', join(dir, 'play.yml'), '-i', inventory, ...mode]);
+      expect(load.code).toBe(2);
+      expect(load.stdout).toMatch(new RegExp(`modprobe: FATAL: Module ${kmod} not found`));
+    }
   });
 
   // On a machine that runs systemd this path cannot be reached: reported as skipped, never passed

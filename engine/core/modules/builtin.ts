@@ -16,6 +16,7 @@ import { group_by } from './group_by';
 import { hostname } from './hostname';
 import { include_vars } from './include_vars';
 import { lineinfile } from './lineinfile';
+import { modprobe } from './modprobe';
 import { packageModule } from './package';
 import { package_facts } from './package_facts';
 import { ping } from './ping';
@@ -56,6 +57,7 @@ export const builtin: Module[] = [
   service,
   service_facts,
   sysctl,
+  modprobe,
   user,
   group,
   hostname,
@@ -74,13 +76,19 @@ export const builtin: Module[] = [
   setup,
 ];
 
-/** Ansible's other names for the core's modules (and ansible.builtin.<name> for each). */
+/** The core's modules that Ansible has in a collection, not in ansible.builtin. */
+const fromCollections: Record<string, string> = {
+  'ansible.posix.sysctl': 'sysctl',
+  'community.general.filesystem': 'filesystem',
+  'community.general.modprobe': 'modprobe',
+};
+
+/** Ansible's other names for the core's modules (ansible.builtin.<name> for Ansible's builtin ones). */
 export const builtinAliases: Record<string, string> = {
-  ...Object.fromEntries(builtin.map((m) => [`ansible.builtin.${m.name}`, m.name])),
+  ...Object.fromEntries(builtin.filter((m) => !Object.values(fromCollections).includes(m.name)).map((m) => [`ansible.builtin.${m.name}`, m.name])),
+  ...fromCollections,
   systemd: 'service',
   systemd_service: 'service',
   'ansible.builtin.systemd': 'service',
   'ansible.builtin.systemd_service': 'service',
-  'ansible.posix.sysctl': 'sysctl',
-  'community.general.filesystem': 'filesystem',
 };

@@ -9,6 +9,7 @@ import { apt } from '../../../engine/core/modules/apt';
 import { command } from '../../../engine/core/modules/command';
 import { filesystem } from '../../../engine/core/modules/filesystem';
 import { getent, getentEntries } from '../../../engine/core/modules/getent';
+import { modprobe } from '../../../engine/core/modules/modprobe';
 import { packageModule } from '../../../engine/core/modules/package';
 import { package_facts, packagesFact } from '../../../engine/core/modules/package_facts';
 import { ping } from '../../../engine/core/modules/ping';
@@ -624,5 +625,68 @@ describe('service_facts', () => {
       cron: { name: 'cron', state: 'stopped', status: 'unknown', source: 'sysv' },
       'hwclock.sh': { name: 'hwclock.sh', state: 'unknown', status: 'unknown', source: 'sysv' },
     });
+  });
+});
+
+describe('modprobe', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const state = (over: { loaded?: boolean; dryRun?: string; load?: Record<string, string>; options?: Record<string, string> }) =>
+    [
+      `loaded ${over.loaded ? 'yes' : 'no'}`,
+      ...(over.dryRun === undefined ? [] : [over.dryRun === '' ? 'dryrun 0' : 'dryrun 1', b64(over.dryRun)]),
+      ...Object.entries(over.load ?? {}).flatMap(([path, text]) => [`load ${path}`, b64(text)]),
+      ...Object.entries(over.options ?? {}).flatMap(([path, text]) => [`options ${path}`, b64(text)]),
+      '',
+    ].join('\n');
+  const writes = (out: Outcome) => Object.fromEntries((out.steps ?? []).flatMap((s) => (s.kind === 'write' ? [[s.path, s.content.toString()]] : [])));
+
+  it('loads a module not loaded, with its parameters; one loaded (or built in) is left alone', () => {
+    const load = decide(modprobe, { name: 'dummy', params: 'numdummies=2' }, [{ stdout: state({ dryRun: '' }) }]);
+    expect(load).toMatchObject({ changed: true, result: { name: 'dummy', params: 'numdummies=2', state: 'present' } });
+    expect(scripts(load)).toEqual(['modprobe -- dummy numdummies=2']);
+    expect(decide(modprobe, { name: 'dummy' }, [{ stdout: state({ loaded: true }) }])).toMatchObject({ changed: false });
+  });
+
+  it("a module modprobe -n cannot find fails with modprobe's words, in check mode too; absent unloads only what is loaded", () => {
+    const missing = decide(modprobe, { name: 'nosuch' }, [
+      { stdout: state({ dryRun: 'modprobe: FATAL: Module nosuch not found in directory /lib/modules/6.1\n' }) },
+    ]);
+    expect(missing).toMatchObject({ failed: true, msg: 'modprobe: FATAL: Module nosuch not found in directory /lib/modules/6.1' });
+    expect(scripts(decide(modprobe, { name: 'dummy', state: 'absent' }, [{ stdout: state({ loaded: true }) }]))).toEqual(['modprobe -r -- dummy']);
+    expect(decide(modprobe, { name: 'dummy', state: 'absent' }, [{ stdout: state({}) }])).toMatchObject({ changed: false });
+  });
+
+  it('persistent present writes the name and each parameter once, commenting out other values elsewhere; then nothing', () => {
+    const before = { '/etc/modprobe.d/local.conf': 'options dummy numdummies=1\noptions other x=1\n' };
+    const out = decide(modprobe, { name: 'dummy', params: 'numdummies=2', persistent: 'present' }, [{ stdout: state({ loaded: true, options: before }) }]);
+    expect(out.changed).toBe(true);
+    expect(writes(out)).toEqual({
+      '/etc/modules-load.d/dummy.conf': 'dummy\n',
+      '/etc/modprobe.d/local.conf': '#options dummy numdummies=1\noptions other x=1\n',
+      '/etc/modprobe.d/dummy.conf': 'options dummy numdummies=2\n',
+    });
+    expect(out.diff?.map((d) => d.afterHeader)).toEqual(Object.keys(writes(out)));
+    const after = {
+      options: { '/etc/modprobe.d/dummy.conf': 'options dummy numdummies=2\n' },
+      load: { '/etc/modules-load.d/x.conf': '# boot\n dummy # here\n' },
+    };
+    expect(decide(modprobe, { name: 'dummy', params: 'numdummies=2', persistent: 'present' }, [{ stdout: state({ loaded: true, ...after }) }])).toMatchObject({
+      changed: false,
+    });
+  });
+
+  it('persistent absent comments the lines out where they are; disabled leaves the files alone', () => {
+    const files = { load: { '/etc/modules-load.d/dummy.conf': 'dummy\n' }, options: { '/etc/modprobe.d/dummy.conf': 'options dummy numdummies=2\n' } };
+    const out = decide(modprobe, { name: 'dummy', state: 'absent', persistent: 'absent' }, [{ stdout: state(files) }]);
+    expect(writes(out)).toEqual({ '/etc/modules-load.d/dummy.conf': '#dummy\n', '/etc/modprobe.d/dummy.conf': '#options dummy numdummies=2\n' });
+    expect(decide(modprobe, { name: 'dummy', state: 'absent' }, [{ stdout: state(files) }])).toMatchObject({ changed: false });
+  });
+
+  it('the probe reads this machine as a host would: loaded or not, and the two directories', () => {
+    const look = modprobe.probe!({ name: 'engine_no_such_module', state: 'absent' }, planContext()) as Query<unknown>;
+    const run = spawnSync('sh', ['-c', look.script], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(look.parse({ rc: 0, stdout: run.stdout, stderr: '' })).toMatchObject({ loaded: false });
+    expect(() => modprobe.probe!({ name: 'x.*|y' }, planContext())).toThrow("invalid kernel module name 'x.*|y'");
   });
 });
