@@ -277,6 +277,42 @@ describe('modules', () => {
     }
   });
 
+  it('mount: a tmpfs in its own fstab mounted once, remounted when its options change, unmounted, then gone with its mount point', async () => {
+    const point = join(root, 'mnt', 'tmp');
+    const fstab = join(root, 'fstab');
+    writeFileSync(fstab, '# engine test fstab\n');
+    const task = (state: string, opts = 'size=1m') =>
+      `- ansible.posix.mount: { path: "{{ root }}/mnt/tmp", src: tmpfs, fstype: tmpfs, opts: "${opts}", state: ${state}, fstab: "{{ root }}/fstab" }\n  become: true`;
+    const findmnt = () => execFileSync('sh', ['-c', `findmnt -rn -o OPTIONS --mountpoint ${point} || true`], { encoding: 'utf8' });
+    try {
+      const mounted = await converge(task('mounted'));
+      expect(mounted.changed).toEqual([1, 1, 0]);
+      expect(mounted.check.stdout).toContain(`+tmpfs ${point} tmpfs size=1m 0 0`);
+      expect(readFileSync(fstab, 'utf8')).toBe(`# engine test fstab\ntmpfs ${point} tmpfs size=1m 0 0\n`);
+      expect(findmnt()).toContain('size=1024k');
+      const remounted = await converge(task('mounted', 'size=2m'));
+      expect(remounted.changed).toEqual([1, 1, 0]);
+      expect(findmnt()).toContain('size=2048k');
+      const unmounted = await converge(task('unmounted', 'size=2m'));
+      expect(unmounted.changed).toEqual([1, 1, 0]);
+      expect(findmnt()).toBe('');
+      const absent = await converge(task('absent', 'size=2m'));
+      expect(absent.changed).toEqual([1, 1, 0]);
+      expect(readFileSync(fstab, 'utf8')).toBe('# engine test fstab\n');
+      expect(existsSync(point)).toBe(false);
+      const dir = project({
+        'play.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - mount: { path: "{{ root }}/mnt2/x", src: none, fstype: nosuchfs, state: mounted, fstab: "{{ root }}/fstab" }\n      become: true\n`,
+      });
+      const failed = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
+      expect(failed.code).toBe(2);
+      expect(failed.stdout).toContain(`Error mounting ${join(root, 'mnt2/x')}: mount:`);
+      expect(readFileSync(fstab, 'utf8')).toBe('# engine test fstab\n');
+      expect(existsSync(join(root, 'mnt2'))).toBe(false);
+    } finally {
+      execFileSync('sh', ['-c', `umount ${point} 2>/dev/null; true`]);
+    }
+  });
+
   // On a machine that runs systemd this path cannot be reached: reported as skipped, never passed
   // (the lab's nodes prove the systemd one).
   it.skipIf(existsSync('/run/systemd/system'))('service: starts, enables and stops a SysV service on a host without systemd', async () => {

@@ -17,6 +17,7 @@ import { hostname } from './hostname';
 import { include_vars } from './include_vars';
 import { lineinfile } from './lineinfile';
 import { modprobe } from './modprobe';
+import { mount } from './mount';
 import { packageModule } from './package';
 import { package_facts } from './package_facts';
 import { ping } from './ping';
@@ -44,6 +45,7 @@ export const builtin: Module[] = [
   template,
   file,
   filesystem,
+  mount,
   lineinfile,
   blockinfile,
   replace,
@@ -81,6 +83,7 @@ const fromCollections: Record<string, string> = {
   'ansible.posix.sysctl': 'sysctl',
   'community.general.filesystem': 'filesystem',
   'community.general.modprobe': 'modprobe',
+  'ansible.posix.mount': 'mount',
 };
 
 /** Ansible's other names for the core's modules (ansible.builtin.<name> for Ansible's builtin ones). */

@@ -1,6 +1,7 @@
 // Packages, services, accounts, commands, waits and facts on fixture states: the probes' parsers
 // on canned output and the plans' decisions and steps. No host.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { command } from '../../../engine/core/modules/command';
 import { filesystem } from '../../../engine/core/modules/filesystem';
 import { getent, getentEntries } from '../../../engine/core/modules/getent';
 import { modprobe } from '../../../engine/core/modules/modprobe';
+import { mount, setEntry, unsetEntry } from '../../../engine/core/modules/mount';
 import { packageModule } from '../../../engine/core/modules/package';
 import { package_facts, packagesFact } from '../../../engine/core/modules/package_facts';
 import { ping } from '../../../engine/core/modules/ping';
@@ -21,7 +23,7 @@ import { service } from '../../../engine/core/modules/service';
 import { setup } from '../../../engine/core/modules/setup';
 import { shell } from '../../../engine/core/modules/shell';
 import type { ExecResult } from '../../../engine/core/connection/types';
-import type { Module, Outcome, Query, RunStep } from '../../../engine/core/modules/types';
+import type { Module, Outcome, Query, RunStep, WriteStep } from '../../../engine/core/modules/types';
 import { user } from '../../../engine/core/modules/user';
 import { wait_for } from '../../../engine/core/modules/wait_for';
 import { answer, planContext } from '../../helpers/modules';
@@ -688,5 +690,85 @@ describe('modprobe', () => {
     expect(run.status).toBe(0);
     expect(look.parse({ rc: 0, stdout: run.stdout, stderr: '' })).toMatchObject({ loaded: false });
     expect(() => modprobe.probe!({ name: 'x.*|y' }, planContext())).toThrow("invalid kernel module name 'x.*|y'");
+  });
+});
+
+describe('mount', () => {
+  const FSTAB = '# static\nUUID=1 / ext4 errors=remount-ro 0 1\n/dev/sdb1 /data ext4 defaults 0 2\n';
+  const state = (lines: string[]) => `${lines.join('\n')}\n`;
+  /** The stat query's answer for a text file (type, attributes, link, checksum, base64 content). */
+  const statOutputOf = (text: string) =>
+    [`file 644 root root ${text.length} 1700000000`, '', createHash('sha256').update(text).digest('hex'), Buffer.from(text).toString('base64')].join('\n');
+  const fstabAnswer = (text: string | undefined) => ({ stdout: text === undefined ? 'absent\n' : statOutputOf(text) });
+  const mounted = (args: Parameters<typeof mount.plan>[0], probe: string[], fstab?: string) =>
+    decide(
+      mount,
+      args,
+      ['unmounted', 'remounted', 'ephemeral'].includes(args.state) ? [{ stdout: state(probe) }] : [{ stdout: state(probe) }, fstabAnswer(fstab)],
+    );
+
+  it("edits fstab as ansible.posix's: a differing line rewritten in place, a new one appended, fields escaped, boot false as noauto", () => {
+    expect(setEntry(FSTAB, { path: '/data', state: 'present', src: '/dev/sdb1', fstype: 'xfs' })).toBe(
+      FSTAB.replace('/dev/sdb1 /data ext4 defaults 0 2', '/dev/sdb1 /data xfs defaults 0 0'),
+    );
+    expect(setEntry(FSTAB, { path: '/my data', state: 'present', src: 'srv:/a&b', fstype: 'nfs', boot: false })).toBe(
+      `${FSTAB}srv:/a\\046b /my\\040data nfs defaults,noauto 0 0\n`,
+    );
+    expect(setEntry(FSTAB, { path: '/data', state: 'present', src: '/dev/sdb1', fstype: 'ext4', passno: 2 })).toBe(FSTAB);
+    expect(unsetEntry(FSTAB, { path: '/data', state: 'absent' })).toBe('# static\nUUID=1 / ext4 errors=remount-ro 0 1\n');
+  });
+
+  it('mounted: fstab written, the missing directories made, then mounted; the failure puts both back', () => {
+    const out = mounted({ path: '/srv/a/b', state: 'mounted', src: 'tmpfs', fstype: 'tmpfs' }, ['missing /srv/a/b', 'missing /srv/a'], FSTAB);
+    expect(out.changed).toBe(true);
+    expect(out.diff?.[0].after).toBe(`${FSTAB}tmpfs /srv/a/b tmpfs defaults 0 0\n`);
+    const [write, run] = out.steps as [WriteStep, RunStep];
+    expect(write.path).toBe('/etc/fstab');
+    expect(run.script).toContain(
+      'mkdir /srv/a || exit 1\nmkdir /srv/a/b || exit 1\nif ! out=$( { mount /srv/a/b; } 2>&1); then\n  cat > /etc/fstab\n  rmdir /srv/a/b',
+    );
+    expect(run.stdin).toBe(FSTAB);
+    expect(run.result!({ rc: 32, stdout: 'mount: /srv/a/b: bad option.\n', stderr: '', seconds: 0 })).toMatchObject({
+      failed: true,
+      msg: 'Error mounting /srv/a/b: mount: /srv/a/b: bad option.',
+    });
+  });
+
+  it('mounted and the same line: nothing; a changed line remounts; another fstab goes to mount as -T', () => {
+    const line = 'tmpfs /srv/a tmpfs size=1m 0 0\n';
+    expect(
+      mounted({ path: '/srv/a', state: 'mounted', src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m' }, ['mounted tmpfs tmpfs', 'exists'], line),
+    ).toMatchObject({
+      changed: false,
+    });
+    const changed = mounted(
+      { path: '/srv/a', state: 'mounted', src: 'tmpfs', fstype: 'tmpfs', opts: 'size=2m', fstab: '/x/fstab' },
+      ['mounted tmpfs tmpfs', 'exists'],
+      line,
+    );
+    expect(scripts(changed)[1]).toContain('mount -o remount -T /x/fstab /srv/a 2>/dev/null || { umount /srv/a && mount -T /x/fstab /srv/a; }');
+  });
+
+  it('needs src and fstype where Ansible does, in its words; unmounted and absent act only on what is there', () => {
+    expect(mounted({ path: '/srv/a', state: 'mounted' }, [], '')).toMatchObject({
+      failed: true,
+      msg: 'state is mounted but all of the following are missing: src, fstype',
+    });
+    expect(mounted({ path: '/srv/a', state: 'unmounted' }, ['exists'])).toMatchObject({ changed: false });
+    expect(scripts(mounted({ path: '/srv/a', state: 'unmounted' }, ['mounted tmpfs tmpfs', 'exists']))).toEqual(['umount /srv/a']);
+    const absent = mounted({ path: '/data', state: 'absent' }, ['mounted /dev/sdb1 ext4', 'exists', 'empty'], FSTAB);
+    expect(scripts(absent).slice(1)).toEqual(['umount /data', 'rmdir /data']);
+    expect(mounted({ path: '/data', state: 'absent' }, ['exists'], '# none\n')).toMatchObject({ changed: false });
+    expect(mounted({ path: '/data', state: 'absent_from_fstab' }, ['mounted /dev/sdb1 ext4'], FSTAB).steps?.map((s) => s.kind)).toEqual(['write']);
+  });
+
+  it('ephemeral mounts without fstab, and refuses a mount point another source holds', () => {
+    expect(scripts(mounted({ path: '/srv/e', state: 'ephemeral', src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m' }, ['exists']))[0]).toContain(
+      'mount -t tmpfs -o size=1m tmpfs /srv/e',
+    );
+    expect(mounted({ path: '/srv/e', state: 'ephemeral', src: '/dev/sdc', fstype: 'ext4' }, ['mounted tmpfs tmpfs', 'exists'])).toMatchObject({
+      failed: true,
+      msg: expect.stringContaining('already mounted with a different source'),
+    });
   });
 });
