@@ -10,6 +10,7 @@ import { copy } from './copy';
 import { fetch } from './fetch';
 import { file } from './file';
 import { filesystem } from './filesystem';
+import { get_url } from './get_url';
 import { getent } from './getent';
 import { group } from './group';
 import { group_by } from './group_by';
@@ -33,6 +34,7 @@ import { sysctl } from './sysctl';
 import { tempfile } from './tempfile';
 import type { Module } from './types';
 import { template } from './template';
+import { uri } from './uri';
 import { user } from './user';
 import { wait_for } from './wait_for';
 
@@ -66,6 +68,8 @@ export const builtin: Module[] = [
   getent,
   ping,
   wait_for,
+  uri,
+  get_url,
   async_status,
   assert,
   fail,

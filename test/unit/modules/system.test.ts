@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { apt } from '../../../engine/core/modules/apt';
 import { command } from '../../../engine/core/modules/command';
 import { filesystem } from '../../../engine/core/modules/filesystem';
+import { get_url } from '../../../engine/core/modules/get_url';
 import { getent, getentEntries } from '../../../engine/core/modules/getent';
 import { modprobe } from '../../../engine/core/modules/modprobe';
 import { mount, setEntry, unsetEntry } from '../../../engine/core/modules/mount';
@@ -24,6 +25,7 @@ import { setup } from '../../../engine/core/modules/setup';
 import { shell } from '../../../engine/core/modules/shell';
 import type { ExecResult } from '../../../engine/core/connection/types';
 import type { Module, Outcome, Query, RunStep, WriteStep } from '../../../engine/core/modules/types';
+import { uri } from '../../../engine/core/modules/uri';
 import { user } from '../../../engine/core/modules/user';
 import { wait_for } from '../../../engine/core/modules/wait_for';
 import { answer, planContext } from '../../helpers/modules';
@@ -769,6 +771,136 @@ describe('mount', () => {
     expect(mounted({ path: '/srv/e', state: 'ephemeral', src: '/dev/sdc', fstype: 'ext4' }, ['mounted tmpfs tmpfs', 'exists'])).toMatchObject({
       failed: true,
       msg: expect.stringContaining('already mounted with a different source'),
+    });
+  });
+});
+
+/** What the request script prints: curl's exit and seconds, its -w line, stderr, the -D dump and the body, as base64. */
+function curlOutput(o: { rc?: number; code: number; url: string; redirects?: number; head: string; body?: string; err?: string }): string {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  return [
+    `curl ${o.rc ?? 0} 1`,
+    `meta ${o.code} ${o.redirects ?? 0} ${o.url}`,
+    `err ${b64(o.err ?? '')}`,
+    `head ${b64(o.head)}`,
+    `body ${b64(o.body ?? '')}`,
+    '',
+  ].join('\n');
+}
+
+describe('uri', () => {
+  const redirected = curlOutput({
+    code: 200,
+    redirects: 1,
+    url: 'http://127.0.0.1:8080/b',
+    head: 'HTTP/1.1 302 Found\r\nLocation: /b\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\nSet-Cookie: sid=abc; Path=/\r\n\r\n',
+    body: '{"a": 1}',
+  });
+
+  it("a GET is made by the probe, check mode too: the last response's headers as keys, json, cookies, Ansible's msg", () => {
+    const out = decide(uri, { url: 'http://127.0.0.1:8080/a' }, [{ stdout: redirected }]);
+    expect(out).toMatchObject({ changed: false, failed: false, msg: 'OK (8 bytes)' });
+    expect(out.result).toMatchObject({
+      status: 200,
+      url: 'http://127.0.0.1:8080/b',
+      redirected: true,
+      content_type: 'application/json',
+      json: { a: 1 },
+      cookies: { sid: 'abc' },
+      cookies_string: 'sid=abc',
+    });
+    expect(out.result).not.toHaveProperty('content');
+    expect(out.steps).toBeUndefined();
+  });
+
+  it("a status not asked for fails in Ansible's words; no answer at all is status -1", () => {
+    const missing = curlOutput({ code: 404, url: 'http://h/x', head: 'HTTP/1.0 404 File not found\r\n\r\n', body: 'nope' });
+    expect(decide(uri, { url: 'http://h/x', return_content: true }, [{ stdout: missing }])).toMatchObject({
+      failed: true,
+      msg: 'Status code was 404 and not [200]: HTTP Error 404: File not found',
+      result: { content: 'nope', status: 404 },
+    });
+    expect(decide(uri, { url: 'http://h/x', status_code: [200, 404] }, [{ stdout: missing }])).toMatchObject({ failed: false });
+    const refused = curlOutput({ rc: 7, code: 0, url: 'http://h/x', head: '', err: 'curl: (7) Failed to connect to h port 80: Connection refused\n' });
+    expect(decide(uri, { url: 'http://h/x' }, [{ stdout: refused }])).toMatchObject({
+      failed: true,
+      msg: 'Status code was -1 and not [200]: Request failed: Failed to connect to h port 80: Connection refused',
+    });
+  });
+
+  it('another method is a step, never made in check mode; its body encoded per body_format, the password on stdin only', () => {
+    const args = {
+      url: 'http://h/api',
+      method: 'POST',
+      body: { name: 'a b' },
+      body_format: 'form-urlencoded' as const,
+      url_username: 'u',
+      url_password: 's3cret',
+    };
+    const out = uri.plan(args, {}, planContext());
+    const [step] = out.steps as RunStep[];
+    expect(step.script).not.toContain('s3cret');
+    expect(String(step.stdin)).toContain('user = "u:s3cret"');
+    expect(String(step.stdin)).toContain('header = "Content-Type: application/x-www-form-urlencoded"');
+    expect(String(step.stdin).endsWith('name=a+b')).toBe(true);
+    expect(
+      step.result!({ rc: 0, stdout: curlOutput({ code: 201, url: 'http://h/api', head: 'HTTP/1.1 201 Created\r\n\r\n' }), stderr: '', seconds: 0 }),
+    ).toMatchObject({
+      failed: true,
+      status: 201,
+    });
+  });
+
+  it('creates skips the request where the path exists; dest is written only when the body differs', () => {
+    expect(decide(uri, { url: 'http://h/x', creates: '/etc/x' }, [{ stdout: 'yes\n' }])).toMatchObject({
+      changed: false,
+      msg: "skipped, since '/etc/x' exists",
+    });
+    const ok = curlOutput({ code: 200, url: 'http://h/x', head: 'HTTP/1.1 200 OK\r\n\r\n', body: 'data' });
+    const wrote = decide(uri, { url: 'http://h/x', dest: '/tmp/x' }, [{ stdout: ok }, { stdout: 'absent\n' }]);
+    expect(wrote).toMatchObject({ changed: true, result: { path: '/tmp/x' } });
+    expect((wrote.steps as WriteStep[])[0].content.toString()).toBe('data');
+  });
+});
+
+describe('get_url', () => {
+  const stat = (text: string) =>
+    [`file 644 root root ${text.length} 1700000000`, '', createHash('sha256').update(text).digest('hex'), Buffer.from(text).toString('base64')].join('\n');
+  const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it("a dest whose checksum matches is kept (its mode set if asked); a bad checksum argument fails in Ansible's words", () => {
+    const args = { url: 'http://h/f.tgz', dest: '/opt/f.tgz', checksum: `sha256:${sha256('old')}` };
+    const kept = decide(get_url, args, [{ stdout: stat('old') }, { stdout: `${sha1('old')}  -\n${sha256('old')}  -\n` }]);
+    expect(kept).toMatchObject({ changed: false, msg: 'file already exists' });
+    const chmod = decide(get_url, { ...args, mode: '0600' }, [{ stdout: stat('old') }, { stdout: `${sha1('old')}  -\n${sha256('old')}  -\n` }]);
+    expect(scripts(chmod)).toEqual(['chmod 0600 /opt/f.tgz']);
+    expect(decide(get_url, { ...args, checksum: 'abc' }, [{ stdout: stat('old') }, { stdout: `${sha1('old')}  -\n` }])).toMatchObject({
+      failed: true,
+      msg: 'The checksum parameter has to be in format <algorithm>:<checksum>',
+    });
+  });
+
+  it('a directory dest takes the file name from the URL; the download is one step that reports what it did', () => {
+    const out = decide(get_url, { url: 'http://h/pkg/v1/tool.bin?x=1', dest: '/opt' }, [
+      { stdout: 'directory 755 root root 4096 1700000000\n\n' },
+      { stdout: 'absent\n' },
+    ]);
+    expect(out).toMatchObject({ changed: true, result: { dest: '/opt/tool.bin' } });
+    const [step] = out.steps as RunStep[];
+    const answer = (extra: string[], code = 200, head = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n') => ({
+      rc: 0,
+      stdout: curlOutput({ code, url: 'http://h/pkg/v1/tool.bin?x=1', head }) + extra.join('\n'),
+      stderr: '',
+      seconds: 0,
+    });
+    expect(step.result!(answer(['sha1 abc', 'md5 def', 'moved']))).toMatchObject({ changed: true, checksum_src: 'abc', md5sum: 'def', msg: 'OK (3 bytes)' });
+    expect(step.result!(answer(['sha1 abc', 'md5 def', 'same']))).toMatchObject({ changed: false });
+    expect(step.result!(answer([], 304, 'HTTP/1.1 304 Not Modified\r\n\r\n'))).toMatchObject({ changed: false, msg: 'HTTP Error 304: Not Modified' });
+    expect(step.result!(answer([], 404, 'HTTP/1.1 404 Not Found\r\n\r\n'))).toMatchObject({
+      failed: true,
+      msg: 'Request failed',
+      response: 'HTTP Error 404: Not Found',
     });
   });
 });
