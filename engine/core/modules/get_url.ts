@@ -53,7 +53,7 @@ function parseChecksum(checksum: string | undefined): { algorithm: string; diges
 }
 
 /** The file name a URL gives, as Ansible's url_filename: its path's last part, else index.html. */
-export function urlFilename(url: string): string {
+function urlFilename(url: string): string {
   const name = posix.basename(new URL(url).pathname);
   return name || 'index.html';
 }

@@ -88,7 +88,7 @@ function requestQuery(args: UriArgs, live: boolean): Query<HttpResponse> {
 }
 
 /** What Ansible's uri registers for a response; failed when its status is not one asked for. */
-export function uriResult(args: UriArgs, res: HttpResponse): Record<string, unknown> {
+function uriResult(args: UriArgs, res: HttpResponse): Record<string, unknown> {
   const json = JSON_TYPES.test(res.headers['content-type'] ?? '') ? parseJson(res.body) : undefined;
   const codes = statusCodes(args);
   const ok = codes.includes(res.status);
