@@ -58,8 +58,15 @@ function targetHosts(target: string): { name: string; vars: Record<string, strin
   return hosts.filter((h) => h.name !== 'testhost');
 }
 
+/**
+ * Targets that fetch from the internet (get_url's and uri's httpbin, unarchive's test_download,
+ * package repositories, git): refused, as only loopback addresses may be reached from here.
+ */
+const REACH_THE_INTERNET = ['get_url', 'uri', 'unarchive', 'apt', 'apt_repository', 'git', 'pip', 'lookup_url', 'yum', 'dnf', 'ansible-galaxy-collection-scm'];
+
 /** Writes the play and inventory ansible-test would write for a role-style target. */
 function prepare(target: string, tool: Tool): string {
+  if (REACH_THE_INTERNET.includes(target)) throw new Error(`${target} fetches from the internet: only loopback addresses are reached from here`);
   const work = mkdtempSync(join(tmpdir(), `targets-${tool}-${target}-`));
   const aliases = readFileSync(join(targetsDir(), target, 'aliases'), 'utf8');
   const gather = !/^gather_facts\/no\b/m.test(aliases);

@@ -34,6 +34,7 @@ import { sysctl } from './sysctl';
 import { tempfile } from './tempfile';
 import type { Module } from './types';
 import { template } from './template';
+import { unarchive } from './unarchive';
 import { uri } from './uri';
 import { user } from './user';
 import { wait_for } from './wait_for';
@@ -70,6 +71,7 @@ export const builtin: Module[] = [
   wait_for,
   uri,
   get_url,
+  unarchive,
   async_status,
   assert,
   fail,

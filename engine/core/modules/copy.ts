@@ -125,12 +125,15 @@ export const copy: Module<CopyArgs, Found> = {
   probe,
   plan(args, found, ctx) {
     if ((args.src === undefined) === (args.content === undefined)) return { changed: false, failed: true, msg: 'copy needs exactly one of src or content' };
-    if (args.remote_src) return planRemoteCopy(args, found);
+    if (args.remote_src) return planRemoteCopy(args.mode === 'preserve' ? { ...args, mode: found.source?.mode } : args, found);
     if (found.tree) {
       const { local, remote } = found.tree;
       return planTree({ ...args, src: args.src!.endsWith('/') && !local.root.endsWith('/') ? `${local.root}/` : local.root }, local, remote);
     }
-    const content = args.content !== undefined ? Buffer.from(contentText(args.content)) : readFileSync(ctx.findLocal('files', args.src!));
-    return planContent({ ...args, dest: found.path, content }, found.stat);
+    const local = args.content === undefined ? ctx.findLocal('files', args.src!) : undefined;
+    const content = local === undefined ? Buffer.from(contentText(args.content)) : readFileSync(local);
+    // mode preserve: the source's own mode, as Ansible's.
+    const mode = args.mode === 'preserve' ? (local === undefined ? undefined : (statSync(local).mode & 0o7777).toString(8).padStart(4, '0')) : args.mode;
+    return planContent({ ...args, mode, dest: found.path, content }, found.stat);
   },
 };

@@ -17,7 +17,8 @@ import { slurp } from '../../../engine/core/modules/slurp';
 import { stat } from '../../../engine/core/modules/stat';
 import { sysctl } from '../../../engine/core/modules/sysctl';
 import { template } from '../../../engine/core/modules/template';
-import type { Module, Outcome, RunStep } from '../../../engine/core/modules/types';
+import { unarchive } from '../../../engine/core/modules/unarchive';
+import type { Module, Outcome, Query, RunStep } from '../../../engine/core/modules/types';
 import { pythonStrptime } from '../../../engine/core/pytime';
 import { answer, planContext } from '../../helpers/modules';
 
@@ -617,5 +618,58 @@ describe('fetch', () => {
       failed: true,
       msg: `dest is an existing directory, use a trailing slash if you want to fetch src into that directory: ${join(controller, 'adir')}`,
     });
+  });
+});
+
+describe('unarchive', () => {
+  const b64 = (lines: string[]) => Buffer.from(lines.map((l) => `${l}\n`).join('')).toString('base64');
+  const probeOutput = (o: { magic: string; kind: 'tar' | 'zip'; files: string[]; diff: string[]; uid?: number }) =>
+    [`magic ${o.magic}`, `kind ${o.kind}`, `files ${b64(o.files)}`, `uid ${o.uid ?? 0}`, `diff ${b64(o.diff)}`, ''].join('\n');
+  const decideUnarchive = (args: Parameters<typeof unarchive.plan>[0], stdout: string) => {
+    const ctx = planContext();
+    return unarchive.plan(args, answer(unarchive.probe!(args, ctx), { stdout }).found, ctx);
+  };
+  const remote = { src: '/srv/site.tar.gz', dest: '/var/www', remote_src: true };
+
+  it("judges tar --diff by Ansible's rules: a missing file or a newer time is a change; uid lines count only for root without owner", () => {
+    const missing = decideUnarchive(
+      remote,
+      probeOutput({ magic: '1f8b08000000', kind: 'tar', files: ['index.html'], diff: ['index.html: Warning: Cannot stat: No such file or directory'] }),
+    );
+    expect(missing).toMatchObject({ changed: true, result: { handler: 'TgzArchive', dest: '/var/www' } });
+    expect((missing.steps as RunStep[])[0].script).toContain('tar --extract -C /var/www');
+    const uid = probeOutput({ magic: '1f8b08000000', kind: 'tar', files: ['a'], diff: ['a: Uid differs'], uid: 1000 });
+    expect(decideUnarchive(remote, uid)).toMatchObject({ changed: false });
+    const rootUid = probeOutput({ magic: '1f8b08000000', kind: 'tar', files: ['a'], diff: ['a: Uid differs'], uid: 0 });
+    expect(decideUnarchive(remote, rootUid).changed).toBe(true);
+    expect(decideUnarchive({ ...remote, owner: 'www-data' }, rootUid).changed).toBe(false);
+  });
+
+  it('names the handler from the magic bytes, lists files when asked, and with attributes still sets them when nothing differs', () => {
+    const zip = decideUnarchive(
+      { ...remote, src: '/srv/a.zip', list_files: true },
+      probeOutput({ magic: '504b03040a00', kind: 'zip', files: ['d/', 'd/x'], diff: [] }),
+    );
+    expect(zip).toMatchObject({ changed: false, result: { handler: 'ZipArchive', files: ['d/', 'd/x'] } });
+    const xz = decideUnarchive({ ...remote, mode: 'u+rwX,g-w' }, probeOutput({ magic: 'fd377a585a00', kind: 'tar', files: ['x'], diff: [] }));
+    expect(xz).toMatchObject({ changed: false, result: { handler: 'TarXzArchive' } });
+    const [attrs] = xz.steps as RunStep[];
+    expect(attrs.script).toContain('chmod u+rwX,g-w "$p"');
+    expect(attrs.script).not.toContain('--extract');
+    expect(attrs.result!({ rc: 0, stdout: 'changed\n', stderr: '', seconds: 0 })).toMatchObject({ changed: true });
+    expect(() => decideUnarchive({ ...remote, mode: 'rw' }, probeOutput({ magic: '', kind: 'tar', files: ['x'], diff: [] }))).toThrow(/not an octal mode/);
+  });
+
+  it('creates skips; include and exclude together fail; the probe script unpacks nothing', () => {
+    const skipped = unarchive.plan(
+      { ...remote, creates: '/var/www/index.html' },
+      answer(unarchive.probe!({ ...remote, creates: '/var/www/index.html' }, planContext()), { stdout: 'yes\n' }).found,
+      planContext(),
+    );
+    expect(skipped).toMatchObject({ changed: false, result: { skipped: true }, msg: 'skipped, since /var/www/index.html exists' });
+    const both = decideUnarchive({ ...remote, include: ['a'], exclude: ['b'] }, probeOutput({ magic: '', kind: 'tar', files: [], diff: [] }));
+    expect(both).toMatchObject({ failed: true, msg: 'parameters are mutually exclusive: include|exclude' });
+    const look = unarchive.probe!(remote, planContext()) as Query<unknown>;
+    expect(look.script).not.toMatch(/--extract|unzip -o/);
   });
 });

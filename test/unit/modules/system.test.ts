@@ -196,11 +196,19 @@ describe('user', () => {
 
 describe('group', () => {
   it('creates, changes the gid, removes, or does nothing', () => {
-    expect(scripts(decide(group, { name: 'sip', gid: 900, system: true }, [{ rc: 2 }]))).toEqual(['groupadd -r -g 900 sip']);
-    expect(scripts(decide(group, { name: 'sip', gid: 901 }, [{ stdout: 'sip:x:900:\n' }]))).toEqual(['groupmod -g 901 sip']);
+    expect(scripts(decide(group, { name: 'sip', gid: 900, system: true }, [{ rc: 2 }]))).toEqual(['groupadd -r -g 900 sip && { getent group sip || true; }']);
+    expect(scripts(decide(group, { name: 'sip', gid: 901 }, [{ stdout: 'sip:x:900:\n' }]))).toEqual(['groupmod -g 901 sip && { getent group sip || true; }']);
     expect(scripts(decide(group, { name: 'sip', state: 'absent' }, [{ stdout: 'sip:x:900:\n' }]))).toEqual(['groupdel sip']);
     expect(decide(group, { name: 'sip', gid: 900 }, [{ stdout: 'sip:x:900:\n' }]).changed).toBe(false);
     expect(decide(group, { name: 'sip', state: 'absent' }, [{ rc: 2 }]).changed).toBe(false);
+  });
+
+  it("registers name, state and gid as Ansible's (the gid a new group got, from the step); non_unique passes -o and needs gid", () => {
+    expect(decide(group, { name: 'sip' }, [{ stdout: 'sip:x:900:\n' }]).result).toEqual({ name: 'sip', state: 'present', system: false, gid: 900 });
+    const created = decide(group, { name: 'sip' }, [{ rc: 2 }]);
+    expect((created.steps as RunStep[])[0].result!({ rc: 0, stdout: 'sip:x:1001:\n', stderr: '', seconds: 0 })).toEqual({ gid: 1001 });
+    expect(scripts(decide(group, { name: 'alias', gid: 900, non_unique: true }, [{ rc: 2 }]))[0]).toMatch(/^groupadd -g 900 -o alias /);
+    expect(decide(group, { name: 'alias', non_unique: true }, [{ rc: 2 }])).toMatchObject({ failed: true, msg: 'non_unique needs gid' });
   });
 });
 
