@@ -22,7 +22,7 @@ apt_packages=(
   docker.io busybox-static             # the stand-in PBX as a container in the lab nodes
   awscli                               # the EBS resource agent calls it (tested against moto)
   bind9 bind9-dnsutils                 # DNS SRV pools: BIND on a lab node, dig for the tests
-  curl tar zip unzip                   # uri, get_url and unarchive on the hosts; archives for their tests
+  curl tar zip unzip cron              # uri, get_url, unarchive and cron on the hosts; archives for their tests
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -29,6 +29,7 @@ afterAll(async () => {
     ['groupdel', testGroup],
     ['dpkg', '--purge', pkg],
     ['rm', '-f', `/etc/modules-load.d/${kmod}.conf`, `/etc/modprobe.d/${kmod}.conf`],
+    ['crontab', '-u', 'enginetest', '-r'],
     [
       'sh',
       '-c',
@@ -337,6 +338,18 @@ describe('modules', () => {
     const third = await engine(args);
     expect(recap(third.stdout).mod1, third.stdout).toMatchObject({ changed: 1, failed: 0 });
     expect(readFileSync(join(root, 'from-zip', 'site', 'index.html'), 'utf8')).toBe('<h1>pbx</h1>\n');
+  });
+
+  it("cron: a job and a variable in the login user's crontab, once; removed again", async () => {
+    const crontab = () => execFileSync('sh', ['-c', 'crontab -u enginetest -l 2>/dev/null || true'], { encoding: 'utf8' });
+    const job = `- cron: { name: engine-${stamp}, job: /bin/true, minute: "*/5" }\n- cron: { name: ENGINE_TEST, env: true, value: "yes" }`;
+    const added = await converge(job);
+    expect(added.changed).toEqual([2, 2, 0]);
+    expect(crontab()).toContain(`ENGINE_TEST=yes\n`);
+    expect(crontab()).toContain(`#Ansible: engine-${stamp}\n*/5 * * * * /bin/true\n`);
+    const removed = await converge(`- cron: { name: engine-${stamp}, state: absent }\n- cron: { name: ENGINE_TEST, env: true, state: absent }`);
+    expect(removed.changed).toEqual([2, 2, 0]);
+    expect(crontab()).toBe('');
   });
 
   // On a machine that runs systemd this path cannot be reached: reported as skipped, never passed

@@ -7,6 +7,7 @@ import { blockinfile } from './blockinfile';
 import { command } from './command';
 import { assert, debug, fail, pause, set_fact } from './control';
 import { copy } from './copy';
+import { cron } from './cron';
 import { fetch } from './fetch';
 import { file } from './file';
 import { filesystem } from './filesystem';
@@ -62,6 +63,7 @@ export const builtin: Module[] = [
   service,
   service_facts,
   sysctl,
+  cron,
   modprobe,
   user,
   group,

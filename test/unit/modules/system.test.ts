@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apt } from '../../../engine/core/modules/apt';
 import { command } from '../../../engine/core/modules/command';
+import { cron, placeEnv, placeJob } from '../../../engine/core/modules/cron';
 import { filesystem } from '../../../engine/core/modules/filesystem';
 import { get_url } from '../../../engine/core/modules/get_url';
 import { getent, getentEntries } from '../../../engine/core/modules/getent';
@@ -912,3 +913,62 @@ describe('get_url', () => {
     });
   });
 });
+
+describe('cron', () => {
+  const crontab = (text: string) => ({ stdout: text, rc: 0 });
+  const job = { name: 'backup', job: '/usr/local/bin/backup', minute: 5, hour: 2 };
+
+  it("adds a job under its '#Ansible:' line, changes it in place, removes both lines; the same job by hand gets the header", () => {
+    expect(placeJob(['MAILTO=ops'], job)).toEqual(['MAILTO=ops', '#Ansible: backup', '5 2 * * * /usr/local/bin/backup']);
+    expect(placeJob(['#Ansible: backup', '0 1 * * * /usr/local/bin/backup'], job)).toEqual(['#Ansible: backup', '5 2 * * * /usr/local/bin/backup']);
+    const same = ['#Ansible: backup', '5 2 * * * /usr/local/bin/backup'];
+    expect(placeJob(same, job)).toBe(same);
+    expect(placeJob(['5 2 * * * /usr/local/bin/backup'], job)).toEqual(same);
+    expect(placeJob([...same, 'x'], { name: 'backup', state: 'absent' })).toEqual(['x']);
+    expect(placeJob([], { name: 'boot', job: 'run', special_time: 'reboot', disabled: true, cron_file: 'f', user: 'root' })).toEqual([
+      '#Ansible: boot',
+      '#@reboot root run',
+    ]);
+  });
+
+  it('env puts NAME=value at the top, or after/before another variable, and replaces it in place', () => {
+    expect(placeEnv(['A=1', '#Ansible: x', '* * * * * y'], { name: 'PATH', job: '/bin', env: true })).toEqual([
+      'PATH=/bin',
+      'A=1',
+      '#Ansible: x',
+      '* * * * * y',
+    ]);
+    expect(placeEnv(['A=1', 'B=2'], { name: 'C', job: '3', env: true, insertafter: 'A' })).toEqual(['A=1', 'C=3', 'B=2']);
+    expect(placeEnv(['A=1'], { name: 'A', job: '2', env: true })).toEqual(['A=2']);
+    expect(placeEnv(['A=1', 'B=2'], { name: 'A', env: true, state: 'absent' })).toEqual(['B=2']);
+  });
+
+  it('reads crontab -l (none yet is empty), writes it back whole on stdin; registers jobs and envs', () => {
+    const out = decide(cron, job, [{ rc: 1, stderr: 'no crontab for app\n' }]);
+    expect(out).toMatchObject({ changed: true, result: { jobs: ['backup'], envs: [] } });
+    const [install] = out.steps as RunStep[];
+    expect(install.script).toBe('crontab -');
+    expect(install.stdin).toBe('#Ansible: backup\n5 2 * * * /usr/local/bin/backup\n');
+    expect(decide(cron, job, [crontab('#Ansible: backup\n5 2 * * * /usr/local/bin/backup\n')])).toMatchObject({ changed: false });
+    expect(() => decide(cron, job, [{ rc: 1, stderr: 'crontab: user nobody2 unknown\n' }])).toThrow(/user nobody2 unknown/);
+  });
+
+  it("a cron file left empty is removed; /etc/crontab and a cron_file without user are refused in Ansible's words", () => {
+    const file = { name: 'backup', cron_file: 'backup', state: 'absent' as const };
+    const removed = decide(cron, file, [{ stdout: statOutputOfText('#Ansible: backup\n5 2 * * * root /x\n\n   \n') }]);
+    expect(scripts(removed)).toEqual(['rm -f -- /etc/cron.d/backup']);
+    expect(decide(cron, { ...file, name: 'other' }, [{ stdout: 'absent\n' }])).toMatchObject({ changed: false });
+    expect(decide(cron, { ...job, cron_file: '/etc/crontab', user: 'root' }, [{ stdout: 'absent\n' }])).toMatchObject({
+      failed: true,
+      msg: 'Will not manage /etc/crontab via cron_file, see documentation.',
+    });
+    expect(decide(cron, { ...job, cron_file: 'backup' }, [{ stdout: 'absent\n' }])).toMatchObject({
+      failed: true,
+      msg: 'To use cron_file=... parameter you must specify user=... as well',
+    });
+  });
+});
+
+function statOutputOfText(text: string): string {
+  return [`file 644 root root ${text.length} 1700000000`, '', createHash('sha256').update(text).digest('hex'), Buffer.from(text).toString('base64')].join('\n');
+}
