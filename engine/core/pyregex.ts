@@ -10,11 +10,37 @@ export function pythonRegExp(source: string, flags = ''): RegExp {
     for (const flag of inline[1]) if ('ims'.includes(flag) && !all.includes(flag)) all += flag;
   }
   pattern = pattern.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
+  if (!all.includes('m')) pattern = pythonDollar(pattern);
   try {
     return new RegExp(pattern, all);
   } catch (err) {
     throw new SyntaxError(pythonReason((err as Error).message));
   }
+}
+
+/**
+ * Python's `$` (without MULTILINE) also matches before a final newline, JavaScript's only at the
+ * very end: each `$` outside a character class and not escaped becomes a lookahead for that.
+ */
+function pythonDollar(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      out += ch + (pattern[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (ch === ']') inClass = false;
+      out += ch;
+    } else if (ch === '[') {
+      inClass = true;
+      out += ch;
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') out += pattern[++i];
+    } else out += ch === '$' ? '(?=\\n?$)' : ch;
+  }
+  return out;
 }
 
 /** Python's re wording of what JavaScript found wrong with a pattern (content tests for it). */

@@ -10,6 +10,7 @@ import { copy } from './copy';
 import { cron } from './cron';
 import { fetch } from './fetch';
 import { file } from './file';
+import { find } from './find';
 import { filesystem } from './filesystem';
 import { get_url } from './get_url';
 import { getent } from './getent';
@@ -54,6 +55,7 @@ export const builtin: Module[] = [
   blockinfile,
   replace,
   stat,
+  find,
   slurp,
   fetch,
   tempfile,

@@ -11,6 +11,7 @@ import { blockinfile } from '../../../engine/core/modules/blockinfile';
 import { copy } from '../../../engine/core/modules/copy';
 import { fetch, fetchDestination } from '../../../engine/core/modules/fetch';
 import { file } from '../../../engine/core/modules/file';
+import { find } from '../../../engine/core/modules/find';
 import { lineinfile } from '../../../engine/core/modules/lineinfile';
 import { replace, replaceIn } from '../../../engine/core/modules/replace';
 import { slurp } from '../../../engine/core/modules/slurp';
@@ -671,5 +672,61 @@ describe('unarchive', () => {
     expect(both).toMatchObject({ failed: true, msg: 'parameters are mutually exclusive: include|exclude' });
     const look = unarchive.probe!(remote, planContext()) as Query<unknown>;
     expect(look.script).not.toMatch(/--extract|unzip -o/);
+  });
+});
+
+describe('find', () => {
+  const tree = mkdtempSync(join(tmpdir(), 'find-'));
+  mkdirSync(join(tree, 'logs', 'old'), { recursive: true });
+  mkdirSync(join(tree, '.hidden'));
+  writeFileSync(join(tree, 'a.conf'), 'listen=5060\n');
+  writeFileSync(join(tree, 'b.log'), 'x'.repeat(2048));
+  writeFileSync(join(tree, '.dot.conf'), 'hidden\n');
+  writeFileSync(join(tree, 'logs', 'c.log'), 'ERROR one\nok\n');
+  writeFileSync(join(tree, 'logs', 'old', 'd.log'), 'old\n');
+  writeFileSync(join(tree, '.hidden', 'e.conf'), 'in a hidden directory\n');
+  /** The probe's scripts run by sh on this machine, as a host would run them. */
+  const found = (args: Record<string, unknown>) => {
+    let look: unknown = find.probe!(args as never, planContext());
+    while (look instanceof Object && 'script' in (look as object)) {
+      const q = look as Query<unknown>;
+      look = q.parse({ rc: 0, stdout: execFileSync('sh', ['-c', q.script], { encoding: 'utf8' }), stderr: '' });
+    }
+    const out = find.plan(args as never, look as never, planContext());
+    return { ...out, paths: ((out.result?.files ?? []) as { path: string }[]).map((f) => f.path.slice(tree.length + 1)).sort() };
+  };
+
+  it('finds files by glob (a comma string is a list), not hidden names, not below the path without recurse', () => {
+    expect(found({ paths: tree, patterns: '*.conf,*.log' })).toMatchObject({
+      paths: ['a.conf', 'b.log'],
+      msg: 'All paths examined',
+      result: { matched: 2, examined: 5 },
+    });
+    expect(found({ paths: tree, patterns: '*.conf', hidden: true }).paths).toEqual(['.dot.conf', 'a.conf']);
+  });
+
+  it('recurses (into hidden directories too, as os.walk), to a depth; by size, type, excludes and Python regexps', () => {
+    expect(found({ paths: tree, patterns: '*.log', recurse: true }).paths).toEqual(['b.log', 'logs/c.log', 'logs/old/d.log']);
+    expect(found({ paths: tree, patterns: '*.conf', recurse: true }).paths).toEqual(['.hidden/e.conf', 'a.conf']);
+    expect(found({ paths: tree, patterns: '*.log', recurse: true, depth: 2 }).paths).toEqual(['b.log', 'logs/c.log']);
+    expect(found({ paths: tree, recurse: true, size: '1k' }).paths).toEqual(['b.log']);
+    expect(found({ paths: tree, recurse: true, file_type: 'directory' }).paths).toEqual(['logs', 'logs/old']);
+    expect(found({ paths: tree, patterns: ['^[ab]\\.'], use_regex: true, excludes: '.*log$' }).paths).toEqual(['a.conf']);
+  });
+
+  it('contains matches a line from its start (or with read_whole_file, anywhere, $ before a final newline); get_checksum gives sha1', () => {
+    expect(found({ paths: tree, recurse: true, patterns: '*.log', contains: 'ERROR' }).paths).toEqual(['logs/c.log']);
+    expect(found({ paths: tree, recurse: true, patterns: '*.log', contains: 'one' }).paths).toEqual([]);
+    expect(found({ paths: tree, patterns: '*.conf', contains: '5060$', read_whole_file: true }).paths).toEqual(['a.conf']);
+    const [file] = found({ paths: tree, patterns: 'a.conf', get_checksum: true }).result!.files as { checksum: string; mode: string; isreg: boolean }[];
+    expect(file).toMatchObject({ checksum: createHash('sha1').update('listen=5060\n').digest('hex'), isreg: true });
+  });
+
+  it("a path that is not a directory is skipped in Ansible's words; a bad age fails", () => {
+    expect(found({ paths: [tree, join(tree, 'a.conf')] })).toMatchObject({
+      msg: 'Not all paths examined, check warnings for details',
+      result: { skipped_paths: { [join(tree, 'a.conf')]: `'${join(tree, 'a.conf')}' is not a directory` } },
+    });
+    expect(found({ paths: tree, age: '3 days' })).toMatchObject({ failed: true, msg: 'failed to process age' });
   });
 });
