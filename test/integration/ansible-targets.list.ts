@@ -22,7 +22,6 @@ export const COMPARED_TARGETS = [
   'replace',
   'package_facts',
   'service_facts',
-  // modules through the Ansible-module fallback
   'find',
   'known_hosts',
   // keywords

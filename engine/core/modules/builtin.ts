@@ -18,6 +18,7 @@ import { group } from './group';
 import { group_by } from './group_by';
 import { hostname } from './hostname';
 import { include_vars } from './include_vars';
+import { known_hosts } from './known_hosts';
 import { lineinfile } from './lineinfile';
 import { modprobe } from './modprobe';
 import { mount } from './mount';
@@ -71,6 +72,7 @@ export const builtin: Module[] = [
   group,
   hostname,
   getent,
+  known_hosts,
   ping,
   wait_for,
   uri,

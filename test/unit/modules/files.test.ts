@@ -12,6 +12,7 @@ import { copy } from '../../../engine/core/modules/copy';
 import { fetch, fetchDestination } from '../../../engine/core/modules/fetch';
 import { file } from '../../../engine/core/modules/file';
 import { find } from '../../../engine/core/modules/find';
+import { known_hosts } from '../../../engine/core/modules/known_hosts';
 import { lineinfile } from '../../../engine/core/modules/lineinfile';
 import { replace, replaceIn } from '../../../engine/core/modules/replace';
 import { slurp } from '../../../engine/core/modules/slurp';
@@ -728,5 +729,42 @@ describe('find', () => {
       result: { skipped_paths: { [join(tree, 'a.conf')]: `'${join(tree, 'a.conf')}' is not a directory` } },
     });
     expect(found({ paths: tree, age: '3 days' })).toMatchObject({ failed: true, msg: 'failed to process age' });
+  });
+});
+
+describe('known_hosts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'known-hosts-'));
+  const path = join(dir, 'known_hosts');
+  const KEY_A = 'node1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKnL2d3xxk1n3rWk0oVbW4oGQ9mHqH0l5k8yqXv5b9aA';
+  const KEY_B = 'node1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOn3q8mK5c0f0J2x7xv1v3p0cC2a9Y7l3gq1Xb2m9W1B';
+  /** The probe run by sh here, its key on stdin, as a host runs it; then the plan and its write. */
+  const apply = (args: Parameters<typeof known_hosts.plan>[0]) => {
+    const look = known_hosts.probe!(args, planContext()) as Query<unknown>;
+    const stdout = execFileSync('sh', ['-c', look.script], { encoding: 'utf8', input: look.options.stdin });
+    const out = known_hosts.plan(args, look.parse({ rc: 0, stdout, stderr: '' }) as never, planContext());
+    for (const step of out.steps ?? []) if (step.kind === 'write') writeFileSync(step.path, step.content);
+    return out;
+  };
+
+  it('adds a key once; another key of the same type replaces it in its line; absent removes it, without a key every line of the host', () => {
+    writeFileSync(path, 'other ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx\n');
+    expect(apply({ name: 'NODE1', key: KEY_A, path })).toMatchObject({ changed: true, result: { name: 'node1', path } });
+    expect(apply({ name: 'node1', key: KEY_A, path })).toMatchObject({ changed: false });
+    expect(apply({ name: 'node1', key: KEY_B, path }).changed).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe(`other ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx\n${KEY_B}\n`);
+    // As Ansible's: absent with a key removes the host's line of that key type, whatever its key.
+    expect(apply({ name: 'node1', key: KEY_A, path, state: 'absent' }).changed).toBe(true);
+    expect(apply({ name: 'node1', key: KEY_A, path, state: 'absent' }).changed).toBe(false);
+    apply({ name: 'node1', key: KEY_A, path });
+    expect(apply({ name: 'node1', path, state: 'absent' }).changed).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('other ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx\n');
+  });
+
+  it("hash_host writes the name hashed, which ssh-keygen -F still finds; a key naming another host is refused in Ansible's words", () => {
+    expect(apply({ name: 'node1', key: KEY_A, path, hash_host: true }).changed).toBe(true);
+    expect(readFileSync(path, 'utf8')).toMatch(/\n\|1\|[^|]+\|[^ ]+ ssh-ed25519 /);
+    expect(apply({ name: 'node1', key: KEY_A, path, hash_host: true }).changed).toBe(false);
+    expect(apply({ name: 'node2', key: KEY_A, path })).toMatchObject({ failed: true, msg: 'Host parameter does not match hashed host field in supplied key' });
+    expect(apply({ name: 'node2', path })).toMatchObject({ failed: true, msg: 'No key specified when adding a host' });
   });
 });
