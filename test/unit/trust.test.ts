@@ -1,5 +1,6 @@
 // Pure parts of the trust work: secrets masked, become handshake, names and paths never options,
 // host key algorithm order, site values held to the schema.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
@@ -111,6 +112,15 @@ describe('operands', () => {
     expect(checkName('pbx-kamailio', 'service name')).toBe('pbx-kamailio');
     expect(quotePath('-n')).toBe('./-n');
     expect(quotePath('/etc/x y')).toBe("'/etc/x y'");
+  });
+
+  it("a leading ~ or ~user is the host's to expand, as Ansible expands path arguments; the rest stays quoted", () => {
+    const home = (path: string) => execFileSync('sh', ['-c', `printf %s ${quotePath(path)}`], { encoding: 'utf8', env: { ...process.env, HOME: '/home/x' } });
+    expect(home('~/a b;c')).toBe('/home/x/a b;c');
+    expect(home('~')).toBe('/home/x');
+    expect(home('~root/.ssh')).toBe(`${execFileSync('sh', ['-c', 'printf %s ~root'], { encoding: 'utf8' })}/.ssh`);
+    expect(home('a/~b')).toBe('a/~b');
+    expect(quotePath('~$(id)')).toBe("'~$(id)'");
   });
 
   it('host key algorithms: the known types first, in OpenSSH order otherwise', () => {

@@ -14,9 +14,14 @@ export function argvToShell(argv: (string | number)[]): string {
 
 /**
  * A path as one shell word that no command can read as an option: a relative path starting
- * with '-' gets a './' in front (works for every command, with or without `--` support).
+ * with '-' gets a './' in front (works for every command, with or without `--` support). A
+ * leading `~` or `~user` is left for the host's shell to expand, as Ansible expands a path
+ * argument on the host; the rest is quoted.
  */
 export function quotePath(path: string): string {
+  // The slash after it unquoted too: a tilde-prefix ends at the first unquoted slash.
+  const home = /^~[\w.-]*(?:\/|$)/.exec(path)?.[0];
+  if (home) return home + (path.length > home.length ? quote(path.slice(home.length)) : '');
   return quote(path.startsWith('-') ? `./${path}` : path);
 }
 
