@@ -1,16 +1,23 @@
 // file: directories, empty files, symlinks, absence, and their attributes.
+import { posix } from 'node:path';
 import { quotePath } from '../connection/quote';
-import type { Module, Outcome } from './types';
+import { type Module, type Outcome, Query } from './types';
 import { attrChanges, attrProperties, normalizeMode } from './util/attrs';
 import { type FoundTimes, type TimeArgs, timeChanges, timeProperties, wantedTimes, withTimes } from './util/filetimes';
 import { type RemoteStat, statQuery } from './util/remote';
 import { runStep } from './util/steps';
 
-type FileFound = RemoteStat & { times?: FoundTimes };
+/** For state=hard: src's and path's device:inode (undefined when absent), and path's link count. */
+interface HardLinks {
+  src?: string;
+  path?: string;
+}
+
+type FileFound = RemoteStat & { times?: FoundTimes; hard?: HardLinks };
 
 interface FileArgs extends TimeArgs {
   path: string;
-  state?: 'file' | 'directory' | 'link' | 'absent' | 'touch';
+  state?: 'file' | 'directory' | 'link' | 'hard' | 'absent' | 'touch';
   src?: string;
   recurse?: boolean;
   force?: boolean;
@@ -39,10 +46,10 @@ export const file: Module<FileArgs, FileFound> = {
     properties: {
       path: { type: 'string', description: 'Remote path (aliases dest, name).' },
       state: {
-        enum: ['file', 'directory', 'link', 'absent', 'touch'],
+        enum: ['file', 'directory', 'link', 'hard', 'absent', 'touch'],
         description: "What the path must be (default: 'file', which only changes attributes of an existing file).",
       },
-      src: { type: 'string', description: 'Target of the symlink (state=link).' },
+      src: { type: 'string', description: "Target of the symlink (state=link) or the file to link to (state=hard); relative: to the path's directory." },
       recurse: { type: 'boolean', description: 'Apply attributes recursively (state=directory).' },
       force: { type: 'boolean', description: 'Replace whatever is at path with the symlink.' },
       follow: {
@@ -56,6 +63,7 @@ export const file: Module<FileArgs, FileFound> = {
     additionalProperties: false,
   },
   probe(args) {
+    if (args.state === 'hard' && args.src) return withInodes(statQuery(args.path), args);
     try {
       return withTimes(statQuery(args.path), args.path, wantedTimes(args, args.state));
     } catch {
@@ -107,6 +115,8 @@ export const file: Module<FileArgs, FileFound> = {
         const commands = [...create, ...attrs.commands, ...times.commands.filter((c) => !create.includes(c))];
         return make(found.exists ? 'times would be updated' : 'file would be created', commands, `file ${[...attrs.after, ...times.after].join(' ')}\n`);
       }
+      case 'hard':
+        return planHardLink(args, found, make);
       case 'link': {
         if (!args.src) return { changed: false, failed: true, msg: 'state=link needs src' };
         if (found.exists && found.type !== 'link' && !args.force)
@@ -136,3 +146,43 @@ export const file: Module<FileArgs, FileFound> = {
     }
   },
 };
+
+/** src as Ansible reads it for a link: relative to the directory of the path being made. */
+const linkSource = (args: FileArgs) => (args.src!.startsWith('/') ? args.src! : posix.join(posix.dirname(args.path), args.src!));
+
+function withInodes(look: Query<RemoteStat>, args: FileArgs): Query<FileFound> {
+  const inode = (path: string) => `stat -c '%d:%i' -- ${quotePath(path)} 2>/dev/null || echo none`;
+  return new Query(look.script, (res) => {
+    const stat = look.parse(res) as RemoteStat;
+    return new Query(`${inode(linkSource(args))}\n${inode(args.path)}`, (ids) => {
+      const [src, path] = ids.stdout.split('\n').map((l) => (l === 'none' ? undefined : l));
+      return { ...stat, hard: { src, path } };
+    });
+  });
+}
+
+/** state=hard in Ansible's words: the same inode is nothing to do; another file needs force. */
+function planHardLink(args: FileArgs, found: FileFound, make: (why: string, commands: string[], after: string) => Outcome): Outcome {
+  if (!args.src) return { changed: false, failed: true, msg: 'src is required for creating new hardlinks' };
+  const src = linkSource(args);
+  if (!found.hard?.src) return { changed: false, failed: true, msg: 'src does not exist', result: { dest: args.path, src: args.src } };
+  const result = { dest: args.path, src: args.src };
+  if (found.exists && found.hard.path === found.hard.src) {
+    const attrs = attrChanges(found, args, args.path);
+    if (!attrs.changed) return { changed: false, msg: `${args.path} is already a hard link of ${src}`, result: { ...result, state: 'hard' } };
+    return {
+      ...make(`attributes differ (${attrs.after.join(', ')})`, attrs.commands, `hard -> ${src} ${attrs.after.join(' ')}\n`),
+      result: { ...result, state: 'hard' },
+    };
+  }
+  if (found.exists && found.type === 'directory') return { changed: false, failed: true, msg: `Cannot link: ${args.path} is a directory` };
+  if (found.exists && found.type !== 'link' && !args.force)
+    return { changed: false, failed: true, msg: `Cannot link, ${found.type} exists at destination`, result };
+  const attrs = attrChanges(undefined, args, args.path);
+  const outcome = make(
+    found.exists ? `${args.path} would be replaced by a hard link of ${src}` : `hard link of ${src} would be created`,
+    [`ln -f -- ${quotePath(src)} ${quotePath(args.path)}`, ...attrs.commands],
+    `hard -> ${src}\n`,
+  );
+  return { ...outcome, result: { ...result, state: 'hard' } };
+}

@@ -2,7 +2,7 @@
 // decides (change, diff, the steps as data). No host.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -766,5 +766,33 @@ describe('known_hosts', () => {
     expect(apply({ name: 'node1', key: KEY_A, path, hash_host: true }).changed).toBe(false);
     expect(apply({ name: 'node2', key: KEY_A, path })).toMatchObject({ failed: true, msg: 'Host parameter does not match hashed host field in supplied key' });
     expect(apply({ name: 'node2', path })).toMatchObject({ failed: true, msg: 'No key specified when adding a host' });
+  });
+});
+
+describe('file state=hard', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hard-'));
+  writeFileSync(join(dir, 'a'), 'a\n');
+  writeFileSync(join(dir, 'other'), 'o\n');
+  /** The probe's scripts run by sh here, as a host would; then the plan, whose steps sh runs too. */
+  const hard = (args: Parameters<typeof file.plan>[0], apply = true) => {
+    let look: unknown = file.probe!(args, planContext());
+    while (look instanceof Object && 'script' in (look as object)) {
+      const q = look as Query<unknown>;
+      look = q.parse({ rc: 0, stdout: execFileSync('sh', ['-c', q.script], { encoding: 'utf8' }), stderr: '' });
+    }
+    const out = file.plan(args, look as never, planContext());
+    if (apply) for (const step of out.steps ?? []) if (step.kind === 'run') execFileSync('sh', ['-c', step.script]);
+    return out;
+  };
+
+  it('makes a hard link (src relative to the path), then nothing; another file there needs force; a missing src fails', () => {
+    const link = join(dir, 'b');
+    expect(hard({ path: link, src: 'a', state: 'hard' })).toMatchObject({ changed: true, result: { state: 'hard', dest: link } });
+    expect(statSync(link).ino).toBe(statSync(join(dir, 'a')).ino);
+    expect(hard({ path: link, src: 'a', state: 'hard' }).changed).toBe(false);
+    expect(hard({ path: join(dir, 'other'), src: 'a', state: 'hard' })).toMatchObject({ failed: true, msg: 'Cannot link, file exists at destination' });
+    expect(hard({ path: join(dir, 'other'), src: 'a', state: 'hard', force: true }).changed).toBe(true);
+    expect(readFileSync(join(dir, 'other'), 'utf8')).toBe('a\n');
+    expect(hard({ path: join(dir, 'c'), src: 'nope', state: 'hard' })).toMatchObject({ failed: true, msg: 'src does not exist' });
   });
 });
