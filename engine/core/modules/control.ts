@@ -32,17 +32,21 @@ export const assert: Module<{ that: string | string[]; fail_msg?: string; msg?: 
   },
 };
 
-export const fail: Module<{ msg?: string }> = {
+export const fail: Module<{ msg?: unknown }> = {
   name: 'fail',
   controllerOnly: true,
   freeForm: 'kv',
   schema: {
     type: 'object',
     description: 'Fails the host with a message.',
-    properties: { msg: { type: 'string', description: 'The message.' } },
+    properties: { msg: { description: 'The message (any value: a list or mapping is registered as it is, as Ansible does).' } },
     additionalProperties: false,
   },
-  plan: (args) => ({ changed: false, failed: true, msg: args.msg ?? 'Failed as requested from task' }),
+  plan: (args) => {
+    const msg = args.msg ?? 'Failed as requested from task';
+    if (typeof msg === 'string') return { changed: false, failed: true, msg };
+    return { changed: false, failed: true, msg: JSON.stringify(msg), result: { msg } };
+  },
 };
 
 export const debug: Module<{ msg?: unknown; var?: string; verbosity?: number }> = {

@@ -43,9 +43,10 @@ describe('assert', () => {
 });
 
 describe('fail, debug, set_fact', () => {
-  it("fail fails with its message or Ansible's default", () => {
+  it("fail fails with its message (any value, registered as it is) or Ansible's default", () => {
     expect(fail.plan({ msg: 'stop' }, undefined, ctx)).toEqual({ changed: false, failed: true, msg: 'stop' });
     expect(fail.plan({}, undefined, ctx).msg).toBe('Failed as requested from task');
+    expect(fail.plan({ msg: ['stderr line', 'stdout line'] }, undefined, ctx)).toMatchObject({ failed: true, result: { msg: ['stderr line', 'stdout line'] } });
   });
 
   it('debug shows a variable under its own name, or a message of any type', () => {
