@@ -30,6 +30,13 @@ describe('lookups', () => {
     expect(() => render("{{ lookup('file', 'absent.txt') }}", dirs)).toThrow(/could not find 'absent.txt'/);
   });
 
+  it('a term written with {{ }} in the template is templated once more, as Ansible does; a value from a variable is not', () => {
+    expect(render(`{{ lookup('pipe', 'echo {{ who }}') }}`, dirs)).toBe('ops');
+    // cmd holds output of a host (registered): final text, never templated.
+    const registered = new VarScope({ ...dirs, cmd: "echo '{{ who }}'" }, templar, new Set(['cmd']));
+    expect(templar.renderValue('{{ lookup("pipe", cmd) }}', registered, 'test')).toBe('{{ who }}');
+  });
+
   it('file strips leading whitespace with lstrip=True and keeps the trailing with rstrip=False', () => {
     writeFileSync(join(role, 'files/padded'), '  both sides  \n');
     expect(render("{{ lookup('file', 'padded', lstrip=True) }}", dirs)).toBe('both sides');

@@ -57,6 +57,8 @@ export const template: Module<TemplateArgs, Target> = {
   plan(args, found, ctx) {
     const path = ctx.findLocal('templates', args.src);
     const content = Buffer.from(ctx.renderText(readFileSync(path, 'utf8'), path, templateVars(args, path)));
-    return planContent({ ...args, dest: found.path, content }, found.stat);
+    const outcome = planContent({ ...args, dest: found.path, content }, found.stat);
+    // src: where the text came from (Ansible's names the rendered copy it uploaded).
+    return { ...outcome, result: { ...outcome.result, src: path } };
   },
 };

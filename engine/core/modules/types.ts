@@ -119,6 +119,8 @@ export interface WriteStep {
   validate?: string;
   /** Make the file's missing parent directories first (lineinfile/blockinfile with create). */
   makeParents?: boolean;
+  /** The result gets the written file's owner, group, uid, gid and mode (copy, template). */
+  reportStat?: boolean;
 }
 
 /** Work done from the controller (an API call): the one step that is code, not data. */

@@ -89,6 +89,7 @@ function writeScript(step: Omit<WriteStep, 'kind'>, backupName: string): string 
     step.backup ? `if [ -f ${p} ]; then cp -p ${p} ${quotePath(backupName)}; fi` : '',
     `mv -f "$t" ${p}`,
     'trap - EXIT',
+    step.reportStat ? `stat -c 'stat %U %G %u %g %a' -- ${p}` : '',
   ]
     .filter(Boolean)
     .join('\n');
@@ -101,9 +102,17 @@ function writeCommand(step: Omit<WriteStep, 'kind'>): StepCommand {
     stdin: Buffer.concat([Buffer.from(`${sha256(step.content)}\n`), step.content]),
     finish(res) {
       if (res.rc !== 0) throw ModuleError.ofCommand(`writing ${step.path}`, res);
-      return step.backup ? { [step.backupKey ?? 'backup_file']: backupName } : {};
+      return { ...(step.backup ? { [step.backupKey ?? 'backup_file']: backupName } : {}), ...(step.reportStat ? writtenStat(res.stdout) : {}) };
     },
   };
+}
+
+/** The written file's owner, group and mode as Ansible's copy and template return them. */
+function writtenStat(stdout: string): Record<string, unknown> {
+  const line = stdout.split('\n').find((l) => l.startsWith('stat '));
+  if (!line) return {};
+  const [, owner, group, uid, gid, mode] = line.split(' ');
+  return { owner, group, uid: Number(uid), gid: Number(gid), mode: mode.padStart(4, '0') };
 }
 
 /** The one command of a run step, or of a write without validate. */

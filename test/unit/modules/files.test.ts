@@ -65,6 +65,7 @@ describe('copy', () => {
         group: undefined,
         backup: undefined,
         validate: undefined,
+        reportStat: true,
       },
     ]);
   });

@@ -42,6 +42,8 @@ export class Templar implements ValueRenderer {
   onControllerWrite?: () => void;
   /** The scopes being rendered, innermost last: what lookup() reads variables from. */
   private readonly scopes: VarScope[] = [];
+  /** The template texts being rendered, innermost last: a lookup term written in one is templated. */
+  private readonly sources: string[] = [];
 
   private environment(): Environment {
     if (this.env) return this.env;
@@ -68,11 +70,11 @@ export class Templar implements ValueRenderer {
     const current = () => this.lookupContext(this.scopes[this.scopes.length - 1]);
     this.env.addGlobal('lookup', (name: string, ...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
-      return lookupValue(name, args, keywords, current());
+      return lookupValue(name, this.lookupTerms(args), keywords, current());
     });
     const query = (name: string, ...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
-      return queryList(name, args, keywords, current());
+      return queryList(name, this.lookupTerms(args), keywords, current());
     };
     this.env.addGlobal('query', query);
     this.env.addGlobal('q', query);
@@ -153,9 +155,23 @@ export class Templar implements ValueRenderer {
     };
   }
 
+  /**
+   * A lookup's terms are templated once more, as Ansible's listify_lookup_plugin_terms does
+   * (`lookup('pipe', '{{ python }} -V')`); an unsafe value (host output) never is.
+   */
+  private lookupTerms(terms: unknown[]): unknown[] {
+    const scope = this.scopes[this.scopes.length - 1];
+    const source = this.sources[this.sources.length - 1];
+    if (!scope || source === undefined) return terms;
+    // Only a term written in the template itself: a value that came from a host or a variable is text.
+    const written = (term: unknown): term is string => typeof term === 'string' && TEMPLATE_MARK.test(term) && source.includes(term);
+    return terms.map((term) => (written(term) ? this.renderString(term, scope, 'a lookup term') : term));
+  }
+
   private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string): string {
     let missing: string[] = [];
     this.scopes.push(scope);
+    this.sources.push(source);
     try {
       const { template, names } = this.compile(source, file);
       const context = this.context(names, scope);
@@ -166,6 +182,7 @@ export class Templar implements ValueRenderer {
       throw templateError(err as Error, source, where, missing, pos);
     } finally {
       this.scopes.pop();
+      this.sources.pop();
     }
   }
 

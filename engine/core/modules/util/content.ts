@@ -40,14 +40,19 @@ export function probeTarget(dest: string, name: string | undefined): Query<Targe
   });
 }
 
-/** What Ansible's copy and template return about the file: checksum is sha1, as theirs. */
-function contentResult(path: string, content: Buffer, want: Attrs): Record<string, unknown> {
+/**
+ * What Ansible's copy and template return about the file: checksum is sha1, as theirs; owner,
+ * group and mode as the file has them (those a write makes, the write step reports).
+ */
+function contentResult(path: string, content: Buffer, want: Attrs, found: RemoteStat): Record<string, unknown> {
+  const kept = found.exists ? { owner: found.owner, group: found.group, uid: found.uid, gid: found.gid, mode: found.mode } : {};
   return {
     dest: path,
     checksum: createHash('sha1').update(content).digest('hex'),
     md5sum: createHash('md5').update(content).digest('hex'),
     size: content.length,
     state: 'file',
+    ...kept,
     ...(want.mode !== undefined ? { mode: normalizeMode(want.mode) } : {}),
     ...(want.owner !== undefined ? { owner: want.owner } : {}),
     ...(want.group !== undefined ? { group: want.group } : {}),
@@ -93,7 +98,7 @@ export function planContent(want: ContentWant, found: RemoteStat): Outcome {
       beforeHeader: `${want.dest} (attributes)`,
       afterHeader: `${want.dest} (attributes)`,
     });
-  const result = contentResult(want.dest, want.content, want);
+  const result = contentResult(want.dest, want.content, want, found);
   if (!contentChanges && !attrs.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
   return {
     changed: true,
@@ -109,6 +114,7 @@ export function planContent(want: ContentWant, found: RemoteStat): Outcome {
             group: want.group,
             backup: want.backup && found.exists,
             validate: want.validate,
+            reportStat: true,
           }),
         ],
   };

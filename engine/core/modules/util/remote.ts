@@ -12,6 +12,8 @@ export interface RemoteStat {
   group?: string;
   size?: number;
   mtime?: number;
+  uid?: number;
+  gid?: number;
   linkTarget?: string;
   sha256?: string;
   content?: Buffer;
@@ -35,7 +37,7 @@ export interface StatWants {
 function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
   const [head, link, sum, content] = stdout.split('\n');
   if (head === 'absent') return { exists: false };
-  const [type, mode, owner, group, size, mtime] = head.split(' ');
+  const [type, mode, owner, group, size, mtime, uid, gid] = head.split(' ');
   const data = want.content && type === 'file' && content !== undefined && content !== '-' ? Buffer.from(content, 'base64') : undefined;
   return {
     exists: true,
@@ -45,6 +47,7 @@ function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
     group,
     size: Number(size),
     mtime: Number(mtime),
+    ...(uid === undefined ? {} : { uid: Number(uid), gid: Number(gid) }),
     linkTarget: link || undefined,
     sha256: sum ? sum.slice(0, 64) : data ? sha256(data) : undefined,
     content: data,
@@ -62,7 +65,7 @@ function statScript(path: string, want: StatWants): string {
   const limit = want.content ? (want.contentLimit ?? Number.MAX_SAFE_INTEGER) : -1;
   return [
     `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -b ${p} ]; then t=block; elif [ -c ${p} ]; then t=char; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else echo absent; exit 0; fi`,
-    `set -- $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y' ${p}); echo "$t $*"`,
+    `set -- $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y %u %g' ${p}); echo "$t $*"`,
     `if [ "$t" = link ]; then readlink ${p}; else echo; fi`,
     want.checksum || want.content
       ? `if [ "$t" = file ] && [ "$4" -le ${limit} ]; then echo; base64 -w0 < ${p}; elif [ "$t" = file ]; then sha256sum < ${p}; printf -- -; else printf '\\n-'; fi`
