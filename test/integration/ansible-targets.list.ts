@@ -24,6 +24,7 @@ export const COMPARED_TARGETS = [
   'service_facts',
   'find',
   'known_hosts',
+  'template',
   // keywords
   'add_host',
   'changed_when',

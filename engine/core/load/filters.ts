@@ -248,10 +248,17 @@ export function addAnsibleFilters(env: Environment): void {
       const { keywords } = callArgs(raw);
       return pythonJson(v, { indent: keywords.indent as number | undefined, sortKeys: keywords.sort_keys === true });
     },
-    to_nice_json: (v: unknown, indent = 4) => pythonJson(v, { indent: typeof indent === 'number' ? indent : 4, sortKeys: true }),
+    to_nice_json: (v: unknown, ...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      const indent = Number(keywords.indent ?? args[0] ?? 4);
+      return pythonJson(v, { indent: Number.isInteger(indent) ? indent : 4, sortKeys: keywords.sort_keys !== false });
+    },
     from_json: (v: string) => JSON.parse(v),
     to_yaml: (v: unknown) => toYaml(v),
-    to_nice_yaml: (v: unknown, indent = 2) => toYaml(v, { indent }),
+    to_nice_yaml: (v: unknown, ...raw: unknown[]) => {
+      const { args, keywords } = callArgs(raw);
+      return toYaml(v, { indent: Number(keywords.indent ?? args[0] ?? 2) });
+    },
     from_yaml: (v: string) => fromYaml(v),
     string: pythonStr,
     // Jinja2's, on str() of the value: `true | lower` is 'true', items join as Python prints them.

@@ -20,6 +20,7 @@ interface CopyArgs extends Attrs {
   validate?: string;
   remote_src?: boolean;
   directory_mode?: string | number;
+  follow?: boolean;
 }
 
 interface Found extends Target {
@@ -47,7 +48,7 @@ function probe(args: CopyArgs, ctx: ProbeContext): Query<Found> {
     const dest = treeDestination(args.src!, args.dest);
     return treeQuery(local, dest).map((remote) => ({ path: dest, stat: { exists: true }, tree: { local, remote } }));
   }
-  const target = probeTarget(args.dest, args.src === undefined ? undefined : basename(args.src));
+  const target = probeTarget(args.dest, args.src === undefined ? undefined : basename(args.src), args.follow);
   if (!args.remote_src || args.src === undefined) return target;
   const source = statQuery(args.src, { checksum: true, follow: true });
   return new Query(source.script, (res) => {

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { pythonDateTime } from '../pytime';
-import type { Module } from './types';
+import { type Module, ModuleError, type TemplateOptions } from './types';
 import { contentProperties, planContent, probeTarget, type Target } from './util/content';
 
 interface TemplateArgs {
@@ -15,6 +15,87 @@ interface TemplateArgs {
   backup?: boolean;
   force?: boolean;
   validate?: string;
+  trim_blocks?: boolean;
+  lstrip_blocks?: boolean;
+  block_start_string?: string;
+  block_end_string?: string;
+  variable_start_string?: string;
+  variable_end_string?: string;
+  comment_start_string?: string;
+  comment_end_string?: string;
+  newline_sequence?: string;
+  output_encoding?: string;
+  follow?: boolean;
+}
+
+/** The Jinja2 environment the arguments ask for (Ansible's defaults: trim_blocks on, lstrip_blocks off). */
+function templateOptions(args: TemplateArgs): TemplateOptions {
+  const tags = {
+    blockStart: args.block_start_string,
+    blockEnd: args.block_end_string,
+    variableStart: args.variable_start_string,
+    variableEnd: args.variable_end_string,
+    commentStart: args.comment_start_string,
+    commentEnd: args.comment_end_string,
+  };
+  const given = Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== undefined));
+  return { trimBlocks: args.trim_blocks ?? true, lstripBlocks: args.lstrip_blocks ?? false, ...(Object.keys(given).length ? { tags: given } : {}) };
+}
+
+const OVERRIDE_KEYS: Record<string, keyof TemplateArgs> = {
+  trim_blocks: 'trim_blocks',
+  lstrip_blocks: 'lstrip_blocks',
+  block_start_string: 'block_start_string',
+  block_end_string: 'block_end_string',
+  variable_start_string: 'variable_start_string',
+  variable_end_string: 'variable_end_string',
+  comment_start_string: 'comment_start_string',
+  comment_end_string: 'comment_end_string',
+  newline_sequence: 'newline_sequence',
+};
+
+/**
+ * A first line `#jinja2: trim_blocks: False, lstrip_blocks: True` sets the template's own
+ * environment, as Ansible reads it (Python literals after each colon); the line is not output.
+ */
+function jinjaOverrides(text: string): { text: string; overrides: Partial<TemplateArgs> } {
+  if (!text.startsWith('#jinja2:')) return { text, overrides: {} };
+  const eol = text.indexOf('\n');
+  const line = text.slice('#jinja2:'.length, eol < 0 ? undefined : eol);
+  const overrides: Record<string, unknown> = {};
+  for (const pair of line.split(',')) {
+    const at = pair.indexOf(':');
+    if (at < 0) throw new ModuleError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`);
+    const key = pair.slice(0, at).trim();
+    const raw = pair.slice(at + 1).trim();
+    if (!(key in OVERRIDE_KEYS)) throw new ModuleError(`jinja2 override '${key}' is not supported by this engine (${Object.keys(OVERRIDE_KEYS).join(', ')})`);
+    overrides[OVERRIDE_KEYS[key]] = raw === 'True' ? true : raw === 'False' ? false : raw.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return { text: eol < 0 ? '' : text.slice(eol + 1), overrides: overrides as Partial<TemplateArgs> };
+}
+
+/** windows-1252's characters at 0x80-0x9f (the rest of its first 256 are latin-1's). */
+const CP1252 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+/** The rendered text as bytes of output_encoding (Python's codec names: utf-8, latin-1, windows-1252, utf-16). */
+function encodeOutput(text: string, encoding = ''): Buffer {
+  const name = encoding.toLowerCase().replace(/_/g, '-');
+  if (name === '' || name === 'utf-8' || name === 'utf8') return Buffer.from(text, 'utf8');
+  if (['latin-1', 'latin1', 'iso-8859-1', 'iso8859-1'].includes(name)) return Buffer.from(text, 'latin1');
+  if (name === 'utf-16') return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  if (name === 'utf-16-le' || name === 'utf-16le') return Buffer.from(text, 'utf16le');
+  if (name === 'windows-1252' || name === 'cp1252') {
+    return Buffer.from(
+      [...text].map((ch) => {
+        const at = CP1252.indexOf(ch);
+        if (at >= 0) return 0x80 + at;
+        const code = ch.codePointAt(0)!;
+        if (code < 0x100 && (code < 0x80 || code > 0x9f)) return code;
+        throw new ModuleError(`'${encoding}' codec can't encode character '${ch}'`);
+      }),
+    );
+  }
+  throw new ModuleError(`unknown output_encoding '${encoding}': utf-8, latin-1, windows-1252 or utf-16`);
 }
 
 /** What Ansible's template module tells its template about itself. */
@@ -49,15 +130,34 @@ export const template: Module<TemplateArgs, Target> = {
       src: { type: 'string', description: 'Template file, looked up in templates/ of the role, then the playbook.' },
       dest: { type: 'string', description: 'Remote path. Ending in /, or an existing directory: the file of the same name in it.' },
       ...contentProperties,
+      trim_blocks: { type: 'boolean', description: "Drop the first newline after a block tag (default true, as Ansible's)." },
+      lstrip_blocks: { type: 'boolean', description: 'Strip blanks before a block tag at the start of a line (default false).' },
+      block_start_string: { type: 'string', description: "Default '{%'." },
+      block_end_string: { type: 'string', description: "Default '%}'." },
+      variable_start_string: { type: 'string', description: "Default '{{'." },
+      variable_end_string: { type: 'string', description: "Default '}}'." },
+      comment_start_string: { type: 'string', description: "Default '{#'." },
+      comment_end_string: { type: 'string', description: "Default '#}'." },
+      newline_sequence: {
+        enum: ['\n', '\r', '\r\n', '\\n', '\\r', '\\r\\n'],
+        description: "The line ending the template's lines get (default \\n); escaped ('\\r\\n' in single-quoted YAML) too, as Ansible takes it.",
+      },
+      output_encoding: { type: 'string', description: 'utf-8 (default), latin-1, windows-1252, utf-16.' },
     },
     required: ['src', 'dest'],
     additionalProperties: false,
   },
-  probe: (args) => probeTarget(args.dest, basename(args.src)),
+  probe: (args) => probeTarget(args.dest, basename(args.src), args.follow),
   plan(args, found, ctx) {
     const path = ctx.findLocal('templates', args.src);
-    const content = Buffer.from(ctx.renderText(readFileSync(path, 'utf8'), path, templateVars(args, path)));
-    const outcome = planContent({ ...args, dest: found.path, content }, found.stat);
+    const { text: source, overrides } = jinjaOverrides(readFileSync(path, 'utf8'));
+    const text = ctx.renderText(source, path, templateVars(args, path), templateOptions({ ...args, ...overrides }));
+    // Ansible takes the sequence escaped as well ('\r\n' in single-quoted YAML is backslash, r, ...).
+    const newline = (overrides.newline_sequence ?? args.newline_sequence ?? '\n').replace(/\\r/g, '\r').replace(/\\n/g, '\n');
+    const content = encodeOutput(newline === '\n' ? text : text.replace(/\r\n|\r|\n/g, newline), args.output_encoding);
+    // mode preserve: the template file's own mode, as Ansible's.
+    const mode = args.mode === 'preserve' ? (statSync(path).mode & 0o7777).toString(8).padStart(4, '0') : args.mode;
+    const outcome = planContent({ ...args, mode, dest: found.path, content }, found.stat);
     // src: where the text came from (Ansible's names the rendered copy it uploaded).
     return { ...outcome, result: { ...outcome.result, src: path } };
   },

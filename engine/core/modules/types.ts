@@ -40,11 +40,18 @@ export interface ProbeContext {
   localPath(path: string): string;
 }
 
+/** Jinja2 environment options a template task may set (Ansible's template module arguments). */
+export interface TemplateOptions {
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  tags?: { blockStart?: string; blockEnd?: string; variableStart?: string; variableEnd?: string; commentStart?: string; commentEnd?: string };
+}
+
 /** What a plan may read besides the arguments and the state found: the task's variables and files. */
 export interface PlanContext extends ProbeContext {
   vars: Record<string, unknown>;
   /** Renders a Jinja2 template text (from `file`, for error messages and includes) with the task's variables. */
-  renderText(template: string, file?: string, extra?: Record<string, unknown>): string;
+  renderText(template: string, file?: string, extra?: Record<string, unknown>, options?: TemplateOptions): string;
   /** Evaluates a Jinja2 condition (assert's `that`). */
   evaluate(expression: string): boolean;
   /** Evaluates a Jinja2 expression to its native value (debug's `var`). */

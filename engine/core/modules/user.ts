@@ -71,6 +71,7 @@ function groupList(value: UserArgs['groups']): string[] | undefined {
 
 export const user: Module<UserArgs, Found> = {
   name: 'user',
+  argAliases: { createhome: 'create_home' },
   freeForm: 'kv',
   schema: {
     type: 'object',

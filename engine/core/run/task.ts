@@ -131,7 +131,7 @@ async function runModuleOnce(
   const ctx: PlanContext = {
     ...probeContextOf(play, host, values),
     vars: scope.raw,
-    renderText: (text, file, extra) => values.file(text, file ?? task.pos.file, extra),
+    renderText: (text, file, extra, options) => values.file(text, file ?? task.pos.file, extra, options),
     evaluate: (expr) => values.all('condition', [expr]),
     expression: (expr) => values.expression('expression', expr),
     readYaml: (path) => loadYamlFile(path).data,

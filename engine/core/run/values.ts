@@ -6,6 +6,7 @@ import { loopItems } from '../load/template/lookups';
 import type { VarScope } from '../load/template/scope';
 import type { Templar } from '../load/template/templar';
 import type { Task, Vars } from '../load/types';
+import type { TemplateOptions } from '../modules/types';
 
 export class TaskValues {
   constructor(
@@ -49,8 +50,8 @@ export class TaskValues {
     return this.templar.expression(expression, this.scope, this.where(keyword), this.task.pos);
   }
 
-  file(text: string, file: string, extra?: Vars): string {
-    return this.templar.renderFile(text, extra ? this.scope.with(extra) : this.scope, file);
+  file(text: string, file: string, extra?: Vars, options?: TemplateOptions): string {
+    return this.templar.renderFile(text, extra ? this.scope.with(extra) : this.scope, file, options);
   }
 
   /** The items of a `with_<lookup>` loop: the lookup run on the rendered terms, as Ansible's. */

@@ -22,6 +22,8 @@ import { template } from '../../../engine/core/modules/template';
 import { unarchive } from '../../../engine/core/modules/unarchive';
 import type { Module, Outcome, Query, RunStep } from '../../../engine/core/modules/types';
 import { pythonStrptime } from '../../../engine/core/pytime';
+import { VarScope } from '../../../engine/core/load/template/scope';
+import { Templar } from '../../../engine/core/load/template/templar';
 import { answer, planContext } from '../../helpers/modules';
 
 const PY_STRPTIME = `
@@ -152,6 +154,43 @@ describe('template', () => {
     expect(out).toMatchObject({ changed: true, msg: 'content differs' });
     expect(out.steps?.[0]).toMatchObject({ kind: 'write', path: '/etc/a', content: Buffer.from('port=5060\n') });
     expect(decide(template, { src: 'a.j2', dest: '/etc/a' }, statOutput('file', { content: 'port=5060\n' }), ctx).changed).toBe(false);
+  });
+
+  /** The real templar renders, as in a run. */
+  const real = (dir: string) => {
+    const templar = new Templar();
+    return planContext({
+      findLocal: (_kind, name) => join(dir, name),
+      renderText: (text, file, extra, options) => templar.renderFile(text, new VarScope({ who: 'ops', ...extra }, templar), file ?? 'x.j2', options),
+    });
+  };
+  const written = (out: Outcome) => (out.steps as { content: Buffer }[])[0].content;
+
+  it("takes Jinja2's options as arguments or from a '#jinja2:' first line; trim_blocks covers comments, as Jinja2's", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    writeFileSync(join(dir, 'c.j2'), 'Before\n[# note #]\nAfter {{ who }}\n');
+    writeFileSync(
+      join(dir, 'h.j2'),
+      '#jinja2: trim_blocks: False, variable_start_string: "<<", variable_end_string: ">>"\n{% if true %}\n<< who >>\n{% endif %}\n',
+    );
+    writeFileSync(join(dir, 'bad.j2'), '#jinja2: lstrip_blocks=True\nx\n');
+    const args = { dest: '/etc/x', comment_start_string: '[#', comment_end_string: '#]' };
+    expect(written(decide(template, { ...args, src: 'c.j2' }, ABSENT, real(dir))).toString()).toBe('Before\nAfter ops\n');
+    expect(written(decide(template, { src: 'h.j2', dest: '/etc/x' }, ABSENT, real(dir))).toString()).toBe('\nops\n');
+    expect(() => decide(template, { src: 'bad.j2', dest: '/etc/x' }, ABSENT, real(dir))).toThrow(/failed to parse jinja2 override 'lstrip_blocks=True'/);
+  });
+
+  it('newline_sequence (escaped too, as Ansible takes it) and output_encoding', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tpl-'));
+    writeFileSync(join(dir, 'n.j2'), '{% for i in [1, 2] %}{{ i }}\n{% endfor %}\n');
+    writeFileSync(join(dir, 'e.j2'), 'caf\u00e9 \u20ac\n');
+    expect(written(decide(template, { src: 'n.j2', dest: '/x', newline_sequence: '\\r\\n' }, ABSENT, real(dir))).toString()).toBe('1\r\n2\r\n');
+    expect([...written(decide(template, { src: 'e.j2', dest: '/x', output_encoding: 'windows-1252' }, ABSENT, real(dir)))]).toEqual([
+      0x63, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x0a,
+    ]);
+    expect(written(decide(template, { src: 'e.j2', dest: '/x', output_encoding: 'utf-16' }, ABSENT, real(dir))).subarray(0, 2)).toEqual(
+      Buffer.from([0xff, 0xfe]),
+    );
   });
 });
 

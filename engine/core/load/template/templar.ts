@@ -10,6 +10,7 @@ import { asPythonLiteral, isDict, pythonStr, tuple } from './pyrepr';
 import { numericAttributes, pythonStringEscapes, separateDictBraces, singleExpression, starArguments, tupleLiterals, withSlices } from './jinja';
 import { type LookupContext, lookupValue, queryList } from './lookups';
 import { fixTestArguments, referencedNames, StarArgument } from './nunjucks';
+import type { TemplateOptions } from '../../modules/types';
 import { isUnsafe, OMIT, type ValueRenderer, type VarScope } from './scope';
 
 const GLOBALS = [
@@ -35,7 +36,8 @@ const GLOBALS = [
 const TEMPLATE_MARK = /\{\{|\{%/;
 
 export class Templar implements ValueRenderer {
-  private env?: Environment;
+  /** One environment per set of options ('' the default: trim_blocks on, as Ansible's). */
+  private readonly envs = new Map<string, Environment>();
   private readonly compiled = new Map<string, { template: Template; names: string[] }>();
   private captured: unknown;
   /** Told when a lookup wrote on the controller (the run's answers fetched ahead are stale then). */
@@ -45,30 +47,39 @@ export class Templar implements ValueRenderer {
   /** The template texts being rendered, innermost last: a lookup term written in one is templated. */
   private readonly sources: string[] = [];
 
-  private environment(): Environment {
-    if (this.env) return this.env;
+  private environment(options: TemplateOptions = {}): Environment {
+    const key = JSON.stringify(options);
+    const known = this.envs.get(key);
+    if (known) return known;
     // Lazy: nunjucks costs start-up time and `engine --help` needs none of it.
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
     fixTestArguments();
-    this.env = new nunjucks.Environment(new nunjucks.FileSystemLoader([], { noCache: false }), { autoescape: false, throwOnUndefined: true, trimBlocks: true });
+    const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([], { noCache: false }), {
+      autoescape: false,
+      throwOnUndefined: true,
+      trimBlocks: options.trimBlocks ?? true,
+      lstripBlocks: options.lstripBlocks ?? false,
+      ...(options.tags ? { tags: options.tags } : {}),
+    });
+    this.envs.set(key, env);
     // Jinja2 drops a template's final newline (keep_trailing_newline is off in Ansible): an
     // included file `world.txt` is `world` where it is included.
-    const loader = (this.env as unknown as { loaders: { getSource(name: string): { src: string } | null }[] }).loaders[0];
+    const loader = (env as unknown as { loaders: { getSource(name: string): { src: string } | null }[] }).loaders[0];
     const getSource = loader.getSource.bind(loader);
     loader.getSource = (name: string) => {
       const found = getSource(name);
       if (found) found.src = found.src.replace(/\n$/, '');
       return found;
     };
-    addAnsibleFilters(this.env);
-    refuseUnknownTests(this.env);
-    for (const [name, filter] of Object.entries(BUILTIN_FILTERS)) this.env.addFilter(name, filter);
-    this.env.addGlobal('__capture', (value: unknown) => {
+    addAnsibleFilters(env);
+    refuseUnknownTests(env);
+    for (const [name, filter] of Object.entries(BUILTIN_FILTERS)) env.addFilter(name, filter);
+    env.addGlobal('__capture', (value: unknown) => {
       this.captured = value;
       return '';
     });
     const current = () => this.lookupContext(this.scopes[this.scopes.length - 1]);
-    this.env.addGlobal('lookup', (name: string, ...raw: unknown[]) => {
+    env.addGlobal('lookup', (name: string, ...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
       return lookupValue(name, this.lookupTerms(args), keywords, current());
     });
@@ -76,18 +87,18 @@ export class Templar implements ValueRenderer {
       const { args, keywords } = callArgs(raw);
       return queryList(name, this.lookupTerms(args), keywords, current());
     };
-    this.env.addGlobal('query', query);
-    this.env.addGlobal('q', query);
-    this.env.addGlobal('omit', OMIT);
-    this.env.addGlobal('__tuple', (...items: unknown[]) => tuple(...items));
+    env.addGlobal('query', query);
+    env.addGlobal('q', query);
+    env.addGlobal('omit', OMIT);
+    env.addGlobal('__tuple', (...items: unknown[]) => tuple(...items));
     // A `!vault` value read without a vault password (load/yaml.ts): refused where it is used, as Ansible's.
-    this.env.addGlobal('__vault_locked', () => {
+    env.addGlobal('__vault_locked', () => {
       throw new Error('Attempting to decrypt but no vault secrets found (pass --vault-password-file)');
     });
-    this.env.addGlobal('__star', (value: unknown) => new StarArgument(value, false));
-    this.env.addGlobal('__starstar', (value: unknown) => new StarArgument(value, true));
+    env.addGlobal('__star', (value: unknown) => new StarArgument(value, false));
+    env.addGlobal('__starstar', (value: unknown) => new StarArgument(value, true));
     // Ansible's now(utc=False, fmt=None): the moment formatted, or as str(datetime) prints it.
-    this.env.addGlobal('now', (...raw: unknown[]) => {
+    env.addGlobal('now', (...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
       const utc = toBool(keywords.utc ?? args[0] ?? false);
       const fmt = keywords.fmt ?? args[1];
@@ -99,20 +110,20 @@ export class Templar implements ValueRenderer {
       ['False', false],
       ['None', null],
     ] as const)
-      this.env.addGlobal(name, value);
-    return this.env;
+      env.addGlobal(name, value);
+    return env;
   }
 
   /** Compiles once per distinct source; records the top-level names the template reads. */
-  private compile(source: string, file?: string): { template: Template; names: string[] } {
-    const key = `${file ?? ''}\0${source}`;
+  private compile(source: string, file?: string, options: TemplateOptions = {}): { template: Template; names: string[] } {
+    const key = `${file ?? ''}\0${JSON.stringify(options)}\0${source}`;
     const hit = this.compiled.get(key);
     if (hit) return hit;
     const nunjucks = require('nunjucks') as typeof import('nunjucks');
-    const env = this.environment();
-    const rewritten = separateDictBraces(withSlices(numericAttributes(starArguments(tupleLiterals(pythonStringEscapes(source))))));
+    const env = this.environment(options);
+    const rewritten = separateDictBraces(withSlices(numericAttributes(starArguments(tupleLiterals(pythonStringEscapes(commentsTrimmed(source, options)))))));
     const template = new nunjucks.Template(rewritten, env, file, true);
-    const entry = { template, names: referencedNames(rewritten) };
+    const entry = { template, names: referencedNames(options.tags ? withDefaultTags(rewritten, options.tags) : rewritten) };
     this.compiled.set(key, entry);
     return entry;
   }
@@ -168,15 +179,15 @@ export class Templar implements ValueRenderer {
     return terms.map((term) => (written(term) ? this.renderString(term, scope, 'a lookup term') : term));
   }
 
-  private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string): string {
+  private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string, options: TemplateOptions = {}): string {
     let missing: string[] = [];
     this.scopes.push(scope);
     this.sources.push(source);
     try {
-      const { template, names } = this.compile(source, file);
+      const { template, names } = this.compile(source, file, options);
       const context = this.context(names, scope);
       missing = context.missing;
-      if (file) (this.environment() as unknown as { loaders: { searchPaths: string[] }[] }).loaders[0].searchPaths = [dirname(file)];
+      if (file) (this.environment(options) as unknown as { loaders: { searchPaths: string[] }[] }).loaders[0].searchPaths = [dirname(file)];
       return template.render(context.ctx);
     } catch (err) {
       throw templateError(err as Error, source, where, missing, pos);
@@ -232,7 +243,7 @@ export class Templar implements ValueRenderer {
     const value = this.expression(expr, scope, where, pos);
     if (Array.isArray(value) || isDict(value) || typeof value === 'boolean') return value;
     const out = `${value === null || value === undefined ? '' : pythonStr(value)}\n`;
-    return typeof value === 'string' && !STRING_FILTER_LAST.test(expr) ? asPythonLiteral(out) : out;
+    return typeof value === 'string' && !endsWithStringFilter(expr) ? asPythonLiteral(out) : out;
   }
 
   expression(expr: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
@@ -261,9 +272,38 @@ export class Templar implements ValueRenderer {
     return toBool(out === '1');
   }
 
-  renderFile(text: string, scope: VarScope, file: string): string {
-    return this.run(text, scope, `template ${file}`, { file, line: 1, col: 1 }, file);
+  renderFile(text: string, scope: VarScope, file: string, options?: TemplateOptions): string {
+    // Jinja2 drops the file's final newline (keep_trailing_newline is off); Ansible's
+    // preserve_trailing_newlines then makes the output end with at least the newlines the file ends with.
+    const out = this.run(text.replace(/\n$/, ''), scope, `template ${file}`, { file, line: 1, col: 1 }, file, options);
+    const trailing = (t: string) => /\n*$/.exec(t)![0].length;
+    return out + '\n'.repeat(Math.max(0, trailing(text) - trailing(out)));
   }
+}
+
+/** The source with custom delimiters as the default ones: only to find the names it reads. */
+function withDefaultTags(source: string, tags: NonNullable<TemplateOptions['tags']>): string {
+  const pairs: [string | undefined, string][] = [
+    [tags.variableStart, '{{'],
+    [tags.variableEnd, '}}'],
+    [tags.blockStart, '{%'],
+    [tags.blockEnd, '%}'],
+  ];
+  return pairs.reduce((text, [custom, standard]) => (custom ? text.split(custom).join(standard) : text), source);
+}
+
+/**
+ * Jinja2's trim_blocks and lstrip_blocks apply to comments too, nunjucks' only to block tags:
+ * the newline after a comment goes (trim), and the blanks before one that starts a line (lstrip).
+ */
+function commentsTrimmed(source: string, options: TemplateOptions): string {
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const start = literal(options.tags?.commentStart ?? '{#');
+  const end = literal(options.tags?.commentEnd ?? '#}');
+  let out = source;
+  if (options.lstripBlocks) out = out.replace(new RegExp(`^[ \\t]+(?=${start})`, 'gm'), '');
+  if (options.trimBlocks ?? true) out = out.replace(new RegExp(`(${start}[\\s\\S]*?${end})\\r?\\n`, 'g'), '$1');
+  return out;
 }
 
 /** Undefined itself, or inside the lists and mappings an expression built. */
@@ -274,8 +314,27 @@ function holdsUndefined(value: unknown): boolean {
   return false;
 }
 
-/** Ansible's STRING_TYPE_FILTERS, as the last filter of an expression. */
-const STRING_FILTER_LAST = /\|\s*(?:string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)\s*(?:\([^|]*\))?\s*$/;
+/** Ansible's STRING_TYPE_FILTERS. */
+const STRING_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml', 'ppretty', 'json']);
+
+/** The expression's last filter is one of STRING_FILTERS (a `|` inside its arguments or a string is not a filter). */
+function endsWithStringFilter(expr: string): boolean {
+  let depth = 0;
+  let quote = '';
+  let last = -1;
+  for (let i = 0; i < expr.length; i++) {
+    const ch = expr[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch)) depth--;
+    else if (ch === '|' && depth === 0) last = i;
+  }
+  const name = last < 0 ? undefined : /^\s*([\w.]+)\s*(?:\(.*\))?\s*$/s.exec(expr.slice(last + 1))?.[1];
+  return name !== undefined && STRING_FILTERS.has(name.replace(/^ansible\.builtin\./, ''));
+}
 
 /** A test the environment does not have, refused in Ansible's words (its plugin loader's, for a name that cannot be one). */
 function refuseUnknownTests(env: Environment): void {
@@ -317,8 +376,9 @@ function templateError(err: Error, source: string, where: string, missing: strin
     .trim();
   // A !vault value without a password: Ansible's words, without the engine's rewriting of the expression.
   if (text.includes('Attempting to decrypt')) return new InputError(`${text.replace(/^Error: /, '')} (${where})`, pos);
-  if (/undefined|null/.test(text) && missing.length) {
-    return new InputError(`undefined variable '${missing[0]}' in '${source.trim()}' (${where})`, pos);
+  // An operator given an undefined name (`'x' in y`) fails on its type: the name is the cause.
+  if (/undefined|null|unexpected types/.test(text) && missing.length) {
+    return new InputError(`undefined variable '${missing[0]}' in '${source.trim()}' (${where}): '${missing[0]}' is undefined`, pos);
   }
   if (/undefined|null/.test(text)) return new InputError(`'${source.trim()}' is undefined (${where})`, pos);
   return new InputError(`template error in '${source.trim()}' (${where}): ${text}`, pos);

@@ -1,6 +1,7 @@
 // The shared core of copy and template: compare wanted content with the remote file, diff, write.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { quotePath } from '../../connection/quote';
 import { type Diff, type Outcome, Query } from '../types';
 import { type Attrs, attrChanges, attrProperties, normalizeMode } from './attrs';
 import { type RemoteStat, sha256, statQuery } from './remote';
@@ -14,6 +15,7 @@ export const contentProperties = {
   backup: { type: 'boolean', description: 'Keep a timestamped copy of the old file.' },
   force: { type: 'boolean', description: 'Replace a file whose content differs (default true).' },
   validate: { type: 'string', description: 'Command to check the new file first; %s is its temporary path.' },
+  follow: { type: 'boolean', description: 'A dest that is a symlink: write the file it points to (default: the link is replaced by the file).' },
   ...attrProperties,
 };
 
@@ -31,7 +33,11 @@ export interface Target {
  * As Ansible's copy and template: a dest that ends in / or is a directory means the file named
  * `name` (the source's base name) inside it; the look follows into it.
  */
-export function probeTarget(dest: string, name: string | undefined): Query<Target> {
+export function probeTarget(dest: string, name: string | undefined, follow = false): Query<Target> {
+  if (follow) {
+    const p = quotePath(dest);
+    return new Query(`if [ -L ${p} ]; then readlink -f -- ${p}; else echo; fi`, (res) => probeTarget(res.stdout.trim() || dest, name));
+  }
   if (name !== undefined && dest.endsWith('/')) return probeContent(join(dest, name)).map((stat) => ({ path: join(dest, name), stat }));
   return new Query(probeContent(dest).script, (res) => {
     const stat = probeContent(dest).parse(res) as RemoteStat;
