@@ -26,6 +26,9 @@ interface TemplateArgs {
   newline_sequence?: string;
   output_encoding?: string;
   follow?: boolean;
+  /** Only from a '#jinja2:' first line. */
+  line_statement_prefix?: string;
+  line_comment_prefix?: string;
 }
 
 /** The Jinja2 environment the arguments ask for (Ansible's defaults: trim_blocks on, lstrip_blocks off). */
@@ -52,7 +55,22 @@ const OVERRIDE_KEYS: Record<string, keyof TemplateArgs> = {
   comment_start_string: 'comment_start_string',
   comment_end_string: 'comment_end_string',
   newline_sequence: 'newline_sequence',
+  line_statement_prefix: 'line_statement_prefix',
+  line_comment_prefix: 'line_comment_prefix',
 };
+
+/**
+ * Jinja2's line statements and line comments (`# for x in y` with prefix '#'), which nunjucks
+ * lacks: a statement line as the block tag it stands for (its newline goes with it), a comment
+ * cut from its prefix to the end of its line.
+ */
+function lineStatements(text: string, args: TemplateArgs): string {
+  const literal = (prefix: string) => prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let out = text;
+  if (args.line_comment_prefix) out = out.replace(new RegExp(`[ \\t]*${literal(args.line_comment_prefix)}.*$`, 'gm'), '');
+  if (args.line_statement_prefix) out = out.replace(new RegExp(`^[ \\t]*${literal(args.line_statement_prefix)}(.*)$\\n?`, 'gm'), '{% $1 %}');
+  return out;
+}
 
 /**
  * A first line `#jinja2: trim_blocks: False, lstrip_blocks: True` sets the template's own
@@ -151,7 +169,7 @@ export const template: Module<TemplateArgs, Target> = {
   plan(args, found, ctx) {
     const path = ctx.findLocal('templates', args.src);
     const { text: source, overrides } = jinjaOverrides(readFileSync(path, 'utf8'));
-    const text = ctx.renderText(source, path, templateVars(args, path), templateOptions({ ...args, ...overrides }));
+    const text = ctx.renderText(lineStatements(source, { ...args, ...overrides }), path, templateVars(args, path), templateOptions({ ...args, ...overrides }));
     // Ansible takes the sequence escaped as well ('\r\n' in single-quoted YAML is backslash, r, ...).
     const newline = (overrides.newline_sequence ?? args.newline_sequence ?? '\n').replace(/\\r/g, '\r').replace(/\\n/g, '\n');
     const content = encodeOutput(newline === '\n' ? text : text.replace(/\r\n|\r|\n/g, newline), args.output_encoding);

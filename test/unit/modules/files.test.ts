@@ -178,6 +178,8 @@ describe('template', () => {
     expect(written(decide(template, { ...args, src: 'c.j2' }, ABSENT, real(dir))).toString()).toBe('Before\nAfter ops\n');
     expect(written(decide(template, { src: 'h.j2', dest: '/etc/x' }, ABSENT, real(dir))).toString()).toBe('\nops\n');
     expect(() => decide(template, { src: 'bad.j2', dest: '/etc/x' }, ABSENT, real(dir))).toThrow(/failed to parse jinja2 override 'lstrip_blocks=True'/);
+    writeFileSync(join(dir, 'l.j2'), '#jinja2: line_statement_prefix: ":", line_comment_prefix: "##"\n: if true\nfoo ## a note\n: endif\nbar\n');
+    expect(written(decide(template, { src: 'l.j2', dest: '/etc/x' }, ABSENT, real(dir))).toString()).toBe('foo\nbar\n');
   });
 
   it('newline_sequence (escaped too, as Ansible takes it) and output_encoding', () => {
