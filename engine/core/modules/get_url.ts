@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { quote, quotePath } from '../connection/quote';
 import { type Module, type Outcome, Query, type RunStep } from './types';
 import { attrChanges, attrProperties, type Attrs, normalizeMode } from './util/attrs';
-import { type HttpRequest, parseResponse, requestScript, responseMessage } from './util/http';
+import { type HttpRequest, parseResponse, requestScript, responseMessage, httpProperties } from './util/http';
 import { type RemoteStat, statQuery } from './util/remote';
 import { checkName } from './util/names';
 
@@ -195,14 +195,8 @@ export const get_url: Module<GetUrlArgs, GetUrlFound> = {
         description: "'<algorithm>:<hex digest>' (md5, sha1, sha224, sha256, sha384, sha512): a matching dest is kept, a download must match.",
       },
       backup: { type: 'boolean', description: 'Keep a timestamped copy of the old dest.' },
-      headers: { type: 'object', additionalProperties: { type: ['string', 'number'] }, description: 'Request headers.' },
+      ...httpProperties,
       timeout: { type: 'integer', description: 'Seconds for the request (default 10).' },
-      url_username: { type: 'string', description: 'HTTP authentication user.' },
-      url_password: { type: 'string', description: 'HTTP authentication password (to curl on stdin, never in an argv).' },
-      force_basic_auth: { type: 'boolean', description: 'Send basic credentials at once, not after a 401.' },
-      validate_certs: { type: 'boolean', description: 'Check the server certificate (default true).' },
-      ca_path: { type: 'string', description: 'CA certificate file on the host.' },
-      decompress: { type: 'boolean', description: 'Decompress a compressed response (default true).' },
       ...attrProperties,
     },
     required: ['url', 'dest'],

@@ -3,7 +3,7 @@
 // OPTIONS reads and is made in check mode too; any other method is a change, never sent in a dry run.
 import { quotePath } from '../connection/quote';
 import { type Module, type Outcome, Query } from './types';
-import { type HttpRequest, type HttpResponse, headerFields, parseResponse, requestScript, responseMessage } from './util/http';
+import { type HttpRequest, type HttpResponse, headerFields, parseResponse, requestScript, responseMessage, httpProperties } from './util/http';
 import { sha256, statQuery } from './util/remote';
 import { writeStep } from './util/steps';
 
@@ -156,7 +156,7 @@ export const uri: Module<UriArgs, UriFound> = {
       method: { type: 'string', description: 'GET (default), POST, PUT, DELETE, ...; only GET, HEAD and OPTIONS are made in check mode.' },
       body: { description: 'The request body: text, or data encoded per body_format.' },
       body_format: { enum: ['raw', 'json', 'form-urlencoded'], description: 'raw (default), json, form-urlencoded (sets Content-Type).' },
-      headers: { type: 'object', additionalProperties: { type: ['string', 'number'] }, description: 'Request headers.' },
+      ...httpProperties,
       status_code: { type: ['array', 'integer', 'string'], items: { type: ['integer', 'string'] }, description: 'Statuses that are success (default [200]).' },
       return_content: { type: 'boolean', description: 'Register the body as content (JSON bodies are registered as json anyway).' },
       dest: { type: 'string', description: 'Write the body to this file on the host (changed when it differs).' },
@@ -164,13 +164,7 @@ export const uri: Module<UriArgs, UriFound> = {
       removes: { type: 'string', description: 'Not made when this path does not exist on the host.' },
       timeout: { type: 'integer', description: 'Seconds for the whole request (default 30).' },
       follow_redirects: { enum: ['all', 'no', 'none', 'safe', 'urllib2', 'yes'], description: 'safe (default): only for GET, HEAD, OPTIONS.' },
-      url_username: { type: 'string', description: 'HTTP authentication user.' },
-      url_password: { type: 'string', description: 'HTTP authentication password (to curl on stdin, never in an argv).' },
-      force_basic_auth: { type: 'boolean', description: 'Send basic credentials at once, not after a 401.' },
-      validate_certs: { type: 'boolean', description: 'Check the server certificate (default true).' },
-      ca_path: { type: 'string', description: 'CA certificate file on the host.' },
       unix_socket: { type: 'string', description: 'Connect through this Unix socket.' },
-      decompress: { type: 'boolean', description: 'Decompress a compressed response (default true).' },
     },
     required: ['url'],
     additionalProperties: false,

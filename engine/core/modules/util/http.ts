@@ -4,6 +4,17 @@
 // response's headers, the body) for a pure parser.
 import type { ExecResult } from '../../connection/types';
 
+/** The request arguments uri and get_url share, as Ansible's url_argument_spec. */
+export const httpProperties = {
+  headers: { type: 'object', additionalProperties: { type: ['string', 'number'] }, description: 'Request headers.' },
+  url_username: { type: 'string', description: 'HTTP authentication user.' },
+  url_password: { type: 'string', description: 'HTTP authentication password (to curl on stdin, never in an argv).' },
+  force_basic_auth: { type: 'boolean', description: 'Send basic credentials at once, not after a 401.' },
+  validate_certs: { type: 'boolean', description: 'Check the server certificate (default true).' },
+  ca_path: { type: 'string', description: 'CA certificate file on the host.' },
+  decompress: { type: 'boolean', description: 'Decompress a compressed response (default true).' },
+};
+
 export interface HttpRequest {
   url: string;
   method: string;
