@@ -352,6 +352,12 @@ describe('modules', () => {
     expect(crontab()).toBe('');
   });
 
+  it('SELinux file arguments are ignored on a host without SELinux, as Ansible ignores them', async () => {
+    const dir = await converge(`- file: { path: "{{ root }}/se-dir", state: directory, setype: cert_t, mode: "0750" }`);
+    expect(dir.changed).toEqual([1, 1, 0]);
+    expect(statSync(join(root, 'se-dir')).mode & 0o777).toBe(0o750);
+  });
+
   // On a machine that runs systemd this path cannot be reached: reported as skipped, never passed
   // (the lab's nodes prove the systemd one).
   it.skipIf(existsSync('/run/systemd/system'))('service: starts, enables and stops a SysV service on a host without systemd', async () => {

@@ -18,6 +18,7 @@ import { editSysctl } from '../../engine/core/modules/sysctl';
 import { shlexSplit } from '../../engine/core/connection/shlex';
 import { resolvePattern } from '../../engine/core/plan/patterns';
 import { tagsMatch } from '../../engine/core/plan/tags';
+import { withoutSelinux } from '../../engine/core/run/task';
 import { project } from '../helpers/engine';
 
 const templar = new Templar();
@@ -387,5 +388,30 @@ print(json.dumps(out))
   it('give the same answers and refuse in the same words', () => {
     const python = JSON.parse(execFileSync('/usr/bin/python3', ['-c', PY], { input: JSON.stringify(cases), encoding: 'utf8' }));
     expect(cases.map(([name, value, args, kwargs]) => ours(name, value, args, kwargs))).toEqual(python);
+  });
+});
+
+describe('SELinux file arguments', () => {
+  const answering = (stdout: string) => {
+    const asked: string[] = [];
+    const exec = async (script: string) => {
+      asked.push(script);
+      return { rc: 0, stdout, stderr: '' };
+    };
+    return { exec, asked };
+  };
+
+  it('are taken out where SELinux is off, as Ansible ignores them; refused where it is on; no look without them', async () => {
+    const off = answering('off\n');
+    expect(await withoutSelinux(off.exec, { path: '/var/lib/pcsd', setype: 'cert_t', mode: '0700' }, 'n1')).toEqual({
+      args: { path: '/var/lib/pcsd', mode: '0700' },
+    });
+    const on = answering('on\n');
+    expect(await withoutSelinux(on.exec, { path: '/x', setype: 'cert_t', seuser: 'system_u' }, 'n1')).toEqual({
+      refused: 'SELinux is enabled on n1: the engine sets no SELinux contexts (seuser, setype)',
+    });
+    const none = answering('');
+    expect(await withoutSelinux(none.exec, { path: '/x' }, 'n1')).toEqual({ args: { path: '/x' } });
+    expect(none.asked).toEqual([]);
   });
 });

@@ -101,6 +101,21 @@ function targetVarsOf(play: PlayRun, scope: VarScope, delegate: string | undefin
   return { ansible_connection: delegate === 'localhost' || delegate === '127.0.0.1' ? 'local' : 'ssh', ansible_host: delegate };
 }
 
+/** The file arguments that set SELinux contexts (attrProperties accepts them, as Ansible's file arguments). */
+const SELINUX_ARGS = ['seuser', 'serole', 'setype', 'selevel'];
+
+/**
+ * Ansible ignores SELinux arguments on a host without SELinux; so does the engine, whose modules
+ * set no contexts: they are taken out of the arguments there, and refused where SELinux is on.
+ */
+export async function withoutSelinux(exec: Exec, args: Vars, host: string): Promise<{ args: Vars } | { refused: string }> {
+  const given = SELINUX_ARGS.filter((k) => args[k] !== undefined && args[k] !== null);
+  if (!given.length) return { args };
+  const res = await exec('if [ -e /sys/fs/selinux/enforce ]; then echo on; else echo off; fi');
+  if (res.stdout.trim() === 'on') return { refused: `SELinux is enabled on ${host}: the engine sets no SELinux contexts (${given.join(', ')})` };
+  return { args: Object.fromEntries(Object.entries(args).filter(([k]) => !given.includes(k))) };
+}
+
 async function runModuleOnce(
   play: PlayRun,
   host: HostState,
@@ -110,7 +125,7 @@ async function runModuleOnce(
   const { task, scope } = values;
   const module = task.module!;
   if (task.argsProblem) return { result: { failed: true, changed: false, msg: task.argsProblem.describe() } };
-  const { args, error } = checkArgs(module, values.value('arguments', task.args) as Vars);
+  const { args: checked, error } = checkArgs(module, values.value('arguments', task.args) as Vars);
   if (error) return { result: { failed: true, changed: false, msg: error } };
   const delegate = task.delegateTo === undefined ? undefined : values.text('delegate_to', task.delegateTo);
   const target = delegate ?? host.name;
@@ -128,6 +143,9 @@ async function runModuleOnce(
   }
   const runsAs = runsAsOf(play, values);
   const exec = conn ? execOn(conn, runsAs.options) : noHost(module.name);
+  const selinux = await withoutSelinux(exec, checked, target);
+  if ('refused' in selinux) return { result: { failed: true, changed: false, msg: selinux.refused } };
+  const { args } = selinux;
   const ctx: PlanContext = {
     ...probeContextOf(play, host, values),
     vars: scope.raw,

@@ -8,6 +8,11 @@ export const attrProperties = {
   mode: { type: ['string', 'integer'], description: "Octal permissions: '0644' or '644' (quote it in YAML)." },
   owner: { type: 'string', description: 'Owner user name.' },
   group: { type: 'string', description: 'Owner group name.' },
+  // Ansible's SELinux file arguments: ignored on a host without SELinux, refused on one with it (run/task.ts).
+  seuser: { type: 'string', description: 'SELinux user (ignored where SELinux is off; the engine sets no contexts).' },
+  serole: { type: 'string', description: 'SELinux role (ignored where SELinux is off).' },
+  setype: { type: 'string', description: 'SELinux type (ignored where SELinux is off).' },
+  selevel: { type: 'string', description: 'SELinux level (ignored where SELinux is off).' },
 };
 
 export interface Attrs {
