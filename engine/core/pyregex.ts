@@ -1,6 +1,11 @@
 // Python's regular expressions as JavaScript reads them, for the patterns Ansible content writes:
 // a leading inline flag group (`(?m)`, `(?i)`, `(?s)`), named groups `(?P<name>...)` and their
 // back-references `(?P=name)`.
+/** Text matched as itself in a regular expression: each character with a meaning escaped. */
+export function regExpLiteral(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export function pythonRegExp(source: string, flags = ''): RegExp {
   let pattern = source;
   let all = flags;

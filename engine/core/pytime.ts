@@ -1,4 +1,6 @@
 // Python's time formatting, as Ansible's strftime filter, now() and the template module's dates print.
+import { regExpLiteral } from './pyregex';
+
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -118,7 +120,7 @@ export function pythonStrptime(text: string, format: string): WallClock {
   let pattern = '';
   for (const part of format.split(/(%.)/)) {
     if (!/^%.$/.test(part)) {
-      pattern += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+      pattern += regExpLiteral(part).replace(/\s+/g, '\\s+');
       continue;
     }
     const directive = STRPTIME[part[1]];

@@ -7,7 +7,7 @@ import { pythonJson } from '../pyjson';
 import { pythonFormat } from './template/pyformat';
 import { versionTest } from './versions';
 import { isDict, pythonEqual, pythonStr, pythonTypeName, tuple } from './template/pyrepr';
-import { pythonRegExp } from '../pyregex';
+import { pythonRegExp, regExpLiteral } from '../pyregex';
 
 type Dict = Record<string, unknown>;
 
@@ -283,7 +283,7 @@ export function addAnsibleFilters(env: Environment): void {
       String(v ?? '').replace(pythonRegExp(re, ignorecase ? 'gi' : 'g'), rep.replace(/\\(\d)/g, '$$$1')),
     regex_search: (v: string, re: string) => String(v ?? '').match(pythonRegExp(re))?.[0] ?? null,
     regex_findall: (v: string, re: string) => [...String(v ?? '').matchAll(pythonRegExp(re, 'g'))].map((m) => (m.length > 1 ? m[1] : m[0])),
-    regex_escape: (v: string) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    regex_escape: (v: string) => regExpLiteral(String(v)),
     basename: (v: string) => posix.basename(String(v)),
     dirname: (v: string) => posix.dirname(String(v)),
     dict2items: (v: Dict, key = 'key', value = 'value') => Object.entries(v ?? {}).map(([k, x]) => ({ [key]: k, [value]: x })),

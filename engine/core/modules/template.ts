@@ -1,4 +1,5 @@
 // template: render a Jinja2 (.j2) template on the controller and write it like copy.
+import { regExpLiteral } from '../pyregex';
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
@@ -65,10 +66,9 @@ const OVERRIDE_KEYS: Record<string, keyof TemplateArgs> = {
  * cut from its prefix to the end of its line.
  */
 function lineStatements(text: string, args: TemplateArgs): string {
-  const literal = (prefix: string) => prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   let out = text;
-  if (args.line_comment_prefix) out = out.replace(new RegExp(`[ \\t]*${literal(args.line_comment_prefix)}.*$`, 'gm'), '');
-  if (args.line_statement_prefix) out = out.replace(new RegExp(`^[ \\t]*${literal(args.line_statement_prefix)}(.*)$\\n?`, 'gm'), '{% $1 %}');
+  if (args.line_comment_prefix) out = out.replace(new RegExp(`[ \\t]*${regExpLiteral(args.line_comment_prefix)}.*$`, 'gm'), '');
+  if (args.line_statement_prefix) out = out.replace(new RegExp(`^[ \\t]*${regExpLiteral(args.line_statement_prefix)}(.*)$\\n?`, 'gm'), '{% $1 %}');
   return out;
 }
 

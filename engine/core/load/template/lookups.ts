@@ -10,6 +10,7 @@ import { ansibleCore, ansibleHasLookup } from '../../ansible-core';
 import { LookupError } from '../../errors';
 import { globRegExp } from '../../glob';
 import { PROJECT_ROOT } from '../../paths';
+import { regExpLiteral } from '../../pyregex';
 import { parseIni } from '../ansible-cfg';
 import { passwordHash, toBool } from '../filters';
 import { pythonRegExp } from '../../pyregex';
@@ -186,7 +187,7 @@ function withStandardDelimiters(source: string, options: Record<string, unknown>
   );
   if (!custom.length) return source;
   const words = [...custom.map(([from]) => from), ...DELIMITERS.map(([, standard]) => standard)];
-  const pattern = new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const pattern = new RegExp(words.map(regExpLiteral).join('|'), 'g');
   return source.replace(pattern, (found) => custom.find(([from]) => from === found)?.[1] ?? `{{ '${found}' }}`);
 }
 

@@ -1,5 +1,6 @@
 // The templar: Jinja2-compatible templating through nunjucks for `{{ }}` in any string, .j2 files
 // and conditions; an undefined variable is reported by name with the place it was used.
+import { regExpLiteral } from '../../pyregex';
 import { dirname } from 'node:path';
 import type { Environment, Template } from 'nunjucks';
 import { InputError, type SourcePos } from '../../errors';
@@ -297,9 +298,8 @@ function withDefaultTags(source: string, tags: NonNullable<TemplateOptions['tags
  * the newline after a comment goes (trim), and the blanks before one that starts a line (lstrip).
  */
 function commentsTrimmed(source: string, options: TemplateOptions): string {
-  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const start = literal(options.tags?.commentStart ?? '{#');
-  const end = literal(options.tags?.commentEnd ?? '#}');
+  const start = regExpLiteral(options.tags?.commentStart ?? '{#');
+  const end = regExpLiteral(options.tags?.commentEnd ?? '#}');
   let out = source;
   if (options.lstripBlocks) out = out.replace(new RegExp(`^[ \\t]+(?=${start})`, 'gm'), '');
   if (options.trimBlocks ?? true) out = out.replace(new RegExp(`(${start}[\\s\\S]*?${end})\\r?\\n`, 'g'), '$1');
