@@ -6,7 +6,7 @@ import { quote, quotePath } from '../connection/quote';
 import { type Module, type Outcome, Query, type RunStep } from './types';
 import { attrChanges, attrProperties, type Attrs, normalizeMode } from './util/attrs';
 import { type HttpRequest, parseResponse, requestScript, responseMessage, httpProperties } from './util/http';
-import { type RemoteStat, statQuery } from './util/remote';
+import { type RemoteStat, statQuery, taggedValue } from './util/remote';
 import { checkName } from './util/names';
 
 interface GetUrlArgs extends Attrs {
@@ -134,11 +134,7 @@ function downloadResult(
   const base = { url: args.url, dest: found.path, checksum_dest: found.sha1 ?? null };
   if (res.rc !== 0) return { ...base, failed: true, changed: false, msg: (res.stderr || res.stdout).trim() };
   const response = parseResponse({ rc: 0, stdout: res.stdout, stderr: '' }, args.url);
-  const line = (tag: string) =>
-    res.stdout
-      .split('\n')
-      .find((l) => l === tag || l.startsWith(`${tag} `))
-      ?.slice(tag.length + 1);
+  const line = (tag: string) => taggedValue(res.stdout, tag);
   const common = { ...base, status_code: response.status, elapsed: response.elapsedSec };
   if (response.status === 304) return { ...common, changed: false, msg: `HTTP Error 304: ${response.reason}` };
   if (response.status < 0) return { ...common, failed: true, changed: false, msg: responseMessage(response).replace(/^Request failed: /, '') };

@@ -6,6 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { quote } from '../connection/quote';
 import { type Module, ModuleError, type Outcome, Query, type Step } from './types';
+import { taggedValue } from './util/remote';
 import { writeStep } from './util/steps';
 
 interface KnownHostsArgs {
@@ -126,11 +127,7 @@ function probeScript(args: KnownHostsArgs): string {
 }
 
 function parseProbe(stdout: string): KnownHostsFound {
-  const field = (tag: string) =>
-    stdout
-      .split('\n')
-      .find((l) => l.startsWith(`${tag} `))
-      ?.slice(tag.length + 1);
+  const field = (tag: string) => taggedValue(stdout, tag);
   const text = (b64: string | undefined) => Buffer.from(b64 ?? '', 'base64').toString('utf8');
   const path = posix.normalize(field('path') ?? '');
   const content = field('content');

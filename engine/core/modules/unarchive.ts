@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { quote, quotePath } from '../connection/quote';
 import { type Module, ModuleError, type Outcome, Query, type RunStep } from './types';
 import { checkName } from './util/names';
+import { taggedValue } from './util/remote';
 
 interface UnarchiveArgs {
   src: string;
@@ -139,11 +140,7 @@ function counts(line: string, args: UnarchiveArgs, root: boolean): boolean {
 }
 
 function parseProbe(stdout: string, args: UnarchiveArgs): UnarchiveFound {
-  const field = (tag: string) =>
-    stdout
-      .split('\n')
-      .find((line) => line.startsWith(`${tag} `) || line === tag)
-      ?.slice(tag.length + 1) ?? '';
+  const field = (tag: string) => taggedValue(stdout, tag) ?? '';
   const lines = (tag: string) => Buffer.from(field(tag), 'base64').toString('utf8').split('\n').filter(Boolean);
   const root = field('uid') === '0';
   return {

@@ -3,6 +3,7 @@
 // so nothing of it reaches an argv on the host; the response comes back whole (status, the last
 // response's headers, the body) for a pure parser.
 import type { ExecResult } from '../../connection/types';
+import { taggedValue } from './remote';
 
 /** The request arguments uri and get_url share, as Ansible's url_argument_spec. */
 export const httpProperties = {
@@ -125,11 +126,7 @@ export function parseResponse(res: ExecResult, requested: string): HttpResponse 
       body: Buffer.alloc(0),
       elapsedSec: 0,
     };
-  const field = (tag: string) =>
-    res.stdout
-      .split('\n')
-      .find((l) => l.startsWith(`${tag} `) || l === tag)
-      ?.slice(tag.length + 1) ?? '';
+  const field = (tag: string) => taggedValue(res.stdout, tag) ?? '';
   const [curlRc, elapsed] = field('curl').split(' ').map(Number);
   const [code, redirects, ...url] = field('meta').split(' ');
   const fromB64 = (tag: string) => Buffer.from(field(tag), 'base64');

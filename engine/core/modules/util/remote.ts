@@ -95,3 +95,14 @@ export function textQuery(path: string): Query<RemoteText> {
     return { stat, text: stat.content?.toString('utf8') };
   });
 }
+
+/**
+ * A probe's tagged output line: the rest of the first line that is `tag` or starts with `tag `
+ * (undefined when there is none). Probes print one such line per fact they report.
+ */
+export function taggedValue(stdout: string, tag: string): string | undefined {
+  return stdout
+    .split('\n')
+    .find((line) => line === tag || line.startsWith(`${tag} `))
+    ?.slice(tag.length + 1);
+}
