@@ -5,24 +5,16 @@ import { posix } from 'node:path';
 import { quote, quotePath } from '../connection/quote';
 import { type Module, type Outcome, Query, type RunStep } from './types';
 import { attrChanges, attrProperties, type Attrs, normalizeMode } from './util/attrs';
-import { type HttpRequest, parseResponse, requestScript, responseMessage, httpProperties } from './util/http';
+import { type HttpArgs, type HttpRequest, parseResponse, requestBase, requestScript, responseMessage, httpProperties } from './util/http';
 import { type RemoteStat, statQuery, taggedValue } from './util/remote';
 import { checkName } from './util/names';
 
-interface GetUrlArgs extends Attrs {
-  url: string;
+interface GetUrlArgs extends Attrs, HttpArgs {
   dest: string;
   force?: boolean;
   checksum?: string;
   backup?: boolean;
-  headers?: Record<string, string | number>;
   timeout?: number;
-  url_username?: string;
-  url_password?: string;
-  force_basic_auth?: boolean;
-  validate_certs?: boolean;
-  ca_path?: string;
-  decompress?: boolean;
 }
 
 interface GetUrlFound {
@@ -68,20 +60,7 @@ function sumsQuery(path: string, algorithm: string | undefined): Query<{ sha1?: 
 }
 
 function requestOf(args: GetUrlArgs, ifModifiedSince?: Date): HttpRequest {
-  return {
-    url: args.url,
-    method: 'GET',
-    headers: Object.fromEntries(Object.entries(args.headers ?? {}).map(([k, v]) => [k, String(v)])),
-    user: args.url_username,
-    password: args.url_password,
-    basicAtOnce: args.force_basic_auth,
-    followRedirects: true,
-    timeoutSec: args.timeout ?? 10,
-    validateCerts: args.validate_certs,
-    caPath: args.ca_path,
-    decompress: args.decompress,
-    ifModifiedSince,
-  };
+  return { ...requestBase(args), method: 'GET', followRedirects: true, timeoutSec: args.timeout ?? 10, ifModifiedSince };
 }
 
 /**

@@ -3,16 +3,24 @@
 // OPTIONS reads and is made in check mode too; any other method is a change, never sent in a dry run.
 import { quotePath } from '../connection/quote';
 import { type Module, type Outcome, Query } from './types';
-import { type HttpRequest, type HttpResponse, headerFields, parseResponse, requestScript, responseMessage, httpProperties } from './util/http';
+import {
+  type HttpArgs,
+  type HttpRequest,
+  type HttpResponse,
+  headerFields,
+  requestBase,
+  parseResponse,
+  requestScript,
+  responseMessage,
+  httpProperties,
+} from './util/http';
 import { sha256, statQuery } from './util/remote';
 import { writeStep } from './util/steps';
 
-interface UriArgs {
-  url: string;
+interface UriArgs extends HttpArgs {
   method?: string;
   body?: unknown;
   body_format?: 'raw' | 'json' | 'form-urlencoded';
-  headers?: Record<string, string | number>;
   status_code?: Array<number | string> | number | string;
   return_content?: boolean;
   dest?: string;
@@ -20,13 +28,7 @@ interface UriArgs {
   removes?: string;
   timeout?: number;
   follow_redirects?: 'all' | 'no' | 'none' | 'safe' | 'urllib2' | 'yes';
-  url_username?: string;
-  url_password?: string;
-  force_basic_auth?: boolean;
-  validate_certs?: boolean;
-  ca_path?: string;
   unix_socket?: string;
-  decompress?: boolean;
 }
 
 interface UriFound {
@@ -62,23 +64,18 @@ function encodedBody(args: UriArgs): { body?: Buffer; contentType?: string } {
 function requestOf(args: UriArgs): HttpRequest {
   const method = methodOf(args);
   const { body, contentType } = encodedBody(args);
-  const headers = Object.fromEntries(Object.entries(args.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  const base = requestBase(args);
+  const { headers } = base;
   if (contentType && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
   const follow = args.follow_redirects ?? 'safe';
   return {
-    url: args.url,
+    ...base,
     method,
     headers,
     body,
-    user: args.url_username,
-    password: args.url_password,
-    basicAtOnce: args.force_basic_auth,
     followRedirects: ['all', 'yes', 'urllib2'].includes(follow) || (follow === 'safe' && READING.includes(method)),
     timeoutSec: args.timeout ?? 30,
-    validateCerts: args.validate_certs,
-    caPath: args.ca_path,
     unixSocket: args.unix_socket,
-    decompress: args.decompress,
   };
 }
 

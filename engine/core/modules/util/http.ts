@@ -16,6 +16,34 @@ export const httpProperties = {
   decompress: { type: 'boolean', description: 'Decompress a compressed response (default true).' },
 };
 
+/** Those arguments, as the schema above takes them. */
+export interface HttpArgs {
+  url: string;
+  headers?: Record<string, string | number>;
+  url_username?: string;
+  url_password?: string;
+  force_basic_auth?: boolean;
+  validate_certs?: boolean;
+  ca_path?: string;
+  decompress?: boolean;
+}
+
+/** The part of a request those arguments give (headers as text), for uri and get_url to complete. */
+export function requestBase(
+  args: HttpArgs,
+): Pick<HttpRequest, 'url' | 'user' | 'password' | 'basicAtOnce' | 'validateCerts' | 'caPath' | 'decompress'> & { headers: Record<string, string> } {
+  return {
+    url: args.url,
+    headers: Object.fromEntries(Object.entries(args.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    user: args.url_username,
+    password: args.url_password,
+    basicAtOnce: args.force_basic_auth,
+    validateCerts: args.validate_certs,
+    caPath: args.ca_path,
+    decompress: args.decompress,
+  };
+}
+
 export interface HttpRequest {
   url: string;
   method: string;
