@@ -45,7 +45,7 @@ function wrapSudo(body: string, become: Become, limit: string): { script: string
   if (become.password === undefined) return { script: `${limit}sudo -H -n -u ${quote(become.user)} -- /bin/sh -c ${quote(body)}` };
   const marker = randomBytes(12).toString('hex');
   const handshake: BecomeHandshake = { method: 'sudo', password: become.password, prompt: `[sudo via engine ${marker}] `, ready: readyLine(marker) };
-  const started = `printf '%s\\n' ${quote(handshake.ready)} >&2; ${body}`;
+  const started = afterReadyLine(handshake, body);
   return { script: `${limit}sudo -H -S -p ${quote(handshake.prompt)} -u ${quote(become.user)} -- /bin/sh -c ${quote(started)}`, handshake };
 }
 
@@ -58,12 +58,17 @@ function wrapSu(body: string, become: Become, limit: string): { script: string; 
   const su = `${limit}su -s /bin/sh ${quote(become.user)} -c`;
   if (become.password === undefined) return { script: `${su} ${quote(body)}` };
   const handshake: BecomeHandshake = { method: 'su', password: become.password, prompt: 'Password: ', ready: readyLine(randomBytes(12).toString('hex')) };
-  const started = `printf '%s\\n' ${quote(handshake.ready)} >&2; ${body}`;
+  const started = afterReadyLine(handshake, body);
   return { script: `LC_ALL=C ${su} ${quote(started)}`, handshake };
 }
 
 function readyLine(marker: string): string {
   return `engine-become-ok ${marker}`;
+}
+
+/** The body, after the line that tells the controller sudo or su let it start. */
+function afterReadyLine(handshake: BecomeHandshake, body: string): string {
+  return `printf '%s\\n' ${quote(handshake.ready)} >&2; ${body}`;
 }
 
 function checkEnvName(name: string): string {

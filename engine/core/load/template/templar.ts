@@ -37,16 +37,17 @@ const GLOBALS = [
 const TEMPLATE_MARK = /\{\{|\{%/;
 
 export class Templar implements ValueRenderer {
-  /** One environment per set of options ('' the default: trim_blocks on, as Ansible's). */
+  /** One environment per set of options (keyed by their JSON; `{}` is Ansible's defaults: trim_blocks on). */
   private readonly envs = new Map<string, Environment>();
   private readonly compiled = new Map<string, { template: Template; names: string[] }>();
   private captured: unknown;
   /** Told when a lookup wrote on the controller (the run's answers fetched ahead are stale then). */
   onControllerWrite?: () => void;
-  /** The scopes being rendered, innermost last: what lookup() reads variables from. */
-  private readonly scopes: VarScope[] = [];
-  /** The template texts being rendered, innermost last: a lookup term written in one is templated. */
-  private readonly sources: string[] = [];
+  /**
+   * What is being rendered, innermost last: the scope lookup() reads variables from, and the
+   * template text (a lookup term written in it is templated).
+   */
+  private readonly rendering: { scope: VarScope; source: string }[] = [];
 
   private environment(options: TemplateOptions = {}): Environment {
     const key = JSON.stringify(options);
@@ -79,7 +80,7 @@ export class Templar implements ValueRenderer {
       this.captured = value;
       return '';
     });
-    const current = () => this.lookupContext(this.scopes[this.scopes.length - 1]);
+    const current = () => this.lookupContext(this.rendering.at(-1)?.scope);
     env.addGlobal('lookup', (name: string, ...raw: unknown[]) => {
       const { args, keywords } = callArgs(raw);
       return lookupValue(name, this.lookupTerms(args), keywords, current());
@@ -172,9 +173,9 @@ export class Templar implements ValueRenderer {
    * (`lookup('pipe', '{{ python }} -V')`); an unsafe value (host output) never is.
    */
   private lookupTerms(terms: unknown[]): unknown[] {
-    const scope = this.scopes[this.scopes.length - 1];
-    const source = this.sources[this.sources.length - 1];
-    if (!scope || source === undefined) return terms;
+    const inner = this.rendering.at(-1);
+    if (!inner) return terms;
+    const { scope, source } = inner;
     // Only a term written in the template itself: a value that came from a host or a variable is text.
     const written = (term: unknown): term is string => typeof term === 'string' && TEMPLATE_MARK.test(term) && source.includes(term);
     return terms.map((term) => (written(term) ? this.renderString(term, scope, 'a lookup term') : term));
@@ -182,8 +183,7 @@ export class Templar implements ValueRenderer {
 
   private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string, options: TemplateOptions = {}): string {
     let missing: string[] = [];
-    this.scopes.push(scope);
-    this.sources.push(source);
+    this.rendering.push({ scope, source });
     try {
       const { template, names } = this.compile(source, file, options);
       const context = this.context(names, scope);
@@ -193,8 +193,7 @@ export class Templar implements ValueRenderer {
     } catch (err) {
       throw templateError(err as Error, source, where, missing, pos);
     } finally {
-      this.scopes.pop();
-      this.sources.pop();
+      this.rendering.pop();
     }
   }
 
