@@ -1,5 +1,7 @@
 // Modules without a host: a plan context over fixture variables and files, and queries answered
 // by canned command output, so probes' parsers and plans are tested on fixture states.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { ExecResult } from '../../engine/core/connection/types';
 import { type PlanContext, Query } from '../../engine/core/modules/types';
 
@@ -43,4 +45,29 @@ export function answer<Found>(query: Query<Found> | Promise<Found>, ...answers: 
   }
   if (answers.length) throw new Error(`${answers.length} canned answer(s) not asked for`);
   return { found: next, scripts };
+}
+
+/**
+ * A probe answered by this machine: each query's script (and its stdin) run by sh here, as a host
+ * would run it, the further queries its parser asks for too. A failing query throws, as it fails the task.
+ */
+export function foundHere<Found>(query: Query<Found> | Promise<Found>): Found {
+  if (!(query instanceof Query)) throw new Error('the probe is not a query of the host');
+  let next: Found | Query<Found> = query;
+  while (next instanceof Query) {
+    const look: Query<Found> = next;
+    const run = spawnSync('sh', ['-c', look.script], { encoding: 'utf8', input: look.options.stdin });
+    const res = { rc: run.status ?? 1, stdout: run.stdout, stderr: run.stderr };
+    if (res.rc !== 0 && !look.options.anyStatus) throw new Error(`query failed (rc=${res.rc}): ${res.stderr}`);
+    next = look.parse(res);
+  }
+  return next;
+}
+
+/** The stat query's output for a path: type and attributes, link target, checksum, base64 content. */
+export function statOutput(type: string, opts: { mode?: string; owner?: string; group?: string; content?: string; link?: string } = {}): string {
+  const content = opts.content ?? '';
+  const head = `${type} ${opts.mode ?? '644'} ${opts.owner ?? 'root'} ${opts.group ?? 'root'} ${content.length} 1700000000`;
+  const sha = createHash('sha256').update(content).digest('hex');
+  return [head, opts.link ?? '', type === 'file' ? sha : '', type === 'file' ? Buffer.from(content).toString('base64') : '-'].join('\n');
 }

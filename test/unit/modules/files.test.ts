@@ -24,7 +24,7 @@ import type { Module, Outcome, Query, RunStep } from '../../../engine/core/modul
 import { pythonStrptime } from '../../../engine/core/pytime';
 import { VarScope } from '../../../engine/core/load/template/scope';
 import { Templar } from '../../../engine/core/load/template/templar';
-import { answer, planContext } from '../../helpers/modules';
+import { answer, foundHere, planContext, statOutput } from '../../helpers/modules';
 
 const PY_STRPTIME = `
 import sys, time
@@ -36,13 +36,6 @@ except ValueError as e:
 `;
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** The stat query's output for a path: type and attributes, link target, checksum, base64 content. */
-function statOutput(type: string, opts: { mode?: string; owner?: string; group?: string; content?: string; link?: string } = {}): string {
-  const content = opts.content ?? '';
-  const head = `${type} ${opts.mode ?? '644'} ${opts.owner ?? 'root'} ${opts.group ?? 'root'} ${content.length} 1700000000`;
-  return [head, opts.link ?? '', type === 'file' ? sha(content) : '', type === 'file' ? Buffer.from(content).toString('base64') : '-'].join('\n');
-}
 const ABSENT = 'absent\n';
 
 /** Probe (answered with canned output) then plan, as the runner does. */
@@ -577,11 +570,7 @@ describe('slurp', () => {
   writeFileSync(join(host, 'bin'), Buffer.from([0, 255, 10, 13]));
   mkdirSync(join(host, 'dir'));
   /** The probe's script run by sh on this machine, as a host would run it. */
-  const slurped = (src: string) => {
-    const look = slurp.probe!({ src }, planContext()) as { script: string; parse(res: { rc: number; stdout: string; stderr: string }): unknown };
-    const stdout = execFileSync('sh', ['-c', look.script], { encoding: 'utf8' });
-    return slurp.plan({ src }, look.parse({ rc: 0, stdout, stderr: '' }) as never, planContext());
-  };
+  const slurped = (src: string) => slurp.plan({ src }, foundHere(slurp.probe!({ src }, planContext())), planContext());
 
   it('returns the file whole as base64, text or binary, and changes nothing', () => {
     expect(slurped(join(host, 'café.txt'))).toMatchObject({
@@ -615,9 +604,7 @@ describe('fetch', () => {
   const fetched = async (args: Parameters<typeof fetch.plan>[0]) => {
     const ctx = planContext({ localPath: atController });
     const prepared = await fetch.prepare!(args, ctx);
-    const look = fetch.probe!(args, { ...ctx, prepared }) as { script: string; parse(res: { rc: number; stdout: string; stderr: string }): unknown };
-    const stdout = execFileSync('sh', ['-c', look.script], { encoding: 'utf8' });
-    return fetch.plan(args, look.parse({ rc: 0, stdout, stderr: '' }) as never, ctx);
+    return fetch.plan(args, foundHere(fetch.probe!(args, { ...ctx, prepared })), ctx);
   };
   const write = async (plan: Outcome) => {
     for (const step of plan.steps ?? []) if (step.kind === 'call') await step.fn();
@@ -730,12 +717,7 @@ describe('find', () => {
   writeFileSync(join(tree, '.hidden', 'e.conf'), 'in a hidden directory\n');
   /** The probe's scripts run by sh on this machine, as a host would run them. */
   const found = (args: Record<string, unknown>) => {
-    let look: unknown = find.probe!(args as never, planContext());
-    while (look instanceof Object && 'script' in (look as object)) {
-      const q = look as Query<unknown>;
-      look = q.parse({ rc: 0, stdout: execFileSync('sh', ['-c', q.script], { encoding: 'utf8' }), stderr: '' });
-    }
-    const out = find.plan(args as never, look as never, planContext());
+    const out = find.plan(args as never, foundHere(find.probe!(args as never, planContext())), planContext());
     return { ...out, paths: ((out.result?.files ?? []) as { path: string }[]).map((f) => f.path.slice(tree.length + 1)).sort() };
   };
 
@@ -781,9 +763,7 @@ describe('known_hosts', () => {
   const KEY_B = 'node1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOn3q8mK5c0f0J2x7xv1v3p0cC2a9Y7l3gq1Xb2m9W1B';
   /** The probe run by sh here, its key on stdin, as a host runs it; then the plan and its write. */
   const apply = (args: Parameters<typeof known_hosts.plan>[0]) => {
-    const look = known_hosts.probe!(args, planContext()) as Query<unknown>;
-    const stdout = execFileSync('sh', ['-c', look.script], { encoding: 'utf8', input: look.options.stdin });
-    const out = known_hosts.plan(args, look.parse({ rc: 0, stdout, stderr: '' }) as never, planContext());
+    const out = known_hosts.plan(args, foundHere(known_hosts.probe!(args, planContext())), planContext());
     for (const step of out.steps ?? []) if (step.kind === 'write') writeFileSync(step.path, step.content);
     return out;
   };
@@ -817,12 +797,7 @@ describe('file state=hard', () => {
   writeFileSync(join(dir, 'other'), 'o\n');
   /** The probe's scripts run by sh here, as a host would; then the plan, whose steps sh runs too. */
   const hard = (args: Parameters<typeof file.plan>[0], apply = true) => {
-    let look: unknown = file.probe!(args, planContext());
-    while (look instanceof Object && 'script' in (look as object)) {
-      const q = look as Query<unknown>;
-      look = q.parse({ rc: 0, stdout: execFileSync('sh', ['-c', q.script], { encoding: 'utf8' }), stderr: '' });
-    }
-    const out = file.plan(args, look as never, planContext());
+    const out = file.plan(args, foundHere(file.probe!(args, planContext())), planContext());
     if (apply) for (const step of out.steps ?? []) if (step.kind === 'run') execFileSync('sh', ['-c', step.script]);
     return out;
   };
