@@ -46,19 +46,20 @@ function templateOptions(args: TemplateArgs): TemplateOptions {
   return { trimBlocks: args.trim_blocks ?? true, lstripBlocks: args.lstrip_blocks ?? false, ...(Object.keys(given).length ? { tags: given } : {}) };
 }
 
-const OVERRIDE_KEYS: Record<string, keyof TemplateArgs> = {
-  trim_blocks: 'trim_blocks',
-  lstrip_blocks: 'lstrip_blocks',
-  block_start_string: 'block_start_string',
-  block_end_string: 'block_end_string',
-  variable_start_string: 'variable_start_string',
-  variable_end_string: 'variable_end_string',
-  comment_start_string: 'comment_start_string',
-  comment_end_string: 'comment_end_string',
-  newline_sequence: 'newline_sequence',
-  line_statement_prefix: 'line_statement_prefix',
-  line_comment_prefix: 'line_comment_prefix',
-};
+/** The environment settings a '#jinja2:' line may give (Ansible sets any of Jinja2's; these are the engine's). */
+const OVERRIDE_KEYS: string[] = [
+  'trim_blocks',
+  'lstrip_blocks',
+  'block_start_string',
+  'block_end_string',
+  'variable_start_string',
+  'variable_end_string',
+  'comment_start_string',
+  'comment_end_string',
+  'newline_sequence',
+  'line_statement_prefix',
+  'line_comment_prefix',
+];
 
 /**
  * Jinja2's line statements and line comments (`# for x in y` with prefix '#'), which nunjucks
@@ -86,8 +87,8 @@ function jinjaOverrides(text: string): { text: string; overrides: Partial<Templa
     if (at < 0) throw new ModuleError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`);
     const key = pair.slice(0, at).trim();
     const raw = pair.slice(at + 1).trim();
-    if (!(key in OVERRIDE_KEYS)) throw new ModuleError(`jinja2 override '${key}' is not supported by this engine (${Object.keys(OVERRIDE_KEYS).join(', ')})`);
-    overrides[OVERRIDE_KEYS[key]] = raw === 'True' ? true : raw === 'False' ? false : raw.replace(/^(['"])(.*)\1$/, '$2');
+    if (!OVERRIDE_KEYS.includes(key)) throw new ModuleError(`jinja2 override '${key}' is not supported by this engine (${OVERRIDE_KEYS.join(', ')})`);
+    overrides[key] = raw === 'True' ? true : raw === 'False' ? false : raw.replace(/^(['"])(.*)\1$/, '$2');
   }
   return { text: eol < 0 ? '' : text.slice(eol + 1), overrides: overrides as Partial<TemplateArgs> };
 }
