@@ -138,6 +138,23 @@ describe('templating', () => {
     expect(() => render('{{ [1, nothing] }}')).toThrow(/undefined variable 'nothing'/);
     expect(render("{{ {'image': img} | combine({'n': 1}) }}", { img: 'x' })).toEqual({ image: 'x', n: 1 });
   });
+
+  it("treats an undefined value as Ansible's Undefined: its repr is harmless, its text an error, named as the error of an undefined variable", () => {
+    const scope = new VarScope({ things: [{ name: 'one' }, { other: 'two' }] }, templar);
+    expect(templar.evaluate('("%r" | format(undefined_variable)).startswith("AnsibleUndefined")', scope, 'that')).toBe(true);
+    expect(() => templar.evaluate("'%s' | format(undefined_variable) == 'x'", scope, 'that')).toThrow(/undefined variable 'undefined_variable'/);
+    expect(() => templar.renderValue('{{ things | map(attribute="name") }}', scope, 'set_fact')).toThrow(
+      `undefined variable in '{{ things | map(attribute="name") }}' (set_fact)`,
+    );
+  });
+
+  it("takes a test's one argument without parentheses, as Jinja2 does", () => {
+    expect(render("{{ msg is contains 'undefined' }} {{ 9 is divisibleby 3 }} {{ 9 is not divisibleby 2 }}", { msg: 'an undefined variable' })).toBe(
+      'True True True',
+    );
+    expect(render("{{ [1, 2] is contains 2 and 'x' is string }}")).toBe(true);
+    expect(render("{{ 'yes' if n is divisibleby 2 else 'no' }}", { n: 4 })).toBe('yes');
+  });
 });
 
 describe('text edits', () => {

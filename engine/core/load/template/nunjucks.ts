@@ -22,6 +22,19 @@ export function fixTestArguments(): void {
     }
     this._emit(') === true');
   };
+  // Jinja2's test with one argument and no parentheses: `msg is contains 'x'`, `n is divisibleby 3`.
+  const { Parser } = require('nunjucks/src/parser') as { Parser: { prototype: Record<string, unknown> } };
+  const nodes = require('nunjucks/src/nodes') as Record<string, any>;
+  const lexer = require('nunjucks/src/lexer') as Record<string, string>;
+  const parseIs = Parser.prototype.parseIs as () => any;
+  Parser.prototype.parseIs = function parseIsWithBareArgument(this: any) {
+    const node = parseIs.call(this);
+    const test = node instanceof nodes.Not ? node.target : node;
+    if (!(test instanceof nodes.Is) || !(test.right instanceof nodes.Symbol) || !startsBareArgument(this.peekToken(), lexer)) return node;
+    const arg = this.parsePrimary();
+    test.right = new nodes.FunCall(test.right.lineno, test.right.colno, test.right, new nodes.NodeList(arg.lineno, arg.colno, [arg]));
+    return node;
+  };
   // A called expression's text goes into the compiled code as a string for error messages:
   // nunjucks escapes only its quotes, so a literal with a line break ('a\n'.split()) broke it.
   const nodeName = Compiler.prototype._getNodeName as (node: unknown) => string;
@@ -175,4 +188,11 @@ function starItems(value: unknown): unknown[] {
 
 function isKeywordArguments(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && Object.hasOwn(value, '__keywords');
+}
+
+/** The token after a test's name begins its one argument, as Jinja2's parse_test has it. */
+function startsBareArgument(token: { type: string; value: string } | null, lexer: Record<string, string>): boolean {
+  if (!token) return false;
+  if (token.type === lexer.TOKEN_SYMBOL) return !['else', 'or', 'and', 'is'].includes(token.value);
+  return [lexer.TOKEN_STRING, lexer.TOKEN_INT, lexer.TOKEN_FLOAT, lexer.TOKEN_LEFT_BRACKET, lexer.TOKEN_LEFT_CURLY].includes(token.type);
 }

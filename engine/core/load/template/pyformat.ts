@@ -26,6 +26,11 @@ function numberOf(value: unknown, conversion: string): number {
 
 /** One conversion's text, before width and padding. */
 function converted(value: unknown, conversion: string, flags: string, precision: number | undefined): string {
+  // Ansible's Undefined: its repr is harmless, anything else made of it raises (StrictUndefined).
+  if (value === undefined) {
+    if (conversion === 'r' || conversion === 'a') return 'AnsibleUndefined';
+    throw new Error(`an undefined variable given to %${conversion}`);
+  }
   if (conversion === 's') return precision === undefined ? pythonStr(value) : pythonStr(value).slice(0, precision);
   if (conversion === 'r' || conversion === 'a') return pythonRepr(value);
   if (conversion === 'c') return typeof value === 'string' ? value : String.fromCodePoint(numberOf(value, 'c'));

@@ -181,7 +181,12 @@ export class Templar implements ValueRenderer {
     return terms.map((term) => (written(term) ? this.renderString(term, scope, 'a lookup term') : term));
   }
 
-  private run(source: string, scope: VarScope, where: string, pos?: SourcePos, file?: string, options: TemplateOptions = {}): string {
+  /**
+   * Renders source; an error names `shown`, the text as the user wrote it (expression() and
+   * evaluate() wrap theirs in a capture or an if of the engine's).
+   */
+  private run(source: string, scope: VarScope, where: string, at: { pos?: SourcePos; file?: string; options?: TemplateOptions; shown?: string } = {}): string {
+    const { pos, file, options = {}, shown = source } = at;
     let missing: string[] = [];
     this.rendering.push({ scope, source });
     try {
@@ -191,7 +196,7 @@ export class Templar implements ValueRenderer {
       if (file) (this.environment(options) as unknown as { loaders: { searchPaths: string[] }[] }).loaders[0].searchPaths = [dirname(file)];
       return template.render(context.ctx);
     } catch (err) {
-      throw templateError(err as Error, source, where, missing, pos);
+      throw templateError(err as Error, shown, where, missing, pos);
     } finally {
       this.rendering.pop();
     }
@@ -231,7 +236,7 @@ export class Templar implements ValueRenderer {
     // `"{{ x }}\n"` is one expression's output too.
     const oneBeforeNewline = text.endsWith('\n') ? singleExpression(text.slice(0, -1)) : undefined;
     if (oneBeforeNewline !== undefined) return this.expressionThenNewline(oneBeforeNewline, scope, where, pos);
-    return asPythonLiteral(this.run(text, scope, where, pos));
+    return asPythonLiteral(this.run(text, scope, where, { pos }));
   }
 
   /**
@@ -249,7 +254,7 @@ export class Templar implements ValueRenderer {
   expression(expr: string, scope: VarScope, where: string, pos?: SourcePos): unknown {
     this.captured = undefined;
     const source = `{{ __capture((${expr})) }}`;
-    this.run(source, scope, where, pos);
+    this.run(source, scope, where, { pos, shown: `{{ ${expr.trim()} }}` });
     const value = this.captured;
     // `{{ {'name': missing} }}` is an undefined variable too, not a mapping with a hole in it.
     if (holdsUndefined(value)) {
@@ -264,9 +269,11 @@ export class Templar implements ValueRenderer {
     if (typeof condition === 'boolean') return condition;
     const expr = String(condition).replace(/^\s*\{\{([\s\S]*)\}\}\s*$/, '$1');
     const source = `{% if ${expr} %}1{% else %}0{% endif %}`;
-    const out = this.run(source, scope, where, pos);
+    const out = this.run(source, scope, where, { pos, shown: expr });
     const { missing } = this.context(this.compile(source).names, scope);
-    if (missing.length && !/\b(defined|undefined|default|d\(|none)\b|\bis\b/.test(expr)) {
+    // A name tested, given a fallback or formatted (format's %r of it is its repr, %s raises in
+    // pyformat) is not refused here: what it does with an undefined value decides.
+    if (missing.length && !/\b(defined|undefined|default|d\(|none|format)\b|\bis\b/.test(expr)) {
       throw new InputError(`undefined variable '${missing[0]}' in condition '${expr.trim()}' (${where})`, pos);
     }
     return toBool(out === '1');
@@ -275,7 +282,7 @@ export class Templar implements ValueRenderer {
   renderFile(text: string, scope: VarScope, file: string, options?: TemplateOptions): string {
     // Jinja2 drops the file's final newline (keep_trailing_newline is off); Ansible's
     // preserve_trailing_newlines then makes the output end with at least the newlines the file ends with.
-    const out = this.run(text.replace(/\n$/, ''), scope, `template ${file}`, { file, line: 1, col: 1 }, file, options);
+    const out = this.run(text.replace(/\n$/, ''), scope, `template ${file}`, { pos: { file, line: 1, col: 1 }, file, options });
     const trailing = (t: string) => /\n*$/.exec(t)![0].length;
     return out + '\n'.repeat(Math.max(0, trailing(text) - trailing(out)));
   }
@@ -379,6 +386,6 @@ function templateError(err: Error, source: string, where: string, missing: strin
   if (/undefined|null|unexpected types/.test(text) && missing.length) {
     return new InputError(`undefined variable '${missing[0]}' in '${source.trim()}' (${where}): '${missing[0]}' is undefined`, pos);
   }
-  if (/undefined|null/.test(text)) return new InputError(`'${source.trim()}' is undefined (${where})`, pos);
+  if (/undefined|null/.test(text)) return new InputError(`undefined variable in '${source.trim()}' (${where}): a value it gives is undefined`, pos);
   return new InputError(`template error in '${source.trim()}' (${where}): ${text}`, pos);
 }
