@@ -131,4 +131,5 @@ export const ALIKE_TARGETS = [
   'changed_when',
   'test_core',
   'package_facts',
+  'undefined',
 ];

@@ -3,6 +3,7 @@ import { argvToShell, quote, quotePath } from '../connection/quote';
 import { type Module, Query, type RunStep } from './types';
 import { runStep } from './util/steps';
 import { checkName } from './util/names';
+import { listArg } from './util/list-arg';
 
 interface AptArgs {
   name?: string | string[];
@@ -23,8 +24,7 @@ interface Found {
 }
 
 function names(args: AptArgs): string[] {
-  const list = Array.isArray(args.name) ? args.name : args.name ? String(args.name).split(',') : [];
-  return list
+  return listArg(args.name)
     .map((n) => n.trim())
     .filter(Boolean)
     .map((n) => checkName(n, 'package name'));

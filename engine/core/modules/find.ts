@@ -6,6 +6,7 @@ import { quote, quotePath } from '../connection/quote';
 import { globRegExp } from '../glob';
 import { pythonRegExp } from '../pyregex';
 import { type Module, type Outcome, Query } from './types';
+import { listArg } from './util/list-arg';
 
 interface FindArgs {
   paths: string[] | string;
@@ -69,12 +70,10 @@ function anchored(pattern: string): RegExp {
 }
 
 const FIELDS = '%y %Y %d %m %U %G %s %i %D %n %A@ %T@ %C@ %u\\0%g\\0%p\\0';
-/** Ansible's list arguments: a string is split at commas. */
-const list = (value: string[] | string | undefined) => (value === undefined ? [] : typeof value === 'string' ? value.split(',') : value);
 
 function searchScript(args: FindArgs): string {
   const depth = args.recurse ? '' : ' -maxdepth 1';
-  return list(args.paths)
+  return listArg(args.paths)
     .map((path) => {
       const p = quotePath(path);
       return [
@@ -117,7 +116,7 @@ function parseEntries(data: string): Entry[] {
 
 function parseSearch(stdout: string, args: FindArgs): FindFound {
   const lines = stdout.split('\n');
-  const paths = list(args.paths);
+  const paths = listArg(args.paths);
   const searched: Searched[] = [];
   let now = Date.now() / 1000;
   for (let i = 0; i < lines.length; i++) {
@@ -158,8 +157,8 @@ function walkOrder(entries: Entry[], root: string): Entry[] {
 
 function nameMatcher(args: FindArgs): (name: string) => boolean {
   const compile = (p: string) => (args.use_regex ? anchored(p) : globRegExp(p));
-  const patterns = list(args.patterns).length ? list(args.patterns).map(compile) : [compile(args.use_regex ? '.*' : '*')];
-  const excludes = list(args.excludes).map(compile);
+  const patterns = listArg(args.patterns).length ? listArg(args.patterns).map(compile) : [compile(args.use_regex ? '.*' : '*')];
+  const excludes = listArg(args.excludes).map(compile);
   return (name) => patterns.some((p) => p.test(name)) && !excludes.some((e) => e.test(name));
 }
 

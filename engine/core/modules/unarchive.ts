@@ -7,6 +7,7 @@ import { quote, quotePath } from '../connection/quote';
 import { type Module, ModuleError, type Outcome, Query, type RunStep } from './types';
 import { checkName } from './util/names';
 import { taggedValue } from './util/remote';
+import { listArg } from './util/list-arg';
 
 interface UnarchiveArgs {
   src: string;
@@ -38,7 +39,7 @@ interface UnarchiveFound {
   archive?: Buffer;
 }
 
-const list = (value: string[] | string | undefined) => (value === undefined ? [] : [value].flat().filter((v) => v !== ''));
+const list = (value: string[] | string | undefined) => listArg(value).filter((v) => v !== '');
 const fromController = (args: UnarchiveArgs) => !args.remote_src && args.copy !== false && !args.src.includes('://');
 
 /** A glob for sh's `case`: every character but * ? [ ] escaped, so it matches and cannot run. */

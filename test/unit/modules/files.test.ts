@@ -703,6 +703,13 @@ describe('unarchive', () => {
     const look = unarchive.probe!(remote, planContext()) as Query<unknown>;
     expect(look.script).not.toMatch(/--extract|unzip -o/);
   });
+
+  it("takes a comma string as a list, as Ansible's list arguments: each exclude its own tar option", () => {
+    const changed = probeOutput({ magic: '1f8b08000000', kind: 'tar', files: ['a'], diff: ['a: Mod time differs'] });
+    const [extract] = decideUnarchive({ ...remote, exclude: 'cache/*,*.tmp', extra_opts: '--no-same-owner' }, changed).steps as RunStep[];
+    expect(extract.script).toContain("'--exclude=cache/*' '--exclude=*.tmp'");
+    expect(extract.script).toContain(' --no-same-owner ');
+  });
 });
 
 describe('find', () => {
