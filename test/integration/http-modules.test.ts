@@ -1,8 +1,9 @@
 // uri and get_url against an HTTP server this test starts on 127.0.0.1: the host (a loopback sshd
 // on this machine) makes the requests with its curl; the server counts what reached it, so a dry
 // run that sends a POST, or a password that reaches an argv, would show.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,17 +13,21 @@ import { type HostSet, startHosts } from '../helpers/sshd';
 
 const PAYLOAD = 'the file served\n';
 const posted: string[] = [];
+const uploads: { type: string; body: Buffer }[] = [];
 let server: Server;
 let base: string;
 let set: HostSet;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => {
-      body += d;
-    });
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url === '/upload') {
+        uploads.push({ type: String(req.headers['content-type']), body: Buffer.concat(chunks) });
+        return res.writeHead(200).end('stored');
+      }
       if (req.url === '/data.json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"items": [1, 2]}');
       if (req.url === '/moved') return res.writeHead(301, { location: '/data.json' }).end();
       if (req.url === '/file.txt') return res.writeHead(200, { 'content-type': 'text/plain' }).end(PAYLOAD);
@@ -101,4 +106,47 @@ it('get_url: downloads once, keeps a dest the server says is not modified or who
   expect(existsSync(`${dest}.other`)).toBe(false);
   const again = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
   expect(recap(again.stdout).http1, again.stdout).toMatchObject({ changed: 0, failed: 0, ignored: 1 });
+});
+
+/** Ansible's own prepare_multipart of fields (ansible-core's Python here), with the boundary given. */
+function ansibleMultipart(fields: unknown, boundary: string): Buffer {
+  const py = `import json, sys, re
+from ansible.module_utils.urls import prepare_multipart
+ct, body = prepare_multipart(json.loads(sys.argv[1]))
+b = re.search(r'boundary="([^"]+)"', ct).group(1)
+sys.stdout.buffer.write(body.replace(b.encode(), sys.argv[2].encode()))`;
+  return spawnSync('/usr/bin/python3', ['-c', py, JSON.stringify(fields), boundary]).stdout;
+}
+
+it("uri uploads: a form-multipart body as Ansible's, its file from the controller or (remote_src) the host; src as the body; none in check mode", async () => {
+  const cdr = `${'caller,callee,seconds\n'.repeat(20)}`;
+  const hostFile = join(set.hosts[0].root, 'host-cdr.csv');
+  writeFileSync(hostFile, `${cdr}from the host\n`);
+  const dir = play(`- uri:
+    url: "${base}/upload"
+    method: POST
+    body_format: form-multipart
+    body: { note: nightly, cdr: { filename: cdr.csv }, meta: { content: '{"n": 20}', filename: meta.json } }
+- uri:
+    url: "${base}/upload"
+    method: POST
+    body_format: form-multipart
+    remote_src: true
+    body: { cdr: { filename: "${hostFile}", mime_type: text/csv } }
+- uri: { url: "${base}/upload", method: PUT, src: cdr.csv }`);
+  mkdirSync(join(dir, 'files'));
+  writeFileSync(join(dir, 'files', 'cdr.csv'), cdr);
+  const inventory = set.inventory();
+  const check = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--check']);
+  expect(recap(check.stdout).http1, check.stdout).toMatchObject({ failed: 0 });
+  expect(uploads).toEqual([]);
+  const run = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
+  expect(recap(run.stdout).http1, run.stdout).toMatchObject({ ok: 3, failed: 0 });
+  expect(uploads).toHaveLength(3);
+  const boundaryOf = (type: string) => /^multipart\/form-data; boundary="([^"]+)"$/.exec(type)?.[1] ?? 'none';
+  const [controller, host, src] = uploads;
+  const fromController = { note: 'nightly', cdr: { filename: join(dir, 'files', 'cdr.csv') }, meta: { content: '{"n": 20}', filename: 'meta.json' } };
+  expect(controller.body.toString('latin1')).toBe(ansibleMultipart(fromController, boundaryOf(controller.type)).toString('latin1'));
+  expect(host.body.toString('latin1')).toBe(ansibleMultipart({ cdr: { filename: hostFile, mime_type: 'text/csv' } }, boundaryOf(host.type)).toString('latin1'));
+  expect(src.body.toString('utf8')).toBe(cdr);
 });

@@ -1,9 +1,11 @@
 // uri: an HTTP request made from the host, its response registered as Ansible's uri registers it
 // (status, url, the headers as keys, json for a JSON body, content when asked). A GET, HEAD or
 // OPTIONS reads and is made in check mode too; any other method is a change, never sent in a dry run.
+import { readFileSync } from 'node:fs';
 import { quotePath } from '../connection/quote';
-import { type Module, type Outcome, Query } from './types';
+import { type Module, ModuleError, type Outcome, Query } from './types';
 import {
+  type BodyPart,
   type HttpArgs,
   type HttpRequest,
   type HttpResponse,
@@ -14,13 +16,16 @@ import {
   responseMessage,
   httpProperties,
 } from './util/http';
+import { base64Lines, multipartBody, newBoundary } from './util/multipart';
 import { sha256, statQuery } from './util/remote';
 import { writeStep } from './util/steps';
 
 interface UriArgs extends HttpArgs {
   method?: string;
   body?: unknown;
-  body_format?: 'raw' | 'json' | 'form-urlencoded';
+  body_format?: 'raw' | 'json' | 'form-urlencoded' | 'form-multipart';
+  src?: string;
+  remote_src?: boolean;
   status_code?: Array<number | string> | number | string;
   return_content?: boolean;
   dest?: string;
@@ -38,6 +43,8 @@ interface UriFound {
   response?: HttpResponse;
   /** sha256 of dest as it is, when dest was given. */
   destSha?: string;
+  /** The controller files the body is made of, as prepare read them. */
+  files: ControllerFiles;
 }
 
 const READING = ['GET', 'HEAD', 'OPTIONS'];
@@ -46,24 +53,51 @@ const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
 const methodOf = (args: UriArgs) => (args.method ?? 'GET').toUpperCase();
 const statusCodes = (args: UriArgs) => [args.status_code ?? 200].flat().map(Number);
 
-/** Ansible's encoding of body per body_format, and the Content-Type it implies. */
-function encodedBody(args: UriArgs): { body?: Buffer; contentType?: string } {
+/** The controller's files the body is made of (src, multipart file parts), by the path written. */
+type ControllerFiles = Record<string, Buffer>;
+
+/** Paths of controller files a multipart body names (a file part without content). */
+function multipartFiles(args: UriArgs): string[] {
+  if (args.body_format !== 'form-multipart' || args.body === null || typeof args.body !== 'object') return [];
+  return Object.values(args.body as Record<string, { filename?: string; content?: string }>)
+    .filter((field) => field !== null && typeof field === 'object' && field.filename && !field.content)
+    .map((field) => field.filename!);
+}
+
+/** A controller file as prepare read it; with remote_src, one the host reads. */
+function fileOf(args: UriArgs, files: ControllerFiles, path: string, base64: boolean): BodyPart {
+  if (args.remote_src) return { hostFile: path, base64 };
+  return base64 ? base64Lines(files[path]) : files[path];
+}
+
+/** Ansible's encoding of body (or src) per body_format, and the Content-Type it implies. */
+function encodedBody(args: UriArgs, files: ControllerFiles): { body?: BodyPart[]; contentType?: string } {
+  if (args.src !== undefined && args.body !== undefined) throw new ModuleError('parameters are mutually exclusive: body|src');
+  if (args.src !== undefined) return { body: [fileOf(args, files, args.src, false)] };
   if (args.body === undefined || args.body === null) return {};
   if (args.body_format === 'json')
-    return { body: Buffer.from(typeof args.body === 'string' ? args.body : JSON.stringify(args.body)), contentType: 'application/json' };
+    return { body: [Buffer.from(typeof args.body === 'string' ? args.body : JSON.stringify(args.body))], contentType: 'application/json' };
   if (args.body_format === 'form-urlencoded') {
     const form =
       typeof args.body === 'string'
         ? args.body
         : new URLSearchParams(Object.entries(args.body as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)])).toString();
-    return { body: Buffer.from(form), contentType: 'application/x-www-form-urlencoded' };
+    return { body: [Buffer.from(form)], contentType: 'application/x-www-form-urlencoded' };
   }
-  return { body: Buffer.from(typeof args.body === 'string' ? args.body : JSON.stringify(args.body)) };
+  if (args.body_format === 'form-multipart') {
+    try {
+      const { parts, contentType } = multipartBody(args.body, newBoundary(), (path) => fileOf(args, files, path, true));
+      return { body: parts, contentType };
+    } catch (err) {
+      throw new ModuleError(`failed to parse body as form-multipart: ${(err as Error).message}`);
+    }
+  }
+  return { body: [Buffer.from(typeof args.body === 'string' ? args.body : JSON.stringify(args.body))] };
 }
 
-function requestOf(args: UriArgs): HttpRequest {
+function requestOf(args: UriArgs, files: ControllerFiles): HttpRequest {
   const method = methodOf(args);
-  const { body, contentType } = encodedBody(args);
+  const { body, contentType } = encodedBody(args, files);
   const base = requestBase(args);
   const { headers } = base;
   if (contentType && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
@@ -79,8 +113,8 @@ function requestOf(args: UriArgs): HttpRequest {
   };
 }
 
-function requestQuery(args: UriArgs, live: boolean): Query<HttpResponse> {
-  const { script, stdin } = requestScript(requestOf(args));
+function requestQuery(args: UriArgs, files: ControllerFiles, live: boolean): Query<HttpResponse> {
+  const { script, stdin } = requestScript(requestOf(args, files));
   return new Query(script, (res) => parseResponse(res, args.url), { stdin, what: `${methodOf(args)} ${args.url}`, live });
 }
 
@@ -117,6 +151,7 @@ function parseJson(body: Buffer): unknown {
 }
 
 function planUri(args: UriArgs, found: UriFound): Outcome {
+  const { files } = found;
   const method = methodOf(args);
   if (!/^[A-Z]+$/.test(method)) return { changed: false, failed: true, msg: "Parameter 'method' needs to be a single word in uppercase, like GET or POST." };
   if (found.skip) return { changed: false, msg: found.skip, result: { stdout: found.skip } };
@@ -133,7 +168,7 @@ function planUri(args: UriArgs, found: UriFound): Outcome {
     };
   }
   // A method that changes something: sent when the task runs, its response read then.
-  const { script, stdin } = requestScript(requestOf(args));
+  const { script, stdin } = requestScript(requestOf(args, files));
   return {
     changed: false,
     msg: `${method} ${args.url}`,
@@ -152,7 +187,12 @@ export const uri: Module<UriArgs, UriFound> = {
       url: { type: 'string', description: 'http(s)://host[:port]/path' },
       method: { type: 'string', description: 'GET (default), POST, PUT, DELETE, ...; only GET, HEAD and OPTIONS are made in check mode.' },
       body: { description: 'The request body: text, or data encoded per body_format.' },
-      body_format: { enum: ['raw', 'json', 'form-urlencoded'], description: 'raw (default), json, form-urlencoded (sets Content-Type).' },
+      body_format: {
+        enum: ['raw', 'json', 'form-urlencoded', 'form-multipart'],
+        description: 'raw (default), json, form-urlencoded, form-multipart (a mapping: text fields, and files by filename or content; sets Content-Type).',
+      },
+      src: { type: 'string', description: "A file sent as the body: the controller's (a role's files/), or the host's with remote_src." },
+      remote_src: { type: 'boolean', description: 'src and multipart filenames are on the host, not the controller.' },
       ...httpProperties,
       status_code: { type: ['array', 'integer', 'string'], items: { type: ['integer', 'string'] }, description: 'Statuses that are success (default [200]).' },
       return_content: { type: 'boolean', description: 'Register the body as content (JSON bodies are registered as json anyway).' },
@@ -166,18 +206,24 @@ export const uri: Module<UriArgs, UriFound> = {
     required: ['url'],
     additionalProperties: false,
   },
-  probe(args) {
+  async prepare(args, ctx) {
+    if (args.remote_src) return {};
+    const paths = [...(args.src === undefined ? [] : [args.src]), ...multipartFiles(args)];
+    return Object.fromEntries(paths.map((path) => [path, readFileSync(ctx.findLocal('files', path))]));
+  },
+  probe(args, ctx) {
     const guard = args.creates ?? args.removes;
     const reading = READING.includes(methodOf(args));
+    const files = (ctx.prepared ?? {}) as ControllerFiles;
     const rest = (): Query<UriFound> | UriFound => {
-      if (!reading) return {};
-      const request = requestQuery(args, true);
-      if (!args.dest) return request.map((response) => ({ response }));
+      if (!reading) return { files };
+      const request = requestQuery(args, files, true);
+      if (!args.dest) return request.map((response) => ({ response, files }));
       return new Query(
         request.script,
         (res) => {
           const response = parseResponse(res, args.url);
-          return statQuery(args.dest!, { checksum: true, follow: true }).map((stat) => ({ response, destSha: stat.sha256 }));
+          return statQuery(args.dest!, { checksum: true, follow: true }).map((stat) => ({ response, destSha: stat.sha256, files }));
         },
         request.options,
       );
@@ -188,8 +234,8 @@ export const uri: Module<UriArgs, UriFound> = {
       `[ -e ${quotePath(guard)} ] && echo yes || echo no`,
       (res) => {
         const exists = res.stdout.trim() === 'yes';
-        if (args.creates !== undefined && exists) return { skip: `skipped, since '${args.creates}' exists` };
-        if (args.creates === undefined && !exists) return { skip: `skipped, since '${args.removes}' does not exist` };
+        if (args.creates !== undefined && exists) return { skip: `skipped, since '${args.creates}' exists`, files };
+        if (args.creates === undefined && !exists) return { skip: `skipped, since '${args.removes}' does not exist`, files };
         return start;
       },
       { live: true },

@@ -2,7 +2,7 @@
 // on canned output and the plans' decisions and steps. No host.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ import type { Module, Outcome, Query, RunStep, WriteStep } from '../../../engine
 import { uri } from '../../../engine/core/modules/uri';
 import { user } from '../../../engine/core/modules/user';
 import { wait_for } from '../../../engine/core/modules/wait_for';
+import { base64Lines, multipartBody } from '../../../engine/core/modules/util/multipart';
 import { answer, foundHere, planContext, statOutput } from '../../helpers/modules';
 
 function decide<A>(module: Module<A>, args: A, answers: Array<Partial<ExecResult>>, ctx = planContext()): Outcome {
@@ -841,7 +842,7 @@ describe('uri', () => {
       url_username: 'u',
       url_password: 's3cret',
     };
-    const out = uri.plan(args, {}, planContext());
+    const out = uri.plan(args, { files: {} }, planContext());
     const [step] = out.steps as RunStep[];
     expect(step.script).not.toContain('s3cret');
     expect(String(step.stdin)).toContain('user = "u:s3cret"');
@@ -864,6 +865,54 @@ describe('uri', () => {
     const wrote = decide(uri, { url: 'http://h/x', dest: '/tmp/x' }, [{ stdout: ok }, { stdout: 'absent\n' }]);
     expect(wrote).toMatchObject({ changed: true, result: { path: '/tmp/x' } });
     expect((wrote.steps as WriteStep[])[0].content.toString()).toBe('data');
+  });
+});
+
+describe('uri form-multipart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'multipart-'));
+  const file = join(dir, 'cdr.csv');
+  writeFileSync(file, `${'caller,callee,seconds\n'.repeat(9)}\u00e9\n`);
+  const fields = {
+    b_note: 'nightly export',
+    a_cdr: { filename: file },
+    c_inline: { content: '{"a": 1}', filename: 'meta.json' },
+    d_typed: { content: 'x', mime_type: 'text/x-custom' },
+  };
+  /** Ansible's own prepare_multipart (ansible-core's Python on this machine), its boundary given back as B. */
+  const ansibleBody = (value: unknown) => {
+    const py = `import json, sys, re
+from ansible.module_utils.urls import prepare_multipart
+ct, body = prepare_multipart(json.loads(sys.argv[1]))
+b = re.search(r'boundary="([^"]+)"', ct).group(1)
+sys.stdout.buffer.write(body.replace(b.encode(), b'B'))`;
+    const run = spawnSync('/usr/bin/python3', ['-c', py, JSON.stringify(value)]);
+    expect(run.status, String(run.stderr)).toBe(0);
+    return run.stdout;
+  };
+
+  it("builds the body byte for byte as Ansible's prepare_multipart: sorted fields, a named file in base64 lines", () => {
+    const { contentType, parts } = multipartBody(fields, 'B', (path) => base64Lines(readFileSync(path)));
+    expect(contentType).toBe('multipart/form-data; boundary="B"');
+    expect(Buffer.concat(parts as Buffer[]).toString('latin1')).toBe(ansibleBody(fields).toString('latin1'));
+  });
+
+  it('a host file (remote_src) is read on the host, as base64 lines; what prepare_multipart refuses is a task failure in its words', () => {
+    const out = uri.plan(
+      { url: 'http://h/up', method: 'POST', body_format: 'form-multipart', body: { a: { filename: '/srv/cdr.csv' } }, remote_src: true },
+      { files: {} },
+      planContext(),
+    );
+    const [step] = out.steps as RunStep[];
+    expect(step.script).toContain('base64 -w 76 /srv/cdr.csv | sed \'s/$/\\r/\' >> "$d/body"');
+    expect(() => uri.plan({ url: 'http://h/up', method: 'POST', body_format: 'form-multipart', body: { a: {} } }, { files: {} }, planContext())).toThrow(
+      'failed to parse body as form-multipart: at least one of filename or content must be provided',
+    );
+    expect(() => uri.plan({ url: 'http://h/up', method: 'POST', body_format: 'form-multipart', body: { a: 5 } }, { files: {} }, planContext())).toThrow(
+      'value must be a string, or mapping, cannot be type int',
+    );
+    expect(() => uri.plan({ url: 'http://h/up', method: 'POST', body: 'x', src: '/a', remote_src: true }, { files: {} }, planContext())).toThrow(
+      'parameters are mutually exclusive: body|src',
+    );
   });
 });
 

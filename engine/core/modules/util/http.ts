@@ -2,6 +2,7 @@
 // request (URL, headers, credentials) goes to curl as a config on stdin and the body as a file,
 // so nothing of it reaches an argv on the host; the response comes back whole (status, the last
 // response's headers, the body) for a pure parser.
+import { quotePath } from '../../connection/quote';
 import type { ExecResult } from '../../connection/types';
 import { taggedValue } from './remote';
 
@@ -44,11 +45,18 @@ export function requestBase(
   };
 }
 
+/**
+ * A piece of a request body: bytes from the controller, or a file on the host read there (whole,
+ * or as base64 lines for a multipart file part).
+ */
+export type BodyPart = Buffer | { hostFile: string; base64?: boolean };
+
 export interface HttpRequest {
   url: string;
   method: string;
   headers?: Record<string, string>;
-  body?: Buffer;
+  /** The body, its parts in order; none: no body sent. */
+  body?: BodyPart[];
   user?: string;
   password?: string;
   /** Send the credentials at once, not only when the server asks (force_basic_auth). */
@@ -101,14 +109,15 @@ function curlConfig(req: HttpRequest): string {
  */
 export function requestScript(req: HttpRequest, keep?: { bodyTo: string }): { script: string; stdin: Buffer } {
   const config = Buffer.from(curlConfig(req));
-  const body = req.body ?? Buffer.alloc(0);
+  const parts = req.body ?? [];
   const data = req.body === undefined ? '' : ' --data-binary "@$d/body"';
   const script = [
     'command -v curl >/dev/null 2>&1 || { echo "curl is not installed on the host: the engine makes HTTP requests from the host with it" >&2; exit 127; }',
     'd=$(mktemp -d) || exit 1',
     `trap 'rm -rf "$d"' EXIT`,
     `head -c ${config.length} > "$d/config"`,
-    'cat > "$d/body"',
+    ': > "$d/body"',
+    ...parts.map(bodyPartLine),
     'start=$(date +%s)',
     `curl -K "$d/config"${data} -sS -o "$d/out" -D "$d/head" -w '%{http_code} %{num_redirects} %{url_effective}' > "$d/meta" 2> "$d/err"`,
     'rc=$?',
@@ -118,7 +127,17 @@ export function requestScript(req: HttpRequest, keep?: { bodyTo: string }): { sc
     'printf \'head \'; base64 -w0 "$d/head" 2>/dev/null; echo',
     keep ? `[ "$rc" = 0 ] && mv -f "$d/out" ${keep.bodyTo}; echo body` : 'printf \'body \'; base64 -w0 "$d/out" 2>/dev/null; echo',
   ].join('\n');
-  return { script, stdin: Buffer.concat([config, body]) };
+  const bytes = parts.filter((part): part is Buffer => Buffer.isBuffer(part));
+  return { script, stdin: Buffer.concat([config, ...bytes]) };
+}
+
+/** The script line that appends one part to the body: the next bytes of stdin, or a host file. */
+function bodyPartLine(part: BodyPart): string {
+  if (Buffer.isBuffer(part)) return `head -c ${part.length} >> "$d/body"`;
+  const path = quotePath(part.hostFile);
+  const read = part.base64 ? `base64 -w 76 ${path} | sed 's/$/\\r/'` : `cat ${path}`;
+  const missing = `printf "Could not find or access '%s' on the host\\n" ${path} >&2; exit 1`;
+  return `{ [ -f ${path} ] && [ -r ${path} ] || { ${missing}; }; ${read} >> "$d/body"; }`;
 }
 
 /** The last response's status line and headers from curl's -D dump (one block per redirect). */
