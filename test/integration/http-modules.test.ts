@@ -31,6 +31,8 @@ beforeAll(async () => {
       if (req.url === '/data.json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"items": [1, 2]}');
       if (req.url === '/moved') return res.writeHead(301, { location: '/data.json' }).end();
       if (req.url === '/file.txt') return res.writeHead(200, { 'content-type': 'text/plain' }).end(PAYLOAD);
+      if (req.url === '/SHA256SUMS')
+        return res.writeHead(200).end(`${'1'.repeat(64)}  other.txt\n${createHash('sha256').update(PAYLOAD).digest('hex')} *file.txt\n`);
       if (req.url === '/private') {
         const ok = req.headers.authorization === `Basic ${Buffer.from('ops:pa ss"word').toString('base64')}`;
         return res.writeHead(ok ? 200 : 401, ok ? {} : { 'www-authenticate': 'Basic realm="x"' }).end(ok ? 'welcome' : 'no');
@@ -80,13 +82,14 @@ it('uri: a GET (check mode too) registers status, json and redirects; a POST is 
   expect(run.stdout).not.toContain('pa ss');
 });
 
-it('get_url: downloads once, keeps a dest the server says is not modified or whose checksum matches; a wrong checksum leaves dest alone', async () => {
+it('get_url: downloads once, keeps a dest the server says is not modified or whose checksum (given, or read from a checksum file) matches; a wrong checksum leaves dest alone', async () => {
   const dest = join(set.hosts[0].root, 'file.txt');
   const sha256 = createHash('sha256').update(PAYLOAD).digest('hex');
   const dir = play(`- get_url: { url: "${base}/file.txt", dest: "${dest}", mode: "0640" }
   register: first
 - get_url: { url: "${base}/file.txt", dest: "${dest}", checksum: "sha256:${sha256}" }
   register: checked
+- get_url: { url: "${base}/file.txt", dest: "${dest}.summed", checksum: "sha256:${base}/SHA256SUMS" }
 - get_url: { url: "${base}/file.txt", dest: "${dest}.other", checksum: "sha256:${'0'.repeat(64)}" }
   register: wrong
   ignore_errors: true
@@ -98,10 +101,11 @@ it('get_url: downloads once, keeps a dest the server says is not modified or who
   const inventory = set.inventory();
   const check = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--check']);
   expect(existsSync(dest)).toBe(false);
-  expect(recap(check.stdout).http1, check.stdout).toMatchObject({ changed: 3, failed: 0 });
+  expect(recap(check.stdout).http1, check.stdout).toMatchObject({ changed: 4, failed: 0 });
   const first = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
-  expect(recap(first.stdout).http1, first.stdout).toMatchObject({ changed: 1, failed: 0, ignored: 1 });
+  expect(recap(first.stdout).http1, first.stdout).toMatchObject({ changed: 2, failed: 0, ignored: 1 });
   expect(readFileSync(dest, 'utf8')).toBe(PAYLOAD);
+  expect(readFileSync(`${dest}.summed`, 'utf8')).toBe(PAYLOAD);
   expect(statSync(dest).mode & 0o777).toBe(0o640);
   expect(existsSync(`${dest}.other`)).toBe(false);
   const again = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);

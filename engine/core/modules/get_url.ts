@@ -3,7 +3,7 @@
 // the download lands beside dest, is checked (checksum), and replaces dest only if it differs.
 import { posix } from 'node:path';
 import { quote, quotePath } from '../connection/quote';
-import { type Module, type Outcome, Query, type RunStep } from './types';
+import { type Module, ModuleError, type Outcome, Query, type RunStep } from './types';
 import { attrChanges, attrProperties, type Attrs, normalizeMode } from './util/attrs';
 import { type HttpArgs, type HttpRequest, parseResponse, requestBase, requestScript, responseMessage, httpProperties } from './util/http';
 import { type RemoteStat, statQuery, taggedValue } from './util/remote';
@@ -24,25 +24,57 @@ interface GetUrlFound {
   sha1?: string;
   /** The checksum's digest of the file there now, when a checksum was given. */
   digest?: string;
+  /** The checksum asked for (read from its URL when given one), or why it cannot be used. */
+  sum?: Checksum | string;
+}
+
+interface Checksum {
+  algorithm: string;
+  digest: string;
 }
 
 const ALGORITHMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
 
-/** `algorithm:hexdigest`, checked as Ansible's (non-word characters dropped, lowercased). */
-function parseChecksum(checksum: string | undefined): { algorithm: string; digest: string } | string | undefined {
+/**
+ * `algorithm:hexdigest` or `algorithm:URL` of a checksum file, checked as Ansible's; the digest
+ * of a URL is read by the probe (checksumFromFile).
+ */
+function parseChecksum(checksum: string | undefined): { algorithm: string; digest?: string; url?: string } | string | undefined {
   if (!checksum) return undefined;
   const at = checksum.indexOf(':');
   if (at < 0) return 'The checksum parameter has to be in format <algorithm>:<checksum>';
   const algorithm = checksum.slice(0, at).toLowerCase();
-  const digest = checksum
-    .slice(at + 1)
-    .replace(/\W+/g, '')
-    .toLowerCase();
-  if (/^[a-z]+:\/\//.test(checksum.slice(at + 1))) return 'a checksum read from a URL is not supported by this engine: give the digest itself';
   if (!ALGORITHMS.includes(algorithm)) return `unsupported checksum algorithm '${algorithm}': one of ${ALGORITHMS.join(', ')}`;
-  if (!/^[0-9a-f]+$/.test(digest)) return 'The checksum format is invalid';
-  return { algorithm, digest };
+  const value = checksum.slice(at + 1);
+  if (/^(?:https?|ftp|file):\/\//.test(value)) return { algorithm, url: value };
+  return { algorithm, digest: value };
 }
+
+/** The digest as Ansible keeps it: non-word characters dropped, lowercased, hexadecimal. */
+function hexDigest(algorithm: string, value: string): Checksum | string {
+  const digest = value.replace(/\W+/g, '').toLowerCase();
+  return /^[0-9a-f]+$/.test(digest) ? { algorithm, digest } : 'The checksum format is invalid';
+}
+
+/**
+ * The digest for the URL's file in a checksum file, as Ansible's get_url reads one: a lone word
+ * is the digest; otherwise `digest  name` lines (a `*` or space before the name, `./` dropped).
+ */
+export function checksumFromFile(text: string, url: string): string | undefined {
+  const lines = text.split('\n').filter((line, i, all) => i < all.length - 1 || line !== '');
+  const filename = urlFilename(url);
+  if (lines.length === 1 && lines[0].trim().split(/\s+/).length === 1) return lines[0];
+  for (const line of lines) {
+    const space = line.indexOf(' ');
+    if (space < 0) continue;
+    const name = line.slice(space + 1).replace(/^[ *]/, '');
+    if (stripDotSlash(name) === filename) return line.slice(0, space);
+  }
+  return undefined;
+}
+
+/** Python's str.strip('./'): both ends. */
+const stripDotSlash = (name: string) => name.replace(/^[./]+|[./]+$/g, '');
 
 /** The file name a URL gives, as Ansible's url_filename: its path's last part, else index.html. */
 function urlFilename(url: string): string {
@@ -67,7 +99,7 @@ function requestOf(args: GetUrlArgs, ifModifiedSince?: Date): HttpRequest {
  * The download and what follows on the host: checked against the checksum, compared with dest,
  * and moved over it (dest's own mode and owner kept, then the wanted ones set) only if it differs.
  */
-function downloadStep(args: GetUrlArgs, found: GetUrlFound, sum: { algorithm: string; digest: string } | undefined): RunStep {
+function downloadStep(args: GetUrlArgs, found: GetUrlFound, sum: Checksum | undefined): RunStep {
   const dest = quotePath(found.path);
   const tmp = '"$tmp"';
   const since = found.stat.exists && !sum && !args.force && found.stat.mtime ? new Date(found.stat.mtime * 1000) : undefined;
@@ -104,12 +136,7 @@ function downloadStep(args: GetUrlArgs, found: GetUrlFound, sum: { algorithm: st
   };
 }
 
-function downloadResult(
-  args: GetUrlArgs,
-  found: GetUrlFound,
-  sum: { algorithm: string; digest: string } | undefined,
-  res: { rc: number; stdout: string; stderr: string },
-) {
+function downloadResult(args: GetUrlArgs, found: GetUrlFound, sum: Checksum | undefined, res: { rc: number; stdout: string; stderr: string }) {
   const base = { url: args.url, dest: found.path, checksum_dest: found.sha1 ?? null };
   if (res.rc !== 0) return { ...base, failed: true, changed: false, msg: (res.stderr || res.stdout).trim() };
   const response = parseResponse({ rc: 0, stdout: res.stdout, stderr: '' }, args.url);
@@ -135,7 +162,7 @@ function downloadResult(
 }
 
 function planGetUrl(args: GetUrlArgs, found: GetUrlFound): Outcome {
-  const sum = parseChecksum(args.checksum);
+  const { sum } = found;
   if (typeof sum === 'string') return { changed: false, failed: true, msg: sum };
   const result = { url: args.url, dest: found.path, checksum_dest: found.sha1 ?? null, checksum_src: null };
   if (found.stat.exists && found.stat.type !== 'file') return { changed: false, failed: true, msg: `${found.path} exists and is not a file`, result };
@@ -167,7 +194,8 @@ export const get_url: Module<GetUrlArgs, GetUrlFound> = {
       force: { type: 'boolean', description: 'Download even when dest matches checksum (default false; without checksum dest is compared anyway).' },
       checksum: {
         type: 'string',
-        description: "'<algorithm>:<hex digest>' (md5, sha1, sha224, sha256, sha384, sha512): a matching dest is kept, a download must match.",
+        description:
+          "'<algorithm>:<hex digest>' or '<algorithm>:<URL of a checksum file>' (md5, sha1, sha224, sha256, sha384, sha512): a matching dest is kept, a download must match.",
       },
       backup: { type: 'boolean', description: 'Keep a timestamped copy of the old dest.' },
       ...httpProperties,
@@ -178,24 +206,41 @@ export const get_url: Module<GetUrlArgs, GetUrlFound> = {
     additionalProperties: false,
   },
   probe(args) {
-    const sum = parseChecksum(args.checksum);
-    const algorithm = typeof sum === 'object' ? sum.algorithm : undefined;
+    const asked = parseChecksum(args.checksum);
     /** The file's stat, then its digests when it is a file. */
-    const look = (path: string): Query<GetUrlFound> => {
+    const look = (path: string, sum: Checksum | string | undefined): Query<GetUrlFound> => {
+      const algorithm = typeof sum === 'object' ? sum.algorithm : undefined;
       const stat = statQuery(path, { follow: true });
       return new Query(stat.script, (res) => {
         const found = stat.parse(res) as RemoteStat;
-        return found.type === 'file' ? sumsQuery(path, algorithm).map((sums) => ({ path, stat: found, ...sums })) : { path, stat: found };
+        return found.type === 'file' ? sumsQuery(path, algorithm).map((sums) => ({ path, stat: found, sum, ...sums })) : { path, stat: found, sum };
       });
     };
-    const dest = look(args.dest);
+    const lookAtDest = (sum: Checksum | string | undefined): Query<GetUrlFound> => {
+      const dest = look(args.dest, sum);
+      return new Query(
+        dest.script,
+        (res) => {
+          const found = dest.parse(res);
+          return found instanceof Query || found.stat.type !== 'directory' ? found : look(posix.join(args.dest, urlFilename(args.url)), sum);
+        },
+        { live: true },
+      );
+    };
+    if (typeof asked !== 'object' || asked.url === undefined) return lookAtDest(typeof asked === 'object' ? hexDigest(asked.algorithm, asked.digest!) : asked);
+    // The checksum file is read first, in check mode too (it changes nothing), as Ansible's get_url does.
+    const { url, algorithm } = asked;
+    const request = requestScript({ ...requestOf({ ...args, url }), timeoutSec: args.timeout ?? 10 });
     return new Query(
-      dest.script,
+      request.script,
       (res) => {
-        const found = dest.parse(res);
-        return found instanceof Query || found.stat.type !== 'directory' ? found : look(posix.join(args.dest, urlFilename(args.url)));
+        const response = parseResponse(res, url);
+        if (response.status !== 200) throw new ModuleError(`${responseMessage(response)} (the checksum file ${url})`);
+        const found = checksumFromFile(response.body.toString('utf8'), args.url);
+        if (found === undefined) throw new ModuleError(`Unable to find a checksum for file '${urlFilename(args.url)}' in '${url}'`);
+        return lookAtDest(hexDigest(algorithm, found));
       },
-      { live: true },
+      { stdin: request.stdin, live: true, what: `reading the checksum file ${url}` },
     );
   },
   plan: planGetUrl,

@@ -10,7 +10,7 @@ import { apt } from '../../../engine/core/modules/apt';
 import { command } from '../../../engine/core/modules/command';
 import { cron, placeEnv, placeJob } from '../../../engine/core/modules/cron';
 import { filesystem } from '../../../engine/core/modules/filesystem';
-import { get_url } from '../../../engine/core/modules/get_url';
+import { checksumFromFile, get_url } from '../../../engine/core/modules/get_url';
 import { getent, getentEntries } from '../../../engine/core/modules/getent';
 import { modprobe } from '../../../engine/core/modules/modprobe';
 import { mount, setEntry, unsetEntry } from '../../../engine/core/modules/mount';
@@ -932,6 +932,24 @@ describe('get_url', () => {
       failed: true,
       msg: 'The checksum parameter has to be in format <algorithm>:<checksum>',
     });
+  });
+
+  it("reads a checksum given as a URL first, in check mode too, as Ansible's get_url reads a checksum file", () => {
+    const sums = `${sha256('other')}  other.tgz\n${sha256('old')} *./f.tgz\n`;
+    expect(checksumFromFile(sums, 'http://h/dl/f.tgz')).toBe(sha256('old'));
+    expect(checksumFromFile(`${sha256('old')}\n`, 'http://h/f.tgz')).toBe(sha256('old'));
+    expect(checksumFromFile(sums, 'http://h/none.tgz')).toBeUndefined();
+    const args = { url: 'http://h/dl/f.tgz', dest: '/opt/f.tgz', checksum: 'sha256:http://h/dl/SHA256SUMS' };
+    const served = { stdout: curlOutput({ code: 200, url: 'http://h/dl/SHA256SUMS', head: 'HTTP/1.1 200 OK\r\n\r\n', body: sums }) };
+    const kept = decide(get_url, args, [served, { stdout: stat('old') }, { stdout: `${sha1('old')}  -\n${sha256('old')}  -\n` }]);
+    expect(kept).toMatchObject({ changed: false, msg: 'file already exists' });
+    const stale = decide(get_url, args, [served, { stdout: stat('stale') }, { stdout: `${sha1('stale')}  -\n${sha256('stale')}  -\n` }]);
+    expect((stale.steps as RunStep[])[0].script).toContain(`[ "$got" = ${sha256('old')} ]`);
+    const absent = { stdout: curlOutput({ code: 404, url: 'http://h/dl/SHA256SUMS', head: 'HTTP/1.1 404 Not Found\r\n\r\n' }) };
+    expect(() => decide(get_url, args, [absent])).toThrow('HTTP Error 404: Not Found (the checksum file http://h/dl/SHA256SUMS)');
+    expect(() => decide(get_url, { ...args, url: 'http://h/dl/g.tgz' }, [served])).toThrow(
+      "Unable to find a checksum for file 'g.tgz' in 'http://h/dl/SHA256SUMS'",
+    );
   });
 
   it('a directory dest takes the file name from the URL; the download is one step that reports what it did', () => {
