@@ -1,7 +1,7 @@
 // uri and get_url against an HTTP server this test starts on 127.0.0.1: the host (a loopback sshd
 // on this machine) makes the requests with its curl; the server counts what reached it, so a dry
 // run that sends a POST, or a password that reaches an argv, would show.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { engine, project, recap } from '../helpers/engine';
-import { type HostSet, startHosts } from '../helpers/sshd';
+import { type HostSet, startHosts, TEST_USER } from '../helpers/sshd';
 
 const PAYLOAD = 'the file served\n';
 const posted: string[] = [];
@@ -31,6 +31,7 @@ beforeAll(async () => {
       if (req.url === '/data.json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"items": [1, 2]}');
       if (req.url === '/moved') return res.writeHead(301, { location: '/data.json' }).end();
       if (req.url === '/file.txt') return res.writeHead(200, { 'content-type': 'text/plain' }).end(PAYLOAD);
+      if (req.url === '/dl?id=7') return res.writeHead(200, { 'content-disposition': 'attachment; filename="pbx-2.1.txt"' }).end(PAYLOAD);
       if (req.url === '/SHA256SUMS')
         return res.writeHead(200).end(`${'1'.repeat(64)}  other.txt\n${createHash('sha256').update(PAYLOAD).digest('hex')} *file.txt\n`);
       if (req.url === '/private') {
@@ -82,14 +83,19 @@ it('uri: a GET (check mode too) registers status, json and redirects; a POST is 
   expect(run.stdout).not.toContain('pa ss');
 });
 
-it('get_url: downloads once, keeps a dest the server says is not modified or whose checksum (given, or read from a checksum file) matches; a wrong checksum leaves dest alone', async () => {
+it('get_url: downloads once, keeps a dest the server says is not modified or whose checksum (given, or read from a checksum file) matches; a directory dest named by Content-Disposition; a wrong checksum leaves dest alone', async () => {
   const dest = join(set.hosts[0].root, 'file.txt');
   const sha256 = createHash('sha256').update(PAYLOAD).digest('hex');
+  const downloads = join(set.hosts[0].root, 'downloads');
+  mkdirSync(downloads, { recursive: true });
+  execFileSync('chown', [TEST_USER, downloads]);
   const dir = play(`- get_url: { url: "${base}/file.txt", dest: "${dest}", mode: "0640" }
   register: first
 - get_url: { url: "${base}/file.txt", dest: "${dest}", checksum: "sha256:${sha256}" }
   register: checked
 - get_url: { url: "${base}/file.txt", dest: "${dest}.summed", checksum: "sha256:${base}/SHA256SUMS" }
+- get_url: { url: "${base}/dl?id=7", dest: "${downloads}" }
+  register: named
 - get_url: { url: "${base}/file.txt", dest: "${dest}.other", checksum: "sha256:${'0'.repeat(64)}" }
   register: wrong
   ignore_errors: true
@@ -97,13 +103,15 @@ it('get_url: downloads once, keeps a dest the server says is not modified or who
     that:
       - ansible_check_mode or first.checksum_src == '${createHash('sha1').update(PAYLOAD).digest('hex')}'
       - ansible_check_mode or checked is not changed
+      - named.dest == '${downloads}/pbx-2.1.txt'
       - ansible_check_mode or wrong.msg is search('did not match')`);
   const inventory = set.inventory();
   const check = await engine(['run', join(dir, 'play.yml'), '-i', inventory, '--check']);
   expect(existsSync(dest)).toBe(false);
-  expect(recap(check.stdout).http1, check.stdout).toMatchObject({ changed: 4, failed: 0 });
+  expect(recap(check.stdout).http1, check.stdout).toMatchObject({ changed: 5, failed: 0 });
   const first = await engine(['run', join(dir, 'play.yml'), '-i', inventory]);
-  expect(recap(first.stdout).http1, first.stdout).toMatchObject({ changed: 2, failed: 0, ignored: 1 });
+  expect(recap(first.stdout).http1, first.stdout).toMatchObject({ changed: 3, failed: 0, ignored: 1 });
+  expect(readFileSync(join(downloads, 'pbx-2.1.txt'), 'utf8')).toBe(PAYLOAD);
   expect(readFileSync(dest, 'utf8')).toBe(PAYLOAD);
   expect(readFileSync(`${dest}.summed`, 'utf8')).toBe(PAYLOAD);
   expect(statSync(dest).mode & 0o777).toBe(0o640);

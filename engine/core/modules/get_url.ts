@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { quote, quotePath } from '../connection/quote';
 import { type Module, ModuleError, type Outcome, Query, type RunStep } from './types';
 import { attrChanges, attrProperties, type Attrs, normalizeMode } from './util/attrs';
-import { type HttpArgs, type HttpRequest, parseResponse, requestBase, requestScript, responseMessage, httpProperties } from './util/http';
+import { type HttpArgs, type HttpRequest, type HttpResponse, parseResponse, requestBase, requestScript, responseMessage, httpProperties } from './util/http';
 import { type RemoteStat, statQuery, taggedValue } from './util/remote';
 import { checkName } from './util/names';
 
@@ -71,6 +71,16 @@ export function checksumFromFile(text: string, url: string): string | undefined 
     if (stripDotSlash(name) === filename) return line.slice(0, space);
   }
   return undefined;
+}
+
+/**
+ * The name a directory dest gives the file, as Ansible's get_url: Content-Disposition's
+ * `attachment; filename=` (its base name), else the last part of the URL answered after redirects.
+ */
+function responseFilename(response: HttpResponse, url: string): string {
+  const disposition = /^attachment; ?filename="?([^"]+)/.exec(response.headers['content-disposition'] ?? '')?.[1];
+  const name = disposition === undefined ? '' : posix.basename(disposition);
+  return name && name !== '.' && name !== '..' ? name : urlFilename(response.status > 0 ? response.url : url);
 }
 
 /** Python's str.strip('./'): both ends. */
@@ -222,7 +232,14 @@ export const get_url: Module<GetUrlArgs, GetUrlFound> = {
         dest.script,
         (res) => {
           const found = dest.parse(res);
-          return found instanceof Query || found.stat.type !== 'directory' ? found : look(posix.join(args.dest, urlFilename(args.url)), sum);
+          if (found instanceof Query || found.stat.type !== 'directory') return found;
+          // A directory: the file's name is the response's (Ansible's get_url asks with HEAD in check mode).
+          const head = requestScript({ ...requestOf(args), method: 'HEAD' });
+          return new Query(head.script, (answer) => look(posix.join(args.dest, responseFilename(parseResponse(answer, args.url), args.url)), sum), {
+            stdin: head.stdin,
+            live: true,
+            what: `HEAD ${args.url}`,
+          });
         },
         { live: true },
       );

@@ -29,6 +29,7 @@ import type { Module, Outcome, Query, RunStep, WriteStep } from '../../../engine
 import { uri } from '../../../engine/core/modules/uri';
 import { user } from '../../../engine/core/modules/user';
 import { wait_for } from '../../../engine/core/modules/wait_for';
+import { requestScript } from '../../../engine/core/modules/util/http';
 import { base64Lines, multipartBody } from '../../../engine/core/modules/util/multipart';
 import { answer, foundHere, planContext, statOutput } from '../../helpers/modules';
 
@@ -952,11 +953,22 @@ describe('get_url', () => {
     );
   });
 
-  it('a directory dest takes the file name from the URL; the download is one step that reports what it did', () => {
-    const out = decide(get_url, { url: 'http://h/pkg/v1/tool.bin?x=1', dest: '/opt' }, [
-      { stdout: 'directory 755 root root 4096 1700000000\n\n' },
+  it("a directory dest takes the file name from a HEAD's Content-Disposition, else the URL answered; the download is one step that reports what it did", () => {
+    const directory = { stdout: 'directory 755 root root 4096 1700000000\n\n' };
+    const headed = (head: string, url = 'http://h/pkg/v1/tool.bin?x=1') => ({ stdout: curlOutput({ code: 200, url, head: `HTTP/1.1 200 OK\r\n${head}\r\n` }) });
+    const named = decide(get_url, { url: 'http://h/dl?id=7', dest: '/opt' }, [
+      directory,
+      headed('Content-Disposition: attachment; filename="../../etc/tool-2.1.tgz"\r\n', 'http://h/dl?id=7'),
       { stdout: 'absent\n' },
     ]);
+    expect(named).toMatchObject({ changed: true, result: { dest: '/opt/tool-2.1.tgz' } });
+    const moved = decide(get_url, { url: 'http://h/latest', dest: '/opt' }, [directory, headed('', 'http://h/releases/tool-3.0.tgz'), { stdout: 'absent\n' }]);
+    expect(moved).toMatchObject({ result: { dest: '/opt/tool-3.0.tgz' } });
+    // curl's own HEAD: `request = "HEAD"` would wait for a body that never comes.
+    const config = String(requestScript({ url: 'http://h/latest', method: 'HEAD', followRedirects: true, timeoutSec: 5 }).stdin);
+    expect(config.split('\n')).toContain('head');
+    expect(config).not.toContain('request =');
+    const out = decide(get_url, { url: 'http://h/pkg/v1/tool.bin?x=1', dest: '/opt' }, [directory, headed(''), { stdout: 'absent\n' }]);
     expect(out).toMatchObject({ changed: true, result: { dest: '/opt/tool.bin' } });
     const [step] = out.steps as RunStep[];
     const answer = (extra: string[], code = 200, head = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n') => ({

@@ -91,7 +91,9 @@ export interface HttpResponse {
 const configString = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
 
 function curlConfig(req: HttpRequest): string {
-  const lines = [`url = ${configString(req.url)}`, `request = ${configString(req.method)}`, `max-time = ${req.timeoutSec}`];
+  // curl's HEAD is `head`: `request = HEAD` would wait for a body the server never sends.
+  const method = req.method === 'HEAD' ? 'head' : `request = ${configString(req.method)}`;
+  const lines = [`url = ${configString(req.url)}`, method, `max-time = ${req.timeoutSec}`];
   for (const [name, value] of Object.entries(req.headers ?? {})) lines.push(`header = ${configString(`${name}: ${value}`)}`);
   if (req.user !== undefined) lines.push(`user = ${configString(`${req.user}:${req.password ?? ''}`)}`, req.basicAtOnce ? 'basic' : 'anyauth');
   if (req.followRedirects) lines.push('location', 'max-redirs = 50');
