@@ -19,6 +19,7 @@ import { shlexSplit } from '../../engine/core/connection/shlex';
 import { resolvePattern } from '../../engine/core/plan/patterns';
 import { tagsMatch } from '../../engine/core/plan/tags';
 import { withoutSelinux } from '../../engine/core/run/task';
+import { normalizeMode, symbolicMode } from '../../engine/core/modules/util/attrs';
 import { project } from '../helpers/engine';
 
 const templar = new Templar();
@@ -430,5 +431,48 @@ describe('SELinux file arguments', () => {
     const none = answering('');
     expect(await withoutSelinux(none.exec, { path: '/x' }, 'n1')).toEqual({ args: { path: '/x' } });
     expect(none.asked).toEqual([]);
+  });
+});
+
+describe('file modes', () => {
+  /** Ansible's own AnsibleModule._symbolic_mode_to_octal (ansible-core's Python here), per umask. */
+  const ansibleModes = (umask: number, cases: [string, number, boolean][]): string[] => {
+    const py = `import sys, json, os, stat
+from ansible.module_utils.basic import AnsibleModule
+class S: pass
+os.umask(int(sys.argv[1], 8))
+out = []
+for spec, mode, isdir in json.loads(sys.argv[2]):
+    st = S(); st.st_mode = (stat.S_IFDIR if isdir else stat.S_IFREG) | mode
+    try: out.append(format(AnsibleModule._symbolic_mode_to_octal(st, spec), '04o'))
+    except Exception as e: out.append('error')
+print(json.dumps(out))`;
+    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', py, umask.toString(8), JSON.stringify(cases)], { encoding: 'utf8' }));
+  };
+
+  it("applies symbolic modes as Ansible's own code does, bit for bit, for files and directories and two umasks", () => {
+    const specs = ['u=rw,g=r,o=', '+x', 'o=rwXt', 'a+X', 'g=u', 'u-w+x,go=', 'ug+s', '=r', 'u=rwx,g=rx,o=rx', 'go-rwx', 'o+t,g-s', 'u+X', '-w', 'a=', 'uo=g'];
+    const cases: [string, number, boolean][] = specs.flatMap((spec) =>
+      [0o644, 0o755, 0o600, 0o2750].flatMap((mode) => [[spec, mode, false] as [string, number, boolean], [spec, mode, true] as [string, number, boolean]]),
+    );
+    for (const umask of [0o022, 0o077]) {
+      const ours = cases.map(([spec, mode, dir]) =>
+        symbolicMode(spec, { mode: mode.toString(8), type: dir ? 'directory' : 'file', umask })
+          .toString(8)
+          .padStart(4, '0'),
+      );
+      expect(ours).toEqual(ansibleModes(umask, cases));
+    }
+  });
+
+  it("takes octal modes as Python int(mode, 8) does, and refuses a bad symbolic mode in Ansible's words", () => {
+    expect(normalizeMode('644')).toBe('0644');
+    expect(normalizeMode('0o750')).toBe('0750');
+    expect(normalizeMode(0o1777)).toBe('1777');
+    expect(normalizeMode('u+x', { mode: '644', type: 'file', umask: 0o022 })).toBe('0744');
+    // A path being made starts from 0666 or 0777, less the umask.
+    expect(normalizeMode('g+w', { type: 'directory', umask: 0o022 })).toBe('0775');
+    expect(() => normalizeMode('u+q', { mode: '644' })).toThrow('mode must be in octal or symbolic form');
+    expect(() => normalizeMode('17777')).toThrow('Invalid mode supplied, only permission info is allowed');
   });
 });

@@ -67,8 +67,14 @@ function planRemoteCopy(args: CopyArgs, found: Found): Outcome {
   if (source.type !== 'file') return { changed: false, failed: true, msg: `Source ${args.src} is a ${source.type}: only a file is copied with remote_src` };
   if (found.stat.exists && found.stat.type !== 'file') return { changed: false, failed: true, msg: `${found.path} exists and is a ${found.stat.type}` };
   const contentChanges = !found.stat.exists || (args.force !== false && found.stat.sha256 !== source.sha256);
-  const attrs = attrChanges(found.stat.exists && !contentChanges ? found.stat : undefined, args, found.path);
-  const result = { dest: found.path, src: args.src, size: source.size, state: 'file', ...(args.mode !== undefined ? { mode: normalizeMode(args.mode) } : {}) };
+  const attrs = attrChanges(found.stat.exists && !contentChanges ? found.stat : undefined, args, found.path, false, false, found.stat);
+  const result = {
+    dest: found.path,
+    src: args.src,
+    size: source.size,
+    state: 'file',
+    ...(args.mode !== undefined ? { mode: normalizeMode(args.mode, found.stat) } : {}),
+  };
   if (!contentChanges && !attrs.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
   const temp = quotePath(`${found.path}.engine-copy`);
   const copyCommands = contentChanges

@@ -80,7 +80,10 @@ export const file: Module<FileArgs, FileFound> = {
       return { changed: false, failed: true, msg: (err as Error).message };
     }
     const p = quotePath(args.path);
-    const attrsOf = (stat: RemoteStat | undefined) => attrChanges(stat, args, args.path, args.recurse, args.follow === false && stat?.type === 'link');
+    // A symbolic mode applies to the path as it is, or as it is made (0666 or 0777 less the host's umask).
+    const made = { type: state === 'directory' ? ('directory' as const) : ('file' as const), umask: found.umask };
+    const attrsOf = (stat: RemoteStat | undefined) =>
+      attrChanges(stat, args, args.path, args.recurse, args.follow === false && stat?.type === 'link', stat ?? made);
     const before = describe(found);
     const make = (why: string, commands: string[], after: string): Outcome => ({
       changed: true,
@@ -98,7 +101,7 @@ export const file: Module<FileArgs, FileFound> = {
         const attrs = attrsOf(found.exists ? found : undefined);
         if (found.exists && !attrs.changed && !times.changed) return { changed: false, msg: 'directory already as wanted' };
         // A new directory gets its mode from mkdir itself: one program less on the host.
-        const mode = normalizeMode(args.mode);
+        const mode = normalizeMode(args.mode, made);
         const create = mode ? [`mkdir -p -m ${mode} ${p}`, ...attrs.commands.filter((c) => !c.startsWith('chmod '))] : [`mkdir -p ${p}`, ...attrs.commands];
         const commands = [...(found.exists ? attrs.commands : create), ...times.commands];
         return make(
@@ -121,10 +124,13 @@ export const file: Module<FileArgs, FileFound> = {
         if (!args.src) return { changed: false, failed: true, msg: 'state=link needs src' };
         if (found.exists && found.type !== 'link' && !args.force)
           return { changed: false, failed: true, msg: `${args.path} exists and is a ${found.type}; set force: true to replace it` };
-        const attrs = attrsOf(found.exists ? found : undefined);
+        // What is made is a link: follow: false means its own attributes (no mode on Linux), else
+        // its target's mode, left alone where the target does not exist (Ansible's ENOENT rule).
+        const attrs = attrChanges(found.exists ? found : undefined, args, args.path, false, args.follow === false, made);
         const linked = found.type === 'link' && found.linkTarget === args.src;
         if (linked && !times.changed) return { changed: false, msg: 'link already points at src' };
-        const link = linked ? [] : [`ln -sfn ${quotePath(args.src)} ${p}`, ...attrs.commands.map((c) => c.replace(/^ch(own|grp)/, 'ch$1 -h'))];
+        const ownership = attrs.commands.map((c) => (c.startsWith('chmod ') ? `{ [ ! -e ${p} ] || ${c}; }` : c.replace(/^ch(own|grp)/, 'ch$1 -h')));
+        const link = linked ? [] : [`ln -sfn ${quotePath(args.src)} ${p}`, ...ownership];
         // Times are the target's, as Ansible's os.utime follows the link.
         return make(
           linked

@@ -114,7 +114,7 @@ function downloadStep(args: GetUrlArgs, found: GetUrlFound, sum: Checksum | unde
   const tmp = '"$tmp"';
   const since = found.stat.exists && !sum && !args.force && found.stat.mtime ? new Date(found.stat.mtime * 1000) : undefined;
   const request = requestScript(requestOf(args, since), { bodyTo: tmp });
-  const mode = normalizeMode(args.mode);
+  const mode = normalizeMode(args.mode, found.stat);
   const script = [
     `tmp=$(mktemp ${quotePath(`${posix.dirname(found.path)}/.${posix.basename(found.path)}.engine-XXXXXX`)}) || exit 1`,
     `trap 'rm -f "$tmp"' EXIT`,

@@ -273,9 +273,14 @@ describe('file', () => {
     }
   });
 
-  it('a mode that is not octal fails the task, an unquoted YAML number is read as octal', () => {
-    expect(() => decide(file, { path: '/f', mode: '0x1' }, statOutput('file'))).toThrow("mode '0x1' is not an octal mode");
+  it('a mode neither octal nor symbolic fails the task, an unquoted YAML number is read as octal, a symbolic one applies to the mode there', () => {
+    expect(() => decide(file, { path: '/f', mode: '0x1' }, statOutput('file'))).toThrow('mode must be in octal or symbolic form');
     expect(decide(file, { path: '/f', mode: 0o600 }, statOutput('file')).steps?.[0]).toMatchObject({ script: 'chmod 0600 /f' });
+    expect(decide(file, { path: '/f', mode: 'u+x,g-r' }, statOutput('file', { mode: '644' })).steps?.[0]).toMatchObject({ script: 'chmod 0704 /f' });
+    expect(decide(file, { path: '/f', mode: 'u=rw,g=r,o=r' }, statOutput('file', { mode: '644' }))).toMatchObject({ changed: false });
+    // A directory made: 0777 less the host's umask (read with the stat), then the clause.
+    const made = decide(file, { path: '/d', state: 'directory', mode: 'g+w' }, 'absent 0027\n');
+    expect(made.steps?.[0]).toMatchObject({ script: 'mkdir -p -m 0770 /d' });
   });
 });
 

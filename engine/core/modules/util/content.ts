@@ -59,7 +59,7 @@ function contentResult(path: string, content: Buffer, want: Attrs, found: Remote
     size: content.length,
     state: 'file',
     ...kept,
-    ...(want.mode !== undefined ? { mode: normalizeMode(want.mode) } : {}),
+    ...(want.mode !== undefined ? { mode: normalizeMode(want.mode, found) } : {}),
     ...(want.owner !== undefined ? { owner: want.owner } : {}),
     ...(want.group !== undefined ? { group: want.group } : {}),
   };
@@ -93,7 +93,7 @@ export function planContent(want: ContentWant, found: RemoteStat): Outcome {
   if (want.validate !== undefined && !want.validate.includes('%s')) return { changed: false, failed: true, msg: `validate must contain %s: ${want.validate}` };
   if (found.exists && found.type !== 'file') return { changed: false, failed: true, msg: `${want.dest} exists and is a ${found.type}` };
   const contentChanges = !found.exists || (want.force !== false && found.sha256 !== sha256(want.content));
-  const attrs = attrChanges(found.exists ? found : undefined, want, want.dest);
+  const attrs = attrChanges(found.exists ? found : undefined, want, want.dest, false, false, found);
   const attrOnly = !contentChanges && attrs.changed;
   const diff: Diff[] = [];
   if (contentChanges) diff.push(contentDiff(want.dest, found.content, want.content, found.exists));
@@ -115,7 +115,7 @@ export function planContent(want: ContentWant, found: RemoteStat): Outcome {
       ? [runStep(attrs.commands.join(' && '))]
       : [
           writeStep(want.dest, want.content, {
-            mode: normalizeMode(want.mode),
+            mode: normalizeMode(want.mode, found),
             owner: want.owner,
             group: want.group,
             backup: want.backup && found.exists,

@@ -17,6 +17,8 @@ export interface RemoteStat {
   linkTarget?: string;
   sha256?: string;
   content?: Buffer;
+  /** The umask of the host's shell, where a symbolic mode or a new file's mode needs it. */
+  umask?: number;
 }
 
 export function sha256(data: Buffer | string): string {
@@ -36,8 +38,10 @@ export interface StatWants {
  */
 function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
   const [head, link, sum, content] = stdout.split('\n');
-  if (head === 'absent') return { exists: false };
-  const [type, mode, owner, group, size, mtime, uid, gid] = head.split(' ');
+  const fields = head.split(' ');
+  const umask = /^[0-7]{3,4}$/.test(fields.at(-1) ?? '') && fields.length !== 1 ? { umask: Number.parseInt(fields.at(-1)!, 8) } : {};
+  if (fields[0] === 'absent') return { exists: false, ...umask };
+  const [type, mode, owner, group, size, mtime, uid, gid] = fields;
   const data = want.content && type === 'file' && content !== undefined && content !== '-' ? Buffer.from(content, 'base64') : undefined;
   return {
     exists: true,
@@ -48,6 +52,7 @@ function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
     size: Number(size),
     mtime: Number(mtime),
     ...(uid === undefined ? {} : { uid: Number(uid), gid: Number(gid) }),
+    ...umask,
     linkTarget: link || undefined,
     sha256: sum ? sum.slice(0, 64) : data ? sha256(data) : undefined,
     content: data,
@@ -64,8 +69,9 @@ function statScript(path: string, want: StatWants): string {
   const test = want.follow ? '' : `if [ -L ${p} ]; then t=link; el`;
   const limit = want.content ? (want.contentLimit ?? Number.MAX_SAFE_INTEGER) : -1;
   return [
-    `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -b ${p} ]; then t=block; elif [ -c ${p} ]; then t=char; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else echo absent; exit 0; fi`,
-    `set -- $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y %u %g' ${p}); echo "$t $*"`,
+    // umask is the shell's own (no program): what a new file's or a symbolic mode's bits depend on.
+    `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -b ${p} ]; then t=block; elif [ -c ${p} ]; then t=char; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else printf 'absent '; umask; exit 0; fi`,
+    `set -- $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y %u %g' ${p}); printf '%s ' "$t" "$@"; umask`,
     `if [ "$t" = link ]; then readlink ${p}; else echo; fi`,
     want.checksum || want.content
       ? `if [ "$t" = file ] && [ "$4" -le ${limit} ]; then echo; base64 -w0 < ${p}; elif [ "$t" = file ]; then sha256sum < ${p}; printf -- -; else printf '\\n-'; fi`

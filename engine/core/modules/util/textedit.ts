@@ -32,7 +32,7 @@ export function planTextEdit(
   }
   const before = found.text ?? '';
   const { text: after, msg } = edit(before);
-  const attrs = attrChanges(found.stat.exists ? found.stat : undefined, want, want.path);
+  const attrs = attrChanges(found.stat.exists ? found.stat : undefined, want, want.path, false, false, found.stat);
   const contentChanged = after !== before || !found.stat.exists;
   if (!contentChanged && !attrs.changed) return { changed: false, msg };
   return {
@@ -42,7 +42,7 @@ export function planTextEdit(
     steps: contentChanged
       ? [
           writeStep(want.path, Buffer.from(after), {
-            mode: normalizeMode(want.mode),
+            mode: normalizeMode(want.mode, found.stat),
             owner: want.owner,
             group: want.group,
             backup: want.backup,

@@ -105,7 +105,13 @@ export function planTree(want: TreeWant, tree: LocalTree, found: RemoteTree): Ou
       written++;
       diff.push(contentDiff(path, undefined, content, false));
       if (stat.exists) diff[diff.length - 1].before = `(sha256 ${stat.sha256})\n`;
-      const options = { mode: normalizeMode(want.mode), owner: want.owner, group: want.group, backup: want.backup && stat.exists, validate: want.validate };
+      const options = {
+        mode: normalizeMode(want.mode, stat),
+        owner: want.owner,
+        group: want.group,
+        backup: want.backup && stat.exists,
+        validate: want.validate,
+      };
       steps.push(writeStep(path, content, options));
       continue;
     }
@@ -125,7 +131,7 @@ export function planTree(want: TreeWant, tree: LocalTree, found: RemoteTree): Ou
 
 /** Missing directories, parents first, each with directory_mode (or the umask's) and the wanted owner and group. */
 function makeDirs(dirs: string[], want: TreeWant): string {
-  const mode = normalizeMode(want.directory_mode);
+  const mode = normalizeMode(want.directory_mode, { type: 'directory' });
   // The first is the topmost: its parents are made too, as Ansible's file state=directory does.
   const commands = dirs.map((d, i) => `mkdir ${i === 0 ? '-p ' : ''}${mode ? `-m ${mode} ` : ''}${quotePath(d)}`);
   const owned = [want.owner ? `chown ${quote(want.owner)}` : '', want.group ? `chgrp ${quote(want.group)}` : ''].filter(Boolean);
