@@ -132,4 +132,5 @@ export const ALIKE_TARGETS = [
   'test_core',
   'package_facts',
   'undefined',
+  'file',
 ];

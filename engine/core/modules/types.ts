@@ -19,6 +19,8 @@ export interface Diff {
   after: string;
   beforeHeader?: string;
   afterHeader?: string;
+  /** The diff as the module's Ansible counterpart registers it, when that is not text (file's mappings). */
+  data?: { before: Record<string, unknown>; after: Record<string, unknown> };
 }
 
 /** What a probe may know of the run besides its arguments. */

@@ -516,7 +516,8 @@ function resultReporter(play: PlayRun, host: HostState, task: Task, values: Task
       item: noLog && item !== undefined ? '(censored)' : maskSecrets(item),
       delegatedTo: result.delegated_to as string | undefined,
       msg: noLog ? CENSORED : maskSecrets(result.msg as string | undefined),
-      diff: showDiff && !noLog ? maskSecrets(diffsOf(result.diff)) : undefined,
+      // As Ansible's callback: a diff is shown for a change (file's is registered on every run).
+      diff: showDiff && !noLog && result.changed ? maskSecrets(diffsOf(result.diff)) : undefined,
       result: noLog
         ? options.verbosity > 0
           ? { censored: CENSORED }

@@ -17,12 +17,12 @@ describe('Ansible module answers', () => {
     expect(answer.msg).toMatch(/^MODULE FAILURE/);
   });
 
-  it('reads diffs as text, mappings, lists and prepared text', () => {
+  it("reads diffs as text, mappings (serialised as Ansible's callback does: sorted keys, indent 4), lists and prepared text", () => {
     expect(diffsOf({ before: 'a\n', after: 'b\n', before_header: '/f', after_header: '/f' })).toEqual([
       { before: 'a\n', after: 'b\n', beforeHeader: '/f', afterHeader: '/f' },
     ]);
     expect(diffsOf([{ before: { state: 'absent' }, after: { state: 'present' } }])).toEqual([
-      { before: '{\n  "state": "absent"\n}\n', after: '{\n  "state": "present"\n}\n', beforeHeader: undefined, afterHeader: undefined },
+      { before: '{\n    "state": "absent"\n}\n', after: '{\n    "state": "present"\n}\n', beforeHeader: undefined, afterHeader: undefined },
     ]);
     expect(diffsOf({ prepared: '+ line' })).toEqual([{ before: '', after: '+ line', afterHeader: 'prepared' }]);
     expect(diffsOf({})).toEqual([]);

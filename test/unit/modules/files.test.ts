@@ -190,48 +190,82 @@ describe('template', () => {
 });
 
 describe('file', () => {
-  it('state=directory: mkdir with attributes, or attributes alone, or nothing', () => {
+  const decideAll = <A>(module: Module<A>, args: A, answers: { stdout: string }[]) =>
+    decide(
+      module,
+      args,
+      answers.map((a) => a.stdout),
+    );
+  /** The commands of a plan's step, without the look at the end state it ends with. */
+  const commands = (out: Outcome) => ((out.steps?.[0] as RunStep | undefined)?.script ?? '').split(' &&\n').slice(0, -1).join(' && ');
+
+  it('state=directory: mkdir with attributes, or attributes alone, or nothing; the diff as Ansible registers it', () => {
     const made = decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, ABSENT);
     expect(made).toMatchObject({ changed: true, msg: 'directory would be created' });
-    expect(made.steps).toEqual([{ kind: 'run', script: 'mkdir -p -m 0750 /srv/d', what: undefined }]);
-    expect(decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, statOutput('directory', { mode: '755' })).steps).toEqual([
-      { kind: 'run', script: 'chmod 0750 /srv/d', what: undefined },
-    ]);
-    expect(decide(file, { path: '/srv/d', state: 'directory' }, statOutput('directory')).changed).toBe(false);
-    expect(decide(file, { path: '/srv/d', state: 'directory' }, statOutput('file'))).toMatchObject({ failed: true });
+    expect(commands(made)).toBe('mkdir -p -m 0750 /srv/d');
+    expect(made.diff?.[0].data).toEqual({ before: { path: '/srv/d', state: 'absent' }, after: { path: '/srv/d', state: 'directory', mode: '0750' } });
+    const chmod = decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, statOutput('directory', { mode: '755' }));
+    expect(commands(chmod)).toBe('chmod 0750 /srv/d');
+    expect(chmod.diff?.[0].data).toEqual({ before: { path: '/srv/d', mode: '0755' }, after: { path: '/srv/d', mode: '0750' } });
+    const same = decide(file, { path: '/srv/d', state: 'directory' }, statOutput('directory'));
+    expect(same).toMatchObject({ changed: false, result: { path: '/srv/d', state: 'directory', mode: '0644', owner: 'root' } });
+    expect(same.diff?.[0].data).toEqual({ before: { path: '/srv/d' }, after: { path: '/srv/d' } });
+    expect(decide(file, { path: '/srv/d', state: 'directory' }, statOutput('file'))).toMatchObject({ failed: true, msg: '/srv/d already exists as a file' });
   });
 
-  it('recurse applies attributes with -R', () => {
-    expect(decide(file, { path: '/d', state: 'directory', owner: 'app', recurse: true }, statOutput('directory')).steps?.[0]).toMatchObject({
-      script: 'chown -R app /d',
+  it('recurse applies attributes with -R, and only to a directory', () => {
+    expect(commands(decide(file, { path: '/d', state: 'directory', owner: 'app', recurse: true }, statOutput('directory')))).toBe('chown -R app /d');
+    expect(decide(file, { path: '/d', state: 'file', recurse: true }, statOutput('file'))).toMatchObject({
+      failed: true,
+      msg: "recurse option requires state to be 'directory'",
     });
   });
 
   it('state=absent removes what is there, and nothing when absent', () => {
-    expect(decide(file, { path: '/x', state: 'absent' }, statOutput('file'))).toMatchObject({ changed: true, steps: [{ script: 'rm -rf /x' }] });
+    const removed = decide(file, { path: '/x', state: 'absent' }, statOutput('file'));
+    expect(removed).toMatchObject({ changed: true, result: { path: '/x', state: 'absent' } });
+    expect(commands(removed)).toBe('rm -rf /x');
     expect(decide(file, { path: '/x', state: 'absent' }, ABSENT)).toMatchObject({ changed: false, msg: 'already absent' });
   });
 
-  it('state=link: creates, keeps a right link, refuses a file without force, and fixes a wrong target', () => {
-    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, ABSENT).steps?.[0]).toMatchObject({ script: 'ln -sfn /t /l' });
-    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, statOutput('link', { link: '/t' })).changed).toBe(false);
-    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, statOutput('link', { link: '/old' }))).toMatchObject({
-      changed: true,
-      msg: 'link target differs (/old)',
+  it("state=link as Ansible's: creates, keeps a right link, refuses a file or a missing src without force, fixes a wrong target", () => {
+    const src = (exists: boolean) => ({ stdout: `src ${exists ? 'yes' : 'no'}\n` });
+    const made = decideAll(file, { path: '/l', state: 'link', src: '/t' }, [{ stdout: ABSENT }, src(true)]);
+    expect(commands(made)).toBe('ln -s -- /t /l');
+    const linked = `${statOutput('link', { link: '/t' })}`;
+    const target = (real: string) => ({ stdout: `src yes\nreal ${real}\n--- target ---\n${statOutput('file')}` });
+    expect(decideAll(file, { path: '/l', state: 'link', src: '/t' }, [{ stdout: linked }, target('/t')]).changed).toBe(false);
+    const moved = decideAll(file, { path: '/l', state: 'link', src: '/t' }, [{ stdout: statOutput('link', { link: '/old' }) }, target('/old')]);
+    expect(moved).toMatchObject({ changed: true, msg: 'link target differs (/old)' });
+    expect(moved.diff?.[0].data).toEqual({ before: { path: '/l', src: '/old' }, after: { path: '/l', src: '/t' } });
+    expect(commands(moved)).toBe('ln -sfn -- /t /.l.engine-link && mv -fT -- /.l.engine-link /l');
+    expect(decideAll(file, { path: '/l', state: 'link', src: '/t' }, [{ stdout: statOutput('file') }, src(true)])).toMatchObject({
+      failed: true,
+      msg: 'refusing to convert from file to symlink for /l',
     });
-    expect(decide(file, { path: '/l', state: 'link', src: '/t' }, statOutput('file')).failed).toBe(true);
-    expect(decide(file, { path: '/l', state: 'link', src: '/t', force: true }, statOutput('file')).changed).toBe(true);
-    expect(decide(file, { path: '/l', state: 'link' }, ABSENT)).toMatchObject({ failed: true, msg: 'state=link needs src' });
-    expect(decide(file, { path: '/l', state: 'link', src: '/t', owner: 'app' }, ABSENT).steps?.[0]).toMatchObject({
-      script: 'ln -sfn /t /l && chown -h app /l',
+    expect(decideAll(file, { path: '/l', state: 'link', src: '/t', force: true }, [{ stdout: statOutput('file') }, src(true)]).changed).toBe(true);
+    expect(decideAll(file, { path: '/d/l', state: 'link', src: 'none' }, [{ stdout: ABSENT }, src(false)])).toMatchObject({
+      failed: true,
+      msg: 'src file does not exist, use "force=yes" if you really want to create the link: /d/none',
     });
+    // A dry run after a change it did not make: src may be what an earlier task makes.
+    const later = { ...planContext(), check: true, predict: true };
+    expect(decide(file, { path: '/d/l', state: 'link', src: 'none' }, [ABSENT, 'src no\n'], later)).toMatchObject({ changed: true, predicted: true });
+    expect(decide(file, { path: '/l', state: 'link' }, ABSENT)).toMatchObject({ failed: true, msg: 'src is required for creating new symlinks' });
+    // follow: false owns the link itself; with follow, a target that does not exist keeps no attributes.
+    expect(commands(decideAll(file, { path: '/l', state: 'link', src: '/t', owner: 'app', follow: false }, [{ stdout: ABSENT }, src(true)]))).toBe(
+      'ln -s -- /t /l && chown -h app /l',
+    );
+    expect(commands(decideAll(file, { path: '/l', state: 'link', src: '/t', mode: '0600', force: true }, [{ stdout: ABSENT }, src(false)]))).toBe(
+      'ln -s -- /t /l',
+    );
   });
 
   it('state=touch always changes; state=file only fixes attributes of an existing file', () => {
     expect(decide(file, { path: '/f', state: 'touch' }, statOutput('file'))).toMatchObject({ changed: true, msg: 'times would be updated' });
-    expect(decide(file, { path: '/f', state: 'file', mode: '0600' }, statOutput('file')).steps?.[0]).toMatchObject({ script: 'chmod 0600 /f' });
+    expect(commands(decide(file, { path: '/f', state: 'file', mode: '0600' }, statOutput('file')))).toBe('chmod 0600 /f');
     expect(decide(file, { path: '/f', mode: '0644' }, statOutput('file')).changed).toBe(false);
-    expect(decide(file, { path: '/f', state: 'file' }, ABSENT)).toMatchObject({ failed: true });
+    expect(decide(file, { path: '/f', state: 'file' }, ABSENT)).toMatchObject({ failed: true, msg: 'file (/f) is absent, cannot continue' });
   });
 
   it('modification_time and access_time: the host turns given times into seconds; equal times change nothing', () => {
@@ -240,10 +274,10 @@ describe('file', () => {
     const probe = file.probe!(args, planContext()) as { script: string };
     expect(probe.script.split('\n').slice(0, 2)).toEqual(["date -d '2020-01-01 12:00:00' +%s", "stat -L -c '%.9Y %.9X' /f 2>/dev/null || echo - -"]);
     expect(decide(file, args, timesThen(statOutput('file'), '1577880000.000000000')).changed).toBe(false);
-    expect(decide(file, args, timesThen(statOutput('file'), '1700000000.5')).steps?.[0]).toMatchObject({ script: 'touch -m -d @1577880000 /f' });
+    expect(commands(decide(file, args, timesThen(statOutput('file'), '1700000000.5')))).toBe('touch -m -d @1577880000 /f');
     // touch: the access time is now unless given, and a new file is created first.
     const touched = decide(file, { ...args, state: 'touch', access_time: undefined }, timesThen(ABSENT, '- -'));
-    expect(touched.steps?.[0]).toMatchObject({ script: 'touch /f && touch -m -d @1577880000 /f && touch -a /f' });
+    expect(commands(touched)).toBe('touch /f && touch -m -d @1577880000 /f && touch -a /f');
     const both = { path: '/f', state: 'touch' as const, modification_time: 'preserve', access_time: 'preserve' };
     expect(decide(file, both, statOutput('file'))).toMatchObject({ changed: false });
     expect(decide(file, { path: '/f', modification_time: '2020-13-01', modification_time_format: '%Y-%m-%d' }, statOutput('file'))).toMatchObject({
@@ -275,12 +309,12 @@ describe('file', () => {
 
   it('a mode neither octal nor symbolic fails the task, an unquoted YAML number is read as octal, a symbolic one applies to the mode there', () => {
     expect(() => decide(file, { path: '/f', mode: '0x1' }, statOutput('file'))).toThrow('mode must be in octal or symbolic form');
-    expect(decide(file, { path: '/f', mode: 0o600 }, statOutput('file')).steps?.[0]).toMatchObject({ script: 'chmod 0600 /f' });
-    expect(decide(file, { path: '/f', mode: 'u+x,g-r' }, statOutput('file', { mode: '644' })).steps?.[0]).toMatchObject({ script: 'chmod 0704 /f' });
+    expect(commands(decide(file, { path: '/f', mode: 0o600 }, statOutput('file')))).toBe('chmod 0600 /f');
+    expect(commands(decide(file, { path: '/f', mode: 'u+x,g-r' }, statOutput('file', { mode: '644' })))).toBe('chmod 0704 /f');
     expect(decide(file, { path: '/f', mode: 'u=rw,g=r,o=r' }, statOutput('file', { mode: '644' }))).toMatchObject({ changed: false });
     // A directory made: 0777 less the host's umask (read with the stat), then the clause.
     const made = decide(file, { path: '/d', state: 'directory', mode: 'g+w' }, 'absent 0027\n');
-    expect(made.steps?.[0]).toMatchObject({ script: 'mkdir -p -m 0770 /d' });
+    expect(commands(made)).toBe('mkdir -p -m 0770 /d');
   });
 });
 
@@ -810,7 +844,12 @@ describe('file state=hard', () => {
   /** The probe's scripts run by sh here, as a host would; then the plan, whose steps sh runs too. */
   const hard = (args: Parameters<typeof file.plan>[0], apply = true) => {
     const out = file.plan(args, foundHere(file.probe!(args, planContext())), planContext());
-    if (apply) for (const step of out.steps ?? []) if (step.kind === 'run') execFileSync('sh', ['-c', step.script]);
+    for (const step of apply ? (out.steps ?? []) : [])
+      if (step.kind === 'run')
+        Object.assign(
+          out.result ?? {},
+          step.result?.({ rc: 0, stdout: execFileSync('sh', ['-c', step.script], { encoding: 'utf8' }), stderr: '', seconds: 0 }),
+        );
     return out;
   };
 

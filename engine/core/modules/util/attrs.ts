@@ -100,17 +100,24 @@ function applyOperation(user: string, op: string, bits: number, mode: number): n
   return (mode & ~cleared) | bits;
 }
 
+/** A mode as Ansible reports it: '0%03o' of the permission bits ('0644', '01777'). */
+export const ansibleMode = (mode: string) => `0${(Number.parseInt(mode, 8) & 0o7777).toString(8).padStart(3, '0')}`;
+
 /** Lines describing attribute changes, and the chmod/chown commands to make them. */
 export function attrChanges(stat: RemoteStat | undefined, want: Attrs, path: string, recurse = false, linkItself = false, base: ModeBase | undefined = stat) {
   const before: string[] = [];
   const after: string[] = [];
   const commands: string[] = [];
+  /** The same changes as Ansible's diff keys them: mode as '0%03o', owner and group (by name here). */
+  const fields: { before: Record<string, string>; after: Record<string, string> } = { before: {}, after: {} };
   const r = `${recurse ? '-R ' : ''}${linkItself ? '-h ' : ''}`;
   const mode = normalizeMode(want.mode, base ?? {});
   // A symlink's own mode cannot be set on Linux (Ansible's follow: false leaves it too).
   if (mode && stat?.mode !== mode && !linkItself) {
     before.push(`mode: ${stat?.mode ?? '(none)'}`);
     after.push(`mode: ${mode}`);
+    if (stat?.mode !== undefined) fields.before.mode = ansibleMode(stat.mode);
+    fields.after.mode = ansibleMode(mode);
     // Recursively, a symbolic mode is each entry's own (X differs for files and directories): chmod's.
     const symbolic = recurse && typeof want.mode === 'string' && !/^(?:0o)?[0-7]+$/i.test(want.mode.trim());
     commands.push(`chmod ${r}${symbolic ? quote(String(want.mode).trim()) : mode} ${quotePath(path)}`);
@@ -118,12 +125,16 @@ export function attrChanges(stat: RemoteStat | undefined, want: Attrs, path: str
   if (want.owner && stat?.owner !== want.owner) {
     before.push(`owner: ${stat?.owner ?? '(none)'}`);
     after.push(`owner: ${want.owner}`);
+    if (stat?.owner !== undefined) fields.before.owner = stat.owner;
+    fields.after.owner = want.owner;
     commands.push(`chown ${r}${quote(checkName(want.owner, 'owner'))} ${quotePath(path)}`);
   }
   if (want.group && stat?.group !== want.group) {
     before.push(`group: ${stat?.group ?? '(none)'}`);
     after.push(`group: ${want.group}`);
+    if (stat?.group !== undefined) fields.before.group = stat.group;
+    fields.after.group = want.group;
     commands.push(`chgrp ${r}${quote(checkName(want.group, 'group'))} ${quotePath(path)}`);
   }
-  return { changed: commands.length > 0, before, after, commands };
+  return { changed: commands.length > 0, before, after, commands, fields };
 }

@@ -1,8 +1,10 @@
 // Diffs in the two shapes they take: the engine's (a list of texts with headers, as it shows
 // them) and Ansible's (a result's `diff`: one mapping of before/after and their headers, or a list).
+import { pythonJson } from '../../pyjson';
 import type { Diff } from '../types';
 
-const asText = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : `${JSON.stringify(v, null, 2)}\n`);
+/** A side of a diff as text; a mapping as Ansible's callback serializes it (sorted keys, indent 4). */
+const asText = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : `${pythonJson(v, { indent: 4, sortKeys: true })}\n`);
 
 /** A module's diff (a mapping, a list of them, or `prepared` text) as the engine shows diffs. */
 export function diffsOf(raw: unknown): Diff[] {
@@ -23,11 +25,12 @@ export function diffsOf(raw: unknown): Diff[] {
 
 /** The engine's diffs as a registered result's `diff`, in Ansible's shape. */
 export function ansibleDiff(diffs: Diff[]): unknown {
-  const one = (d: Diff) => ({
-    before: d.before,
-    after: d.after,
-    ...(d.beforeHeader !== undefined ? { before_header: d.beforeHeader } : {}),
-    ...(d.afterHeader !== undefined ? { after_header: d.afterHeader } : {}),
-  });
+  const one = (d: Diff) =>
+    d.data ?? {
+      before: d.before,
+      after: d.after,
+      ...(d.beforeHeader !== undefined ? { before_header: d.beforeHeader } : {}),
+      ...(d.afterHeader !== undefined ? { after_header: d.afterHeader } : {}),
+    };
   return diffs.length === 1 ? one(diffs[0]) : diffs.map(one);
 }

@@ -101,28 +101,38 @@ export function timeChanges(
   times: { mtime: Wanted; atime: Wanted },
   found: FoundTimes | undefined,
   path: string,
-): { changed: boolean; commands: string[]; after: string[] } {
+): { changed: boolean; commands: string[]; after: string[]; fields: { before: Record<string, number>; after: Record<string, number> } } {
   const p = quotePath(path);
   const commands: string[] = [];
   const after: string[] = [];
+  // As Ansible's diff has them: the time before and the one set ('now' is the moment planned).
+  const fields: { before: Record<string, number>; after: Record<string, number> } = { before: {}, after: {} };
+  const note = (which: 'm' | 'a', current: number | undefined, value: number) => {
+    if (current !== undefined) fields.before[`${which}time`] = current;
+    fields.after[`${which}time`] = value;
+  };
   let changed = false;
   const one = (which: 'm' | 'a', want: Wanted, current: number | undefined, given: number | undefined) => {
     if (want === 'preserve') return;
     if (want === 'now') {
       commands.push(`touch -${which} ${p}`);
       after.push(`${which}time=now`);
+      note(which, current, Date.now() / 1000);
       changed = true;
       return;
     }
     if (current !== undefined && given === current) return;
     commands.push(`touch -${which} -d @${given} ${p}`);
     after.push(`${which}time=${given}`);
+    note(which, current, given as number);
     changed = true;
   };
   if (times.mtime === 'now' && times.atime === 'now') {
-    return { changed: true, commands: [`touch ${p}`], after: ['mtime=now', 'atime=now'] };
+    note('m', found?.mtime, Date.now() / 1000);
+    note('a', found?.atime, Date.now() / 1000);
+    return { changed: true, commands: [`touch ${p}`], after: ['mtime=now', 'atime=now'], fields };
   }
   one('m', times.mtime, found?.mtime, found?.wantedMtime);
   one('a', times.atime, found?.atime, found?.wantedAtime);
-  return { changed, commands, after };
+  return { changed, commands, after, fields };
 }

@@ -14,6 +14,8 @@ export interface RemoteStat {
   mtime?: number;
   uid?: number;
   gid?: number;
+  /** Hard links to it (stat's %h). */
+  nlink?: number;
   linkTarget?: string;
   sha256?: string;
   content?: Buffer;
@@ -39,9 +41,11 @@ export interface StatWants {
 function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
   const [head, link, sum, content] = stdout.split('\n');
   const fields = head.split(' ');
-  const umask = /^[0-7]{3,4}$/.test(fields.at(-1) ?? '') && fields.length !== 1 ? { umask: Number.parseInt(fields.at(-1)!, 8) } : {};
+  // The umask is the last field: after `absent`, or after the nine of an existing path.
+  const umaskField = fields[0] === 'absent' ? fields[1] : fields[9];
+  const umask = umaskField && /^[0-7]{3,4}$/.test(umaskField) ? { umask: Number.parseInt(umaskField, 8) } : {};
   if (fields[0] === 'absent') return { exists: false, ...umask };
-  const [type, mode, owner, group, size, mtime, uid, gid] = fields;
+  const [type, mode, owner, group, size, mtime, uid, gid, nlink] = fields;
   const data = want.content && type === 'file' && content !== undefined && content !== '-' ? Buffer.from(content, 'base64') : undefined;
   return {
     exists: true,
@@ -52,6 +56,7 @@ function parseStat(stdout: string, want: StatWants = {}): RemoteStat {
     size: Number(size),
     mtime: Number(mtime),
     ...(uid === undefined ? {} : { uid: Number(uid), gid: Number(gid) }),
+    ...(nlink === undefined || !/^\d+$/.test(nlink) ? {} : { nlink: Number(nlink) }),
     ...umask,
     linkTarget: link || undefined,
     sha256: sum ? sum.slice(0, 64) : data ? sha256(data) : undefined,
@@ -71,7 +76,7 @@ function statScript(path: string, want: StatWants): string {
   return [
     // umask is the shell's own (no program): what a new file's or a symbolic mode's bits depend on.
     `${test}if [ -d ${p} ]; then t=directory; elif [ -f ${p} ]; then t=file; elif [ -b ${p} ]; then t=block; elif [ -c ${p} ]; then t=char; elif [ -e ${p} ] || [ -L ${p} ]; then t=other; else printf 'absent '; umask; exit 0; fi`,
-    `set -- $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y %u %g' ${p}); printf '%s ' "$t" "$@"; umask`,
+    `set -- $(stat ${want.follow ? '-L ' : ''}-c '%a %U %G %s %Y %u %g %h' ${p}); printf '%s ' "$t" "$@"; umask`,
     `if [ "$t" = link ]; then readlink ${p}; else echo; fi`,
     want.checksum || want.content
       ? `if [ "$t" = file ] && [ "$4" -le ${limit} ]; then echo; base64 -w0 < ${p}; elif [ "$t" = file ]; then sha256sum < ${p}; printf -- -; else printf '\\n-'; fi`
