@@ -399,8 +399,8 @@ function planDirectory(input: PlanInput): Outcome {
   if (prev !== 'absent' && prev !== 'directory') return failure(`${path} already exists as a ${prev}`, { path });
   const diff = initialDiff(path, 'directory', prev, found);
   if (prev === 'absent') {
-    // Each directory made gets the mode, as Ansible's; mkdir -m gives it to the last one only, so
-    // the parents mkdir -p makes are set by chmod in order.
+    // mkdir -m gives the mode to the last directory; parents mkdir -p makes get the umask's
+    // (Ansible gives each new one the mode: docs/compatibility.md).
     const attrs = attributes(input, undefined, { directory: true });
     const mode = normalizeMode(args.mode, { type: 'directory', umask: found.umask });
     const p = quotePath(path);

@@ -15,7 +15,7 @@ interface StatArgs {
 const ALGORITHMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
 
 /** GNU stat's format: the raw mode in hex first (type and set-id bits), then the rest. */
-const FORMAT = '%f %a %u %g %U %G %s %i %d %h %b %B %X %Y %Z %t %T';
+const FORMAT = '%f %a %u %g %U %G %s %i %d %h %b %B %.9X %.9Y %.9Z %t %T';
 
 export type StatFound =
   | { exists: false }

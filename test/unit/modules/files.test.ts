@@ -2,7 +2,7 @@
 // decides (change, diff, the steps as data). No host.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -433,6 +433,15 @@ describe('stat', () => {
       mimetype: 'text/plain',
       charset: 'us-ascii',
     });
+  });
+
+  it("gives times as Python's float seconds, their fractions kept (GNU stat here, as a host prints them)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stat-'));
+    const path = join(dir, 'f');
+    writeFileSync(path, 'x');
+    utimesSync(path, 1700000000.25, 1700000000.5);
+    const got = stat.plan({ path }, foundHere(stat.probe!({ path }, planContext())), planContext()).result?.stat as Record<string, number>;
+    expect([got.atime, got.mtime]).toEqual([1700000000.25, 1700000000.5]);
   });
 
   it('tells a link, a set-uid directory and absence apart', () => {
