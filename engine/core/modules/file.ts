@@ -71,6 +71,7 @@ const linkSource = (path: string, src: string, prev: PrevState) => joinPath(prev
 const besideTemp = (path: string) => joinPath(posix.dirname(path), `.${posix.basename(path)}.engine-link`);
 
 const MARK = '--- target ---';
+const WALK_LIMIT = 10000;
 
 /** The second look, when the state asked for needs more than the path's stat. */
 function factsQuery(args: FileArgs, found: FileFound, state: State): Query<FileFound> | undefined {
@@ -79,7 +80,9 @@ function factsQuery(args: FileArgs, found: FileFound, state: State): Query<FileF
   const lines: string[] = [];
   if (state === 'link' && args.src !== undefined) lines.push(`[ -e ${quotePath(linkSource(args.path, args.src, prev))} ] && echo 'src yes' || echo 'src no'`);
   if (state === 'link' && prev === 'directory') lines.push(`[ -n "$(ls -A ${p})" ] && echo 'entries yes' || echo 'entries no'`);
-  if (state === 'absent' && prev === 'directory') lines.push(`printf 'walk '; find ${p} -mindepth 1 -printf '%y %p\\n' | base64 -w0; echo`);
+  // What the diff lists of a directory removed (Ansible's path_content), up to WALK_LIMIT entries:
+  // removing a tree of millions must not bring them all over the connection.
+  if (state === 'absent' && prev === 'directory') lines.push(`printf 'walk '; find ${p} -mindepth 1 -printf '%y %p\\n' | head -n ${WALK_LIMIT} | base64 -w0; echo`);
   if (state === 'hard' && args.src !== undefined) {
     const inode = (path: string) => `$(stat -c '%d:%i' -- ${quotePath(path)} 2>/dev/null || echo none)`;
     lines.push(`echo "inodes ${inode(joinPath(posix.dirname(args.path), args.src))} ${inode(args.path)}"`);

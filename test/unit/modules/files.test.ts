@@ -261,6 +261,31 @@ describe('file', () => {
     );
   });
 
+  it("chattr attributes compared with lsattr's flags as Ansible compares them; a removed directory's content in the diff; _diff_peek", () => {
+    const flagged = (flags: string) => [statOutput('file'), `flags ${flags}\n`];
+    expect(decide(file, { path: '/f', attributes: 'A' }, flagged('-------A------'))).toMatchObject({ changed: false });
+    const add = decide(file, { path: '/f', attributes: '+A' }, flagged('-------------e--'));
+    expect(commands(add)).toBe('chattr +A -- /f');
+    expect(add.diff?.[0].data).toEqual({ before: { path: '/f', attributes: 'e' }, after: { path: '/f', attributes: '+A' } });
+    // '-' always runs chattr, as Ansible's.
+    expect(decide(file, { path: '/f', attributes: '-A' }, flagged('--------------')).changed).toBe(true);
+    const removed = decide(file, { path: '/d', state: 'absent' }, [
+      statOutput('directory'),
+      `walk ${Buffer.from('d /d/sub\nf /d/sub/a\nl /d/link\n').toString('base64')}\n`,
+    ]);
+    expect(removed.diff?.[0].data?.before).toEqual({
+      path: '/d',
+      state: 'directory',
+      path_content: { directories: ['/d/sub'], files: ['/d/sub/a', '/d/link'] },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'peek-'));
+    writeFileSync(join(dir, 'bin'), Buffer.from([0x7f, 0x45, 0x00, 0x01]));
+    writeFileSync(join(dir, 'text'), 'plain\n');
+    const peek = (path: string) => file.plan({ path, _diff_peek: true }, foundHere(file.probe!({ path, _diff_peek: true }, planContext())), planContext());
+    expect(peek(join(dir, 'bin'))).toMatchObject({ changed: false, result: { appears_binary: true } });
+    expect(peek(join(dir, 'text'))).toMatchObject({ changed: false, result: { appears_binary: false } });
+  });
+
   it('state=touch always changes; state=file only fixes attributes of an existing file', () => {
     expect(decide(file, { path: '/f', state: 'touch' }, statOutput('file'))).toMatchObject({ changed: true, msg: 'times would be updated' });
     expect(commands(decide(file, { path: '/f', state: 'file', mode: '0600' }, statOutput('file')))).toBe('chmod 0600 /f');
@@ -871,5 +896,9 @@ describe('file state=hard', () => {
     expect(hard({ path: join(dir, 'other'), src: 'a', state: 'hard', force: true }).changed).toBe(true);
     expect(readFileSync(join(dir, 'other'), 'utf8')).toBe('a\n');
     expect(hard({ path: join(dir, 'c'), src: 'nope', state: 'hard' })).toMatchObject({ failed: true, msg: 'src does not exist' });
+    // A directory as the path stands for src's name in it, as Ansible's file does.
+    mkdirSync(join(dir, 'into'));
+    expect(hard({ path: join(dir, 'into'), src: join(dir, 'a'), state: 'hard' })).toMatchObject({ changed: true, result: { dest: join(dir, 'into', 'a') } });
+    expect(statSync(join(dir, 'into', 'a')).ino).toBe(statSync(join(dir, 'a')).ino);
   });
 });
