@@ -67,6 +67,12 @@ const joinPath = (dir: string, name: string) => (name.startsWith('/') ? name : d
 /** src of a link as Ansible reads it: from the path itself when it is a real directory, else from its directory. */
 const linkSource = (path: string, src: string, prev: PrevState) => joinPath(prev === 'directory' ? path : posix.dirname(path), src);
 
+/** Each directory of a path from the top down: /a, /a/b, /a/b/c (a relative one from its first part). */
+function pathPrefixes(path: string): string[] {
+  const parts = path.split('/').filter(Boolean);
+  return parts.map((_, i) => `${path.startsWith('/') ? '/' : ''}${parts.slice(0, i + 1).join('/')}`);
+}
+
 /** A name beside path for what replaces it atomically (made there, renamed over it). */
 const besideTemp = (path: string) => joinPath(posix.dirname(path), `.${posix.basename(path)}.engine-link`);
 
@@ -82,7 +88,8 @@ function factsQuery(args: FileArgs, found: FileFound, state: State): Query<FileF
   if (state === 'link' && prev === 'directory') lines.push(`[ -n "$(ls -A ${p})" ] && echo 'entries yes' || echo 'entries no'`);
   // What the diff lists of a directory removed (Ansible's path_content), up to WALK_LIMIT entries:
   // removing a tree of millions must not bring them all over the connection.
-  if (state === 'absent' && prev === 'directory') lines.push(`printf 'walk '; find ${p} -mindepth 1 -printf '%y %p\\n' | head -n ${WALK_LIMIT} | base64 -w0; echo`);
+  if (state === 'absent' && prev === 'directory')
+    lines.push(`printf 'walk '; find ${p} -mindepth 1 -printf '%y %p\\n' | head -n ${WALK_LIMIT} | base64 -w0; echo`);
   if (state === 'hard' && args.src !== undefined) {
     const inode = (path: string) => `$(stat -c '%d:%i' -- ${quotePath(path)} 2>/dev/null || echo none)`;
     lines.push(`echo "inodes ${inode(joinPath(posix.dirname(args.path), args.src))} ${inode(args.path)}"`);
@@ -402,12 +409,17 @@ function planDirectory(input: PlanInput): Outcome {
   if (prev !== 'absent' && prev !== 'directory') return failure(`${path} already exists as a ${prev}`, { path });
   const diff = initialDiff(path, 'directory', prev, found);
   if (prev === 'absent') {
-    // mkdir -m gives the mode to the last directory; parents mkdir -p makes get the umask's
-    // (Ansible gives each new one the mode: docs/compatibility.md).
+    // As Ansible's: each directory made, parents too, gets the mode, owner, group and flags asked.
+    // mkdir -m gives the mode at once (no moment with the umask's).
     const attrs = attributes(input, undefined, { directory: true });
     const mode = normalizeMode(args.mode, { type: 'directory', umask: found.umask });
-    const p = quotePath(path);
-    const create = mode ? [`mkdir -p -m ${mode} ${p}`, ...attrs.commands.filter((c) => !c.startsWith('chmod '))] : [`mkdir -p ${p}`, ...attrs.commands];
+    const create = pathPrefixes(path).map((dir) => {
+      const own = attributes({ ...input, args: { ...args, path: dir } }, undefined, { directory: true }).commands.filter(
+        (c) => !mode || !c.startsWith('chmod '),
+      );
+      const d = quotePath(dir);
+      return `{ [ -d ${d} ] || { ${[`mkdir ${mode ? `-m ${mode} ` : ''}-- ${d}`, ...own].join(' && ')}; }; }`;
+    });
     return outcome(input, {
       changed: true,
       msg: 'directory would be created',

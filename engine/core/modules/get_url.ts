@@ -247,7 +247,7 @@ export const get_url: Module<GetUrlArgs, GetUrlFound> = {
     if (typeof asked !== 'object' || asked.url === undefined) return lookAtDest(typeof asked === 'object' ? hexDigest(asked.algorithm, asked.digest!) : asked);
     // The checksum file is read first, in check mode too (it changes nothing), as Ansible's get_url does.
     const { url, algorithm } = asked;
-    const request = requestScript({ ...requestOf({ ...args, url }), timeoutSec: args.timeout ?? 10 });
+    const request = requestScript(requestOf({ ...args, url }));
     return new Query(
       request.script,
       (res) => {

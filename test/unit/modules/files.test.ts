@@ -202,7 +202,7 @@ describe('file', () => {
   it('state=directory: mkdir with attributes, or attributes alone, or nothing; the diff as Ansible registers it', () => {
     const made = decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, ABSENT);
     expect(made).toMatchObject({ changed: true, msg: 'directory would be created' });
-    expect(commands(made)).toBe('mkdir -p -m 0750 /srv/d');
+    expect(commands(made)).toBe('{ [ -d /srv ] || { mkdir -m 0750 -- /srv; }; } && { [ -d /srv/d ] || { mkdir -m 0750 -- /srv/d; }; }');
     expect(made.diff?.[0].data).toEqual({ before: { path: '/srv/d', state: 'absent' }, after: { path: '/srv/d', state: 'directory', mode: '0750' } });
     const chmod = decide(file, { path: '/srv/d', state: 'directory', mode: '0750' }, statOutput('directory', { mode: '755' }));
     expect(commands(chmod)).toBe('chmod 0750 /srv/d');
@@ -339,7 +339,13 @@ describe('file', () => {
     expect(decide(file, { path: '/f', mode: 'u=rw,g=r,o=r' }, statOutput('file', { mode: '644' }))).toMatchObject({ changed: false });
     // A directory made: 0777 less the host's umask (read with the stat), then the clause.
     const made = decide(file, { path: '/d', state: 'directory', mode: 'g+w' }, 'absent 0027\n');
-    expect(commands(made)).toBe('mkdir -p -m 0770 /d');
+    expect(commands(made)).toBe('{ [ -d /d ] || { mkdir -m 0770 -- /d; }; }');
+    // Each directory made gets the mode, as Ansible's (sh here makes them).
+    const top = mkdtempSync(join(tmpdir(), 'dirs-'));
+    const deep = join(top, 'a', 'b');
+    const step = decide(file, { path: deep, state: 'directory', mode: '0701' }, ABSENT).steps?.[0] as RunStep;
+    execFileSync('sh', ['-c', step.script]);
+    expect([join(top, 'a'), deep].map((d) => (statSync(d).mode & 0o777).toString(8))).toEqual(['701', '701']);
   });
 });
 
