@@ -131,6 +131,27 @@ it('rescue reads ansible_failed_task/result; ansible_managed; path tests; True/F
   expect(results.engine).toEqual(results.ansible);
 });
 
+it("command's probe is the task variable engine_probe: ansible-playbook runs the task as it is, the engine's dry run reads the probe", async () => {
+  const dir = project({
+    'inventory.yml': INVENTORY,
+    'site.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - shell: echo configured > {{ out }}/state
+      vars: { engine_probe: "grep -qx configured {{ out }}/state" }
+`,
+  });
+  const results = await filesOfBothTools(dir);
+  expect(results.engine).toEqual({ state: 'configured\n' });
+  expect(results.engine).toEqual(results.ansible);
+  // The probe holds now: the engine's dry run says nothing would change, as a real run would not.
+  const args = ['run', join(dir, 'site.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${join(dir, 'out-engine')}`, '--check'];
+  const check = await engine(args);
+  expect(check.stdout).toMatch(/ok=1\s+changed=0/);
+  writeFileSync(join(dir, 'out-engine', 'state'), 'other\n');
+  expect((await engine(args)).stdout).toMatch(/ok=1\s+changed=1/);
+});
+
 it('-i host1,host2:port, is a host list, as in Ansible', async () => {
   const dir = project({
     'site.yml': `- hosts: localhost

@@ -282,7 +282,7 @@ describe('task keywords', () => {
       args: { creates: "{{ root }}/created" }
     - name: with probe
       shell: echo configured > {{ root }}/probed
-      args: { probe: "grep -q configured {{ root }}/probed" }
+      vars: { engine_probe: "grep -q configured {{ root }}/probed" }
 `;
     const check = await play(yaml, ['--check']);
     expect(recap(check.stdout).kw1.changed).toBe(2);

@@ -168,7 +168,7 @@ describe('lab', () => {
     - name: The lab repository is the nodes' only apt source (they have no route out)
       copy: { content: "deb [trusted=yes] file:/srv/labrepo ./\\n", dest: /etc/apt/sources.list }
     - shell: rm -f /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources
-      args: { probe: "! ls /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -q ." }
+      vars: { engine_probe: "! ls /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -q ." }
     - file: { path: /srv/labrepo, state: directory }
     - copy: { src: "{{ item }}", dest: /srv/labrepo/ }
       loop: "{{ query('fileglob', repo + '/*') }}"

@@ -1,5 +1,6 @@
 // command: run a program without a shell. Honest in check mode: creates/removes and a declared
-// read-only `probe` predict whether it would run, instead of reporting "skipped".
+// read-only probe (the task variable `engine_probe`) predict whether it would run, instead of
+// reporting "skipped".
 import { argvToShell, quote, quoteGlob, quotePath } from '../connection/quote';
 import type { ExecResult } from '../connection/types';
 import { type Module, type Outcome, Query } from './types';
@@ -14,6 +15,11 @@ export interface CommandArgs {
   stdin?: string;
   stdin_add_newline?: boolean;
   strip_empty_ends?: boolean;
+  /**
+   * From the task's variable `engine_probe` (not an argument: ansible-playbook refuses arguments
+   * a module does not know): a read-only shell command, run in check mode too; exit 0 means the
+   * desired state is already there, so the command is not run (changed=false).
+   */
   probe?: string;
   executable?: string;
 }
@@ -32,12 +38,10 @@ export const commandProperties = {
   stdin: { type: 'string', description: 'Text fed to the command on stdin.' },
   stdin_add_newline: { type: 'boolean', description: 'Append a newline to stdin (default true).' },
   strip_empty_ends: { type: 'boolean', description: 'Cut the line ends at the end of stdout and stderr (default true).' },
-  probe: {
-    type: 'string',
-    description:
-      'A read-only shell command, run in check mode too. Exit 0 means the desired state is already there, so the command is not run (changed=false).',
-  },
 };
+
+/** The task variable command and shell read as their probe (Module.taskVars). */
+export const PROBE_VAR = { engine_probe: 'probe' };
 
 /** Parses the `test -e` lines of the creates/removes look: C0/C1, R0/R1. */
 function parsePaths(stdout: string): Found {
@@ -180,6 +184,7 @@ export function planCommand(args: CommandArgs, found: Found, line: string, how: 
 export const command: Module<CommandArgs, Found> = {
   name: 'command',
   freeForm: 'cmd',
+  taskVars: PROBE_VAR,
   schema: {
     type: 'object',
     description: 'Runs a program with arguments, without a shell: $VAR, ;, | and globs are passed literally.',

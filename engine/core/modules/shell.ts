@@ -1,11 +1,12 @@
 // shell: run a command line through /bin/sh (pipes, redirections, variables allowed).
 import { quote } from '../connection/quote';
-import { type CommandArgs, commandProperties, planCommand, probeCommand } from './command';
+import { type CommandArgs, commandProperties, PROBE_VAR, planCommand, probeCommand } from './command';
 import type { Module } from './types';
 
 export const shell: Module<CommandArgs> = {
   name: 'shell',
   freeForm: 'cmd',
+  taskVars: PROBE_VAR,
   schema: {
     type: 'object',
     description: 'Runs a command line through a shell on the host.',

@@ -189,6 +189,13 @@ export interface Module<Args = any, Found = any> {
   showsResult?: boolean;
   /** True for modules that run on the controller only and need no connection. */
   controllerOnly?: boolean;
+  /**
+   * Variables of the task's own `vars:` read as arguments the schema does not take, each
+   * variable's name to the argument's: Ansible ignores a variable it does not use, so a task
+   * that gives the engine more this way still runs under ansible-playbook (command's and
+   * shell's `engine_probe`).
+   */
+  taskVars?: Record<string, string>;
   /** Runs once for the play's hosts, as run_once (Ansible's BYPASS_HOST_LOOP: add_host). */
   runsOnce?: boolean;
   /** With freeForm 'kv': words that are no key=value go to `_raw_params`, for the module to judge when it runs (add_host, group_by). */

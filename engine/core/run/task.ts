@@ -116,6 +116,14 @@ export async function withoutSelinux(exec: Exec, args: Vars, host: string): Prom
   return { args: Object.fromEntries(Object.entries(args).filter(([k]) => !given.includes(k))) };
 }
 
+/** The arguments a module reads from the task's own `vars:` (Module.taskVars), rendered. */
+function taskVarArgs(module: Module, task: Task, values: TaskValues): Vars {
+  const out: Vars = {};
+  for (const [name, arg] of Object.entries(module.taskVars ?? {}))
+    if (task.vars[name] !== undefined) out[arg] = values.value(`variable '${name}'`, task.vars[name]);
+  return out;
+}
+
 async function runModuleOnce(
   play: PlayRun,
   host: HostState,
@@ -125,8 +133,9 @@ async function runModuleOnce(
   const { task, scope } = values;
   const module = task.module!;
   if (task.argsProblem) return { result: { failed: true, changed: false, msg: task.argsProblem.describe() } };
-  const { args: checked, error } = checkArgs(module, values.value('arguments', task.args) as Vars);
+  const { args: given, error } = checkArgs(module, values.value('arguments', task.args) as Vars);
   if (error) return { result: { failed: true, changed: false, msg: error } };
+  const checked = { ...given, ...taskVarArgs(module, task, values) };
   const delegate = task.delegateTo === undefined ? undefined : values.text('delegate_to', task.delegateTo);
   const target = delegate ?? host.name;
   let conn: Connection | undefined;
