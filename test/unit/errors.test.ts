@@ -46,6 +46,11 @@ describe('load errors', () => {
       /play\.yml:3:7: field 'file\.stat': unknown argument 'stat' for module 'file' \(did you mean 'state'/,
     ],
     [
+      "command's probe given as an argument",
+      { 'play.yml': '- hosts: all\n  tasks:\n    - command: "true"\n      args: { probe: "true" }\n' },
+      /play\.yml:3:7: field 'command\.probe': unknown argument 'probe' for module 'command': it is the task variable 'engine_probe'/,
+    ],
+    [
       'notify without handler',
       {
         'play.yml': '- hosts: all\n  tasks:\n    - command: "true"\n      notify: restart pbx\n  handlers:\n    - name: restart pbxd\n      command: "true"\n',

@@ -90,9 +90,12 @@ function argsProblem(module: Module, args: Vars, pos: SourcePos): InputError | u
   const props = module.schema.properties;
   if (module.schema.additionalProperties !== false) return undefined;
   const unknown = Object.keys(args).find((key) => !(key in props));
+  // An argument the module reads from a task variable (command's probe): say which variable.
+  const fromVar = Object.entries(module.taskVars ?? {}).find(([, arg]) => arg === unknown)?.[0];
+  const hint = fromVar ? `: it is the task variable '${fromVar}' (vars: { ${fromVar}: ... }), which ansible-playbook ignores` : undefined;
   if (unknown !== undefined)
     return new InputError(
-      `unknown argument '${unknown}' for module '${module.name}'${suggestion(unknown, Object.keys(props))}`,
+      `unknown argument '${unknown}' for module '${module.name}'${hint ?? suggestion(unknown, Object.keys(props))}`,
       pos,
       `${module.name}.${unknown}`,
     );
