@@ -4,7 +4,7 @@ import { InputError, LookupError } from '../errors';
 import { maskSecrets } from '../load/secrets';
 import { markUnsafe, type VarScope } from '../load/template/scope';
 import type { Task, Vars } from '../load/types';
-import { type Module, ModuleError, type Outcome, type PlanContext, type ProbeContext, Query, type Step } from '../modules/types';
+import { type Diff, type Module, ModuleError, type Outcome, type PlanContext, type ProbeContext, Query, type Step } from '../modules/types';
 import { ansibleDiff, diffsOf } from '../modules/util/diff';
 import { CENSORED, type HostStatus } from '../output/events';
 import { BECOME_METHODS, type Become, type Connection, UnreachableError } from '../connection/types';
@@ -510,6 +510,12 @@ export async function runTaskOnHost(play: PlayRun, host: HostState, task: Task):
   }
 }
 
+/** The diffs that show a difference; none at all when none does. */
+function differing(diffs: Diff[]): Diff[] | undefined {
+  const shown = diffs.filter((d) => d.before !== d.after);
+  return shown.length ? shown : undefined;
+}
+
 /** Emits one host result (or one item's), censored for no_log, with the diff when it is shown. */
 function resultReporter(play: PlayRun, host: HostState, task: Task, values: TaskValues | undefined, noLog: boolean) {
   const { options } = play.run;
@@ -525,8 +531,9 @@ function resultReporter(play: PlayRun, host: HostState, task: Task, values: Task
       item: noLog && item !== undefined ? '(censored)' : maskSecrets(item),
       delegatedTo: result.delegated_to as string | undefined,
       msg: noLog ? CENSORED : maskSecrets(result.msg as string | undefined),
-      // As Ansible's callback: a diff is shown for a change (file's is registered on every run).
-      diff: showDiff && !noLog && result.changed ? maskSecrets(diffsOf(result.diff)) : undefined,
+      // Only what differs: file registers its diff on every run, the same on both sides when
+      // nothing changes. (A change changed_when waives still shows: a dry run's preview.)
+      diff: showDiff && !noLog ? differing(maskSecrets(diffsOf(result.diff))) : undefined,
       result: noLog
         ? options.verbosity > 0
           ? { censored: CENSORED }
