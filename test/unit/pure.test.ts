@@ -466,13 +466,13 @@ print(json.dumps(out))`;
   });
 
   it("takes octal modes as Python int(mode, 8) does, and refuses a bad symbolic mode in Ansible's words", () => {
-    expect(normalizeMode('644')).toBe('0644');
-    expect(normalizeMode('0o750')).toBe('0750');
-    expect(normalizeMode(0o1777)).toBe('1777');
+    expect(normalizeMode('644', {})).toBe('0644');
+    expect(normalizeMode('0o750', {})).toBe('0750');
+    expect(normalizeMode(0o1777, {})).toBe('1777');
     expect(normalizeMode('u+x', { mode: '644', type: 'file', umask: 0o022 })).toBe('0744');
     // A path being made starts from 0666 or 0777, less the umask.
     expect(normalizeMode('g+w', { type: 'directory', umask: 0o022 })).toBe('0775');
     expect(() => normalizeMode('u+q', { mode: '644' })).toThrow('mode must be in octal or symbolic form');
-    expect(() => normalizeMode('17777')).toThrow('Invalid mode supplied, only permission info is allowed');
+    expect(() => normalizeMode('17777', {})).toThrow('Invalid mode supplied, only permission info is allowed');
   });
 });

@@ -5,9 +5,10 @@
 // every run, and the path's attributes as it ends (state, mode, owner, group, uid, gid, size).
 import { posix } from 'node:path';
 import { quote, quotePath } from '../connection/quote';
-import { type Diff, type Module, ModuleError, type Outcome, type PlanContext, Query, type RunStep } from './types';
+import { type Module, ModuleError, type Outcome, type PlanContext, Query, type RunStep } from './types';
 import { ansibleMode, attrChanges, attrProperties, normalizeMode } from './util/attrs';
 import { type FoundTimes, type TimeArgs, timeChanges, timeProperties, wantedTimes, withTimes } from './util/filetimes';
+import { mappingDiff } from './util/diff';
 import { type RemoteStat, statQuery, taggedValue } from './util/remote';
 
 type State = 'absent' | 'file' | 'directory' | 'link' | 'hard' | 'touch';
@@ -73,8 +74,17 @@ function pathPrefixes(path: string): string[] {
   return parts.map((_, i) => `${path.startsWith('/') ? '/' : ''}${parts.slice(0, i + 1).join('/')}`);
 }
 
-/** A name beside path for what replaces it atomically (made there, renamed over it). */
-const besideTemp = (path: string) => joinPath(posix.dirname(path), `.${posix.basename(path)}.engine-link`);
+/**
+ * ln's commands that make path a link (symbolic or hard) of src: at once where nothing is there,
+ * else made beside it and renamed over it, so that it is replaced atomically, as Ansible's.
+ */
+function linkCommands(kind: 'symbolic' | 'hard', src: string, path: string, prev: PrevState): string[] {
+  const p = quotePath(path);
+  const s = quotePath(src);
+  if (prev === 'absent') return [`ln ${kind === 'symbolic' ? '-s ' : ''}-- ${s} ${p}`];
+  const temp = quotePath(joinPath(posix.dirname(path), `.${posix.basename(path)}.engine-link`));
+  return [`ln ${kind === 'symbolic' ? '-sfn' : '-f'} -- ${s} ${temp}`, `mv -fT -- ${temp} ${p}`];
+}
 
 const MARK = '--- target ---';
 const WALK_LIMIT = 10000;
@@ -95,8 +105,8 @@ function factsQuery(args: FileArgs, found: FileFound, state: State): Query<FileF
     lines.push(`echo "inodes ${inode(joinPath(posix.dirname(args.path), args.src))} ${inode(args.path)}"`);
   }
   if (args.attributes !== undefined && prev !== 'absent') lines.push(`set -- $(lsattr -d -- ${p} 2>/dev/null); echo "flags $1"`);
-  const followed = prev === 'link' && args.follow !== false;
-  if (followed) lines.push(`printf 'real '; readlink -f ${p}`, `echo '${MARK}'`, statQuery(args.path, { follow: true }).script);
+  const target = prev === 'link' && args.follow !== false ? statQuery(args.path, { follow: true }) : undefined;
+  if (target) lines.push(`printf 'real '; readlink -f ${p}`, `echo '${MARK}'`, target.script);
   if (!lines.length) return undefined;
   return new Query(lines.join('\n'), (res) => {
     const at = res.stdout.indexOf(`${MARK}\n`);
@@ -111,9 +121,7 @@ function factsQuery(args: FileArgs, found: FileFound, state: State): Query<FileF
       ...(walk !== undefined ? { walk: walkList(Buffer.from(walk, 'base64').toString('utf8')) } : {}),
       ...(tag('inodes') !== undefined ? { inodes: { src: srcInode, path: pathInode } } : {}),
       ...(tag('flags') !== undefined ? { flags: (tag('flags') ?? '').replace(/-/g, '') } : {}),
-      ...(followed
-        ? { real: tag('real'), target: statQuery(args.path, { follow: true }).parse({ ...res, stdout: res.stdout.slice(at + MARK.length + 1) }) as RemoteStat }
-        : {}),
+      ...(target ? { real: tag('real'), target: target.parse({ ...res, stdout: res.stdout.slice(at + MARK.length + 1) }) as RemoteStat } : {}),
     };
   });
 }
@@ -165,16 +173,8 @@ function applyStep(commands: string[], path: string): RunStep {
       const info = taggedValue(res.stdout, 'info');
       if (info === undefined) return {};
       const [mode, owner, group, uid, gid, size, nlink] = info.split(' ');
-      const kind = taggedValue(res.stdout, 'kind');
-      return {
-        state: kind ?? (Number(nlink) > 1 ? 'hard' : 'file'),
-        mode: ansibleMode(mode),
-        owner,
-        group,
-        uid: Number(uid),
-        gid: Number(gid),
-        size: Number(size),
-      };
+      const type = (taggedValue(res.stdout, 'kind') ?? 'file') as RemoteStat['type'];
+      return pathInfo({ exists: true, type, mode, owner, group, uid: Number(uid), gid: Number(gid), size: Number(size), nlink: Number(nlink) });
     },
   };
 }
@@ -338,14 +338,7 @@ function outcome(
     info?: RemoteStat;
   },
 ): Outcome {
-  const data = o.diff;
-  const diff: Diff = {
-    before: `${JSON.stringify(data.before)}\n`,
-    after: `${JSON.stringify(data.after)}\n`,
-    beforeHeader: `${input.args.path} (before)`,
-    afterHeader: `${input.args.path} (after)`,
-    data,
-  };
+  const diff = mappingDiff(o.diff);
   const result = { ...pathInfo(o.info ?? input.found, input.found.target), ...o.result };
   if (!o.changed) return { changed: false, msg: o.msg, diff: [diff], result };
   const reported = String(o.result.path ?? o.result.dest ?? input.args.path);
@@ -367,16 +360,15 @@ function withChanges(
 function planAbsent(input: PlanInput): Outcome {
   const { args, found, prev } = input;
   if (prev === 'absent') return { changed: false, msg: 'already absent', result: { path: args.path, state: 'absent' } };
-  return {
-    ...outcome(input, {
-      changed: true,
-      msg: `${found.type} would be removed`,
-      commands: [`rm -rf ${quotePath(args.path)}`],
-      diff: initialDiff(args.path, 'absent', prev, found),
-      result: { path: args.path },
-    }),
+  // What it says of the path is that it is gone (no attributes of what is there now).
+  return outcome(input, {
+    changed: true,
+    msg: `${found.type} would be removed`,
+    commands: [`rm -rf ${quotePath(args.path)}`],
+    diff: initialDiff(args.path, 'absent', prev, found),
     result: { path: args.path, state: 'absent' },
-  };
+    info: { exists: false },
+  });
 }
 
 /** file and directory follow a link to what it points at (Ansible's realpath): that is the subject then. */
@@ -483,34 +475,25 @@ function planLink(input: PlanInput): Outcome {
     diff.before.src = found.linkTarget;
     diff.after.src = src;
   }
-  const p = quotePath(args.path);
-  const temp = quotePath(besideTemp(args.path));
-  // Replaced atomically, as Ansible's: the new link is made beside the path and renamed over it.
-  const make = !relink
-    ? []
-    : prev === 'absent'
-      ? [`ln -s -- ${quotePath(src!)} ${p}`]
-      : [...(prev === 'directory' ? [`rmdir -- ${p}`] : []), `ln -sfn -- ${quotePath(src!)} ${temp}`, `mv -fT -- ${temp} ${p}`];
+  const make = !relink ? [] : [...(prev === 'directory' ? [`rmdir -- ${quotePath(args.path)}`] : []), ...linkCommands('symbolic', src!, args.path, prev)];
   // The target's attributes with follow (none when it does not exist: Ansible warns and skips
   // them); the link's own owner and group without (Linux keeps no mode for a link).
   const targetExists = relink ? linkExists(args, found) : found.target?.exists === true;
-  const skipAttrs = follow && !targetExists;
   const subject = follow ? (relink ? undefined : found.target) : prev === 'link' ? found : undefined;
-  const attrs = skipAttrs ? attributes(input, found, { linkItself: true }) : attributes(input, subject, { linkItself: !follow });
-  const attrCommands = skipAttrs ? [] : attrs.commands;
-  const timeCommands = skipAttrs ? [] : times.commands;
-  const changed = relink || attrCommands.length > 0 || timeCommands.length > 0;
+  const attrs = follow && !targetExists ? undefined : attributes(input, subject, { linkItself: !follow });
+  const set = attrs ? [...attrs.commands, ...times.commands] : [];
+  const changed = relink || set.length > 0;
   return outcome(input, {
     changed,
     msg: !changed
       ? 'link already points at src'
       : !relink
-        ? `attributes differ (${[...attrs.after, ...times.after].join(', ')})`
+        ? `attributes differ (${[...(attrs?.after ?? []), ...times.after].join(', ')})`
         : prev === 'absent'
           ? 'link would be created'
           : `link target differs (${found.linkTarget ?? found.type})`,
-    commands: [...make, ...attrCommands, ...timeCommands],
-    diff: skipAttrs ? diff : withChanges(diff, attrs, times),
+    commands: [...make, ...set],
+    diff: attrs ? withChanges(diff, attrs, times) : diff,
     result,
   });
 }
@@ -537,9 +520,7 @@ function planHardLink(input: PlanInput): Outcome {
     diff.after.src = args.src;
   }
   const relink = src !== undefined && !same;
-  const p = quotePath(args.path);
-  const temp = quotePath(besideTemp(args.path));
-  const make = !relink ? [] : prev === 'absent' ? [`ln -- ${quotePath(src!)} ${p}`] : [`ln -f -- ${quotePath(src!)} ${temp}`, `mv -fT -- ${temp} ${p}`];
+  const make = relink ? linkCommands('hard', src!, args.path, prev) : [];
   const attrs = attributes(input, relink ? undefined : found);
   const changed = relink || attrs.changed || times.changed;
   return outcome(input, {

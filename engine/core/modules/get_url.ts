@@ -39,7 +39,7 @@ const ALGORITHMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
  * `algorithm:hexdigest` or `algorithm:URL` of a checksum file, checked as Ansible's; the digest
  * of a URL is read by the probe (checksumFromFile).
  */
-function parseChecksum(checksum: string | undefined): { algorithm: string; digest?: string; url?: string } | string | undefined {
+function parseChecksum(checksum: string | undefined): Checksum | { algorithm: string; url: string } | string | undefined {
   if (!checksum) return undefined;
   const at = checksum.indexOf(':');
   if (at < 0) return 'The checksum parameter has to be in format <algorithm>:<checksum>';
@@ -47,7 +47,7 @@ function parseChecksum(checksum: string | undefined): { algorithm: string; diges
   if (!ALGORITHMS.includes(algorithm)) return `unsupported checksum algorithm '${algorithm}': one of ${ALGORITHMS.join(', ')}`;
   const value = checksum.slice(at + 1);
   if (/^(?:https?|ftp|file):\/\//.test(value)) return { algorithm, url: value };
-  return { algorithm, digest: value };
+  return hexDigest(algorithm, value);
 }
 
 /** The digest as Ansible keeps it: non-word characters dropped, lowercased, hexadecimal. */
@@ -244,7 +244,7 @@ export const get_url: Module<GetUrlArgs, GetUrlFound> = {
         { live: true },
       );
     };
-    if (typeof asked !== 'object' || asked.url === undefined) return lookAtDest(typeof asked === 'object' ? hexDigest(asked.algorithm, asked.digest!) : asked);
+    if (typeof asked !== 'object' || !('url' in asked)) return lookAtDest(asked);
     // The checksum file is read first, in check mode too (it changes nothing), as Ansible's get_url does.
     const { url, algorithm } = asked;
     const request = requestScript(requestOf({ ...args, url }));

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { quote, quotePath } from '../connection/quote';
 import { type Module, ModuleError, type Outcome, Query, type RunStep } from './types';
+import { isSymbolicMode } from './util/attrs';
 import { checkName } from './util/names';
 import { taggedValue } from './util/remote';
 import { listArg } from './util/list-arg';
@@ -155,7 +156,7 @@ function parseProbe(stdout: string, args: UnarchiveArgs): UnarchiveFound {
 function chmodMode(mode: string | number | undefined): string | undefined {
   if (mode === undefined) return undefined;
   const text = typeof mode === 'number' ? mode.toString(8).padStart(4, '0') : mode;
-  if (!/^[0-7]{3,4}$/.test(text) && !/^[ugoa]*(?:[-+=][rwxXstugo]*)+(?:,[ugoa]*(?:[-+=][rwxXstugo]*)+)*$/.test(text))
+  if (!/^[0-7]{3,4}$/.test(text) && !isSymbolicMode(text))
     throw new ModuleError(`mode '${mode}' is not an octal mode like '0644' or a symbolic one like 'u+rwX,g-w'`);
   return text;
 }

@@ -27,7 +27,7 @@ export interface Attrs {
  * (`u=rw,g=r,o=`, `+x`): a symbolic mode is applied to `base`, the path as it is or as it is
  * made, and the octal mode it gives is returned.
  */
-export function normalizeMode(mode: string | number | undefined, base?: ModeBase): string | undefined {
+export function normalizeMode(mode: string | number | undefined, base: ModeBase): string | undefined {
   if (mode === undefined || mode === null || mode === '') return undefined;
   const text = typeof mode === 'number' ? mode.toString(8) : mode.trim().replace(/^0o/i, '');
   if (/^[0-7]+$/.test(text)) {
@@ -35,7 +35,6 @@ export function normalizeMode(mode: string | number | undefined, base?: ModeBase
     if (bits > 0o7777) throw new ModuleError('Invalid mode supplied, only permission info is allowed', { details: bits });
     return bits.toString(8).padStart(4, '0');
   }
-  if (!base) throw new ModuleError(`mode '${mode}' is not an octal mode like '0644'`);
   try {
     return symbolicMode(text, base).toString(8).padStart(4, '0');
   } catch (err) {
@@ -59,13 +58,19 @@ const USUAL_UMASK = 0o022;
  * `[ugoa]*([-+=][rwxXstugo]*)+`, no who meaning all less the umask; `u`, `g`, `o` as perms and
  * `X` read the mode the path had before any clause (Ansible's rule, not chmod's).
  */
+/** One clause of a symbolic mode: who, then operators each with its perms. */
+const SYMBOLIC_CLAUSE = /^([ugoa]*)((?:[-+=][rwxXstugo]*)+)$/;
+
+/** Whether every comma-separated clause of spec is symbolic (chmod's and Ansible's syntax). */
+export const isSymbolicMode = (spec: string) => spec.split(',').every((clause) => SYMBOLIC_CLAUSE.test(clause));
+
 export function symbolicMode(spec: string, base: ModeBase): number {
   const umask = base.umask ?? USUAL_UMASK;
   const directory = base.type === 'directory';
   const before = base.mode === undefined ? (directory ? 0o777 : 0o666) & ~umask : Number.parseInt(base.mode, 8) & 0o7777;
   let mode = before;
   for (const clause of spec.split(',')) {
-    const match = /^([ugoa]*)((?:[-+=][rwxXstugo]*)+)$/.exec(clause);
+    const match = SYMBOLIC_CLAUSE.exec(clause);
     if (!match) throw new Error(`bad symbolic permission for mode: ${clause}`);
     const useUmask = match[1] === '';
     const who = match[1] === '' || match[1].includes('a') ? 'ugo' : match[1];

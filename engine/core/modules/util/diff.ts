@@ -34,3 +34,8 @@ export function ansibleDiff(diffs: Diff[]): unknown {
     };
   return diffs.length === 1 ? one(diffs[0]) : diffs.map(one);
 }
+
+/** A diff of two mappings (file's, as Ansible registers it), as text the way it is shown, and as itself. */
+export function mappingDiff(data: { before: Record<string, unknown>; after: Record<string, unknown> }): Diff {
+  return { before: asText(data.before), after: asText(data.after), data };
+}
